@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atemsys: the device interrupt of an fd, delivered through read() and
+ * poll(). Level (INTx) lines are masked in the handler and unmasked when
+ * userspace comes back for the next interrupt; with PCI 2.3 INTx masking the
+ * line is masked at the device, so it can be shared.
+ */
+
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "atemsys.h"
+
+enum { ATEMSYS_IRQ_AUTO, ATEMSYS_IRQ_MSIX, ATEMSYS_IRQ_MSI, ATEMSYS_IRQ_INTX };
+
+static const char * const atemsys_irq_mode_names[] = {
+	[ATEMSYS_IRQ_AUTO] = "auto",
+	[ATEMSYS_IRQ_MSIX] = "msix",
+	[ATEMSYS_IRQ_MSI] = "msi",
+	[ATEMSYS_IRQ_INTX] = "intx",
+};
+
+static int atemsys_irq_mode = ATEMSYS_IRQ_AUTO;
+
+static int atemsys_irq_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = sysfs_match_string(atemsys_irq_mode_names, val);
+
+	if (mode < 0)
+		return -EINVAL;
+	WRITE_ONCE(atemsys_irq_mode, mode);
+	return 0;
+}
+
+static int atemsys_irq_mode_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 atemsys_irq_mode_names[READ_ONCE(atemsys_irq_mode)]);
+}
+
+static const struct kernel_param_ops atemsys_irq_mode_ops = {
+	.set	= atemsys_irq_mode_set,
+	.get	= atemsys_irq_mode_get,
+};
+
+module_param_cb(pci_irq_mode, &atemsys_irq_mode_ops, NULL, 0644);
+MODULE_PARM_DESC(pci_irq_mode,
+		 "PCI interrupt types INT_CONNECT may use: auto (MSI-X, MSI, INTx; default), msix, msi, intx");
+
+int atemsys_irq_mode_flags(void)
+{
+	switch (READ_ONCE(atemsys_irq_mode)) {
+	case ATEMSYS_IRQ_MSIX:
+		return PCI_IRQ_MSIX;
+	case ATEMSYS_IRQ_MSI:
+		return PCI_IRQ_MSI;
+	case ATEMSYS_IRQ_INTX:
+		return PCI_IRQ_INTX;
+	default:
+		return PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX;
+	}
+}
+
+void atemsys_irq_init(struct atemsys_irq *ai)
+{
+	spin_lock_init(&ai->lock);
+	init_waitqueue_head(&ai->wq);
+}
+
+/* Count one interrupt; called with ai->lock held */
+static void atemsys_irq_count(struct atemsys_irq *ai)
+{
+	ai->pending++;
+	ai->total++;
+}
+
+static irqreturn_t atemsys_irq_handler(int irq, void *dev_id)
+{
+	struct atemsys_file *af = dev_id;
+	struct atemsys_irq *ai = &af->irq;
+
+	spin_lock(&ai->lock);
+	if (ai->intx) {
+		/* masked: the (shared) line was raised by another device */
+		if (ai->masked)
+			goto not_ours;
+		if (ai->intx_maskable) {
+			if (!pci_check_and_mask_intx(af->pdev))
+				goto not_ours;
+		} else {
+			disable_irq_nosync(irq);
+		}
+		ai->masked = true;
+	}
+	atemsys_irq_count(ai);
+	spin_unlock(&ai->lock);
+
+	wake_up_interruptible(&ai->wq);
+	return IRQ_HANDLED;
+
+not_ours:
+	spin_unlock(&ai->lock);
+	return IRQ_NONE;
+}
+
+/*
+ * Userspace is back for the next interrupt: unmask a masked INTx line. If the
+ * device still asserts it (not acknowledged), that counts as a new interrupt
+ * and the line stays masked.
+ */
+static void atemsys_irq_unmask(struct atemsys_file *af)
+{
+	struct atemsys_irq *ai = &af->irq;
+	bool still_pending = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ai->lock, flags);
+	if (ai->connected && ai->masked) {
+		if (!ai->intx_maskable) {
+			ai->masked = false;
+			enable_irq(ai->irq);
+		} else if (pci_check_and_unmask_intx(af->pdev)) {
+			ai->masked = false;
+		} else {
+			atemsys_irq_count(ai);
+			still_pending = true;
+		}
+	}
+	spin_unlock_irqrestore(&ai->lock, flags);
+
+	if (still_pending)
+		wake_up_interruptible(&ai->wq);
+}
+
+static int atemsys_irq_connect_pci(struct atemsys_file *af)
+{
+	struct atemsys_irq *ai = &af->irq;
+	struct pci_dev *pdev = af->pdev;
+	unsigned long irqflags = 0;
+	int nvec, irq, ret;
+
+	nvec = pci_alloc_irq_vectors(pdev, 1, 1, atemsys_irq_mode_flags());
+	if (nvec < 0) {
+		pci_warn(pdev, "no interrupt of the types pci_irq_mode allows: %d\n",
+			 nvec);
+		return nvec;
+	}
+	irq = pci_irq_vector(pdev, 0);
+
+	spin_lock_irq(&ai->lock);
+	ai->irq = irq;
+	ai->intx = !pdev->msi_enabled && !pdev->msix_enabled;
+	ai->intx_maskable = ai->intx && pci_intx_mask_supported(pdev);
+	/* a line masked by an earlier user is unmasked below */
+	ai->masked = ai->intx_maskable;
+	ai->pending = 0;
+	spin_unlock_irq(&ai->lock);
+
+	if (ai->intx_maskable)
+		irqflags = IRQF_SHARED;
+	ret = request_irq(irq, atemsys_irq_handler, irqflags, ATEMSYS_DRV_NAME,
+			  af);
+	if (ret) {
+		pci_warn(pdev, "cannot get IRQ %d%s: %d\n", irq,
+			 ai->intx && !ai->intx_maskable ?
+			 " (INTx without PCI 2.3 masking cannot be shared)" : "",
+			 ret);
+		pci_free_irq_vectors(pdev);
+		return ret;
+	}
+
+	spin_lock_irq(&ai->lock);
+	ai->connected = true;
+	spin_unlock_irq(&ai->lock);
+	atemsys_irq_unmask(af);
+	pci_dbg(pdev, "IRQ %d connected (%s)\n", irq,
+		pdev->msix_enabled ? "MSI-X" : pdev->msi_enabled ? "MSI" :
+		ai->intx_maskable ? "INTx, shareable" : "INTx");
+	return 0;
+}
+
+long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
+{
+	u32 value = arg;
+	long ret;
+
+	mutex_lock(&af->lock);
+	if (af->irq.connected) {
+		ret = -EBUSY;
+	} else if (!af->pdev) {
+		ret = -ENODEV;
+	} else if (value != ATEMSYS_USE_PCI_INT && value != af->pdev->irq) {
+		/* the IRQ number CONF returned is accepted, nothing else */
+		dev_warn_ratelimited(atemsys_dev,
+				     "pid %d: IRQ %u is not the fd's device's; use ATEMSYS_USE_PCI_INT\n",
+				     task_pid_nr(current), value);
+		ret = -EPERM;
+	} else {
+		ret = atemsys_irq_connect_pci(af);
+	}
+	mutex_unlock(&af->lock);
+	return ret;
+}
+
+/* Called with af->lock held */
+void atemsys_irq_disconnect(struct atemsys_file *af)
+{
+	struct atemsys_irq *ai = &af->irq;
+	bool masked;
+
+	if (!ai->connected)
+		return;
+
+	free_irq(ai->irq, af);
+	masked = ai->masked;
+	/* leave a line that still asserts masked, so nobody gets a storm */
+	if (ai->intx_maskable && masked)
+		pci_check_and_unmask_intx(af->pdev);
+	pci_free_irq_vectors(af->pdev);
+
+	spin_lock_irq(&ai->lock);
+	ai->connected = false;
+	ai->irq = 0;
+	ai->masked = false;
+	ai->pending = 0;
+	ai->gen++;
+	spin_unlock_irq(&ai->lock);
+	wake_up_interruptible_all(&ai->wq);
+}
+
+long atemsys_irq_info(struct atemsys_file *af, void __user *arg)
+{
+	u32 irq;
+
+	mutex_lock(&af->lock);
+	irq = af->irq.connected ? af->irq.irq : 0;
+	mutex_unlock(&af->lock);
+	return put_user(irq, (u32 __user *)arg);
+}
+
+/* The mask is as long as the command says: any number of CPUs */
+long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
+			      void __user *arg)
+{
+	unsigned int size = _IOC_SIZE(cmd), cpu;
+	cpumask_var_t mask;
+	u8 *bytes;
+	long ret;
+
+	if (!size || size > ATEMSYS_CPU_AFFINITY_MAX_BYTES)
+		return -EINVAL;
+	bytes = memdup_user(arg, size);
+	if (IS_ERR(bytes))
+		return PTR_ERR(bytes);
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto out_bytes;
+	}
+
+	/* bit n of byte n / 8 is CPU n (cpu_set_t on little-endian) */
+	for (cpu = 0; cpu < size * BITS_PER_BYTE && cpu < nr_cpu_ids; cpu++)
+		if (bytes[cpu / BITS_PER_BYTE] & BIT(cpu % BITS_PER_BYTE))
+			cpumask_set_cpu(cpu, mask);
+
+	if (!cpumask_intersects(mask, cpu_online_mask)) {
+		ret = -EINVAL;
+		goto out_mask;
+	}
+
+	mutex_lock(&af->lock);
+	if (!af->irq.connected)
+		ret = -ENOTCONN;
+	else
+		ret = irq_set_affinity(af->irq.irq, mask);
+	mutex_unlock(&af->lock);
+
+out_mask:
+	free_cpumask_var(mask);
+out_bytes:
+	kfree(bytes);
+	return ret;
+}
+
+static u32 atemsys_irq_take_pending(struct atemsys_irq *ai, bool *connected,
+				    unsigned int *gen)
+{
+	u32 n;
+
+	spin_lock_irq(&ai->lock);
+	n = ai->pending;
+	ai->pending = 0;
+	*connected = ai->connected;
+	*gen = ai->gen;
+	spin_unlock_irq(&ai->lock);
+	return n;
+}
+
+static bool atemsys_irq_wake(struct atemsys_irq *ai, unsigned int gen)
+{
+	return READ_ONCE(ai->pending) || READ_ONCE(ai->gen) != gen;
+}
+
+/*
+ * Returns 4 bytes: the number of interrupts since the last read. Blocks
+ * until there is one, unless O_NONBLOCK.
+ */
+ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
+		     loff_t *ppos)
+{
+	struct atemsys_file *af = file->private_data;
+	struct atemsys_irq *ai = &af->irq;
+	unsigned int gen, now;
+	bool connected;
+	u32 n;
+	int ret;
+
+	if (count < sizeof(u32))
+		return -EINVAL;
+
+	mutex_lock(&af->lock);
+	connected = ai->connected;
+	gen = ai->gen;
+	if (connected)
+		atemsys_irq_unmask(af);
+	mutex_unlock(&af->lock);
+	if (!connected)
+		return -EINVAL;
+
+	for (;;) {
+		n = atemsys_irq_take_pending(ai, &connected, &now);
+		if (!connected || now != gen)
+			return -EINVAL;	/* disconnected meanwhile */
+		if (n)
+			break;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(ai->wq,
+					       atemsys_irq_wake(ai, gen));
+		if (ret)
+			return ret;
+	}
+
+	if (put_user(n, (u32 __user *)buf))
+		return -EFAULT;
+	return sizeof(u32);
+}
+
+__poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct atemsys_file *af = file->private_data;
+	struct atemsys_irq *ai = &af->irq;
+	__poll_t mask = 0;
+
+	poll_wait(file, &ai->wq, wait);
+
+	mutex_lock(&af->lock);
+	if (!ai->connected) {
+		mask = EPOLLERR;
+	} else {
+		/* nothing pending: the caller waits for the next one */
+		if (!READ_ONCE(ai->pending))
+			atemsys_irq_unmask(af);
+		if (READ_ONCE(ai->pending))
+			mask = EPOLLIN | EPOLLRDNORM;
+	}
+	mutex_unlock(&af->lock);
+	return mask;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atemsys: character device, open/release and ioctl dispatch.
+ *
+ * Gives a real-time userspace Ethernet driver PCI config, its NIC's
+ * registers, contiguous DMA memory and the NIC's interrupt, with the
+ * userspace ABI of acontis atemsys 1.4.x.
+ */
+
+#include <linux/cdev.h>
+#include <linux/compat.h>
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "atemsys.h"
+
+struct device *atemsys_dev;
+struct device *atemsys_dma_fallback;
+
+bool atemsys_allow_unclaimed_mmio;
+module_param_named(allow_unclaimed_mmio, atemsys_allow_unclaimed_mmio,
+		   bool, 0644);
+MODULE_PARM_DESC(allow_unclaimed_mmio,
+		 "Also let mmap() map device MMIO that no driver has claimed (never RAM). Default: off, only regions the fd owns");
+
+static int loglevel = 6;
+module_param(loglevel, int, 0444);
+MODULE_PARM_DESC(loglevel,
+		 "Accepted for compatibility; use dynamic debug for verbose logs");
+
+static dev_t atemsys_devt;
+static struct cdev atemsys_cdev;
+static struct class *atemsys_class;
+static struct platform_device *atemsys_fallback_pdev;
+
+static int atemsys_open(struct inode *inode, struct file *file)
+{
+	struct atemsys_file *af;
+
+	af = kzalloc(sizeof(*af), GFP_KERNEL);
+	if (!af)
+		return -ENOMEM;
+
+	mutex_init(&af->lock);
+	spin_lock_init(&af->map_lock);
+	INIT_LIST_HEAD(&af->dma_bufs);
+	atemsys_irq_init(&af->irq);
+	file->private_data = af;
+
+	dev_dbg(atemsys_dev, "open by pid %d\n", task_pid_nr(current));
+	return nonseekable_open(inode, file);
+}
+
+/*
+ * Called when the last reference to the file is gone, i.e. after every
+ * mapping of it was unmapped (on process death the address space goes
+ * first). Order matters: the interrupt is freed and bus mastering is turned
+ * off before any DMA buffer is freed.
+ */
+static int atemsys_release(struct inode *inode, struct file *file)
+{
+	struct atemsys_file *af = file->private_data;
+
+	mutex_lock(&af->lock);
+	atemsys_irq_disconnect(af);
+	atemsys_pci_release(af);
+	atemsys_dma_free_unmapped(af);
+	mutex_unlock(&af->lock);
+
+	dev_dbg(atemsys_dev, "release (%llu interrupts)\n", af->irq.total);
+	kfree(af);
+	return 0;
+}
+
+static long atemsys_get_version(void __user *arg)
+{
+	return put_user((u32)ATEMSYS_VERSION_CODE, (u32 __user *)arg);
+}
+
+static long atemsys_set_api_version(struct atemsys_file *af,
+				    void __user *arg)
+{
+	u32 version;
+
+	if (get_user(version, (u32 __user *)arg))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	af->dma64 = version >= ATEMSYS_API_64BIT_DMA;
+	mutex_unlock(&af->lock);
+	return 0;
+}
+
+/* Numbers of the device-tree ioctls (platform mode, not built yet) */
+static bool atemsys_is_dt_ioctl(unsigned int nr)
+{
+	return (nr >= 8 && nr <= 12) || nr == 14 || nr == 16 || nr == 17;
+}
+
+static long atemsys_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct atemsys_file *af = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00:
+	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05:
+	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12:
+		return atemsys_pci_find(af, cmd, uarg);
+	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00:
+	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05:
+	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12:
+		return atemsys_pci_conf(af, cmd, uarg);
+	case ATEMSYS_IOCTL_PCI_RELEASE_DEVICE:
+		return atemsys_pci_release_ioctl(af);
+	case ATEMSYS_IOCTL_INT_CONNECT:
+		return atemsys_irq_connect(af, arg);
+	case ATEMSYS_IOCTL_INT_DISCONNECT:
+		mutex_lock(&af->lock);
+		atemsys_irq_disconnect(af);
+		mutex_unlock(&af->lock);
+		return 0;
+	case ATEMSYS_IOCTL_INT_INFO:
+		return atemsys_irq_info(af, uarg);
+	case ATEMSYS_IOCTL_MOD_GETVERSION:
+		return atemsys_get_version(uarg);
+	case ATEMSYS_IOCTL_MOD_SET_API_VERSION:
+	case _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32):
+		return atemsys_set_api_version(af, uarg);
+	case ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT:
+		return -EOPNOTSUPP;
+	}
+
+	if (_IOC_TYPE(cmd) != ATEMSYS_IOCTL_TYPE)
+		return -ENOTTY;
+	if (_IOC_NR(cmd) == 15 && _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE))
+		return atemsys_irq_set_affinity(af, cmd, uarg);
+	if (atemsys_is_dt_ioctl(_IOC_NR(cmd)))
+		return -EOPNOTSUPP;
+	return -ENOTTY;
+}
+
+#ifdef CONFIG_COMPAT
+/*
+ * All ABI structs have one layout for 32- and 64-bit callers; only the
+ * pointer needs converting. INT_CONNECT passes a value, not a pointer.
+ */
+static long atemsys_compat_ioctl(struct file *file, unsigned int cmd,
+				 unsigned long arg)
+{
+	if (cmd == ATEMSYS_IOCTL_INT_CONNECT ||
+	    cmd == ATEMSYS_IOCTL_INT_DISCONNECT)
+		return atemsys_ioctl(file, cmd, arg);
+	return atemsys_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
+static const struct file_operations atemsys_fops = {
+	.owner		= THIS_MODULE,
+	.open		= atemsys_open,
+	.release	= atemsys_release,
+	.read		= atemsys_read,
+	.poll		= atemsys_poll,
+	.mmap		= atemsys_mmap,
+	.unlocked_ioctl	= atemsys_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= atemsys_compat_ioctl,
+#endif
+};
+
+static int atemsys_chrdev_create(void)
+{
+	int ret;
+
+	/* Major 101 as the original, so "mknod c 101 0" keeps working */
+	atemsys_devt = MKDEV(ATEMSYS_MAJOR, 0);
+	ret = register_chrdev_region(atemsys_devt, 1, ATEMSYS_DRV_NAME);
+	if (ret) {
+		pr_warn("atemsys: major %d is taken, using a dynamic one\n",
+			ATEMSYS_MAJOR);
+		ret = alloc_chrdev_region(&atemsys_devt, 0, 1,
+					  ATEMSYS_DRV_NAME);
+		if (ret)
+			return ret;
+	}
+
+	cdev_init(&atemsys_cdev, &atemsys_fops);
+	ret = cdev_add(&atemsys_cdev, atemsys_devt, 1);
+	if (ret)
+		goto err_region;
+
+	atemsys_class = atemsys_class_create(ATEMSYS_DRV_NAME);
+	if (IS_ERR(atemsys_class)) {
+		ret = PTR_ERR(atemsys_class);
+		goto err_cdev;
+	}
+
+	atemsys_dev = device_create(atemsys_class, NULL, atemsys_devt, NULL,
+				    ATEMSYS_DRV_NAME);
+	if (IS_ERR(atemsys_dev)) {
+		ret = PTR_ERR(atemsys_dev);
+		goto err_class;
+	}
+	return 0;
+
+err_class:
+	class_destroy(atemsys_class);
+err_cdev:
+	cdev_del(&atemsys_cdev);
+err_region:
+	unregister_chrdev_region(atemsys_devt, 1);
+	return ret;
+}
+
+static void atemsys_chrdev_destroy(void)
+{
+	device_destroy(atemsys_class, atemsys_devt);
+	class_destroy(atemsys_class);
+	cdev_del(&atemsys_cdev);
+	unregister_chrdev_region(atemsys_devt, 1);
+}
+
+/* Device DMA buffers are allocated on while an fd has no device of its own */
+static int atemsys_fallback_create(void)
+{
+	struct platform_device_info info = {
+		.parent		= atemsys_dev,
+		.name		= "atemsys_dma",
+		.id		= PLATFORM_DEVID_NONE,
+		.dma_mask	= DMA_BIT_MASK(32),
+	};
+
+	atemsys_fallback_pdev = platform_device_register_full(&info);
+	if (IS_ERR(atemsys_fallback_pdev))
+		return PTR_ERR(atemsys_fallback_pdev);
+	atemsys_dma_fallback = &atemsys_fallback_pdev->dev;
+	return 0;
+}
+
+static int __init atemsys_init(void)
+{
+	int ret;
+
+	ret = atemsys_chrdev_create();
+	if (ret) {
+		pr_err("atemsys: cannot create /dev/atemsys: %d\n", ret);
+		return ret;
+	}
+
+	ret = atemsys_fallback_create();
+	if (ret) {
+		dev_err(atemsys_dev, "cannot create DMA fallback device: %d\n",
+			ret);
+		goto err_chrdev;
+	}
+
+	ret = atemsys_pci_driver_register();
+	if (ret) {
+		dev_err(atemsys_dev, "cannot register %s driver: %d\n",
+			ATEMSYS_PCI_DRV_NAME, ret);
+		goto err_fallback;
+	}
+
+	dev_info(atemsys_dev, "version %s loaded, major %d\n",
+		 ATEMSYS_VERSION_STR, MAJOR(atemsys_devt));
+	return 0;
+
+err_fallback:
+	platform_device_unregister(atemsys_fallback_pdev);
+err_chrdev:
+	atemsys_chrdev_destroy();
+	return ret;
+}
+
+static void __exit atemsys_exit(void)
+{
+	atemsys_pci_driver_unregister();
+	platform_device_unregister(atemsys_fallback_pdev);
+	atemsys_chrdev_destroy();
+}
+
+module_init(atemsys_init);
+module_exit(atemsys_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Userspace access to PCI devices, DMA memory and interrupts for real-time Ethernet drivers");
+MODULE_VERSION(ATEMSYS_VERSION_STR);

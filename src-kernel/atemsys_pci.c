@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atemsys: PCI lookup, configuration and release, BAR ownership, and the
+ * atemsys_pci driver for NICs handed over with driver_override or new_id.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "atemsys.h"
+
+/* A device bound to the atemsys_pci driver */
+struct atemsys_pci_inst {
+	struct list_head node;
+	struct pci_dev *pdev;
+	struct atemsys_file *owner;	/* fd attached to it, if any */
+	bool removing;
+	wait_queue_head_t wq;		/* remove() waits for the owner */
+};
+
+static DEFINE_MUTEX(atemsys_pci_lock);	/* inst list, owner, removing */
+static LIST_HEAD(atemsys_pci_insts);
+static bool atemsys_pci_registered;
+
+static char *allowed_pci_devices = "PCI_ANY_ID";
+
+/*
+ * "AllowedPciDevices" is the original's parameter name, kept so existing
+ * insmod and modprobe.d lines work. It is not a kernel-style identifier, so
+ * the parameter is declared with its name as a string rather than through
+ * module_param_named(), which needs the name as an identifier.
+ */
+static struct kernel_param __moduleparam_const atemsys_param_allowed
+	__used __section("__param")
+	__aligned(__alignof__(struct kernel_param)) = {
+	.name	= "AllowedPciDevices",
+	.mod	= THIS_MODULE,
+	.ops	= &param_ops_charp,
+	.perm	= 0444,
+	.level	= -1,
+	.arg	= &allowed_pci_devices,
+};
+MODULE_INFO(parmtype, "AllowedPciDevices:charp");
+MODULE_INFO(parm, "AllowedPciDevices:Devices the atemsys_pci driver may bind: \"PCI_ANY_ID\" (default), \"\" (driver not registered) or \"DDDD:BB:DD.F;...\"");
+
+/* The three select-desc revisions, told apart by _IOC_SIZE(cmd) */
+union atemsys_pci_desc {
+	struct atemsys_pci_select_desc_v1_0_00 v1_0;
+	struct atemsys_pci_select_desc_v1_3_05 v1_3;
+	struct atemsys_pci_select_desc_v1_4_12 v1_4;
+};
+
+static int atemsys_desc_get(union atemsys_pci_desc *d, unsigned int cmd,
+			    void __user *arg)
+{
+	memset(d, 0, sizeof(*d));
+	if (copy_from_user(d, arg, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	return 0;
+}
+
+static int atemsys_desc_domain(const union atemsys_pci_desc *d,
+			       unsigned int cmd)
+{
+	switch (_IOC_SIZE(cmd)) {
+	case sizeof(d->v1_3):
+		return d->v1_3.domain;
+	case sizeof(d->v1_4):
+		return d->v1_4.domain;
+	default:
+		return 0;	/* the 1.0 struct predates PCI domains */
+	}
+}
+
+static void atemsys_desc_set_location(union atemsys_pci_desc *d,
+				      unsigned int cmd, struct pci_dev *pdev)
+{
+	/* the first 32 bytes are the same in every revision */
+	d->v1_0.bus = pdev->bus->number;
+	d->v1_0.device = PCI_SLOT(pdev->devfn);
+	d->v1_0.function = PCI_FUNC(pdev->devfn);
+	if (_IOC_SIZE(cmd) == sizeof(d->v1_3))
+		d->v1_3.domain = pci_domain_nr(pdev->bus);
+	else if (_IOC_SIZE(cmd) == sizeof(d->v1_4))
+		d->v1_4.domain = pci_domain_nr(pdev->bus);
+}
+
+static bool atemsys_bar_usable(struct pci_dev *pdev, int bar)
+{
+	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+	       pci_resource_len(pdev, bar);
+}
+
+/* Memory BARs, packed without gaps, and the IRQ, as the original reports */
+static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
+				 struct pci_dev *pdev)
+{
+	bool wide = _IOC_SIZE(cmd) == sizeof(d->v1_4);
+	int bar, n = 0;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS && n < ATEMSYS_PCI_MAXBAR; bar++) {
+		resource_size_t start = pci_resource_start(pdev, bar);
+		resource_size_t len = pci_resource_len(pdev, bar);
+
+		if (!atemsys_bar_usable(pdev, bar))
+			continue;
+		if (len > U32_MAX)
+			len = U32_MAX;
+		if (!wide && upper_32_bits(start)) {
+			pci_warn(pdev, "BAR%d above 4 GiB: the caller must use the 1.4.12 select-desc struct\n",
+				 bar);
+			return -ENODEV;
+		}
+		if (wide) {
+			d->v1_4.bars[n].addr = start;
+			d->v1_4.bars[n].len = len;
+		} else {
+			d->v1_0.bars[n].addr = lower_32_bits(start);
+			d->v1_0.bars[n].len = len;
+		}
+		n++;
+	}
+	d->v1_0.bar_count = n;
+	d->v1_0.irq = pdev->irq;
+	return 0;
+}
+
+long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
+		      void __user *arg)
+{
+	union atemsys_pci_desc d;
+	struct pci_dev *pdev = NULL;
+	s32 i;
+	int ret;
+
+	ret = atemsys_desc_get(&d, cmd, arg);
+	if (ret)
+		return ret;
+	if (d.v1_0.instance < 0)
+		return -EINVAL;
+
+	/* vendor/device -1 is PCI_ANY_ID; pci_get_device() drops "from" */
+	for (i = 0; i <= d.v1_0.instance; i++) {
+		pdev = pci_get_device((u32)d.v1_0.vendor_id,
+				      (u32)d.v1_0.device_id, pdev);
+		if (!pdev)
+			return -ENODEV;
+	}
+	atemsys_desc_set_location(&d, cmd, pdev);
+	pci_dev_put(pdev);
+
+	if (copy_to_user(arg, &d, _IOC_SIZE(cmd)))
+		return -EFAULT;
+	return 0;
+}
+
+static int atemsys_pci_set_dma_mask(struct pci_dev *pdev)
+{
+	int ret;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(32));
+	if (ret)
+		ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		pci_err(pdev, "no usable DMA mask: %d\n", ret);
+	return ret;
+}
+
+/* Claim the instance of a device bound to atemsys_pci, if it is one */
+static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
+						       struct atemsys_file *af)
+{
+	struct atemsys_pci_inst *inst, *found = NULL;
+
+	mutex_lock(&atemsys_pci_lock);
+	list_for_each_entry(inst, &atemsys_pci_insts, node) {
+		if (inst->pdev != pdev)
+			continue;
+		if (inst->removing)
+			found = ERR_PTR(-ENODEV);
+		else if (inst->owner)
+			found = ERR_PTR(-EBUSY);
+		else
+			found = inst;
+		break;
+	}
+	if (!IS_ERR_OR_NULL(found))
+		found->owner = af;
+	mutex_unlock(&atemsys_pci_lock);
+	return found;
+}
+
+static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
+{
+	mutex_lock(&atemsys_pci_lock);
+	inst->owner = NULL;
+	mutex_unlock(&atemsys_pci_lock);
+	wake_up(&inst->wq);
+}
+
+/* A device no driver owns: enable it and take its regions for this fd */
+static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
+{
+	int ret;
+
+	if (pdev->dev.driver) {
+		pci_warn(pdev, "bound to driver %s: unbind it first (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
+			 dev_driver_string(&pdev->dev), pci_name(pdev),
+			 dev_driver_string(&pdev->dev));
+		return -EBUSY;
+	}
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		pci_err(pdev, "cannot enable device: %d\n", ret);
+		return ret;
+	}
+
+	ret = pci_request_regions(pdev, ATEMSYS_DRV_NAME);
+	if (ret) {
+		pci_warn(pdev, "regions in use by another driver or fd\n");
+		ret = -EBUSY;
+		goto err_disable;
+	}
+
+	ret = atemsys_pci_set_dma_mask(pdev);
+	if (ret)
+		goto err_regions;
+	return 0;
+
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/* Called with af->lock held; takes over the caller's reference on pdev */
+static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
+{
+	struct atemsys_pci_inst *inst;
+	int ret;
+
+	inst = atemsys_pci_inst_claim(pdev, af);
+	if (IS_ERR(inst))
+		return PTR_ERR(inst);
+	if (!inst) {
+		ret = atemsys_pci_enable_unbound(pdev);
+		if (ret)
+			return ret;
+	}
+
+	af->inst = inst;
+	af->pdev = pdev;
+	pci_set_master(pdev);
+	atemsys_dma_set_bus_master(af, true);
+	return 0;
+}
+
+long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
+		      void __user *arg)
+{
+	union atemsys_pci_desc d;
+	struct pci_dev *pdev;
+	int ret;
+
+	ret = atemsys_desc_get(&d, cmd, arg);
+	if (ret)
+		return ret;
+	if (d.v1_0.bus < 0 || d.v1_0.bus > 0xff || d.v1_0.device < 0 ||
+	    d.v1_0.device > 0x1f || d.v1_0.function < 0 ||
+	    d.v1_0.function > 7 || atemsys_desc_domain(&d, cmd) < 0)
+		return -ENODEV;
+
+	pdev = pci_get_domain_bus_and_slot(atemsys_desc_domain(&d, cmd),
+					   d.v1_0.bus,
+					   PCI_DEVFN(d.v1_0.device,
+						     d.v1_0.function));
+	if (!pdev)
+		return -ENODEV;
+
+	ret = atemsys_desc_set_bars(&d, cmd, pdev);
+	if (ret)
+		goto err_put;
+
+	mutex_lock(&af->lock);
+	if (af->pdev) {
+		ret = -EBUSY;	/* one device per fd: release it first */
+		goto err_unlock;
+	}
+	ret = atemsys_pci_attach(af, pdev);
+	if (ret)
+		goto err_unlock;
+	mutex_unlock(&af->lock);
+
+	if (copy_to_user(arg, &d, _IOC_SIZE(cmd))) {
+		mutex_lock(&af->lock);
+		atemsys_pci_release(af);
+		mutex_unlock(&af->lock);
+		return -EFAULT;
+	}
+	pci_dbg(pdev, "configured for pid %d\n", task_pid_nr(current));
+	return 0;
+
+err_unlock:
+	mutex_unlock(&af->lock);
+err_put:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/*
+ * Give the fd's device back. Called with af->lock held and no mapping of the
+ * device left. Interrupt and bus mastering go first, then the DMA memory the
+ * device could have written to.
+ */
+void atemsys_pci_release(struct atemsys_file *af)
+{
+	struct pci_dev *pdev = af->pdev;
+
+	if (!pdev)
+		return;
+
+	atemsys_irq_disconnect(af);
+	pci_clear_master(pdev);
+	atemsys_dma_set_bus_master(af, false);
+	atemsys_dma_free_unmapped(af);
+
+	if (af->inst) {
+		atemsys_pci_inst_unclaim(af->inst);
+		af->inst = NULL;
+	} else {
+		pci_release_regions(pdev);
+		pci_disable_device(pdev);
+	}
+	af->pdev = NULL;
+	pci_dbg(pdev, "released\n");
+	pci_dev_put(pdev);
+}
+
+long atemsys_pci_release_ioctl(struct atemsys_file *af)
+{
+	long ret = 0;
+
+	mutex_lock(&af->lock);
+	if (!af->pdev)
+		ret = -ENODEV;
+	else if (atemsys_dma_device_mapped(af, &af->pdev->dev))
+		ret = -EBUSY;	/* munmap its BARs and DMA buffers first */
+	else
+		atemsys_pci_release(af);
+	mutex_unlock(&af->lock);
+	return ret;
+}
+
+/* Does [start, start + size) lie in a memory BAR of the fd's device? */
+bool atemsys_pci_owns_range(struct atemsys_file *af, phys_addr_t start,
+			    size_t size)
+{
+	struct pci_dev *pdev = af->pdev;
+	int bar;
+
+	lockdep_assert_held(&af->lock);
+	if (!pdev)
+		return false;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		resource_size_t bstart = pci_resource_start(pdev, bar);
+		resource_size_t bend = pci_resource_end(pdev, bar);
+
+		if (!atemsys_bar_usable(pdev, bar) || !PAGE_ALIGNED(bstart))
+			continue;
+		/* a BAR smaller than a page owns the rest of its page */
+		bend = max_t(resource_size_t, bend,
+			     bstart + PAGE_ALIGN(bend - bstart + 1) - 1);
+		if (start >= bstart && start <= bend &&
+		    size - 1 <= bend - start)
+			return true;
+	}
+	return false;
+}
+
+static bool atemsys_pci_allowed(struct pci_dev *pdev)
+{
+	const char *name = pci_name(pdev);
+	const char *list = allowed_pci_devices;
+	size_t len = strlen(name);
+
+	if (!strcmp(list, "PCI_ANY_ID"))
+		return true;
+
+	while (*list) {
+		const char *end = strchrnul(list, ';');
+
+		if (end - list == len && !strncmp(list, name, len))
+			return true;
+		list = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+static int atemsys_pci_probe(struct pci_dev *pdev,
+			     const struct pci_device_id *id)
+{
+	struct atemsys_pci_inst *inst;
+	int ret;
+
+	if (!atemsys_pci_allowed(pdev)) {
+		pci_info(pdev, "not in AllowedPciDevices, not binding\n");
+		return -ENODEV;
+	}
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return -ENOMEM;
+	inst->pdev = pdev;
+	init_waitqueue_head(&inst->wq);
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		pci_err(pdev, "cannot enable device: %d\n", ret);
+		goto err_free;
+	}
+	ret = pci_request_regions(pdev, ATEMSYS_PCI_DRV_NAME);
+	if (ret) {
+		pci_err(pdev, "cannot request regions: %d\n", ret);
+		goto err_disable;
+	}
+	ret = atemsys_pci_set_dma_mask(pdev);
+	if (ret)
+		goto err_regions;
+
+	pci_set_drvdata(pdev, inst);
+	mutex_lock(&atemsys_pci_lock);
+	list_add(&inst->node, &atemsys_pci_insts);
+	mutex_unlock(&atemsys_pci_lock);
+	pci_info(pdev, "bound to %s\n", ATEMSYS_PCI_DRV_NAME);
+	return 0;
+
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(inst);
+	return ret;
+}
+
+static bool atemsys_pci_inst_unowned(struct atemsys_pci_inst *inst)
+{
+	bool unowned;
+
+	mutex_lock(&atemsys_pci_lock);
+	unowned = !inst->owner;
+	mutex_unlock(&atemsys_pci_lock);
+	return unowned;
+}
+
+static void atemsys_pci_remove(struct pci_dev *pdev)
+{
+	struct atemsys_pci_inst *inst = pci_get_drvdata(pdev);
+
+	mutex_lock(&atemsys_pci_lock);
+	inst->removing = true;
+	mutex_unlock(&atemsys_pci_lock);
+
+	if (!atemsys_pci_inst_unowned(inst)) {
+		pci_warn(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
+		wait_event(inst->wq, atemsys_pci_inst_unowned(inst));
+	}
+
+	mutex_lock(&atemsys_pci_lock);
+	list_del(&inst->node);
+	mutex_unlock(&atemsys_pci_lock);
+
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	kfree(inst);
+}
+
+/*
+ * No IDs: the driver binds only devices handed to it explicitly, never a
+ * NIC that Linux should drive.
+ */
+static const struct pci_device_id atemsys_pci_ids[] = {
+	{ }
+};
+
+static struct pci_driver atemsys_pci_driver = {
+	.name		= ATEMSYS_PCI_DRV_NAME,
+	.id_table	= atemsys_pci_ids,
+	.probe		= atemsys_pci_probe,
+	.remove		= atemsys_pci_remove,
+};
+
+int atemsys_pci_driver_register(void)
+{
+	int ret;
+
+	if (!*allowed_pci_devices)
+		return 0;
+	ret = pci_register_driver(&atemsys_pci_driver);
+	atemsys_pci_registered = !ret;
+	return ret;
+}
+
+void atemsys_pci_driver_unregister(void)
+{
+	if (atemsys_pci_registered)
+		pci_unregister_driver(&atemsys_pci_driver);
+}

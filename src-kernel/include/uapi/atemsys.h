@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * atemsys userspace API.
+ *
+ * Drop-in compatible with the ioctl numbers and struct layouts of acontis
+ * atemsys 1.4.x, so existing EC-Master / EC-Simulator link layers work
+ * unchanged. All structs are packed and made of fixed-width fields only, so
+ * 32-bit and 64-bit processes share one layout.
+ *
+ * Field names follow kernel style; offsets and sizes are those of the
+ * original header, which is what binaries depend on.
+ *
+ * Userspace may define USE_ATEMSYS_API_VERSION (built with
+ * ATEMSYS_API_VERSION(a, b, c)) before including this file to select which
+ * PCI select-desc revision ATEMSYS_IOCTL_PCI_FIND_DEVICE and
+ * ATEMSYS_IOCTL_PCI_CONF_DEVICE resolve to. The kernel accepts all three
+ * revisions at the same time: it tells them apart by the size encoded in
+ * the command.
+ */
+#ifndef _UAPI_ATEMSYS_H
+#define _UAPI_ATEMSYS_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define ATEMSYS_API_VERSION(a, b, c)	(((a) << 16) | ((b) << 8) | (c))
+/* historical spelling used by existing link layers */
+#define EC_ATEMSYSVERSION(a, b, c)	ATEMSYS_API_VERSION(a, b, c)
+
+/* ABI level this module implements (reported by MOD_GETVERSION) */
+#define ATEMSYS_VERSION_MAJOR	1
+#define ATEMSYS_VERSION_MINOR	4
+#define ATEMSYS_VERSION_PATCH	39
+#define ATEMSYS_VERSION_STR	"1.4.39"
+#define ATEMSYS_VERSION_CODE	ATEMSYS_API_VERSION(1, 4, 39)
+
+/* MOD_SET_API_VERSION >= this enables 64-bit DMA addresses for the fd */
+#define ATEMSYS_API_64BIT_DMA	ATEMSYS_API_VERSION(1, 4, 15)
+
+#define ATEMSYS_FILE_NAME	"/dev/atemsys"
+#define ATEMSYS_MAJOR		101	/* also the ioctl type */
+#define ATEMSYS_IOCTL_TYPE	ATEMSYS_MAJOR
+
+#define ATEMSYS_PCI_MAXBAR	6
+#define ATEMSYS_USE_PCI_INT	0xFFFFFFFFu
+#define ATEMSYS_IDENT_MAX_LEN	0x20
+
+struct atemsys_pci_membar_v1_0_00 {
+	__u32 addr;		/* physical address */
+	__u32 len;
+} __attribute__((packed));
+
+struct atemsys_pci_membar_v1_4_12 {
+	__u64 addr;		/* physical address */
+	__u32 len;
+} __attribute__((packed));
+
+/*
+ * PCI select descriptor (field names differ from the original header; the
+ * layout is identical). FIND: in vendor_id, device_id (-1: any), instance
+ * (0: first); out domain, bus, device, function. CONF: in domain, bus,
+ * device, function; out bar_count, bars[] (memory BARs only, packed without
+ * gaps) and irq.
+ */
+struct atemsys_pci_select_desc_v1_0_00 {			/* 80 bytes */
+	__s32 vendor_id;
+	__s32 device_id;
+	__s32 instance;
+	__s32 bus;
+	__s32 device;
+	__s32 function;
+	__s32 bar_count;
+	__u32 irq;
+	struct atemsys_pci_membar_v1_0_00 bars[ATEMSYS_PCI_MAXBAR];
+} __attribute__((packed));
+
+struct atemsys_pci_select_desc_v1_3_05 {			/* 84 bytes */
+	__s32 vendor_id;
+	__s32 device_id;
+	__s32 instance;
+	__s32 bus;
+	__s32 device;
+	__s32 function;
+	__s32 bar_count;
+	__u32 irq;
+	struct atemsys_pci_membar_v1_0_00 bars[ATEMSYS_PCI_MAXBAR];
+	__s32 domain;
+} __attribute__((packed));
+
+struct atemsys_pci_select_desc_v1_4_12 {			/* 108 bytes */
+	__s32 vendor_id;
+	__s32 device_id;
+	__s32 instance;
+	__s32 bus;
+	__s32 device;
+	__s32 function;
+	__s32 bar_count;
+	__u32 irq;
+	struct atemsys_pci_membar_v1_4_12 bars[ATEMSYS_PCI_MAXBAR];
+	__s32 domain;
+} __attribute__((packed));
+
+struct atemsys_int_info {
+	__u32 irq;
+} __attribute__((packed));
+
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 0, struct atemsys_pci_select_desc_v1_0_00)
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 0, struct atemsys_pci_select_desc_v1_3_05)
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 0, struct atemsys_pci_select_desc_v1_4_12)
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 1, struct atemsys_pci_select_desc_v1_0_00)
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 1, struct atemsys_pci_select_desc_v1_3_05)
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12 \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 1, struct atemsys_pci_select_desc_v1_4_12)
+#define ATEMSYS_IOCTL_PCI_RELEASE_DEVICE	_IO(ATEMSYS_IOCTL_TYPE, 2)
+/* INT_CONNECT takes the value itself as arg, not a pointer */
+#define ATEMSYS_IOCTL_INT_CONNECT	_IOW(ATEMSYS_IOCTL_TYPE, 3, __u32)
+#define ATEMSYS_IOCTL_INT_DISCONNECT	_IOW(ATEMSYS_IOCTL_TYPE, 4, __u32)
+#define ATEMSYS_IOCTL_INT_INFO		_IOR(ATEMSYS_IOCTL_TYPE, 5, struct atemsys_int_info)
+#define ATEMSYS_IOCTL_MOD_GETVERSION	_IOR(ATEMSYS_IOCTL_TYPE, 6, __u32)
+#define ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT _IOW(ATEMSYS_IOCTL_TYPE, 7, __u32)
+/*
+ * Declared _IOR for compatibility although the kernel reads the value; the
+ * _IOW spelling of the same number is accepted too.
+ */
+#define ATEMSYS_IOCTL_MOD_SET_API_VERSION _IOR(ATEMSYS_IOCTL_TYPE, 13, __u32)
+/*
+ * The size encoded in the command is the size of the CPU mask the caller
+ * passes: 4 bytes (CPUs 0-31) for the historical number, or any size up to
+ * ATEMSYS_CPU_AFFINITY_MAX_BYTES with ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N,
+ * e.g. ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N(sizeof(cpu_set_t)).
+ */
+#define ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY _IOWR(ATEMSYS_IOCTL_TYPE, 15, __u32)
+#define ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N(bytes) \
+	_IOC(_IOC_READ | _IOC_WRITE, ATEMSYS_IOCTL_TYPE, 15, (bytes))
+#define ATEMSYS_CPU_AFFINITY_MAX_BYTES	1024
+
+#ifndef USE_ATEMSYS_API_VERSION
+#define USE_ATEMSYS_API_VERSION	ATEMSYS_API_VERSION(1, 0, 0)
+#endif
+
+#if ATEMSYS_API_VERSION(1, 4, 12) <= USE_ATEMSYS_API_VERSION
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE	ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE	ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12
+#define atemsys_pci_select_desc atemsys_pci_select_desc_v1_4_12
+#elif ATEMSYS_API_VERSION(1, 3, 5) <= USE_ATEMSYS_API_VERSION
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE	ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE	ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05
+#define atemsys_pci_select_desc atemsys_pci_select_desc_v1_3_05
+#else
+#define ATEMSYS_IOCTL_PCI_FIND_DEVICE	ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00
+#define ATEMSYS_IOCTL_PCI_CONF_DEVICE	ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00
+#define atemsys_pci_select_desc atemsys_pci_select_desc_v1_0_00
+#endif
+
+#endif /* _UAPI_ATEMSYS_H */
