@@ -110,9 +110,9 @@ not_ours:
 }
 
 /*
- * Userspace is back for the next interrupt: unmask a masked INTx line. If the
- * device still asserts it (not acknowledged), that counts as a new interrupt
- * and the line stays masked.
+ * Userspace is back for the next interrupt, having consumed the previous
+ * ones: unmask a masked INTx line. If the device still asserts it (not
+ * acknowledged), that counts as a new interrupt and the line stays masked.
  */
 static void atemsys_irq_unmask(struct atemsys_file *af)
 {
@@ -121,7 +121,7 @@ static void atemsys_irq_unmask(struct atemsys_file *af)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ai->lock, flags);
-	if (ai->connected && ai->masked) {
+	if (ai->connected && ai->masked && !ai->pending) {
 		if (!ai->intx_maskable) {
 			ai->masked = false;
 			enable_irq(ai->irq);
@@ -363,9 +363,7 @@ __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait)
 	if (!ai->connected) {
 		mask = EPOLLERR;
 	} else {
-		/* nothing pending: the caller waits for the next one */
-		if (!READ_ONCE(ai->pending))
-			atemsys_irq_unmask(af);
+		atemsys_irq_unmask(af);
 		if (READ_ONCE(ai->pending))
 			mask = EPOLLIN | EPOLLRDNORM;
 	}
