@@ -25,7 +25,7 @@ struct atemsys_irq {
 	wait_queue_head_t wq;
 	unsigned int irq;	/* Linux IRQ number, 0 if not connected */
 	bool connected;
-	bool vectors;		/* pci_alloc_irq_vectors() done */
+	void *vec_group;	/* devres group of the IRQ vectors */
 	bool intx;		/* INTx line (level): mask until next read */
 	bool intx_maskable;	/* PCI 2.3 INTx masking, line shared */
 	bool masked;

@@ -145,11 +145,21 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 	unsigned long irqflags = 0;
 	int nvec, irq, ret;
 
+	/*
+	 * The MSI core keeps devres on the device; group it so disconnect
+	 * removes it even when no driver is bound (it would block a later
+	 * driver probe otherwise).
+	 */
+	ai->vec_group = devres_open_group(&pdev->dev, NULL, GFP_KERNEL);
+	if (!ai->vec_group)
+		return -ENOMEM;
 	nvec = pci_alloc_irq_vectors(pdev, 1, 1, atemsys_irq_mode_flags());
+	devres_close_group(&pdev->dev, ai->vec_group);
 	if (nvec < 0) {
 		pci_warn(pdev, "no interrupt of the types pci_irq_mode allows: %d\n",
 			 nvec);
-		return nvec;
+		ret = nvec;
+		goto err_group;
 	}
 	irq = pci_irq_vector(pdev, 0);
 
@@ -172,7 +182,7 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 			 " (INTx without PCI 2.3 masking cannot be shared)" : "",
 			 ret);
 		pci_free_irq_vectors(pdev);
-		return ret;
+		goto err_group;
 	}
 
 	spin_lock_irq(&ai->lock);
@@ -183,6 +193,11 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 		pdev->msix_enabled ? "MSI-X" : pdev->msi_enabled ? "MSI" :
 		ai->intx_maskable ? "INTx, shareable" : "INTx");
 	return 0;
+
+err_group:
+	devres_release_group(&pdev->dev, ai->vec_group);
+	ai->vec_group = NULL;
+	return ret;
 }
 
 long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
@@ -223,6 +238,8 @@ void atemsys_irq_disconnect(struct atemsys_file *af)
 	if (ai->intx_maskable && masked)
 		pci_check_and_unmask_intx(af->pdev);
 	pci_free_irq_vectors(af->pdev);
+	devres_release_group(&af->pdev->dev, ai->vec_group);
+	ai->vec_group = NULL;
 
 	spin_lock_irq(&ai->lock);
 	ai->connected = false;

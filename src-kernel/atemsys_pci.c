@@ -201,6 +201,36 @@ static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
 	wake_up(&inst->wq);
 }
 
+/*
+ * DT (and other runtime-mapping) platforms route INTx only when a driver
+ * probes the device, so a device no driver owns has no IRQ yet. Ask the host
+ * bridge for the line the device's pin, swizzled through any bridges, is
+ * wired to. x86 and ACPI set pdev->irq in pci_enable_device() instead.
+ */
+static void atemsys_pci_route_intx(struct pci_dev *pdev)
+{
+	struct pci_host_bridge *bridge = pci_find_host_bridge(pdev->bus);
+	u8 pin = 0, slot = 0;
+	int irq;
+
+	if (pdev->irq || !bridge || !bridge->map_irq)
+		return;
+	pci_read_config_byte(pdev, PCI_INTERRUPT_PIN, &pin);
+	if (!pin)
+		return;
+	if (pin > 4)
+		pin = 1;
+	if (bridge->swizzle_irq)
+		slot = bridge->swizzle_irq(pdev, &pin);
+	irq = bridge->map_irq(pdev, slot, pin);
+	if (irq <= 0) {
+		pci_dbg(pdev, "no INTx route for pin %u\n", pin);
+		return;
+	}
+	pdev->irq = irq;
+	pci_write_config_byte(pdev, PCI_INTERRUPT_LINE, irq);
+}
+
 /* A device no driver owns: enable it and take its regions for this fd */
 static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 {
@@ -229,6 +259,7 @@ static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 	ret = atemsys_pci_set_dma_mask(pdev);
 	if (ret)
 		goto err_regions;
+	atemsys_pci_route_intx(pdev);
 	return 0;
 
 err_regions:
@@ -282,10 +313,6 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 	if (!pdev)
 		return -ENODEV;
 
-	ret = atemsys_desc_set_bars(&d, cmd, pdev);
-	if (ret)
-		goto err_put;
-
 	mutex_lock(&af->lock);
 	if (af->pdev) {
 		ret = -EBUSY;	/* one device per fd: release it first */
@@ -294,6 +321,10 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 	ret = atemsys_pci_attach(af, pdev);
 	if (ret)
 		goto err_unlock;
+	/* after enabling: that is when the platform assigns pdev->irq */
+	ret = atemsys_desc_set_bars(&d, cmd, pdev);
+	if (ret)
+		goto err_release;
 	mutex_unlock(&af->lock);
 
 	if (copy_to_user(arg, &d, _IOC_SIZE(cmd))) {
@@ -305,9 +336,12 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 	pci_dbg(pdev, "configured for pid %d\n", task_pid_nr(current));
 	return 0;
 
+err_release:
+	atemsys_pci_release(af);	/* drops the reference too */
+	mutex_unlock(&af->lock);
+	return ret;
 err_unlock:
 	mutex_unlock(&af->lock);
-err_put:
 	pci_dev_put(pdev);
 	return ret;
 }
