@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * atemsys-selftest: in-guest tests of the atemsys module, KTAP v1 on stdout.
+ *
+ *   atemsys-selftest [--group G[,G...]] [--only NAME[,NAME...]]
+ *                    [--timeout SECONDS] [--list]
+ *
+ * Runs as root in the guest with atemsys.ko loaded, against QEMU's edu
+ * (1234:11e8) and e1000e (8086:10d3). Exit status: 0 if no test failed, 1
+ * otherwise (or when the run cannot start), 2 on bad usage.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atemsys.h>
+
+#include "ktap.h"
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+#define DEFAULT_TIMEOUT_S	20u
+
+/*
+ * The plan, in order within each phase. Tests without a group belong to
+ * every group (module-wide checks). A new group (e.g. "dt" for device-tree
+ * platform devices) adds its name to st_groups and its tests here.
+ */
+static const char *const st_groups[] = { "pci" };
+
+static const struct st_test st_tests[] = {
+	{ "version", NULL, ST_PHASE_FIRST, test_version,
+	  "MOD_GETVERSION is 1.4.39, as /sys/module/atemsys/version" },
+	{ "find_by_id", "pci", ST_PHASE_GROUP, test_find_by_id,
+	  "FIND by vendor/device/instance (and -1 wildcards) matches sysfs" },
+	{ "conf_by_bdf", "pci", ST_PHASE_GROUP, test_conf_by_bdf,
+	  "CONF returns sysfs's BARs and IRQ; unknown B/D/F: ENODEV" },
+	{ "bar_mmap_edu", "pci", ST_PHASE_GROUP, test_bar_mmap_edu,
+	  "edu BAR0 mapped: ID, liveness, factorial registers" },
+	{ "dma_to_device", "pci", ST_PHASE_GROUP, test_dma_to_device,
+	  "DMA buffer (4-byte address) to the edu and back; DMA without a device" },
+	{ "dma_from_device", "pci", ST_PHASE_GROUP, test_dma_from_device,
+	  "DMA buffer (8-byte address, API 1.4.15) from two edu offsets" },
+	{ "irq_msi", "pci", ST_PHASE_GROUP, test_irq_msi,
+	  "auto mode connects MSI; raise -> read(); O_NONBLOCK -> EAGAIN" },
+	{ "irq_intx", "pci", ST_PHASE_GROUP, test_irq_intx,
+	  "intx mode: masked until read, unmasked on read, re-fires unacked" },
+	{ "poll", "pci", ST_PHASE_GROUP, test_poll,
+	  "poll(): POLLERR unconnected, POLLIN only while pending" },
+	{ "irq_disconnect_wakes_reader", "pci", ST_PHASE_GROUP,
+	  test_irq_disconnect_wakes_reader,
+	  "INT_DISCONNECT wakes a blocked read() with EINVAL; read() EINVALs" },
+	{ "cpu_affinity", "pci", ST_PHASE_GROUP, test_cpu_affinity,
+	  "INT_SET_CPU_AFFINITY (4 bytes and cpu_set_t) -> smp_affinity_list" },
+	{ "old_struct_revisions", "pci", ST_PHASE_GROUP, test_old_struct_revisions,
+	  "FIND/CONF with the 80- and 84-byte structs agree with 108-byte" },
+	{ "release_and_reconf", "pci", ST_PHASE_GROUP, test_release_and_reconf,
+	  "RELEASE: EBUSY while mapped, really releases, fd takes another device" },
+	{ "negative", "pci", ST_PHASE_GROUP, test_negative,
+	  "EFAULT, ENOTTY, ENODEV, EBUSY and EPERM refusals" },
+	{ "unclaimed_mmio", "pci", ST_PHASE_GROUP, test_unclaimed_mmio,
+	  "allow_unclaimed_mmio: off by default; on maps unclaimed MMIO, never RAM" },
+	{ "e1000e_status", "pci", ST_PHASE_GROUP, test_e1000e_status,
+	  "e1000e BAR0: STATUS, NVM checksum 0xbaba, MAC in RAL0/RAH0" },
+	{ "killed_child_cleanup", "pci", ST_PHASE_GROUP, test_killed_child_cleanup,
+	  "SIGKILLed holder: IRQ freed, bus mastering off, device reusable" },
+	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
+	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
+	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,
+	  test_rmmod_refused_while_open,
+	  "delete_module fails while /dev/atemsys is open" },
+	{ "kernel_log_clean", NULL, ST_PHASE_LATE, test_kernel_log_clean,
+	  "no WARNING/BUG/Oops/refcount/UBSAN/KASAN lines since the load" },
+	{ "rmmod_after_close", NULL, ST_PHASE_LAST, test_rmmod_after_close,
+	  "delete_module succeeds with every fd closed; unload log clean" },
+};
+
+#define N_TESTS		(sizeof(st_tests) / sizeof(st_tests[0]))
+#define N_GROUPS	(sizeof(st_groups) / sizeof(st_groups[0]))
+
+static bool group_selected[N_GROUPS];
+static bool any_group_selected;
+static bool test_selected[N_TESTS];
+static bool any_test_selected;
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: atemsys-selftest [--group G[,G...]] [--only NAME[,NAME...]]\n"
+		"                        [--timeout SECONDS] [--list]\n"
+		"  --group    run these groups (default: all):");
+	for (i = 0; i < N_GROUPS; i++)
+		fprintf(f, " %s", st_groups[i]);
+	fprintf(f, "\n"
+		"  --only     run only these tests (see --list)\n"
+		"  --timeout  per-test time limit (default %u s)\n"
+		"  --list     print the plan and exit\n",
+		DEFAULT_TIMEOUT_S);
+}
+
+/* Mark each comma-separated name of list in names[]; false if unknown */
+static bool select_names(char *list, const char *what, size_t n,
+			 const char *(*name_of)(size_t), bool *selected)
+{
+	char *save = NULL, *tok;
+	size_t i;
+
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(tok, name_of(i)))
+				break;
+		if (i == n) {
+			fprintf(stderr, "atemsys-selftest: unknown %s \"%s\"\n",
+				what, tok);
+			return false;
+		}
+		selected[i] = true;
+	}
+	return true;
+}
+
+static const char *group_name(size_t i)
+{
+	return st_groups[i];
+}
+
+static const char *test_name(size_t i)
+{
+	return st_tests[i].name;
+}
+
+static bool in_plan(size_t i)
+{
+	const struct st_test *t = &st_tests[i];
+	size_t g;
+
+	if (any_test_selected)
+		return test_selected[i];
+	if (!t->group || !any_group_selected)
+		return true;
+	for (g = 0; g < N_GROUPS; g++)
+		if (group_selected[g] && !strcmp(t->group, st_groups[g]))
+			return true;
+	return false;
+}
+
+/* The plan: selected tests, by phase, in table order within a phase */
+static size_t build_plan(const struct st_test **plan)
+{
+	size_t n = 0, i;
+	int phase;
+
+	for (phase = ST_PHASE_FIRST; phase <= ST_PHASE_LAST; phase++)
+		for (i = 0; i < N_TESTS; i++)
+			if (st_tests[i].phase == (enum st_phase)phase && in_plan(i))
+				plan[n++] = &st_tests[i];
+	return n;
+}
+
+static void discover(void)
+{
+	struct utsname u;
+
+	env.ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!uname(&u))
+		st_diag("atemsys-selftest: Linux %s %s, %ld CPU(s) online, page size %ld",
+			u.release, u.machine, env.ncpus, page_size());
+
+	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 0, &env.edu))
+		st_diag("edu (%04x:%04x): not found", EDU_VENDOR, EDU_DEVICE);
+	else
+		st_diag("edu (%04x:%04x): %s", EDU_VENDOR, EDU_DEVICE,
+			env.edu.bdf);
+	if (pci_find_sysfs(NIC_VENDOR, NIC_DEVICE, 0, &env.nic))
+		st_diag("e1000e (%04x:%04x): not found", NIC_VENDOR, NIC_DEVICE);
+	else
+		st_diag("e1000e (%04x:%04x): %s", NIC_VENDOR, NIC_DEVICE,
+			env.nic.bdf);
+}
+
+int main(int argc, char **argv)
+{
+	const struct st_test *plan[N_TESTS];
+	unsigned int timeout = DEFAULT_TIMEOUT_S, pass = 0, fail = 0, skip = 0;
+	char reason[ST_REASON_MAX + 64];
+	bool list = false;
+	size_t n, i;
+	int fd, a;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+
+	for (a = 1; a < argc; a++) {
+		const char *opt = argv[a];
+
+		if (!strcmp(opt, "--list")) {
+			list = true;
+		} else if (!strcmp(opt, "--help") || !strcmp(opt, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(opt, "--group") && a + 1 < argc) {
+			if (!select_names(argv[++a], "group", N_GROUPS,
+					  group_name, group_selected))
+				return 2;
+			any_group_selected = true;
+		} else if (!strcmp(opt, "--only") && a + 1 < argc) {
+			if (!select_names(argv[++a], "test", N_TESTS, test_name,
+					  test_selected))
+				return 2;
+			any_test_selected = true;
+		} else if (!strcmp(opt, "--timeout") && a + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++a], &end, 10);
+
+			if (*end || !v || v > 3600) {
+				fprintf(stderr, "atemsys-selftest: bad --timeout \"%s\"\n",
+					argv[a]);
+				return 2;
+			}
+			timeout = (unsigned int)v;
+		} else {
+			fprintf(stderr, "atemsys-selftest: bad argument \"%s\"\n",
+				opt);
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	n = build_plan(plan);
+	if (list) {
+		for (i = 0; i < n; i++)
+			printf("%2zu %-28s %-5s %s\n", i + 1, plan[i]->name,
+			       plan[i]->group ? plan[i]->group : "all",
+			       plan[i]->what);
+		return 0;
+	}
+
+	ktap_header((unsigned int)n);
+
+	fd = open(ATEMSYS_FILE_NAME, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ktap_bail_out("%s: %s", ATEMSYS_FILE_NAME, strerror(errno));
+		return 1;
+	}
+	/* no fd of the runner may stay open: rmmod tests count on it */
+	close(fd);
+
+	discover();
+
+	for (i = 0; i < n; i++) {
+		enum st_result res;
+
+		reason[0] = '\0';
+		res = st_run_test(plan[i], timeout, reason, sizeof(reason));
+		ktap_result((unsigned int)i + 1, plan[i]->name, res, reason);
+		if (res == ST_PASS)
+			pass++;
+		else if (res == ST_SKIP)
+			skip++;
+		else
+			fail++;
+	}
+	st_diag("Totals: pass:%u fail:%u skip:%u", pass, fail, skip);
+	return fail ? 1 : 0;
+}

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCI devices as sysfs shows them, and thin wrappers of the atemsys ioctls.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "pci.h"
+#include "sys.h"
+
+struct st_env env;
+
+static bool pci_parse_bdf(const char *name, struct st_pci *p)
+{
+	unsigned int domain, bus, dev, fn;
+	char end;
+
+	if (sscanf(name, "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &end) != 4)
+		return false;
+	snprintf(p->bdf, sizeof(p->bdf), "%s", name);
+	p->domain = (int)domain;
+	p->bus = (int)bus;
+	p->dev = (int)dev;
+	p->fn = (int)fn;
+	return true;
+}
+
+static int pci_dot_filter(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+/*
+ * Visit the devices matching vendor/device (PCI_ANY: any) in B/D/F order;
+ * stops at the instance-th. Returns the number of matches visited.
+ */
+static int pci_scan(int vendor, int device, int instance, struct st_pci *out)
+{
+	struct dirent **names;
+	int n, i, found = 0;
+
+	n = scandir(PCI_SYSFS, &names, pci_dot_filter, alphasort);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned long v, d;
+		struct st_pci p = { 0 };
+
+		if (!pci_parse_bdf(names[i]->d_name, &p))
+			continue;
+		if (read_sysfs_ulong(&v, PCI_SYSFS "/%s/vendor", p.bdf) ||
+		    read_sysfs_ulong(&d, PCI_SYSFS "/%s/device", p.bdf))
+			continue;
+		if ((vendor != PCI_ANY && v != (unsigned long)vendor) ||
+		    (device != PCI_ANY && d != (unsigned long)device))
+			continue;
+		if (found++ == instance && out) {
+			p.present = true;
+			p.vendor = (unsigned int)v;
+			p.device = (unsigned int)d;
+			*out = p;
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return found;
+}
+
+int pci_find_sysfs(int vendor, int device, unsigned int instance,
+		   struct st_pci *out)
+{
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	n = pci_scan(vendor, device, (int)instance, out);
+	if (n < 0)
+		return -1;
+	if ((unsigned int)n <= instance) {
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+int pci_count_sysfs(int vendor, int device)
+{
+	return pci_scan(vendor, device, -1, NULL);
+}
+
+bool pci_bdf_exists(int domain, int bus, int dev, int fn)
+{
+	return path_exists(PCI_SYSFS "/%04x:%02x:%02x.%x", (unsigned int)domain,
+			   (unsigned int)bus, (unsigned int)dev,
+			   (unsigned int)fn);
+}
+
+bool pci_bus_used(int domain, int bus)
+{
+	struct dirent *de;
+	bool used = false;
+	DIR *dir;
+
+	dir = opendir(PCI_SYSFS);
+	if (!dir)
+		return true;
+	while (!used && (de = readdir(dir))) {
+		struct st_pci p;
+
+		if (pci_parse_bdf(de->d_name, &p) && p.domain == domain &&
+		    p.bus == bus)
+			used = true;
+	}
+	closedir(dir);
+	return used;
+}
+
+int pci_by_location(int domain, int bus, int dev, int fn, struct st_pci *out)
+{
+	char name[32];
+	unsigned long v, d;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", (unsigned int)domain,
+		 (unsigned int)bus, (unsigned int)dev, (unsigned int)fn);
+	if (!pci_parse_bdf(name, out))
+		return -1;
+	if (read_sysfs_ulong(&v, PCI_SYSFS "/%s/vendor", name) ||
+	    read_sysfs_ulong(&d, PCI_SYSFS "/%s/device", name))
+		return -1;
+	out->vendor = (unsigned int)v;
+	out->device = (unsigned int)d;
+	out->present = true;
+	return 0;
+}
+
+int pci_read_bars(const struct st_pci *p, struct st_bar bars[6])
+{
+	char buf[2048], *line = buf;
+	int i;
+
+	if (read_file(buf, sizeof(buf), PCI_SYSFS "/%s/resource", p->bdf) < 0)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		unsigned long long start, end, flags;
+
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3) {
+			errno = EINVAL;
+			return -1;
+		}
+		bars[i].start = start;
+		bars[i].len = end > start ? end - start + 1 : 0;
+		bars[i].flags = (unsigned long)flags;
+		line = strchr(line, '\n');
+		if (!line) {
+			errno = EINVAL;
+			return -1;
+		}
+		line++;
+	}
+	return 0;
+}
+
+int pci_mem_bars(const struct st_pci *p, struct st_bar *out, int max)
+{
+	struct st_bar bars[6];
+	int i, n = 0;
+
+	if (pci_read_bars(p, bars))
+		return -1;
+	for (i = 0; i < 6 && n < max; i++)
+		if ((bars[i].flags & SYSFS_IORESOURCE_MEM) && bars[i].len)
+			out[n++] = bars[i];
+	return n;
+}
+
+int pci_read_irq(const struct st_pci *p, unsigned int *irq)
+{
+	unsigned long v;
+
+	if (read_sysfs_ulong(&v, PCI_SYSFS "/%s/irq", p->bdf))
+		return -1;
+	*irq = (unsigned int)v;
+	return 0;
+}
+
+int pci_read_config(const struct st_pci *p, unsigned int off, void *buf,
+		    size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd, err;
+
+	snprintf(path, sizeof(path), PCI_SYSFS "/%s/config", p->bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, len, off);
+	err = errno;
+	close(fd);
+	if (n < 0) {
+		errno = err;
+		return -1;
+	}
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int pci_bus_master(const struct st_pci *p)
+{
+	uint8_t cmd;
+
+	if (pci_read_config(p, PCI_COMMAND, &cmd, 1))
+		return -1;
+	return !!(cmd & PCI_COMMAND_MASTER);
+}
+
+int pci_msi_irqs(const struct st_pci *p, unsigned int *irqs, int max)
+{
+	char path[256];
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), PCI_SYSFS "/%s/msi_irqs", p->bdf);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n < max)
+			irqs[n] = (unsigned int)strtoul(de->d_name, NULL, 10);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+int pci_driver(const struct st_pci *p, char *buf, size_t len)
+{
+	char path[256], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), PCI_SYSFS "/%s/driver", p->bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0) {
+		if (errno != ENOENT)
+			return -1;
+		buf[0] = '\0';
+		return 0;
+	}
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(buf, len, "%s", base ? base + 1 : target);
+	return 0;
+}
+
+int at_open(void)
+{
+	return st_open(ATEMSYS_FILE_NAME, O_RDWR);
+}
+
+void at_desc_location(at_desc *d, const struct st_pci *p)
+{
+	memset(d, 0, sizeof(*d));
+	d->domain = p->domain;
+	d->bus = p->bus;
+	d->device = p->dev;
+	d->function = p->fn;
+}
+
+int at_find(int fd, int vendor, int device, int instance, at_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->vendor_id = vendor;
+	d->device_id = device;
+	d->instance = instance;
+	/* FIND must write these back */
+	d->bus = d->device = d->function = d->domain = -1;
+	return ioctl(fd, ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12, d);
+}
+
+int at_conf(int fd, const struct st_pci *p, at_desc *d)
+{
+	at_desc_location(d, p);
+	return ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12, d);
+}
+
+int at_connect(int fd)
+{
+	/* the value itself, not a pointer */
+	return ioctl(fd, ATEMSYS_IOCTL_INT_CONNECT,
+		     (unsigned long)ATEMSYS_USE_PCI_INT);
+}
+
+int at_disconnect(int fd)
+{
+	return ioctl(fd, ATEMSYS_IOCTL_INT_DISCONNECT, 0UL);
+}
+
+int at_irq(int fd, unsigned int *irq)
+{
+	struct atemsys_int_info info = { .irq = 0xdeadbeef };
+	int ret = ioctl(fd, ATEMSYS_IOCTL_INT_INFO, &info);
+
+	if (!ret)
+		*irq = info.irq;
+	return ret;
+}
+
+bool at_desc_is(const at_desc *d, const struct st_pci *p)
+{
+	return d->domain == p->domain && d->bus == p->bus &&
+	       d->device == p->dev && d->function == p->fn;
+}
+
+enum st_result need_edu(void)
+{
+	if (!env.edu.present)
+		return st_fail("no edu (%04x:%04x) in " PCI_SYSFS
+			       ": QEMU needs -device edu,dma_mask=0xffffffff",
+			       EDU_VENDOR, EDU_DEVICE);
+	return ST_PASS;
+}
+
+enum st_result need_nic(void)
+{
+	if (!env.nic.present)
+		return st_fail("no e1000e (%04x:%04x) in " PCI_SYSFS
+			       ": QEMU needs -device e1000e",
+			       NIC_VENDOR, NIC_DEVICE);
+	return ST_PASS;
+}
+
+enum st_result check_conf_result(const struct st_pci *p, const at_desc *d)
+{
+	struct st_bar bars[ATEMSYS_PCI_MAXBAR];
+	unsigned int irq;
+	int n, i;
+
+	n = pci_mem_bars(p, bars, ATEMSYS_PCI_MAXBAR);
+	if (n < 0)
+		return st_fail("%s: cannot read resource: %s", p->bdf,
+			       strerror(errno));
+	if (pci_read_irq(p, &irq))
+		return st_fail("%s: cannot read irq: %s", p->bdf,
+			       strerror(errno));
+
+	EXPECT(d->bar_count == n,
+	       "%s: CONF bar_count %d, sysfs has %d memory BARs", p->bdf,
+	       d->bar_count, n);
+	for (i = 0; i < n; i++) {
+		EXPECT(d->bars[i].addr == bars[i].start,
+		       "%s: CONF bars[%d].addr 0x%" PRIx64 ", sysfs 0x%" PRIx64,
+		       p->bdf, i, (uint64_t)d->bars[i].addr, bars[i].start);
+		EXPECT(d->bars[i].len == bars[i].len,
+		       "%s: CONF bars[%d].len 0x%x, sysfs 0x%" PRIx64, p->bdf,
+		       i, d->bars[i].len, bars[i].len);
+	}
+	EXPECT(d->irq == irq,
+	       "%s: CONF irq %u, sysfs irq %u (read after CONF, i.e. after the device was enabled)",
+	       p->bdf, d->irq, irq);
+	return ST_PASS;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small system helpers: time, sysfs and procfs files, fds and mappings a
+ * test owns (released when it ends), reads with a timeout, MMIO accessors.
+ */
+#ifndef ST_SYS_H
+#define ST_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ATEMSYS_SYSFS	"/sys/module/atemsys"
+#define ATEMSYS_PARAM(name)	ATEMSYS_SYSFS "/parameters/" name
+
+/* time */
+uint64_t now_ms(void);
+void sleep_ms(unsigned int ms);
+/* Calls cond(arg) until it returns true or timeout_ms pass */
+bool poll_until(bool (*cond)(void *arg), void *arg, unsigned int timeout_ms);
+
+/* files; paths are printf formats. Return -1 with errno on failure. */
+ssize_t read_file(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* First line, without its newline */
+int read_sysfs_line(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int read_sysfs_ulong(unsigned long *val, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Writes val exactly (one write()); 0 or -1 with errno */
+int write_sysfs(const char *val, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool path_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whole file into a malloc'ed NUL-terminated buffer, or NULL */
+char *slurp(const char *path, size_t *len);
+
+/* The kernel log (klogctl), malloc'ed and NUL-terminated, or NULL */
+char *klog_read(void);
+/* Last kernel log line containing needle, into buf; false if none */
+bool klog_last_line(const char *needle, char *buf, size_t len);
+
+/* /proc/interrupts: does the line of irq name handler "name"? */
+bool proc_irq_has(unsigned int irq, const char *name);
+/* Lines of /proc/interrupts naming "name" */
+int proc_interrupts_count(const char *name);
+
+/*
+ * fds and mappings owned by the running test. st_release_all() unmaps and
+ * closes whatever is left; the runner calls it when a test returns, tests
+ * that must give a device back before cleaning up call it themselves.
+ */
+int st_open(const char *path, int flags);
+int st_close(int fd);
+/* NULL with errno on failure (not MAP_FAILED) */
+void *st_mmap(int fd, uint64_t offset, size_t len);
+int st_munmap(void *addr, size_t len);
+void st_release_all(void);
+
+/*
+ * read() that gives up after timeout_ms: -1 with errno ETIMEDOUT. Uses
+ * SIGALRM: call it from the test's main thread only.
+ */
+ssize_t read_timeout(int fd, void *buf, size_t len, unsigned int timeout_ms);
+
+int set_nonblock(int fd, bool on);
+long page_size(void);
+
+/* MMIO through an uncached user mapping */
+static inline uint32_t mmio_read32(volatile void *base, unsigned int off)
+{
+	return *(volatile uint32_t *)((uintptr_t)base + off);
+}
+
+static inline void mmio_write32(volatile void *base, unsigned int off,
+				uint32_t val)
+{
+	*(volatile uint32_t *)((uintptr_t)base + off) = val;
+}
+
+/* Order normal memory (DMA buffers) against device accesses */
+static inline void dma_barrier(void)
+{
+#if defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("dsb sy" ::: "memory");
+#else
+	__sync_synchronize();
+#endif
+}
+
+#endif /* ST_SYS_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The selftests. Each returns ST_PASS, ST_FAIL or ST_SKIP and runs in its
+ * own child process (see ktap.c); main.c holds the plan.
+ */
+#ifndef ST_TESTS_H
+#define ST_TESTS_H
+
+#include "ktap.h"
+
+/* tests_module.c */
+enum st_result test_version(void);
+enum st_result test_rmmod_refused_while_open(void);
+enum st_result test_kernel_log_clean(void);
+enum st_result test_rmmod_after_close(void);
+
+/* tests_pci.c */
+enum st_result test_find_by_id(void);
+enum st_result test_conf_by_bdf(void);
+enum st_result test_bar_mmap_edu(void);
+enum st_result test_dma_to_device(void);
+enum st_result test_dma_from_device(void);
+enum st_result test_old_struct_revisions(void);
+enum st_result test_release_and_reconf(void);
+enum st_result test_negative(void);
+enum st_result test_unclaimed_mmio(void);
+enum st_result test_e1000e_status(void);
+enum st_result test_atemsys_pci_driver(void);
+
+/* tests_irq.c */
+enum st_result test_irq_msi(void);
+enum st_result test_irq_intx(void);
+enum st_result test_poll(void);
+enum st_result test_irq_disconnect_wakes_reader(void);
+enum st_result test_cpu_affinity(void);
+enum st_result test_killed_child_cleanup(void);
+
+#endif /* ST_TESTS_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module-level tests: version, rmmod while in use and after, and a kernel
+ * log free of warnings.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atemsys.h>
+
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+/*
+ * The ABI the tests rely on, checked when they are built: the struct sizes
+ * and ioctl numbers of acontis atemsys 1.4.x (generic _IOC encoding, as on
+ * x86, arm and arm64).
+ */
+_Static_assert(ATEMSYS_VERSION_CODE == 0x010427, "version 1.4.39");
+_Static_assert(sizeof(struct atemsys_pci_select_desc_v1_0_00) == 80, "v1_0_00");
+_Static_assert(sizeof(struct atemsys_pci_select_desc_v1_3_05) == 84, "v1_3_05");
+_Static_assert(sizeof(struct atemsys_pci_select_desc_v1_4_12) == 108, "v1_4_12");
+_Static_assert(ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00 == 0xC0506500u, "FIND 1.0");
+_Static_assert(ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05 == 0xC0546500u, "FIND 1.3");
+_Static_assert(ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12 == 0xC06C6500u, "FIND 1.4");
+_Static_assert(ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12 == 0xC06C6501u, "CONF 1.4");
+_Static_assert(ATEMSYS_IOCTL_PCI_RELEASE_DEVICE == 0x00006502u, "RELEASE");
+_Static_assert(ATEMSYS_IOCTL_INT_CONNECT == 0x40046503u, "INT_CONNECT");
+_Static_assert(ATEMSYS_IOCTL_INT_DISCONNECT == 0x40046504u, "INT_DISCONNECT");
+_Static_assert(ATEMSYS_IOCTL_INT_INFO == 0x80046505u, "INT_INFO");
+_Static_assert(ATEMSYS_IOCTL_MOD_GETVERSION == 0x80046506u, "MOD_GETVERSION");
+_Static_assert(ATEMSYS_IOCTL_MOD_SET_API_VERSION == 0x8004650Du, "SET_API_VERSION");
+_Static_assert(ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY == 0xC004650Fu, "AFFINITY");
+
+static const char *const log_patterns[] = {
+	"WARNING:", "BUG:", "Oops", "refcount_t", "list_del corruption",
+	"UBSAN", "KASAN", "unbalanced", "Unbalanced",
+	"trying to free already-free",
+	/* an interrupt storm the handler did not claim */
+	"nobody cared",
+	/* devres left on a device without a driver: it can never bind */
+	"Resources present before probing",
+	/* hung task */
+	"blocked for more than",
+};
+
+static long delete_atemsys(void)
+{
+	return syscall(__NR_delete_module, "atemsys", O_NONBLOCK);
+}
+
+enum st_result test_version(void)
+{
+	uint32_t version = 0, api = ATEMSYS_VERSION_CODE;
+	char sysfs[64];
+	int fd;
+
+	fd = at_open();
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_GETVERSION, &version),
+		  "MOD_GETVERSION");
+	EXPECT(version == ATEMSYS_VERSION_CODE,
+	       "MOD_GETVERSION: 0x%06x, expected 0x%06x (%s)", version,
+	       ATEMSYS_VERSION_CODE, ATEMSYS_VERSION_STR);
+
+	EXPECT(!read_sysfs_line(sysfs, sizeof(sysfs), ATEMSYS_SYSFS "/version"),
+	       ATEMSYS_SYSFS "/version: %s", strerror(errno));
+	EXPECT(!strcmp(sysfs, ATEMSYS_VERSION_STR),
+	       ATEMSYS_SYSFS "/version reads \"%s\", expected \"%s\"", sysfs,
+	       ATEMSYS_VERSION_STR);
+
+	/* the header's _IOR spelling and the _IOW one are both accepted */
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, &api),
+		  "MOD_SET_API_VERSION (_IOR)");
+	EXPECT_OK(ioctl(fd, _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32), &api),
+		  "MOD_SET_API_VERSION (_IOW)");
+	return ST_PASS;
+}
+
+enum st_result test_rmmod_refused_while_open(void)
+{
+	uint32_t version = 0;
+	long ret;
+	int fd, err;
+
+	fd = at_open();
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+
+	errno = 0;
+	ret = delete_atemsys();
+	err = errno;
+	EXPECT(ret == -1,
+	       "delete_module(\"atemsys\", O_NONBLOCK) succeeded with " ATEMSYS_FILE_NAME " open: the module is gone");
+	EXPECT(err == EWOULDBLOCK || err == EBUSY,
+	       "delete_module with " ATEMSYS_FILE_NAME " open: expected EWOULDBLOCK or EBUSY, got %s (%s)",
+	       st_errname(err), strerror(err));
+	EXPECT(path_exists(ATEMSYS_SYSFS),
+	       ATEMSYS_SYSFS " is gone after a refused rmmod");
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_GETVERSION, &version),
+		  "MOD_GETVERSION on the open fd after the refused rmmod");
+	return ST_PASS;
+}
+
+/* The kernel log, or NULL with the reason recorded */
+static char *read_kernel_log(void)
+{
+	char *log = klog_read();
+
+	if (!log)
+		st_fail_ret(-1, errno, 0, "klogctl(SYSLOG_ACTION_READ_ALL)");
+	return log;
+}
+
+static const char *log_match(const char *line, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof(log_patterns) / sizeof(log_patterns[0]); i++) {
+		size_t plen = strlen(log_patterns[i]);
+
+		for (j = 0; j + plen <= len; j++)
+			if (!memcmp(line + j, log_patterns[i], plen))
+				return log_patterns[i];
+	}
+	return NULL;
+}
+
+/*
+ * Scan the log from the first (or, with last, the last) line containing
+ * anchor, or all of it if there is none; quote what matches.
+ */
+static enum st_result log_check(const char *anchor, bool last,
+				const char *since)
+{
+	char *log = read_kernel_log(), *line, *next, *start = NULL;
+	char first[256] = "";
+	int bad = 0, lines = 0;
+
+	if (!log)
+		return ST_FAIL;
+
+	for (line = log; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+
+		next = line + len + (line[len] ? 1 : 0);
+		if (memmem(line, len, anchor, strlen(anchor)) &&
+		    (last || !start))
+			start = line;
+	}
+	if (!start) {
+		st_diag("no \"%s\" line in the kernel log: scanning all of it",
+			anchor);
+		start = log;
+	}
+
+	for (line = start; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		const char *pat;
+
+		next = line + len + (line[len] ? 1 : 0);
+		lines++;
+		pat = log_match(line, len);
+		if (!pat)
+			continue;
+		if (bad < 20)
+			st_diag("kernel log (%s): %.*s", pat, (int)len, line);
+		if (!bad)
+			snprintf(first, sizeof(first), "%.*s", (int)len, line);
+		bad++;
+	}
+	free(log);
+
+	EXPECT(!bad, "%d suspicious kernel log line(s) %s, first: %s", bad,
+	       since, first);
+	st_diag("%d kernel log lines %s, none suspicious", lines, since);
+	return ST_PASS;
+}
+
+enum st_result test_kernel_log_clean(void)
+{
+	return log_check("atemsys", false, "since atemsys loaded");
+}
+
+static bool module_gone(void *arg)
+{
+	(void)arg;
+	return !path_exists(ATEMSYS_SYSFS);
+}
+
+enum st_result test_rmmod_after_close(void)
+{
+	static const char marker[] = "atemsys-selftest: rmmod_after_close";
+	bool marked;
+
+	marked = !write_sysfs("atemsys-selftest: rmmod_after_close\n",
+			      "/dev/kmsg");
+	if (!marked)
+		st_diag("cannot write /dev/kmsg (%s): not checking the log of the unload",
+			strerror(errno));
+
+	EXPECT_OK(delete_atemsys(),
+		  "delete_module(\"atemsys\", O_NONBLOCK) with every fd closed");
+	EXPECT(poll_until(module_gone, NULL, 2000),
+	       ATEMSYS_SYSFS " still exists 2 s after the module was removed");
+	if (path_exists(ATEMSYS_FILE_NAME))
+		st_diag(ATEMSYS_FILE_NAME " still exists (not devtmpfs?)");
+
+	if (marked)
+		return log_check(marker, true, "since the rmmod");
+	return ST_PASS;
+}

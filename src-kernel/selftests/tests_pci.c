@@ -1,0 +1,876 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PCI tests: FIND, CONF, RELEASE, BAR and DMA mappings, the old struct
+ * revisions, refusals, the e1000e and the atemsys_pci driver.
+ */
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atemsys.h>
+
+#include "edu.h"
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+#define BDF_FMT		"%04x:%02x:%02x.%x"
+#define BDF_ARGS(d)	(unsigned int)(d)->domain, (unsigned int)(d)->bus, \
+			(unsigned int)(d)->device, (unsigned int)(d)->function
+
+static enum st_result open_fd(int *fd)
+{
+	*fd = at_open();
+	if (*fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	return ST_PASS;
+}
+
+/* FIND vendor:device instance and compare with the sysfs scan */
+static enum st_result find_matches_sysfs(int fd, int vendor, int device)
+{
+	struct st_pci p;
+	int n, i;
+	at_desc d;
+
+	n = pci_count_sysfs(vendor, device);
+	EXPECT(n > 0, "no %04x:%04x in sysfs", (unsigned int)vendor & 0xffff,
+	       (unsigned int)device & 0xffff);
+	for (i = 0; i < n; i++) {
+		EXPECT_OK(at_find(fd, vendor, device, i, &d),
+			  "FIND %04x:%04x instance %d", vendor & 0xffff,
+			  device & 0xffff, i);
+		EXPECT(!pci_find_sysfs(vendor, device, (unsigned int)i, &p),
+		       "sysfs scan for instance %d: %s", i, strerror(errno));
+		EXPECT(at_desc_is(&d, &p),
+		       "FIND %04x:%04x instance %d gave " BDF_FMT ", sysfs has %s",
+		       vendor & 0xffff, device & 0xffff, i, BDF_ARGS(&d),
+		       p.bdf);
+	}
+	EXPECT_ERR(at_find(fd, vendor, device, n, &d), ENODEV,
+		   "FIND %04x:%04x instance %d (sysfs has %d)", vendor & 0xffff,
+		   device & 0xffff, n, n);
+	return ST_PASS;
+}
+
+enum st_result test_find_by_id(void)
+{
+	struct st_pci p;
+	at_desc d;
+	int fd;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_PASS(open_fd(&fd));
+
+	/* every edu, in order, then one past the last: ENODEV */
+	EXPECT_PASS(find_matches_sysfs(fd, EDU_VENDOR, EDU_DEVICE));
+	EXPECT_OK(at_find(fd, EDU_VENDOR, EDU_DEVICE, 0, &d),
+		  "FIND 1234:11e8 instance 0");
+	EXPECT(at_desc_is(&d, &env.edu),
+	       "FIND 1234:11e8 gave " BDF_FMT ", sysfs has the edu at %s",
+	       BDF_ARGS(&d), env.edu.bdf);
+
+	/* -1 is a wildcard for the vendor and for the device */
+	EXPECT_PASS(find_matches_sysfs(fd, PCI_ANY, EDU_DEVICE));
+	EXPECT_PASS(find_matches_sysfs(fd, EDU_VENDOR, PCI_ANY));
+	EXPECT_OK(at_find(fd, PCI_ANY, PCI_ANY, 0, &d), "FIND -1:-1 instance 0");
+	EXPECT(!pci_by_location(d.domain, d.bus, d.device, d.function, &p),
+	       "FIND -1:-1 gave " BDF_FMT ", which is not in sysfs",
+	       BDF_ARGS(&d));
+
+	/* nothing has this ID */
+	EXPECT_ERR(at_find(fd, 0xdead, 0xbeef, 0, &d), ENODEV,
+		   "FIND dead:beef instance 0");
+	return ST_PASS;
+}
+
+/* A bus number with no device in the edu's domain */
+static int unused_bus(void)
+{
+	int bus;
+
+	for (bus = 0x7f; bus < 0x100; bus++)
+		if (!pci_bus_used(env.edu.domain, bus))
+			return bus;
+	return -1;
+}
+
+enum st_result test_conf_by_bdf(void)
+{
+	struct st_pci bogus;
+	at_desc d;
+	int fd, fd2, bus;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_PASS(open_fd(&fd));
+
+	EXPECT_OK(at_conf(fd, &env.edu, &d), "CONF %s", env.edu.bdf);
+	EXPECT(d.bar_count >= 1, "CONF %s: bar_count %d, expected >= 1",
+	       env.edu.bdf, d.bar_count);
+	EXPECT(d.bars[0].len == EDU_BAR_SIZE,
+	       "CONF %s: bars[0].len 0x%x, expected 0x%x (1 MiB)", env.edu.bdf,
+	       d.bars[0].len, EDU_BAR_SIZE);
+	EXPECT_PASS(check_conf_result(&env.edu, &d));
+	st_diag("edu %s: BAR0 0x%" PRIx64 " len 0x%x, irq %u", env.edu.bdf,
+		(uint64_t)d.bars[0].addr, d.bars[0].len, d.irq);
+
+	/* B/D/Fs that do not exist */
+	EXPECT_PASS(open_fd(&fd2));
+	bus = unused_bus();
+	EXPECT(bus >= 0, "no unused bus number in domain %04x",
+	       (unsigned int)env.edu.domain);
+	bogus = env.edu;
+	bogus.bus = bus;
+	bogus.dev = 0x1f;
+	bogus.fn = 7;
+	EXPECT_ERR(at_conf(fd2, &bogus, &d), ENODEV,
+		   "CONF %04x:%02x:1f.7 (no such device)",
+		   (unsigned int)bogus.domain, (unsigned int)bus);
+	bogus = env.edu;
+	bogus.dev = 0x20;
+	EXPECT_ERR(at_conf(fd2, &bogus, &d), ENODEV,
+		   "CONF device 0x20 (out of range)");
+	bogus = env.edu;
+	bogus.fn = 8;
+	EXPECT_ERR(at_conf(fd2, &bogus, &d), ENODEV,
+		   "CONF function 8 (out of range)");
+
+	/* a failed CONF leaves the fd usable */
+	EXPECT_OK(st_close(fd), "close the first fd");
+	EXPECT_OK(at_conf(fd2, &env.edu, &d),
+		  "CONF %s on an fd whose earlier CONFs failed", env.edu.bdf);
+	EXPECT_PASS(check_conf_result(&env.edu, &d));
+	return ST_PASS;
+}
+
+static bool edu_fact_idle(void *arg)
+{
+	const struct edu *e = arg;
+
+	return !(edu_read(e, EDU_REG_STATUS) & EDU_STATUS_COMPUTING);
+}
+
+static enum st_result edu_factorial(const struct edu *e, uint32_t n,
+				    uint32_t want)
+{
+	uint32_t got;
+
+	EXPECT(poll_until(edu_fact_idle, (void *)e, 2000),
+	       "edu status 0x%x: still computing before writing %u",
+	       edu_read(e, EDU_REG_STATUS), n);
+	edu_write(e, EDU_REG_FACT, n);
+	EXPECT(poll_until(edu_fact_idle, (void *)e, 2000),
+	       "edu status 0x%x: factorial of %u not done after 2 s",
+	       edu_read(e, EDU_REG_STATUS), n);
+	got = edu_read(e, EDU_REG_FACT);
+	EXPECT(got == want, "edu factorial of %u: read %u, expected %u", n, got,
+	       want);
+	return ST_PASS;
+}
+
+enum st_result test_bar_mmap_edu(void)
+{
+	const uint32_t live[] = { 0x12345678, 0xa5a5f00f ^ st_seed() };
+	volatile void *whole;
+	struct edu e;
+	uint32_t v;
+	size_t i;
+
+	EXPECT_PASS(edu_open(&e, true));
+
+	v = edu_read(&e, EDU_REG_ID);
+	EXPECT(v == EDU_ID_VALUE, "edu ID register 0x%08x, expected 0x%08x", v,
+	       EDU_ID_VALUE);
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+		edu_write(&e, EDU_REG_LIVENESS, live[i]);
+		v = edu_read(&e, EDU_REG_LIVENESS);
+		EXPECT(v == ~live[i],
+		       "edu liveness: wrote 0x%08x, read 0x%08x, expected 0x%08x",
+		       live[i], v, ~live[i]);
+	}
+
+	/* no interrupt when the factorial is done */
+	edu_write(&e, EDU_REG_STATUS, 0);
+	EXPECT_PASS(edu_factorial(&e, 5, 120));
+	EXPECT_PASS(edu_factorial(&e, 10, 3628800));
+
+	/* the whole BAR maps too, and shows the same registers */
+	whole = st_mmap(e.fd, e.desc.bars[0].addr, e.desc.bars[0].len);
+	if (!whole)
+		return st_fail_ret(-1, errno, 0, "mmap the whole edu BAR0 (0x%x bytes)",
+				   e.desc.bars[0].len);
+	v = mmio_read32(whole, EDU_REG_ID);
+	EXPECT(v == EDU_ID_VALUE,
+	       "edu ID through the whole-BAR mapping 0x%08x, expected 0x%08x", v,
+	       EDU_ID_VALUE);
+	return ST_PASS;
+}
+
+/* An fd without a device gets its DMA memory from the fallback device */
+static enum st_result dma_without_device(void)
+{
+	size_t pg = (size_t)page_size();
+	volatile uint32_t *words;
+	uint32_t addr;
+	int fd;
+
+	EXPECT_PASS(open_fd(&fd));
+	words = st_mmap(fd, 0, pg);
+	if (!words)
+		return st_fail_ret(-1, errno, 0,
+				   "mmap DMA buffer on an fd without a device");
+	addr = words[0];
+	EXPECT(addr && !(addr & (pg - 1)),
+	       "DMA buffer without a device: bus address 0x%x, expected nonzero and page aligned",
+	       addr);
+	st_diag("DMA buffer without a device at bus address 0x%x", addr);
+	return ST_PASS;
+}
+
+enum st_result test_dma_to_device(void)
+{
+	struct edu e;
+
+	EXPECT_PASS(dma_without_device());
+	/* no MOD_SET_API_VERSION: the address is the first 4 bytes */
+	EXPECT_PASS(edu_open(&e, true));
+	return edu_dma_roundtrip(&e, false);
+}
+
+enum st_result test_dma_from_device(void)
+{
+	const size_t len = 512, guard = 8;
+	/* RAM offset -> device address, and back to another RAM offset */
+	const struct {
+		size_t ram;
+		uint32_t dev;
+		size_t back;
+	} part[2] = {
+		{ 256, EDU_DMA_BASE, 3072 },
+		{ 768, EDU_DMA_BASE + 0x800, 2048 },
+	};
+	uint32_t api = ATEMSYS_API_64BIT_DMA, seed = st_seed();
+	size_t pg = (size_t)page_size(), i, bad = 0, first = 0;
+	uint8_t *b, want = 0, got = 0, *expect;
+	uint64_t bus;
+	struct edu e;
+	void *buf;
+	int fd, k;
+
+	EXPECT(pg >= 4096, "page size %zu", pg);
+	EXPECT_PASS(open_fd(&fd));
+	/* 64-bit form: the address is two native-endian u32, low then high */
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, &api),
+		  "MOD_SET_API_VERSION(0x%06x)", api);
+	EXPECT_PASS(edu_attach(&e, fd, true));
+	EXPECT_PASS(edu_dma_buffer(&e, true, &buf, &bus));
+	st_diag("DMA buffer at bus address 0x%" PRIx64 " (8-byte form)", bus);
+	b = buf;
+
+	expect = malloc(pg);
+	EXPECT(expect, "out of memory");
+	memset(expect, 0x3c, pg);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < len; i++)
+			expect[part[k].ram + i] = expect[part[k].back + i] =
+				(uint8_t)((k ? ~seed : seed) + i * 7u + (i >> 3));
+	memcpy(b + guard, expect + guard, pg - guard);
+	for (k = 0; k < 2; k++)
+		memset(b + part[k].back, 0x3c, len);
+
+	for (k = 0; k < 2; k++)
+		EXPECT_PASS(edu_dma(&e, bus + part[k].ram, part[k].dev,
+				    (uint32_t)len, false));
+	/* back in the other order, so a mixed-up offset shows */
+	for (k = 1; k >= 0; k--)
+		EXPECT_PASS(edu_dma(&e, bus + part[k].back, part[k].dev,
+				    (uint32_t)len, true));
+
+	for (i = guard; i < pg; i++) {
+		if (b[i] == expect[i])
+			continue;
+		if (!bad++) {
+			first = i;
+			want = expect[i];
+			got = b[i];
+		}
+	}
+	free(expect);
+	EXPECT(!bad,
+	       "%zu bytes differ after two DMAs to the edu (0x%x, 0x%x) and back; first at buffer offset %zu: expected 0x%02x, got 0x%02x",
+	       bad, part[0].dev, part[1].dev, first, want, got);
+	return ST_PASS;
+}
+
+/* Bytes after a struct the kernel must not touch */
+static enum st_result tail_intact(const uint8_t *raw, size_t size,
+				  size_t total, const char *what)
+{
+	size_t i;
+
+	for (i = size; i < total; i++)
+		EXPECT(raw[i] == 0xa5,
+		       "%s wrote byte %zu, past its %zu-byte struct", what, i,
+		       size);
+	return ST_PASS;
+}
+
+#define RAW_SIZE 160
+
+enum st_result test_old_struct_revisions(void)
+{
+	union {
+		struct atemsys_pci_select_desc_v1_0_00 v1_0;
+		struct atemsys_pci_select_desc_v1_3_05 v1_3;
+		struct atemsys_pci_select_desc_v1_4_12 v1_4;
+		uint8_t raw[RAW_SIZE];
+	} u;
+	const struct st_pci *edu = &env.edu;
+	uint32_t addr_1_0 = 0, addr_1_3 = 0;
+	struct st_bar bars[6];
+	bool low, conf_1_0;
+	unsigned int irq;
+	int fd;
+
+	EXPECT_PASS(need_edu());
+	EXPECT(!pci_read_bars(edu, bars) && !pci_read_irq(edu, &irq),
+	       "%s: cannot read resource/irq: %s", edu->bdf, strerror(errno));
+	low = !(bars[0].start >> 32);
+	EXPECT_PASS(open_fd(&fd));
+
+	/* 1.0.00: 80 bytes, no domain */
+	memset(u.raw, 0xa5, sizeof(u.raw));
+	u.v1_0.vendor_id = EDU_VENDOR;
+	u.v1_0.device_id = EDU_DEVICE;
+	u.v1_0.instance = 0;
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00, &u),
+		  "FIND (80-byte struct)");
+	EXPECT(u.v1_0.bus == edu->bus && u.v1_0.device == edu->dev &&
+	       u.v1_0.function == edu->fn,
+	       "FIND (80-byte struct) gave %02x:%02x.%x, the edu is %s",
+	       (unsigned int)u.v1_0.bus, (unsigned int)u.v1_0.device,
+	       (unsigned int)u.v1_0.function, edu->bdf);
+	EXPECT_PASS(tail_intact(u.raw, 80, RAW_SIZE, "FIND (80-byte struct)"));
+
+	conf_1_0 = edu->domain == 0;
+	if (!conf_1_0)
+		st_diag("edu in domain %04x: the 80-byte struct cannot name it, not CONFing with it",
+			(unsigned int)edu->domain);
+	if (conf_1_0) {
+		memset(u.raw, 0xa5, sizeof(u.raw));
+		u.v1_0.bus = edu->bus;
+		u.v1_0.device = edu->dev;
+		u.v1_0.function = edu->fn;
+		if (!low) {
+			EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00, &u),
+				   ENODEV, "CONF (80-byte struct) of a BAR above 4 GiB");
+		} else {
+			EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00, &u),
+				  "CONF (80-byte struct)");
+			addr_1_0 = u.v1_0.bars[0].addr;
+			EXPECT(u.v1_0.bar_count >= 1 && addr_1_0 == (uint32_t)bars[0].start &&
+			       u.v1_0.bars[0].len == EDU_BAR_SIZE && u.v1_0.irq == irq,
+			       "CONF (80-byte struct): bar_count %d, bars[0] 0x%x len 0x%x, irq %u; expected >= 1, 0x%" PRIx64 ", 0x%x, %u",
+			       u.v1_0.bar_count, addr_1_0, u.v1_0.bars[0].len,
+			       u.v1_0.irq, bars[0].start, EDU_BAR_SIZE, irq);
+			EXPECT_PASS(tail_intact(u.raw, 80, RAW_SIZE,
+						"CONF (80-byte struct)"));
+			EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE),
+				  "RELEASE after the 80-byte CONF");
+		}
+	}
+
+	/* 1.3.05: 84 bytes, FIND writes the domain back */
+	memset(u.raw, 0xa5, sizeof(u.raw));
+	u.v1_3.vendor_id = EDU_VENDOR;
+	u.v1_3.device_id = EDU_DEVICE;
+	u.v1_3.instance = 0;
+	u.v1_3.domain = 0x5a5a5a5a;
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05, &u),
+		  "FIND (84-byte struct)");
+	EXPECT(u.v1_3.domain == edu->domain && u.v1_3.bus == edu->bus &&
+	       u.v1_3.device == edu->dev && u.v1_3.function == edu->fn,
+	       "FIND (84-byte struct) gave %04x:%02x:%02x.%x, the edu is %s",
+	       (unsigned int)u.v1_3.domain, (unsigned int)u.v1_3.bus,
+	       (unsigned int)u.v1_3.device, (unsigned int)u.v1_3.function,
+	       edu->bdf);
+	EXPECT_PASS(tail_intact(u.raw, 84, RAW_SIZE, "FIND (84-byte struct)"));
+
+	memset(u.raw, 0xa5, sizeof(u.raw));
+	u.v1_3.domain = edu->domain;
+	u.v1_3.bus = edu->bus;
+	u.v1_3.device = edu->dev;
+	u.v1_3.function = edu->fn;
+	if (!low) {
+		EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05, &u),
+			   ENODEV, "CONF (84-byte struct) of a BAR above 4 GiB");
+	} else {
+		EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05, &u),
+			  "CONF (84-byte struct)");
+		addr_1_3 = u.v1_3.bars[0].addr;
+		EXPECT(u.v1_3.bar_count >= 1 && addr_1_3 == (uint32_t)bars[0].start &&
+		       u.v1_3.bars[0].len == EDU_BAR_SIZE && u.v1_3.irq == irq,
+		       "CONF (84-byte struct): bar_count %d, bars[0] 0x%x len 0x%x, irq %u; expected >= 1, 0x%" PRIx64 ", 0x%x, %u",
+		       u.v1_3.bar_count, addr_1_3, u.v1_3.bars[0].len, u.v1_3.irq,
+		       bars[0].start, EDU_BAR_SIZE, irq);
+		EXPECT_PASS(tail_intact(u.raw, 84, RAW_SIZE,
+					"CONF (84-byte struct)"));
+		EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE),
+			  "RELEASE after the 84-byte CONF");
+	}
+
+	/* 1.4.12: 108 bytes, 64-bit BAR addresses: the same BAR */
+	memset(u.raw, 0xa5, sizeof(u.raw));
+	u.v1_4.domain = edu->domain;
+	u.v1_4.bus = edu->bus;
+	u.v1_4.device = edu->dev;
+	u.v1_4.function = edu->fn;
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12, &u),
+		  "CONF (108-byte struct)");
+	EXPECT(u.v1_4.bars[0].addr == bars[0].start,
+	       "CONF (108-byte struct): bars[0] 0x%" PRIx64 ", sysfs 0x%" PRIx64,
+	       (uint64_t)u.v1_4.bars[0].addr, bars[0].start);
+	EXPECT_PASS(tail_intact(u.raw, 108, RAW_SIZE, "CONF (108-byte struct)"));
+	if (low) {
+		EXPECT(!conf_1_0 || addr_1_0 == (uint32_t)u.v1_4.bars[0].addr,
+		       "80-byte CONF BAR 0x%x != 108-byte CONF BAR 0x%" PRIx64,
+		       addr_1_0, (uint64_t)u.v1_4.bars[0].addr);
+		EXPECT(addr_1_3 == (uint32_t)u.v1_4.bars[0].addr,
+		       "84-byte CONF BAR 0x%x != 108-byte CONF BAR 0x%" PRIx64,
+		       addr_1_3, (uint64_t)u.v1_4.bars[0].addr);
+	}
+	return ST_PASS;
+}
+
+enum st_result test_release_and_reconf(void)
+{
+	size_t pg = (size_t)page_size();
+	void *bar, *dma, *nic_bar;
+	at_desc d, nic;
+	int fd, fd2, bm;
+	struct edu e;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_PASS(need_nic());
+	EXPECT_PASS(edu_open(&e, false));
+	fd = e.fd;
+
+	bar = st_mmap(fd, e.desc.bars[0].addr, pg);
+	if (!bar)
+		return st_fail_ret(-1, errno, 0, "mmap edu BAR0");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), EBUSY,
+		   "RELEASE while the BAR is mapped");
+	EXPECT_OK(st_munmap(bar, pg), "munmap BAR");
+
+	dma = st_mmap(fd, 0, pg);
+	if (!dma)
+		return st_fail_ret(-1, errno, 0, "mmap DMA buffer");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), EBUSY,
+		   "RELEASE while a DMA buffer is mapped");
+	EXPECT_OK(st_munmap(dma, pg), "munmap DMA buffer");
+
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE),
+		  "RELEASE with nothing mapped");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), ENODEV,
+		   "RELEASE again");
+
+	/* really released: bus mastering off, regions free for another fd */
+	bm = pci_bus_master(&env.edu);
+	EXPECT(bm == 0, "edu bus mastering %s after RELEASE",
+	       bm < 0 ? strerror(errno) : "still on");
+	EXPECT_PASS(open_fd(&fd2));
+	EXPECT_OK(at_conf(fd2, &env.edu, &d),
+		  "CONF the edu on another fd after RELEASE");
+	EXPECT_OK(st_close(fd2), "close the other fd");
+
+	/* the first fd can configure another device */
+	EXPECT_OK(at_conf(fd, &env.nic, &nic), "CONF e1000e %s after RELEASE",
+		  env.nic.bdf);
+	EXPECT(!st_mmap(fd, e.desc.bars[0].addr, pg),
+	       "mmap of the edu BAR succeeded on the fd that released it");
+	EXPECT(errno == EPERM,
+	       "mmap of the released edu BAR: expected EPERM, got %s",
+	       st_errname(errno));
+	nic_bar = st_mmap(fd, nic.bars[0].addr, pg);
+	if (!nic_bar)
+		return st_fail_ret(-1, errno, 0, "mmap e1000e BAR0 on the same fd");
+	return ST_PASS;
+}
+
+/* The first whole page of the first "System RAM" range in /proc/iomem */
+static int first_ram_page(uint64_t *addr)
+{
+	char *iomem = slurp("/proc/iomem", NULL), *line, *next;
+	uint64_t pg = (uint64_t)page_size();
+	int ret = -1;
+
+	if (!iomem)
+		return -1;
+	for (line = iomem; *line; line = next) {
+		unsigned long long start, end;
+		size_t len = strcspn(line, "\n");
+		uint64_t a;
+
+		next = line + len + (line[len] ? 1 : 0);
+		if (line[0] == ' ' || !memmem(line, len, ": System RAM", 12))
+			continue;
+		if (sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		a = (start + pg - 1) & ~(pg - 1);
+		if (!a)
+			a = pg;	/* offset 0 is the DMA allocator */
+		if (a + pg - 1 > end)
+			continue;
+		*addr = a;
+		ret = 0;
+		break;
+	}
+	free(iomem);
+	return ret;
+}
+
+static enum st_result expect_mmap_eperm(int fd, uint64_t addr, size_t len,
+					const char *what)
+{
+	void *p = st_mmap(fd, addr, len);
+
+	EXPECT(!p, "mmap of %s (0x%" PRIx64 ", 0x%zx bytes) succeeded", what,
+	       addr, len);
+	EXPECT(errno == EPERM,
+	       "mmap of %s (0x%" PRIx64 ", 0x%zx bytes): expected EPERM, got %s (%s)",
+	       what, addr, len, st_errname(errno), strerror(errno));
+	return ST_PASS;
+}
+
+enum st_result test_negative(void)
+{
+	void *bad = (void *)8;
+	size_t pg = (size_t)page_size();
+	uint64_t ram, edu_bar, edu_len;
+	struct st_bar nic_bars[6], edu_bars[6];
+	at_desc d;
+	int fd, fd2;
+	struct edu e;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_PASS(need_nic());
+	EXPECT_PASS(open_fd(&fd));
+
+	/* bad pointers */
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_MOD_GETVERSION, bad), EFAULT,
+		   "MOD_GETVERSION to (void *)8");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, bad), EFAULT,
+		   "MOD_SET_API_VERSION from (void *)8");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12, bad), EFAULT,
+		   "FIND with (void *)8");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00, bad), EFAULT,
+		   "FIND (80-byte struct) with (void *)8");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12, bad), EFAULT,
+		   "CONF with (void *)8");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_INT_INFO, bad), EFAULT,
+		   "INT_INFO to (void *)8");
+
+	/* unknown commands */
+	EXPECT_ERR(ioctl(fd, _IO(ATEMSYS_IOCTL_TYPE, 99)), ENOTTY,
+		   "_IO(101, 99)");
+	EXPECT_ERR(ioctl(fd, _IO('x', 1)), ENOTTY, "_IO('x', 1)");
+
+	/* no device configured */
+	EXPECT_ERR(at_connect(fd), ENODEV, "INT_CONNECT without a device");
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), ENODEV,
+		   "RELEASE without a device");
+	EXPECT(!pci_read_bars(&env.edu, edu_bars), "%s/resource: %s",
+	       env.edu.bdf, strerror(errno));
+	edu_bar = edu_bars[0].start;
+	edu_len = edu_bars[0].len;
+	EXPECT_PASS(expect_mmap_eperm(fd, edu_bar, pg,
+				      "the edu BAR on an fd without a device"));
+
+	/* one device per fd, one fd per device */
+	EXPECT_PASS(edu_attach(&e, fd, false));
+	EXPECT_ERR(at_conf(fd, &env.edu, &d), EBUSY,
+		   "second CONF on a configured fd");
+	EXPECT_ERR(at_conf(fd, &env.nic, &d), EBUSY,
+		   "CONF of the e1000e on an fd that has the edu");
+	EXPECT_PASS(open_fd(&fd2));
+	EXPECT_ERR(at_conf(fd2, &env.edu, &d), EBUSY,
+		   "CONF of the edu held by another fd");
+
+	EXPECT_OK(at_connect(fd), "INT_CONNECT");
+	EXPECT_ERR(at_connect(fd), EBUSY, "INT_CONNECT twice");
+	EXPECT_OK(at_disconnect(fd), "INT_DISCONNECT");
+
+	/* mappings outside what the fd owns */
+	EXPECT(!first_ram_page(&ram), "no whole page of System RAM in /proc/iomem");
+	EXPECT_PASS(expect_mmap_eperm(fd, ram, pg, "a System RAM page"));
+	EXPECT(!pci_read_bars(&env.nic, nic_bars), "%s/resource: %s",
+	       env.nic.bdf, strerror(errno));
+	EXPECT_PASS(expect_mmap_eperm(fd, nic_bars[0].start, pg,
+				      "the e1000e BAR (only the edu is configured)"));
+	EXPECT_PASS(expect_mmap_eperm(fd, edu_bar + edu_len - pg, 2 * pg,
+				      "a range running past the end of the edu BAR"));
+	if (edu_bar >= pg)
+		EXPECT_PASS(expect_mmap_eperm(fd, edu_bar - pg, 2 * pg,
+					      "a range starting before the edu BAR"));
+	/* ...while the BAR's own last page maps */
+	EXPECT(st_mmap(fd, edu_bar + edu_len - pg, pg),
+	       "mmap of the last page of the edu BAR: %s", st_errname(errno));
+	return ST_PASS;
+}
+
+#define UNCLAIMED_PARAM		ATEMSYS_PARAM("allow_unclaimed_mmio")
+
+static enum st_result unclaimed_mmio_body(void)
+{
+	size_t pg = (size_t)page_size();
+	struct st_bar nic_bars[6];
+	volatile void *regs;
+	uint32_t status;
+	uint64_t ram;
+	char val[8];
+	struct edu e;
+	int fd;
+
+	EXPECT_OK(read_sysfs_line(val, sizeof(val), UNCLAIMED_PARAM),
+		  "read " UNCLAIMED_PARAM);
+	EXPECT(!strcmp(val, "N"), UNCLAIMED_PARAM " reads \"%s\", expected \"N\" (off by default)",
+	       val);
+	EXPECT(!pci_read_bars(&env.nic, nic_bars), "%s/resource: %s",
+	       env.nic.bdf, strerror(errno));
+	EXPECT(!first_ram_page(&ram), "no whole page of System RAM in /proc/iomem");
+	EXPECT_PASS(open_fd(&fd));
+	EXPECT_PASS(expect_mmap_eperm(fd, nic_bars[0].start, pg,
+				      "the unclaimed e1000e BAR (parameter off)"));
+
+	EXPECT_OK(write_sysfs("1", UNCLAIMED_PARAM), "write 1 to " UNCLAIMED_PARAM);
+	regs = st_mmap(fd, nic_bars[0].start, pg);
+	if (!regs)
+		return st_fail_ret(-1, errno, 0,
+				   "mmap of the unclaimed e1000e BAR with allow_unclaimed_mmio=1");
+	status = mmio_read32(regs, 0x8);	/* e1000e STATUS */
+	EXPECT(status != 0xffffffff && status != 0,
+	       "e1000e STATUS through the unclaimed mapping reads 0x%08x", status);
+	EXPECT_PASS(expect_mmap_eperm(fd, ram, pg,
+				      "a System RAM page (allow_unclaimed_mmio=1)"));
+	/* the edu's regions are claimed by the fd that configured it */
+	EXPECT_PASS(edu_open(&e, false));
+	EXPECT_PASS(expect_mmap_eperm(fd, e.desc.bars[0].addr, pg,
+				      "the edu BAR held by another fd (allow_unclaimed_mmio=1)"));
+
+	EXPECT_OK(write_sysfs("0", UNCLAIMED_PARAM), "write 0 to " UNCLAIMED_PARAM);
+	EXPECT_PASS(expect_mmap_eperm(fd, nic_bars[0].start, pg,
+				      "the unclaimed e1000e BAR (parameter off again)"));
+	return ST_PASS;
+}
+
+enum st_result test_unclaimed_mmio(void)
+{
+	enum st_result res;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_PASS(need_nic());
+	res = unclaimed_mmio_body();
+	if (write_sysfs("0", UNCLAIMED_PARAM) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "restore 0 in " UNCLAIMED_PARAM);
+	return res;
+}
+
+/* 82574L registers (Intel 82574 GbE controller datasheet) */
+#define E1000_CTRL		0x0000
+#define E1000_STATUS		0x0008
+#define E1000_EECD		0x0010
+#define  E1000_EECD_PRES	0x00000100	/* NVM present */
+#define  E1000_EECD_AUTO_RD	0x00000200	/* NVM auto-read done */
+#define E1000_EERD		0x0014
+#define  E1000_EERD_START	0x00000001
+#define  E1000_EERD_DONE	0x00000002
+#define  E1000_EERD_ADDR_SHIFT	2
+#define  E1000_EERD_DATA_SHIFT	16
+#define E1000_RAL0		0x5400
+#define E1000_RAH0		0x5404
+#define  E1000_RAH_AV		0x80000000	/* address valid */
+#define E1000_BAR0_SIZE		0x20000		/* 128 KiB CSR space */
+#define NVM_WORDS		0x40		/* checksummed words */
+#define NVM_SUM			0xbaba
+#define NVM_DEVICE_ID		0x0d
+
+static enum st_result nvm_read(volatile void *regs, unsigned int word,
+			       uint16_t *val)
+{
+	uint64_t deadline = now_ms() + 100;
+	uint32_t v;
+
+	mmio_write32(regs, E1000_EERD,
+		     (word << E1000_EERD_ADDR_SHIFT) | E1000_EERD_START);
+	for (;;) {
+		v = mmio_read32(regs, E1000_EERD);
+		if (v & E1000_EERD_DONE)
+			break;
+		EXPECT(now_ms() < deadline,
+		       "e1000e EERD: NVM word 0x%02x not done after 100 ms (EERD 0x%08x)",
+		       word, v);
+	}
+	*val = (uint16_t)(v >> E1000_EERD_DATA_SHIFT);
+	return ST_PASS;
+}
+
+enum st_result test_e1000e_status(void)
+{
+	uint32_t ctrl, status, eecd, ral, rah;
+	uint16_t nvm[NVM_WORDS], sum = 0;
+	volatile void *regs;
+	unsigned int i;
+	at_desc d;
+	int fd;
+
+	EXPECT_PASS(need_nic());
+	EXPECT_PASS(open_fd(&fd));
+
+	EXPECT_OK(at_find(fd, NIC_VENDOR, NIC_DEVICE, 0, &d),
+		  "FIND 8086:10d3 instance 0");
+	EXPECT(at_desc_is(&d, &env.nic),
+	       "FIND 8086:10d3 gave " BDF_FMT ", sysfs has %s", BDF_ARGS(&d),
+	       env.nic.bdf);
+	EXPECT_OK(at_conf(fd, &env.nic, &d), "CONF e1000e %s", env.nic.bdf);
+	EXPECT_PASS(check_conf_result(&env.nic, &d));
+	EXPECT(d.bars[0].len == E1000_BAR0_SIZE,
+	       "e1000e bars[0].len 0x%x, expected 0x%x (128 KiB of CSRs)",
+	       d.bars[0].len, E1000_BAR0_SIZE);
+
+	regs = st_mmap(fd, d.bars[0].addr, E1000_BAR0_SIZE);
+	if (!regs)
+		return st_fail_ret(-1, errno, 0, "mmap e1000e BAR0 at 0x%" PRIx64,
+				   (uint64_t)d.bars[0].addr);
+
+	ctrl = mmio_read32(regs, E1000_CTRL);
+	status = mmio_read32(regs, E1000_STATUS);
+	eecd = mmio_read32(regs, E1000_EECD);
+	st_diag("e1000e %s: CTRL 0x%08x STATUS 0x%08x EECD 0x%08x", env.nic.bdf,
+		ctrl, status, eecd);
+	EXPECT(status != 0xffffffff && status != 0,
+	       "e1000e STATUS reads 0x%08x: the device does not answer", status);
+	EXPECT((eecd & (E1000_EECD_PRES | E1000_EECD_AUTO_RD)) ==
+	       (E1000_EECD_PRES | E1000_EECD_AUTO_RD),
+	       "e1000e EECD 0x%08x: NVM present and auto-read done bits (0x300) not both set",
+	       eecd);
+
+	/* NVM words 0x00-0x3f sum to 0xbaba; word 0x0d is the device ID */
+	for (i = 0; i < NVM_WORDS; i++) {
+		EXPECT_PASS(nvm_read(regs, i, &nvm[i]));
+		sum = (uint16_t)(sum + nvm[i]);
+	}
+	EXPECT(sum == NVM_SUM, "e1000e NVM words 0x00-0x3f sum to 0x%04x, expected 0x%04x",
+	       sum, NVM_SUM);
+	EXPECT(nvm[NVM_DEVICE_ID] == NIC_DEVICE,
+	       "e1000e NVM device ID word 0x%04x, expected 0x%04x",
+	       nvm[NVM_DEVICE_ID], NIC_DEVICE);
+
+	/* receive address 0 holds the NVM's MAC address and is valid */
+	ral = mmio_read32(regs, E1000_RAL0);
+	rah = mmio_read32(regs, E1000_RAH0);
+	st_diag("e1000e MAC %02x:%02x:%02x:%02x:%02x:%02x (NVM), RAL0 0x%08x RAH0 0x%08x",
+		nvm[0] & 0xff, nvm[0] >> 8, nvm[1] & 0xff, nvm[1] >> 8,
+		nvm[2] & 0xff, nvm[2] >> 8, ral, rah);
+	EXPECT(ral == ((uint32_t)nvm[0] | (uint32_t)nvm[1] << 16) &&
+	       (rah & 0xffff) == nvm[2],
+	       "e1000e RAL0/RAH0 0x%08x/0x%08x do not hold the NVM MAC %04x %04x %04x",
+	       ral, rah, nvm[0], nvm[1], nvm[2]);
+	EXPECT(rah & E1000_RAH_AV, "e1000e RAH0 0x%08x: address valid bit clear",
+	       rah);
+	return ST_PASS;
+}
+
+#define PCI_DRIVERS		"/sys/bus/pci/drivers"
+#define ATEMSYS_PCI_DRIVER	"atemsys_pci"
+
+static enum st_result pci_driver_body(void)
+{
+	char drv[64];
+	struct edu e;
+	at_desc d;
+	int fd2;
+
+	EXPECT_OK(write_sysfs(ATEMSYS_PCI_DRIVER, PCI_SYSFS "/%s/driver_override",
+			      env.edu.bdf),
+		  "write " ATEMSYS_PCI_DRIVER " to %s/driver_override", env.edu.bdf);
+	if (write_sysfs(env.edu.bdf, "/sys/bus/pci/drivers_probe")) {
+		int err = errno;
+		char line[256] = "";
+
+		klog_last_line(env.edu.bdf, line, sizeof(line));
+		return st_fail("write %s to /sys/bus/pci/drivers_probe: %s (%s); last log line: %s",
+			       env.edu.bdf, st_errname(err), strerror(err),
+			       line[0] ? line : "none");
+	}
+	EXPECT(!pci_driver(&env.edu, drv, sizeof(drv)), "%s/driver: %s",
+	       env.edu.bdf, strerror(errno));
+	EXPECT(!strcmp(drv, ATEMSYS_PCI_DRIVER),
+	       "%s/driver is \"%s\" after drivers_probe, expected " ATEMSYS_PCI_DRIVER,
+	       env.edu.bdf, drv);
+
+	/* CONF attaches the fd to the bound device; one fd at a time */
+	EXPECT_PASS(edu_open(&e, true));
+	EXPECT_PASS(check_conf_result(&env.edu, &e.desc));
+	fd2 = at_open();
+	if (fd2 < 0)
+		return st_fail_ret(-1, errno, 0, "open a second fd");
+	EXPECT_ERR(at_conf(fd2, &env.edu, &d), EBUSY,
+		   "CONF on a second fd of the edu bound to " ATEMSYS_PCI_DRIVER);
+
+	/* DMA on the real device, and its interrupt */
+	EXPECT_PASS(edu_dma_roundtrip(&e, false));
+	edu_write(&e, EDU_REG_IRQ_ACK, 0xffffffff);
+	EXPECT_OK(at_connect(e.fd), "INT_CONNECT on the bound edu");
+	EXPECT_PASS(edu_irq_roundtrip(&e, 0x1, 2000, NULL));
+	EXPECT_OK(at_disconnect(e.fd), "INT_DISCONNECT");
+	return ST_PASS;
+}
+
+enum st_result test_atemsys_pci_driver(void)
+{
+	enum st_result res = ST_PASS;
+	char drv[64] = "", allowed[256];
+	at_desc d;
+	int fd;
+
+	EXPECT_PASS(need_edu());
+	if (!path_exists(PCI_DRIVERS "/" ATEMSYS_PCI_DRIVER)) {
+		if (!read_sysfs_line(allowed, sizeof(allowed),
+				     ATEMSYS_PARAM("AllowedPciDevices")) &&
+		    !allowed[0])
+			return st_skip("AllowedPciDevices is empty: the " ATEMSYS_PCI_DRIVER " driver is disabled");
+		return st_fail(PCI_DRIVERS "/" ATEMSYS_PCI_DRIVER " does not exist");
+	}
+	EXPECT(!pci_driver(&env.edu, drv, sizeof(drv)), "%s/driver: %s",
+	       env.edu.bdf, strerror(errno));
+	EXPECT(!drv[0], "the edu is already bound to %s", drv);
+
+	res = pci_driver_body();
+
+	/* give the device back first: unbind waits for its fd */
+	st_release_all();
+	if (!pci_driver(&env.edu, drv, sizeof(drv)) && drv[0] &&
+	    write_sysfs(env.edu.bdf, PCI_DRIVERS "/%s/unbind", drv) &&
+	    res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "unbind %s from %s", env.edu.bdf,
+				  drv);
+	if (write_sysfs("\n", PCI_SYSFS "/%s/driver_override", env.edu.bdf) &&
+	    res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "clear %s/driver_override",
+				  env.edu.bdf);
+	if (res != ST_PASS)
+		return res;
+
+	EXPECT(!pci_driver(&env.edu, drv, sizeof(drv)) && !drv[0],
+	       "%s still bound to \"%s\" after unbind", env.edu.bdf, drv);
+	/* the driver gave the regions back */
+	EXPECT_PASS(open_fd(&fd));
+	EXPECT_OK(at_conf(fd, &env.edu, &d), "CONF the edu after unbinding it");
+	return ST_PASS;
+}
