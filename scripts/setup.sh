@@ -14,8 +14,8 @@ packages=(
 	# build the module against Debian's kernel headers (6.12 needs pahole)
 	make gcc gcc-12 bc bison flex libelf-dev libssl-dev dwarves kmod
 	# cross compilers and libc for the static selftests
-	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-multilib
-	libc6-dev-arm64-cross libc6-dev-armhf-cross
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-i686-linux-gnu
+	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-i386-cross
 	# static checks: sparse, and checkpatch.pl from the kernel source
 	sparse linux-source-6.1 perl
 	# guests: QEMU, initramfs, device trees

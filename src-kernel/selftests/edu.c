@@ -20,13 +20,18 @@ uint32_t st_seed(void)
 
 enum st_result edu_attach(struct edu *e, int fd, bool map_bar)
 {
+	EXPECT_PASS(need_edu());
+	return edu_attach_dev(e, fd, &env.edu, map_bar);
+}
+
+enum st_result edu_attach_dev(struct edu *e, int fd, const struct st_pci *p,
+			      bool map_bar)
+{
 	void *bar;
 
-	EXPECT_PASS(need_edu());
 	e->fd = fd;
 	e->bar = NULL;
-	EXPECT_OK(at_conf(fd, &env.edu, &e->desc), "CONF edu %s",
-		  env.edu.bdf);
+	EXPECT_OK(at_conf(fd, p, &e->desc), "CONF edu %s", p->bdf);
 	EXPECT(e->desc.bar_count >= 1, "CONF edu: bar_count %d, expected >= 1",
 	       e->desc.bar_count);
 	if (!map_bar)

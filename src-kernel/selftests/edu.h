@@ -53,6 +53,9 @@ struct edu {
 enum st_result edu_open(struct edu *e, bool map_bar);
 /* CONF the edu on an open fd and map the first page of BAR0 */
 enum st_result edu_attach(struct edu *e, int fd, bool map_bar);
+/* The same for a given edu (there may be several) */
+enum st_result edu_attach_dev(struct edu *e, int fd, const struct st_pci *p,
+			      bool map_bar);
 
 static inline uint32_t edu_read(const struct edu *e, unsigned int reg)
 {

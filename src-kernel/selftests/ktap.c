@@ -28,6 +28,12 @@ struct st_shared {
 };
 
 static struct st_shared *st_shared;
+static const char *st_indent = "";
+
+void ktap_set_subtest(bool subtest)
+{
+	st_indent = subtest ? "    " : "";
+}
 
 static void st_write_line(const char *prefix, const char *fmt, va_list ap)
 {
@@ -36,7 +42,7 @@ static void st_write_line(const char *prefix, const char *fmt, va_list ap)
 	ssize_t n;
 	int ret;
 
-	ret = snprintf(line, sizeof(line), "%s", prefix);
+	ret = snprintf(line, sizeof(line), "%s%s", st_indent, prefix);
 	len = ret > 0 ? (size_t)ret : 0;
 	ret = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	if (ret > 0)

@@ -20,6 +20,7 @@ enum st_result {
 enum st_phase {
 	ST_PHASE_FIRST,		/* before the groups' tests */
 	ST_PHASE_GROUP,		/* a group's own tests, in table order */
+	ST_PHASE_COMPAT,	/* the 32-bit build's run (64-bit builds) */
 	ST_PHASE_LATE,		/* after every group (rmmod refused, log) */
 	ST_PHASE_LAST,		/* the very end (rmmod) */
 };
@@ -34,6 +35,8 @@ struct st_test {
 
 #define ST_REASON_MAX	1024
 
+/* Indent every line: the run is a subtest of another KTAP run */
+void ktap_set_subtest(bool subtest);
 void ktap_header(unsigned int count);
 void ktap_result(unsigned int num, const char *name, enum st_result res,
 		 const char *reason);

@@ -30,9 +30,13 @@ enum st_result test_atemsys_pci_driver(void);
 /* tests_irq.c */
 enum st_result test_irq_msi(void);
 enum st_result test_irq_intx(void);
+enum st_result test_irq_shared_intx(void);
 enum st_result test_poll(void);
 enum st_result test_irq_disconnect_wakes_reader(void);
 enum st_result test_cpu_affinity(void);
 enum st_result test_killed_child_cleanup(void);
+
+/* tests_compat.c */
+enum st_result test_compat32(void);
 
 #endif /* ST_TESTS_H */

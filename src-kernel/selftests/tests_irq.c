@@ -194,6 +194,76 @@ enum st_result test_irq_intx(void)
 	return res;
 }
 
+/* Both edus on one INTx line: each interrupt reaches its own fd only */
+static enum st_result shared_intx_body(const struct st_pci *p2)
+{
+	unsigned int irq1, irq2;
+	struct edu e1, e2;
+	int fd;
+
+	EXPECT_PASS(edu_connected_intx(&e1, &irq1));
+	fd = at_open();
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_PASS(edu_attach_dev(&e2, fd, p2, true));
+	edu_write(&e2, EDU_REG_STATUS, 0);
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0xffffffff);
+	EXPECT_OK(at_connect(e2.fd),
+		  "INT_CONNECT of the second edu %s while %s holds irq %u",
+		  p2->bdf, env.edu.bdf, irq1);
+	EXPECT_OK(at_irq(e2.fd, &irq2), "INT_INFO");
+	EXPECT(irq1 == irq2,
+	       "edus %s (irq %u) and %s (irq %u) do not share an INTx line: the board must put them on slots whose INTx meet",
+	       env.edu.bdf, irq1, p2->bdf, irq2);
+
+	edu_write(&e2, EDU_REG_IRQ_RAISE, 0x4);
+	EXPECT_PASS(expect_irq_read(e2.fd, 1, "second edu raised"));
+	EXPECT_PASS(expect_nothing_pending(e1.fd,
+					   "on the first edu's fd when the second raised"));
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0x4);
+	EXPECT_PASS(expect_nothing_pending(e2.fd, "second edu acked"));
+
+	edu_write(&e1, EDU_REG_IRQ_RAISE, 0x8);
+	EXPECT_PASS(expect_irq_read(e1.fd, 1, "first edu raised"));
+	EXPECT_PASS(expect_nothing_pending(e2.fd,
+					   "on the second edu's fd when the first raised"));
+	edu_write(&e1, EDU_REG_IRQ_ACK, 0x8);
+
+	/* both at once: each fd counts its own */
+	edu_write(&e1, EDU_REG_IRQ_RAISE, 0x10);
+	edu_write(&e2, EDU_REG_IRQ_RAISE, 0x10);
+	EXPECT_PASS(expect_irq_read(e1.fd, 1, "both raised, first edu"));
+	EXPECT_PASS(expect_irq_read(e2.fd, 1, "both raised, second edu"));
+	edu_write(&e1, EDU_REG_IRQ_ACK, 0x10);
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0x10);
+
+	/* one sharer leaves; the other still gets its interrupts */
+	EXPECT_OK(at_disconnect(e1.fd), "INT_DISCONNECT of the first edu");
+	edu_write(&e2, EDU_REG_IRQ_RAISE, 0x20);
+	EXPECT_PASS(expect_irq_read(e2.fd, 1,
+				    "second edu raised after the first disconnected"));
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0x20);
+	return expect_disconnected(e2.fd, irq2);
+}
+
+enum st_result test_irq_shared_intx(void)
+{
+	struct st_pci p2;
+	enum st_result res;
+
+	EXPECT_PASS(need_edu());
+	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 1, &p2))
+		return st_fail("needs a second edu on the first one's INTx line (QEMU: -device edu,addr=6 beside the one at addr=2)");
+
+	res = set_irq_mode("intx");
+	if (res == ST_PASS)
+		res = shared_intx_body(&p2);
+	st_release_all();
+	if (write_sysfs("auto", IRQ_MODE_PARAM) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "restore \"auto\" in " IRQ_MODE_PARAM);
+	return res;
+}
+
 static enum st_result expect_poll(int fd, int timeout_ms, short want,
 				  const char *what)
 {
