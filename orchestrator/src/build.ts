@@ -1,0 +1,136 @@
+/** Cross-building atemsys.ko against an unpacked Debian kernel, and the static selftest binary. */
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ArchInfo } from './arch.ts';
+import { FailureError } from './errors.ts';
+import { run, runChecked } from './exec.ts';
+
+/** Kernel build output that must not be copied into a fresh build tree. */
+export function isBuildOutput(name: string): boolean {
+  const base = path.basename(name);
+  return (
+    /\.(o|ko|mod|mod\.c|o\.d|a|order|symvers|dwo)$/.test(base) ||
+    /^\..*\.cmd$/.test(base) ||
+    base === '.tmp_versions' ||
+    base === '.module-common.o' ||
+    base.startsWith('.checkpatch-camelcase.') ||
+    base === 'atemsys-selftest' ||
+    base === 'atemsys-selftest32'
+  );
+}
+
+/** Fresh copy of the module sources (no build output) at `dest`. */
+export async function copySources(src: string, dest: string): Promise<void> {
+  await stat(path.join(src, 'Makefile')).catch(() => {
+    throw new FailureError(`${src}/Makefile does not exist: nothing to build`);
+  });
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(path.dirname(dest), { recursive: true });
+  await cp(src, dest, { recursive: true, filter: (s) => !isBuildOutput(s), verbatimSymlinks: true });
+}
+
+/** Newest mtime (ms) of the files under the given paths, ignoring build output. */
+export async function newestMtime(paths: readonly string[]): Promise<number> {
+  let newest = 0;
+  const visit = async (p: string): Promise<void> => {
+    if (isBuildOutput(p) || path.basename(p) === 'node_modules') return;
+    const s = await stat(p).catch(() => undefined);
+    if (!s) return;
+    if (s.isDirectory()) {
+      for (const e of await readdir(p)) await visit(path.join(p, e));
+    } else {
+      newest = Math.max(newest, s.mtimeMs);
+    }
+  };
+  for (const p of paths) await visit(p);
+  return newest;
+}
+
+/** null when the vermagic fits the kernel, else the reason. */
+export function vermagicProblem(vermagic: string, release: string): string | null {
+  const v = vermagic.trim();
+  if (v === '') return 'atemsys.ko has no vermagic';
+  if (v.split(/\s+/)[0] !== release) return `atemsys.ko vermagic "${v}" does not start with the kernel release ${release}`;
+  return null;
+}
+
+/**
+ * Warnings from a kbuild log that point into the module's own sources
+ * (`<srcDir>/x.c:1:2: warning: ...`, gcc or sparse), not into kernel headers.
+ */
+export function moduleWarnings(log: string, srcDir: string): string[] {
+  const dir = srcDir.replace(/\/+$/, '');
+  const out: string[] = [];
+  for (const raw of log.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const m = /^(\S+?):\d+(?::\d+)?: (warning|error): /.exec(line);
+    if (!m?.[1]) continue;
+    // kbuild names the module's files by absolute path (M=); relative ones are kernel files
+    const file = path.normalize(m[1]);
+    if (path.isAbsolute(file) && file.startsWith(`${dir}/`)) out.push(line);
+  }
+  return [...new Set(out)];
+}
+
+export interface KbuildParams {
+  /** the copied src-kernel */
+  srcDir: string;
+  kernelDir: string;
+  arch: ArchInfo;
+  /** extra make variables: W=1, C=2, ... */
+  extra?: string[];
+  logFile: string;
+  signal?: AbortSignal;
+}
+
+export function kbuildArgs(p: Omit<KbuildParams, 'logFile' | 'signal'>, jobs = os.availableParallelism()): string[] {
+  return [
+    '-C',
+    p.srcDir,
+    `-j${jobs}`,
+    `KERNELDIR=${p.kernelDir}`,
+    `ARCH=${p.arch.kernelArch}`,
+    `CROSS_COMPILE=${p.arch.crossCompile}`,
+    ...(p.extra ?? []),
+    'modules',
+  ];
+}
+
+export interface ModuleResult {
+  ko: string;
+  vermagic: string;
+  log: string;
+  output: string;
+}
+
+export async function buildModule(p: KbuildParams, release: string): Promise<ModuleResult> {
+  const r = await runChecked('module build', 'make', kbuildArgs(p), { logFile: p.logFile, signal: p.signal, tail: 40 });
+  const ko = path.join(p.srcDir, 'atemsys.ko');
+  await stat(ko).catch(() => {
+    throw new FailureError(`module build finished but ${ko} does not exist (log: ${p.logFile})`);
+  });
+  const mi = await run('modinfo', ['-F', 'vermagic', ko], { signal: p.signal });
+  if (mi.exitCode !== 0) throw new FailureError(`modinfo ${ko} failed: ${mi.all.trim()}`);
+  const problem = vermagicProblem(mi.stdout, release);
+  if (problem) throw new FailureError(problem);
+  return { ko, vermagic: mi.stdout.trim(), log: p.logFile, output: r.all };
+}
+
+/** Static selftest binary for `crossCompile` (the arch's own, or its compat32 one) in outDir. */
+export async function buildSelftests(p: { selftestsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<string> {
+  await stat(path.join(p.selftestsDir, 'Makefile')).catch(() => {
+    throw new FailureError(`${p.selftestsDir}/Makefile does not exist: cannot build the selftests`);
+  });
+  await mkdir(p.outDir, { recursive: true });
+  await runChecked('selftest build', 'make', ['-C', p.selftestsDir, `CROSS_COMPILE=${p.crossCompile}`, `O=${p.outDir}`], {
+    logFile: p.logFile,
+    signal: p.signal,
+    tail: 40,
+  });
+  const bin = path.join(p.outDir, 'atemsys-selftest');
+  await stat(bin).catch(() => {
+    throw new FailureError(`selftest build finished but ${bin} does not exist (log: ${p.logFile})`);
+  });
+  return bin;
+}

@@ -1,0 +1,54 @@
+/** The artifact directory out/<board>/<release>/ and its .tar.gz bundle. */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { create } from 'tar';
+
+/** Artifacts in an output directory (manifest.json lists the sha256 of all but itself). */
+export const ARTIFACTS = ['atemsys.ko', 'atemsys-selftest', 'vmlinuz', 'initramfs.cpio.gz'] as const;
+/** The 32-bit selftest, on arches whose kernel runs 32-bit clients (compat). */
+export const COMPAT32_SELFTEST = 'atemsys-selftest32';
+export const MANIFEST = 'manifest.json';
+
+/** The artifacts of a build, with or without the 32-bit selftest. */
+export function artifactNames(compat32: boolean): string[] {
+  return compat32 ? [...ARTIFACTS, COMPAT32_SELFTEST] : [...ARTIFACTS];
+}
+
+export function bundleName(board: string, release: string): string {
+  return `atemsys-${board}-${release}.tar.gz`;
+}
+
+export function outputDir(outRoot: string, board: string, release: string): string {
+  return path.join(outRoot, board, release);
+}
+
+/** Missing artifact names (bundle included) in a directory. */
+export async function missingArtifacts(dir: string, board: string, release: string, compat32 = false): Promise<string[]> {
+  const names = [...artifactNames(compat32), MANIFEST, bundleName(board, release)];
+  const missing: string[] = [];
+  for (const n of names) {
+    const ok = await stat(path.join(dir, n)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!ok) missing.push(n);
+  }
+  return missing;
+}
+
+/** Oldest mtime (ms) of the artifacts, 0 when one is missing. */
+export async function oldestArtifactMtime(dir: string, compat32 = false): Promise<number> {
+  let oldest = Infinity;
+  for (const n of [...artifactNames(compat32), MANIFEST]) {
+    const s = await stat(path.join(dir, n)).catch(() => undefined);
+    if (!s) return 0;
+    oldest = Math.min(oldest, s.mtimeMs);
+  }
+  return oldest === Infinity ? 0 : oldest;
+}
+
+export async function writeBundle(dir: string, board: string, release: string, compat32 = false): Promise<string> {
+  const file = path.join(dir, bundleName(board, release));
+  await create({ gzip: true, file, cwd: dir, portable: true }, [...artifactNames(compat32), MANIFEST]);
+  return file;
+}

@@ -1,0 +1,487 @@
+/**
+ * `orchestrate` — build atemsys against Debian kernels and smoke-test it in QEMU.
+ * Exit codes: 0 ok, 1 a build/boot/test failed, 2 usage or configuration error, 130 interrupted.
+ */
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Listr, type ListrRendererValue } from 'listr2';
+import { hostDebianArch } from './arch.ts';
+import { ConfigError, FailureError, InterruptedError, OrchestratorError, UsageError, errorMessage } from './errors.ts';
+import {
+  AptStates,
+  bootTask,
+  buildTask,
+  fetchTask,
+  findExistingBuild,
+  kernelLabel,
+  newJob,
+  packageTask,
+  readOrchestratorVersion,
+  resolveTask,
+  secs,
+  staticCheckTask,
+  type Env,
+  type JobTask,
+  type KernelJob,
+} from './pipeline.ts';
+import { resolvePaths, type Paths } from './paths.ts';
+import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile.ts';
+import { capabilityMatrix, capabilityTable, table, testTable, totalsLine } from './report.ts';
+import { failedBeforeBoot, totals, type RunSummary } from './results.ts';
+import { buildTools, requireTools } from './tools.ts';
+import { archInfo } from './arch.ts';
+import { bundleName } from './bundle.ts';
+
+export const COMMANDS = ['boards', 'build', 'smoke', 'check'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+const USAGE: Record<Command | 'main', string> = {
+  main: `usage: orchestrate <command> [options]
+
+commands:
+  boards   list the board profiles (boards/*.yaml)
+  build    fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/
+  smoke    build if needed, boot each kernel in QEMU, run the selftests, report
+  check    W=1 + sparse builds of the module against every kernel of the board(s)
+
+Run \`orchestrate <command> --help\` for its options.
+Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.`,
+  boards: `usage: orchestrate boards [--json]
+
+List the board profiles: name, arch, kernels, QEMU machine.
+  --json   machine-readable output`,
+  build: `usage: orchestrate build --board <name|all> [--kernel <series>] [--json]
+
+Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
+atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
+atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle.
+  --board <name|all>   board profile (boards/<name>.yaml), or all boards
+  --kernel <series>    only this kernel series of the board, e.g. 6.1
+  --json               print the result as JSON (no progress display)`,
+  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <series>] [--verbose] [--json] [--no-build]
+
+Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
+run the in-guest selftests (KTAP), print the results and write serial.log,
+junit.xml and results.json beside the artifacts. \`all\` runs every board with a
+qemu section, one after the other, and ends with a capability table.
+  --board <name|all>   board profile, or all boards
+  --kernel <series>    only this kernel series, e.g. 6.12
+  --verbose            echo the guest's serial console
+  --json               print the results as JSON (no progress display)
+  --no-build           use the existing artifacts, never build`,
+  check: `usage: orchestrate check --board <name|all> [--kernel <series>] [--json]
+
+Build the module with W=1 and sparse (C=2) against each kernel; any warning
+in the module's own sources fails the check.
+  --board <name|all>   board profile, or all boards
+  --kernel <series>    only this kernel series
+  --json               print the result as JSON`,
+};
+
+export interface CliOptions {
+  command: Command | 'help' | 'version';
+  help: boolean;
+  board?: string;
+  kernel?: string;
+  json: boolean;
+  verbose: boolean;
+  noBuild: boolean;
+  /** for `help <command>` */
+  topic?: Command;
+}
+
+function isCommand(s: string): s is Command {
+  return (COMMANDS as readonly string[]).includes(s);
+}
+
+/** Parse argv (without node and script). Throws UsageError. Pure. */
+export function parseCli(argv: readonly string[]): CliOptions {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return { command: 'help', help: true, json: false, verbose: false, noBuild: false };
+  if (first === '--version' || first === '-V') return { command: 'version', help: false, json: false, verbose: false, noBuild: false };
+  if (first === 'help') {
+    const t = rest[0];
+    if (t !== undefined && !isCommand(t)) throw new UsageError(`unknown command "${t}"`);
+    const o: CliOptions = { command: 'help', help: true, json: false, verbose: false, noBuild: false };
+    if (t !== undefined) o.topic = t;
+    return o;
+  }
+  if (!isCommand(first)) throw new UsageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
+  type Options = NonNullable<ParseArgsConfig['options']>;
+  const common: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
+  const spec: Options =
+    first === 'boards'
+      ? common
+      : first === 'smoke'
+        ? { ...common, board: { type: 'string' }, kernel: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } }
+        : { ...common, board: { type: 'string' }, kernel: { type: 'string' } };
+  let values: Record<string, unknown>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: [...rest], options: spec, strict: true, allowPositionals: true }));
+  } catch (err) {
+    throw new UsageError(`${first}: ${errorMessage(err).replace(/\. To specify a positional.*$/, '')}`);
+  }
+  const o: CliOptions = {
+    command: first,
+    help: values.help === true,
+    json: values.json === true,
+    verbose: values.verbose === true,
+    noBuild: values['no-build'] === true,
+    topic: first,
+  };
+  if (o.help) return o;
+  if (positionals.length > 0) throw new UsageError(`${first}: unexpected argument "${positionals[0] ?? ''}"`);
+  if (typeof values.board === 'string') o.board = values.board;
+  if (typeof values.kernel === 'string') o.kernel = values.kernel;
+  if (first !== 'boards' && o.board === undefined) throw new UsageError(`${first}: --board <name|all> is required`);
+  if (o.board !== undefined && o.board.trim() === '') throw new UsageError(`${first}: --board needs a value`);
+  if (o.kernel !== undefined && !/^\d+\.\d+$/.test(o.kernel)) throw new UsageError(`${first}: --kernel expects a series like 6.1, got "${o.kernel}"`);
+  return o;
+}
+
+export function usage(topic?: Command): string {
+  return USAGE[topic ?? 'main'];
+}
+
+/** Kernels of a profile, filtered by --kernel. */
+export function selectKernels(p: Profile, series: string | undefined): KernelSpec[] {
+  if (series === undefined) return p.kernels;
+  const ks = p.kernels.filter((k) => k.series === series);
+  if (ks.length === 0) throw new UsageError(`board ${p.name} has no ${series} kernel (it has: ${p.kernels.map((k) => k.series).join(', ')})`);
+  return ks;
+}
+
+async function selectBoards(paths: Paths, board: string, needQemu: boolean): Promise<Profile[]> {
+  if (board === 'all') {
+    const all = await loadAllProfiles(paths.boards, paths.repo);
+    const ps = needQemu ? all.filter((p) => p.qemu !== undefined) : all;
+    if (ps.length === 0) throw new ConfigError(`no board profiles${needQemu ? ' with a qemu section' : ''} in ${path.relative(process.cwd(), paths.boards) || paths.boards}`);
+    return ps;
+  }
+  const p = await findProfile(paths.boards, paths.repo, board);
+  if (needQemu && !p.qemu) throw new ConfigError(`${path.relative(paths.repo, p.file)}: board ${p.name} has no qemu section, so it cannot be smoke-tested`);
+  return [p];
+}
+
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function renderer(o: CliOptions): 'silent' | 'simple' | 'default' {
+  if (o.json) return 'silent';
+  if (o.verbose || !process.stdout.isTTY || process.env.CI) return 'simple';
+  return 'default';
+}
+
+async function runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void> {
+  const title = `${job.profile.name} · ${kernelLabel(job.spec)}`;
+  const listr = new Listr<KernelJob, ListrRendererValue, ListrRendererValue>(
+    [{ title, task: (_ctx, task) => task.newListr(steps, { exitOnError: true }) }],
+    {
+      ctx: job,
+      exitOnError: true,
+      registerSignalListeners: false,
+      renderer: renderer(o),
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: false },
+    },
+  );
+  await listr.run(job);
+}
+
+function isFatal(err: unknown): boolean {
+  return err instanceof ConfigError || err instanceof InterruptedError || err instanceof UsageError;
+}
+
+async function checkTools(profiles: readonly Profile[], o: CliOptions, host: ReturnType<typeof hostDebianArch>): Promise<void> {
+  const needs = new Map<string, ReturnType<typeof archInfo>>();
+  for (const p of profiles) {
+    const a = archInfo(p.arch, host);
+    const kernels = selectKernels(p, o.kernel);
+    const tools: string[] = [];
+    if (!(o.command === 'smoke' && o.noBuild)) tools.push(...buildTools(a, kernels.map((k) => k.series)));
+    if (o.command === 'smoke' && p.qemu) tools.push(p.qemu.binary);
+    if (o.command === 'check') tools.push('sparse');
+    for (const t of tools) if (!needs.has(t)) needs.set(t, a);
+  }
+  // one message for everything that is missing
+  const missing: string[] = [];
+  let arch: ReturnType<typeof archInfo> | undefined;
+  for (const [t, a] of needs) {
+    try {
+      await requireTools([t], a);
+    } catch {
+      missing.push(t);
+      arch = a.crossCompile !== '' ? a : (arch ?? a);
+    }
+  }
+  if (missing.length > 0) {
+    // group per arch so every cross tool names its package
+    const byArch = new Map<ReturnType<typeof archInfo>, string[]>();
+    for (const t of missing) {
+      const a = needs.get(t) ?? arch;
+      if (!a) continue;
+      byArch.set(a, [...(byArch.get(a) ?? []), t]);
+    }
+    const { missingToolsMessage } = await import('./tools.ts');
+    const lines = [...byArch].map(([a, ts]) => missingToolsMessage(ts, a));
+    throw new ConfigError(lines.join('\n'));
+  }
+}
+
+async function cmdBoards(env: Env, o: CliOptions, io: Io): Promise<number> {
+  const ps = await loadAllProfiles(env.paths.boards, env.paths.repo);
+  if (o.json) {
+    io.out(
+      JSON.stringify(
+        ps.map((p) => ({ ...p, file: path.relative(env.paths.repo, p.file) })),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  io.out(
+    table(
+      ['board', 'arch', 'kernels', 'qemu', 'description'],
+      ps.map((p) => [
+        p.name,
+        p.arch,
+        p.kernels.map((k) => `${k.series} ${k.flavour}${k.version ? `=${k.version}` : ''}`).join(', '),
+        p.qemu ? `${p.qemu.binary} -M ${p.qemu.machine}` : '-',
+        p.description,
+      ]),
+    ),
+  );
+  return 0;
+}
+
+function buildSteps(env: Env, fresh: boolean): JobTask[] {
+  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env), packageTask(env)];
+}
+
+async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
+  const profiles = await selectBoards(env.paths, o.board ?? '', false);
+  await checkTools(profiles, o, env.host);
+  const results: Record<string, unknown>[] = [];
+  let failed = 0;
+  for (const p of profiles) {
+    for (const spec of selectKernels(p, o.kernel)) {
+      const job = newJob(p, spec, env.host);
+      try {
+        await runJob(job, buildSteps(env, false), o);
+        const release = job.resolved?.release ?? '?';
+        const dir = job.dir ?? '';
+        results.push({
+          board: p.name,
+          series: spec.series,
+          flavour: spec.flavour,
+          release,
+          status: 'built',
+          dir,
+          bundle: job.bundle ?? path.join(dir, bundleName(p.name, release)),
+          vermagic: job.vermagic,
+          packages: job.manifest?.packages ?? [],
+          downloaded: job.stats.downloaded,
+          cached: job.stats.cached,
+          timings: job.timings,
+        });
+        if (!o.json) {
+          io.out(`${p.name} ${release}: artifacts in ${rel(dir)}/ (bundle ${path.basename(job.bundle ?? '')})`);
+          io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
+        }
+      } catch (err) {
+        if (isFatal(err)) throw err;
+        failed++;
+        results.push({ board: p.name, series: spec.series, flavour: spec.flavour, release: job.resolved?.release, status: 'failed', error: errorMessage(err) });
+        io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${errorMessage(err)}`);
+      }
+    }
+  }
+  if (o.json) io.out(JSON.stringify(results, null, 2));
+  return failed > 0 ? 1 : 0;
+}
+
+function printRun(s: RunSummary, io: Io): void {
+  const c = s.counts;
+  io.out('');
+  io.out(`${s.board} ${s.release ?? kernelLabel(s)}: ${s.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (boot to end ${secs(s.durationMs)})`);
+  io.out(testTable(s.tests));
+  if (s.problems.length > 0) {
+    io.out('problems:');
+    for (const pr of s.problems) io.out(`  - ${pr.replace(/\n/g, '\n    ')}`);
+  }
+  if (s.dir) io.out(`serial log: ${rel(path.join(s.dir, 'serial.log'))}   junit: ${rel(path.join(s.dir, 'junit.xml'))}`);
+}
+
+async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
+  const profiles = await selectBoards(env.paths, o.board ?? '', true);
+  await checkTools(profiles, o, env.host);
+  const runs: RunSummary[] = [];
+  for (const p of profiles) {
+    for (const spec of selectKernels(p, o.kernel)) {
+      const job = newJob(p, spec, env.host);
+      const locate: JobTask = {
+        title: 'find the existing build (--no-build)',
+        task: async (j, task) => {
+          const found = await findExistingBuild(env, j);
+          if (!found) {
+            throw new ConfigError(`no complete build of ${p.name} ${kernelLabel(spec)} in ${rel(path.join(env.paths.out, p.name))}/: run without --no-build`);
+          }
+          j.dir = found.dir;
+          j.manifest = found.manifest;
+          task.title = `using ${rel(found.dir)} (built ${found.manifest.createdAt})`;
+        },
+      };
+      const steps = o.noBuild ? [locate] : buildSteps(env, true);
+      const echo = (t: string): void => {
+        process.stdout.write(t);
+      };
+      try {
+        await runJob(job, [...steps, bootTask(env, { verbose: o.verbose, echo })], o);
+        const s = job.summary;
+        if (!s) throw new FailureError('internal: boot produced no summary');
+        runs.push(s);
+      } catch (err) {
+        if (isFatal(err)) throw err;
+        const key = { board: p.name, arch: p.arch, series: spec.series, flavour: spec.flavour };
+        const stage = job.guest ? 'boot' : job.ko === undefined && !job.upToDate && !o.noBuild ? 'build' : 'boot';
+        const s = failedBeforeBoot(job.resolved ? { ...key, release: job.resolved.release } : key, stage, errorMessage(err));
+        if (job.dir) s.dir = job.dir;
+        runs.push(s);
+      }
+      const last = runs[runs.length - 1];
+      if (last && !o.json) printRun(last, io);
+    }
+  }
+  if (o.json) {
+    io.out(JSON.stringify({ runs, totals: totals(runs) }, null, 2));
+  } else {
+    io.out('');
+    io.out(capabilityMatrix(runs));
+    io.out('');
+    io.out(capabilityTable(runs));
+    io.out('');
+    io.out(totalsLine(runs));
+  }
+  return runs.every((r) => r.status === 'passed') ? 0 : 1;
+}
+
+async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
+  const profiles = await selectBoards(env.paths, o.board ?? '', false);
+  await checkTools(profiles, o, env.host);
+  const rows: { board: string; kernel: string; status: 'ok' | 'failed'; error?: string }[] = [];
+  for (const p of profiles) {
+    for (const spec of selectKernels(p, o.kernel)) {
+      const job = newJob(p, spec, env.host);
+      try {
+        await runJob(job, [resolveTask(env, { checkFresh: false }), fetchTask(env), staticCheckTask(env)], o);
+        rows.push({ board: p.name, kernel: job.resolved?.release ?? kernelLabel(spec), status: 'ok' });
+      } catch (err) {
+        if (isFatal(err)) throw err;
+        rows.push({ board: p.name, kernel: job.resolved?.release ?? kernelLabel(spec), status: 'failed', error: errorMessage(err) });
+        if (!o.json) io.err(`${p.name} ${kernelLabel(spec)}: check failed:\n${errorMessage(err)}`);
+      }
+    }
+  }
+  const failed = rows.filter((r) => r.status === 'failed').length;
+  if (o.json) io.out(JSON.stringify(rows, null, 2));
+  else {
+    io.out('');
+    io.out(table(['board', 'kernel', 'W=1 + sparse'], rows.map((r) => [r.board, r.kernel, r.status === 'ok' ? 'no warnings' : 'FAILED'])));
+    io.out(`${rows.length - failed} passed, ${failed} failed`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+export async function main(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`orchestrate: ${err.message}\n`);
+      const t = argv[0];
+      io.err(usage(t !== undefined && isCommand(t) ? t : undefined));
+      return 2;
+    }
+    throw err;
+  }
+  const paths = resolvePaths();
+  const version = await readOrchestratorVersion(paths).catch(() => '0.0.0');
+  if (o.command === 'version') {
+    io.out(version);
+    return 0;
+  }
+  if (o.command === 'help' || o.help) {
+    io.out(usage(o.topic));
+    return 0;
+  }
+  const host = hostDebianArch();
+  if (!host) throw new ConfigError(`unsupported host architecture ${process.arch}`);
+  const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version };
+  try {
+    switch (o.command) {
+      case 'boards':
+        return await cmdBoards(env, o, io);
+      case 'build':
+        return await cmdBuild(env, o, io);
+      case 'smoke':
+        return await cmdSmoke(env, o, io);
+      case 'check':
+        return await cmdCheck(env, o, io);
+    }
+  } catch (err) {
+    if (signal.aborted) throw new InterruptedError();
+    if (err instanceof UsageError) {
+      io.err(`orchestrate: ${err.message}\n`);
+      io.err(usage(o.command));
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** The `orchestrate` executable: signals, exit codes. */
+export async function entry(): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\norchestrate: ${sig}: stopping (killing QEMU and builds)…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: Io = {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+  };
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2), io, controller.signal);
+    if (controller.signal.aborted) code = 130;
+  } catch (err) {
+    if (controller.signal.aborted || err instanceof InterruptedError) {
+      io.err('orchestrate: interrupted');
+      code = 130;
+    } else if (err instanceof OrchestratorError) {
+      io.err(`orchestrate: ${err.message}`);
+      code = err.exitCode;
+    } else {
+      io.err(`orchestrate: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      code = 1;
+    }
+  }
+  // let stdout drain before exiting
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}

@@ -1,0 +1,111 @@
+/** manifest.json: what an artifact directory was built from. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { run } from './exec.ts';
+
+export interface ArtifactInfo {
+  file: string;
+  sha256: string;
+  size: number;
+}
+
+export interface ManifestPackage {
+  name: string;
+  version: string;
+  arch: string;
+  file: string;
+}
+
+export interface ToolVersions {
+  gcc: string;
+  qemu: string | null;
+  make: string | null;
+  node: string;
+  orchestrator: string;
+}
+
+export interface Manifest {
+  schema: 1;
+  board: string;
+  arch: string;
+  debianArch: string;
+  kernel: { series: string; flavour: string; abi: string; release: string; debianVersion: string };
+  vermagic: string;
+  selftestArgs: string[];
+  packages: ManifestPackage[];
+  artifacts: ArtifactInfo[];
+  tools: ToolVersions;
+  git: { commit: string | null; dirty: boolean | null };
+  createdAt: string;
+}
+
+/** First non-empty line of a `--version` output. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
+}
+
+/** `git rev-parse HEAD` + `git status --porcelain` outputs -> commit and dirtiness. */
+export function parseGit(revParse: string | null, porcelain: string | null): { commit: string | null; dirty: boolean | null } {
+  const commit = revParse !== null && /^[0-9a-f]{40}$/.test(revParse.trim()) ? revParse.trim() : null;
+  return { commit, dirty: commit === null || porcelain === null ? null : porcelain.trim() !== '' };
+}
+
+export type ManifestInput = Omit<Manifest, 'schema' | 'artifacts' | 'createdAt' | 'packages'> & {
+  packages: ManifestPackage[];
+  artifacts: ArtifactInfo[];
+  createdAt?: Date;
+};
+
+export function buildManifest(i: ManifestInput): Manifest {
+  const { createdAt, ...rest } = i;
+  return {
+    schema: 1,
+    ...rest,
+    packages: [...i.packages].sort((a, b) => a.name.localeCompare(b.name)),
+    artifacts: [...i.artifacts].sort((a, b) => a.file.localeCompare(b.file)),
+    createdAt: (createdAt ?? new Date()).toISOString(),
+  };
+}
+
+export function renderManifest(m: Manifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', resolve)
+      .on('error', reject);
+  });
+  return h.digest('hex');
+}
+
+export async function artifactInfo(dir: string, name: string): Promise<ArtifactInfo> {
+  const p = path.join(dir, name);
+  const s = await stat(p);
+  return { file: name, sha256: await sha256File(p), size: s.size };
+}
+
+export async function toolVersion(cmd: string, args: string[] = ['--version']): Promise<string | null> {
+  try {
+    const r = await run(cmd, args);
+    return r.exitCode === 0 ? firstLine(r.stdout || r.all) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function gitInfo(repo: string): Promise<{ commit: string | null; dirty: boolean | null }> {
+  const rev = await run('git', ['-C', repo, 'rev-parse', 'HEAD']).catch(() => undefined);
+  const st = await run('git', ['-C', repo, 'status', '--porcelain']).catch(() => undefined);
+  return parseGit(rev && rev.exitCode === 0 ? rev.stdout : null, st && st.exitCode === 0 ? st.stdout : null);
+}

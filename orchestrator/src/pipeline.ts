@@ -1,0 +1,373 @@
+/**
+ * The steps for one board × kernel — resolve, fetch, build, package, boot —
+ * as listr2 tasks sharing a job object.
+ */
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ListrTask } from 'listr2';
+import { archInfo, type ArchInfo, type DebianArch } from './arch.ts';
+import { openAptState, type AptState } from './apt.ts';
+import { buildModule, buildSelftests, copySources, moduleWarnings, newestMtime } from './build.ts';
+import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
+import { ConfigError, FailureError, InterruptedError } from './errors.ts';
+import { formatCommand, run } from './exec.ts';
+import { initScript, writeInitramfs } from './initramfs.ts';
+import { fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from './kernel.ts';
+import type { ResolvedKernel } from './kernelpkgs.ts';
+import { parseKtap } from './ktap.ts';
+import { artifactInfo, buildManifest, gitInfo, renderManifest, toolVersion, type Manifest } from './manifest.ts';
+import type { Paths } from './paths.ts';
+import type { KernelSpec, Profile } from './profile.ts';
+import { qemuArgs } from './qemu.ts';
+import { summarizeRun, type RunSummary } from './results.ts';
+import { runGuest, spawnProcess, type GuestRun } from './runner.ts';
+import { junitXml } from './junit.ts';
+
+export interface Env {
+  paths: Paths;
+  signal: AbortSignal;
+  host: DebianArch;
+  apt: AptStates;
+  orchestratorVersion: string;
+}
+
+/** One private apt state per Debian arch, opened (and updated if stale) once per process. */
+export class AptStates {
+  private readonly states = new Map<DebianArch, Promise<AptState>>();
+  constructor(
+    private readonly cacheDir: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get(debArch: DebianArch, log?: (msg: string) => void): Promise<AptState> {
+    let p = this.states.get(debArch);
+    if (!p) {
+      const opts = { cacheDir: this.cacheDir, debArch, signal: this.signal, force: process.env.ATEMSYS_APT_REFRESH === '1' };
+      p = openAptState(log ? { ...opts, log } : opts);
+      p.catch(() => this.states.delete(debArch));
+      this.states.set(debArch, p);
+    }
+    return p;
+  }
+}
+
+export interface Timings {
+  resolveMs?: number;
+  fetchMs?: number;
+  buildMs?: number;
+  packageMs?: number;
+  bootMs?: number;
+}
+
+export interface KernelJob {
+  profile: Profile;
+  spec: KernelSpec;
+  arch: ArchInfo;
+  resolved?: ResolvedKernel;
+  /** out/<board>/<release> */
+  dir?: string;
+  upToDate?: boolean;
+  tree?: KernelTree;
+  busybox?: Busybox;
+  stats: FetchStats;
+  ko?: string;
+  vermagic?: string;
+  selftest?: string;
+  selftest32?: string;
+  manifest?: Manifest;
+  bundle?: string;
+  timings: Timings;
+  summary?: RunSummary;
+  guest?: GuestRun;
+}
+
+export function newJob(profile: Profile, spec: KernelSpec, host: DebianArch): KernelJob {
+  return { profile, spec, arch: archInfo(profile.arch, host), stats: { downloaded: [], cached: [] }, timings: {} };
+}
+
+export function kernelLabel(spec: KernelSpec): string {
+  return `${spec.series} ${spec.flavour}${spec.version ? ` (${spec.version})` : ''}`;
+}
+
+/** The part of a listr2 task wrapper the steps use. */
+interface TaskOutput {
+  output: string;
+}
+export type JobTask = ListrTask<KernelJob>;
+
+function checkAbort(env: Env): void {
+  if (env.signal.aborted) throw new InterruptedError();
+}
+
+async function timed<T>(job: KernelJob, key: keyof Timings, fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    job.timings[key] = (job.timings[key] ?? 0) + (Date.now() - t0);
+  }
+}
+
+async function kernelContext(job: KernelJob, env: Env, task?: TaskOutput): Promise<KernelContext> {
+  const log = (msg: string): void => {
+    if (task) task.output = msg;
+  };
+  const target = await env.apt.get(job.arch.debian, log);
+  const host = await env.apt.get(env.host, log);
+  return { cacheDir: env.paths.cache, target, host, signal: env.signal, log };
+}
+
+/** Sources whose change makes the artifacts stale. */
+export function sourceInputs(paths: Paths, profile: Profile): string[] {
+  return [paths.srcKernel, profile.file, paths.orchestratorSrc];
+}
+
+export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
+  if (!job.dir || !job.resolved) return false;
+  const compat = job.arch.compat32 !== undefined;
+  if ((await missingArtifacts(job.dir, job.profile.name, job.resolved.release, compat)).length > 0) return false;
+  const oldest = await oldestArtifactMtime(job.dir, compat);
+  const newest = await newestMtime(sourceInputs(env.paths, job.profile));
+  return oldest > 0 && newest <= oldest;
+}
+
+export function resolveTask(env: Env, opts: { checkFresh: boolean }): JobTask {
+  return {
+    title: 'resolve Debian kernel',
+    task: async (job, task) => {
+      checkAbort(env);
+      await timed(job, 'resolveMs', async () => {
+        const ctx = await kernelContext(job, env, task);
+        job.resolved = await resolveFromIndex(job.spec, ctx);
+      });
+      const r = job.resolved;
+      if (!r) throw new FailureError('kernel resolution produced nothing');
+      job.dir = outputDir(env.paths.out, job.profile.name, r.release);
+      if (opts.checkFresh) job.upToDate = await isUpToDate(job, env);
+      task.title = `kernel ${r.release} (Debian ${r.version})${job.upToDate ? ', artifacts up to date' : ''}`;
+    },
+  };
+}
+
+export function fetchTask(env: Env): JobTask {
+  return {
+    title: 'fetch kernel, headers, kbuild and busybox',
+    skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
+    task: async (job, task) => {
+      checkAbort(env);
+      await timed(job, 'fetchMs', async () => {
+        const ctx = await kernelContext(job, env, task);
+        const { resolved, debs } = await fetchKernel(job.spec, ctx, job.stats);
+        job.resolved = resolved;
+        job.dir = outputDir(env.paths.out, job.profile.name, resolved.release);
+        task.output = 'unpacking';
+        job.tree = await unpackKernel(resolved, debs, ctx);
+        job.busybox = await fetchBusybox(ctx, job.stats);
+      });
+      task.title = `fetched ${job.stats.downloaded.length} package(s), ${job.stats.cached.length} from cache (${secs(job.timings.fetchMs)})`;
+    },
+  };
+}
+
+export function buildTask(env: Env): JobTask {
+  return {
+    title: 'build atemsys.ko and atemsys-selftest',
+    skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
+    task: async (job, task) => {
+      checkAbort(env);
+      const tree = need(job.tree, 'kernel tree');
+      const dir = need(job.dir, 'output dir');
+      const work = path.join(dir, 'build');
+      const src = path.join(work, 'src-kernel');
+      await timed(job, 'buildMs', async () => {
+        await copySources(env.paths.srcKernel, src);
+        task.output = `make modules against ${tree.release}`;
+        const mod = await buildModule(
+          { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1'], logFile: path.join(work, 'module.log'), signal: env.signal },
+          tree.release,
+        );
+        job.ko = mod.ko;
+        job.vermagic = mod.vermagic;
+        checkAbort(env);
+        task.output = 'make selftests';
+        job.selftest = await buildSelftests({
+          selftestsDir: path.join(src, 'selftests'),
+          outDir: path.join(work, 'selftests'),
+          crossCompile: job.arch.crossCompile,
+          logFile: path.join(work, 'selftests.log'),
+          signal: env.signal,
+        });
+        const compat = job.arch.compat32;
+        if (compat) {
+          checkAbort(env);
+          task.output = `make selftests (32-bit, ${compat.crossCompile}gcc)`;
+          job.selftest32 = await buildSelftests({
+            selftestsDir: path.join(src, 'selftests'),
+            outDir: path.join(work, 'selftests32'),
+            crossCompile: compat.crossCompile,
+            logFile: path.join(work, 'selftests32.log'),
+            signal: env.signal,
+          });
+        }
+      });
+      task.title = `built atemsys.ko (${job.vermagic ?? '?'}) and atemsys-selftest (${secs(job.timings.buildMs)})`;
+    },
+  };
+}
+
+export function packageTask(env: Env): JobTask {
+  return {
+    title: 'initramfs, manifest and bundle',
+    skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
+    task: async (job) => {
+      checkAbort(env);
+      const tree = need(job.tree, 'kernel tree');
+      const dir = need(job.dir, 'output dir');
+      const busybox = need(job.busybox, 'busybox');
+      await timed(job, 'packageMs', async () => {
+        await mkdir(dir, { recursive: true });
+        await rm(path.join(dir, bundleName(job.profile.name, tree.release)), { force: true });
+        await copyFile(need(job.ko, 'atemsys.ko'), path.join(dir, 'atemsys.ko'));
+        await copyFile(need(job.selftest, 'atemsys-selftest'), path.join(dir, 'atemsys-selftest'));
+        const compat = job.arch.compat32 !== undefined;
+        if (compat) await copyFile(need(job.selftest32, COMPAT32_SELFTEST), path.join(dir, COMPAT32_SELFTEST));
+        await copyFile(tree.vmlinuz, path.join(dir, 'vmlinuz'));
+        await writeInitramfs(path.join(dir, 'initramfs.cpio.gz'), {
+          busybox: await readFile(busybox.binary),
+          module: await readFile(path.join(dir, 'atemsys.ko')),
+          selftest: await readFile(path.join(dir, 'atemsys-selftest')),
+          ...(compat ? { selftest32: await readFile(path.join(dir, COMPAT32_SELFTEST)) } : {}),
+          init: initScript({ selftestArgs: job.profile.selftest.args }),
+        });
+        const artifacts = [];
+        for (const a of artifactNames(compat)) artifacts.push(await artifactInfo(dir, a));
+        const gccCmd = `${job.arch.crossCompile}gcc-12`;
+        const manifest = buildManifest({
+          board: job.profile.name,
+          arch: job.profile.arch,
+          debianArch: job.arch.debian,
+          kernel: { series: job.spec.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
+          vermagic: job.vermagic ?? '',
+          selftestArgs: job.profile.selftest.args,
+          packages: [...tree.packages, busybox.package].map((p) => ({ name: p.name, version: p.version, arch: p.arch, file: path.basename(p.file) })),
+          artifacts,
+          tools: {
+            gcc: (await toolVersion(gccCmd)) ?? gccCmd,
+            qemu: job.profile.qemu ? await toolVersion(job.profile.qemu.binary) : null,
+            make: await toolVersion('make'),
+            node: process.version,
+            orchestrator: env.orchestratorVersion,
+          },
+          git: await gitInfo(env.paths.repo),
+        });
+        await writeFile(path.join(dir, MANIFEST), renderManifest(manifest));
+        job.manifest = manifest;
+        job.bundle = await writeBundle(dir, job.profile.name, tree.release, compat);
+      });
+    },
+  };
+}
+
+export interface BootOptions {
+  verbose: boolean;
+  echo: (text: string) => void;
+}
+
+export function bootTask(env: Env, o: BootOptions): JobTask {
+  return {
+    title: 'boot and run the selftests',
+    task: async (job, task) => {
+      checkAbort(env);
+      const q = job.profile.qemu;
+      const dir = need(job.dir, 'output dir');
+      const release = need(job.resolved?.release ?? job.manifest?.kernel.release, 'kernel release');
+      if (!q) throw new ConfigError(`${job.profile.name} has no qemu section: it cannot be booted`);
+      const serialLog = path.join(dir, 'serial.log');
+      const args = qemuArgs(q, { kernel: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initramfs.cpio.gz') });
+      await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
+      task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${q.timeout} s)`;
+      const guest = await runGuest(spawnProcess, q.binary, args, {
+        serialLog,
+        timeoutMs: q.timeout * 1000,
+        signal: env.signal,
+        ...(o.verbose ? { echo: o.echo } : {}),
+      });
+      job.guest = guest;
+      job.timings.bootMs = guest.durationMs;
+      if (guest.outcome === 'interrupted') throw new InterruptedError();
+      const ktap = parseKtap(await readFile(serialLog, 'utf8'));
+      const summary = summarizeRun(
+        { board: job.profile.name, arch: job.profile.arch, series: job.spec.series, flavour: job.spec.flavour, release },
+        ktap,
+        guest.durationMs,
+        guest.problem ? [guest.problem] : [],
+      );
+      summary.dir = dir;
+      job.summary = summary;
+      await writeFile(path.join(dir, 'junit.xml'), junitXml([summary]));
+      await writeFile(
+        path.join(dir, 'results.json'),
+        `${JSON.stringify({ ...summary, qemu: { binary: q.binary, args, outcome: guest.outcome, exit: guest.exit, killed: guest.killed }, timings: job.timings }, null, 2)}\n`,
+      );
+      const c = summary.counts;
+      task.title = `booted in ${secs(guest.durationMs)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${guest.outcome === 'timeout' ? ' (guest hung)' : ''}`;
+    },
+  };
+}
+
+/** Latest existing build for a kernel spec (for --no-build), from the manifests in out/<board>/. */
+export async function findExistingBuild(env: Env, job: KernelJob): Promise<{ dir: string; manifest: Manifest } | undefined> {
+  const boardDir = path.join(env.paths.out, job.profile.name);
+  const entries = await readdir(boardDir).catch(() => [] as string[]);
+  let best: { dir: string; manifest: Manifest } | undefined;
+  for (const e of entries) {
+    const dir = path.join(boardDir, e);
+    const m = await readFile(path.join(dir, MANIFEST), 'utf8').then(
+      (t) => JSON.parse(t) as Manifest,
+      () => undefined,
+    );
+    if (!m || m.kernel.series !== job.spec.series || m.kernel.flavour !== job.spec.flavour) continue;
+    if (job.spec.version && m.kernel.abi !== job.spec.version) continue;
+    if ((await missingArtifacts(dir, job.profile.name, m.kernel.release, job.arch.compat32 !== undefined)).length > 0) continue;
+    if (!best || m.createdAt > best.manifest.createdAt) best = { dir, manifest: m };
+  }
+  return best;
+}
+
+/** Static check build: W=1 and sparse (C=2); any warning in the module's own files fails. */
+export function staticCheckTask(env: Env): JobTask {
+  return {
+    title: 'W=1 + sparse build',
+    task: async (job, task) => {
+      checkAbort(env);
+      const tree = need(job.tree, 'kernel tree');
+      const dir = need(job.dir, 'output dir');
+      const work = path.join(dir, 'check');
+      const src = path.join(work, 'src-kernel');
+      await copySources(env.paths.srcKernel, src);
+      const log = path.join(work, 'check.log');
+      const mod = await buildModule({ srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1', 'C=2'], logFile: log, signal: env.signal }, tree.release);
+      const warnings = moduleWarnings(mod.output, src);
+      if (warnings.length > 0) {
+        throw new FailureError(`${warnings.length} warning(s) in the module sources (log: ${log}):\n${warnings.slice(0, 40).join('\n')}`);
+      }
+      task.title = `W=1 + sparse build against ${tree.release}: no warnings`;
+    },
+  };
+}
+
+export async function readOrchestratorVersion(paths: Paths): Promise<string> {
+  const pj = JSON.parse(await readFile(paths.orchestratorPackageJson, 'utf8')) as { version?: unknown };
+  return typeof pj.version === 'string' ? pj.version : '0.0.0';
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new FailureError(`internal: ${what} is not available at this step`);
+  return v;
+}
+
+export function secs(ms: number | undefined): string {
+  return ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export { run };

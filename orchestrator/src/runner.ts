@@ -1,0 +1,184 @@
+/**
+ * Boots a guest: spawns QEMU, streams its serial output (stdout) into
+ * serial.log, stops once the end marker is seen (QEMU gets a grace period to
+ * exit by itself, then is killed), kills it on the hard timeout or on
+ * interruption. QEMU is always reaped before this returns.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { END_MARKER } from './initramfs.ts';
+
+export interface GuestExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface GuestProcess {
+  stdout: Readable;
+  stderr: Readable;
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<GuestExit>;
+}
+
+export type Spawn = (binary: string, args: readonly string[]) => GuestProcess;
+
+export interface RunGuestOptions {
+  serialLog: string;
+  timeoutMs: number;
+  endMarker?: string;
+  /** after the end marker, QEMU gets this long to exit by itself */
+  afterMarkerMs?: number;
+  /** SIGTERM, then SIGKILL after this long */
+  killGraceMs?: number;
+  echo?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export type GuestOutcome = 'exited' | 'marker' | 'timeout' | 'interrupted';
+
+export interface GuestRun {
+  outcome: GuestOutcome;
+  exit: GuestExit;
+  durationMs: number;
+  markerSeen: boolean;
+  /** we had to signal QEMU */
+  killed: boolean;
+  stderr: string;
+  /** last lines of the serial output */
+  tail: string[];
+  /** human-readable problem (timeout, early exit), undefined when fine */
+  problem?: string;
+}
+
+const KEEP_BYTES = 64 * 1024;
+
+export function lastLines(text: string, n: number): string[] {
+  const lines = text.replace(/\r/g, '').split('\n');
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-n);
+}
+
+export function describeOutcome(run: Omit<GuestRun, 'problem'>, timeoutMs: number, serialLog: string): string | undefined {
+  const tail = run.tail.map((l) => `  | ${l}`).join('\n');
+  switch (run.outcome) {
+    case 'timeout':
+      return `guest hung after ${Math.round(timeoutMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
+    case 'exited':
+      return (
+        `QEMU exited (${run.exit.signal ? `signal ${run.exit.signal}` : `code ${run.exit.code ?? '?'}`}) before the end marker` +
+        `${run.stderr.trim() ? `; QEMU said: ${lastLines(run.stderr, 5).join(' / ')}` : ''}; last ${run.tail.length} lines of ${serialLog}:\n${tail}`
+      );
+    default:
+      return undefined;
+  }
+}
+
+export async function runGuest(spawn: Spawn, binary: string, args: readonly string[], o: RunGuestOptions): Promise<GuestRun> {
+  const marker = o.endMarker ?? END_MARKER;
+  const afterMarkerMs = o.afterMarkerMs ?? 10_000;
+  const killGraceMs = o.killGraceMs ?? 5_000;
+  await mkdir(path.dirname(o.serialLog), { recursive: true });
+  const log = createWriteStream(o.serialLog);
+  const start = Date.now();
+
+  let recent = '';
+  let stderr = '';
+  let markerSeen = false;
+  let killed = false;
+  let reason: GuestOutcome | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  if (o.signal?.aborted) {
+    log.end();
+    return { outcome: 'interrupted', exit: { code: null, signal: null }, durationMs: 0, markerSeen: false, killed: false, stderr: '', tail: [] };
+  }
+
+  const proc = spawn(binary, args);
+  let exitedFlag = false;
+  const exited = proc.exited.then((e) => {
+    exitedFlag = true;
+    return e;
+  });
+
+  const stop = (why: GuestOutcome): void => {
+    if (reason === undefined) reason = why;
+    if (killed || exitedFlag) return;
+    killed = true;
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => {
+      if (!exitedFlag) proc.kill('SIGKILL');
+    }, killGraceMs);
+    timers.push(t);
+  };
+
+  const stdoutDone = new Promise<void>((resolve) => {
+    proc.stdout.on('data', (chunk: Buffer | string) => {
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      log.write(chunk);
+      o.echo?.(text);
+      const scan = recent.slice(-(marker.length - 1)) + text;
+      recent = (recent + text).slice(-KEEP_BYTES);
+      if (!markerSeen && scan.includes(marker)) {
+        markerSeen = true;
+        timers.push(setTimeout(() => stop('marker'), afterMarkerMs));
+      }
+    });
+    proc.stdout.on('end', resolve);
+    proc.stdout.on('close', resolve);
+    proc.stdout.on('error', () => resolve());
+  });
+  proc.stderr.on('data', (chunk: Buffer | string) => {
+    stderr = (stderr + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))).slice(-KEEP_BYTES);
+  });
+
+  timers.push(setTimeout(() => stop('timeout'), o.timeoutMs));
+  const onAbort = (): void => stop('interrupted');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let exit: GuestExit;
+  try {
+    exit = await exited;
+    // the pipe may still hold the last bytes
+    await Promise.race([stdoutDone, new Promise<void>((r) => timers.push(setTimeout(r, 2000)))]);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    o.signal?.removeEventListener('abort', onAbort);
+    await new Promise<void>((r) => log.end(r));
+  }
+
+  const outcome: GuestOutcome = reason === 'interrupted' || reason === 'timeout' ? reason : markerSeen ? 'marker' : 'exited';
+  const base = {
+    outcome,
+    exit,
+    durationMs: Date.now() - start,
+    markerSeen,
+    killed,
+    stderr,
+    tail: lastLines(recent, 20),
+  };
+  const problem = describeOutcome(base, o.timeoutMs, o.serialLog);
+  return problem === undefined ? base : { ...base, problem };
+}
+
+/** The real spawner: QEMU through execa, stdin closed, killed with this process if it dies. */
+export const spawnProcess: Spawn = (binary, args) => {
+  const sub = execa(binary, args, {
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    forceKillAfterDelay: false,
+    encoding: 'buffer',
+  });
+  return {
+    stdout: sub.stdout,
+    stderr: sub.stderr,
+    kill: (signal) => {
+      sub.kill(signal);
+    },
+    exited: sub.then((r) => ({ code: typeof r.exitCode === 'number' ? r.exitCode : null, signal: r.signal ?? null })),
+  };
+};

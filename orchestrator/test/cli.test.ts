@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli, selectKernels, usage } from '../src/cli.ts';
+import { UsageError } from '../src/errors.ts';
+import type { Profile } from '../src/profile.ts';
+
+describe('parseCli', () => {
+  it('parses each command and its options', () => {
+    expect(parseCli(['boards', '--json'])).toMatchObject({ command: 'boards', json: true, help: false });
+    expect(parseCli(['build', '--board', 'qemu-arm64', '--kernel', '6.1'])).toMatchObject({ command: 'build', board: 'qemu-arm64', kernel: '6.1', json: false });
+    expect(parseCli(['smoke', '--board=all', '--verbose', '--no-build', '--json'])).toMatchObject({
+      command: 'smoke',
+      board: 'all',
+      verbose: true,
+      noBuild: true,
+      json: true,
+    });
+    expect(parseCli(['check', '--board', 'all'])).toMatchObject({ command: 'check', board: 'all' });
+  });
+
+  it('handles help and version', () => {
+    expect(parseCli([])).toMatchObject({ command: 'help' });
+    expect(parseCli(['--help'])).toMatchObject({ command: 'help' });
+    expect(parseCli(['help', 'smoke'])).toMatchObject({ command: 'help', topic: 'smoke' });
+    expect(parseCli(['smoke', '--help'])).toMatchObject({ command: 'smoke', help: true, topic: 'smoke' });
+    expect(parseCli(['build', '-h'])).toMatchObject({ command: 'build', help: true });
+    expect(parseCli(['--version'])).toMatchObject({ command: 'version' });
+  });
+
+  it.each([
+    [['frob'], /unknown command "frob"/],
+    [['--board', 'x'], /expected a command before --board/],
+    [['smoke', '--bogus'], /Unknown option '--bogus'/],
+    [['build', '--verbose', '--board', 'x'], /Unknown option '--verbose'/],
+    [['boards', '--board', 'x'], /Unknown option '--board'/],
+    [['build'], /--board <name\|all> is required/],
+    [['smoke', '--board'], /argument missing|--board/],
+    [['smoke', '--board', 'x', 'extra'], /unexpected argument "extra"/],
+    [['smoke', '--board', 'x', '--kernel', '6'], /--kernel expects a series like 6.1/],
+    [['help', 'nope'], /unknown command "nope"/],
+  ])('%j is a usage error', (argv, msg) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(msg);
+  });
+
+  it('has usage text for every command', () => {
+    for (const c of ['boards', 'build', 'smoke', 'check'] as const) expect(usage(c)).toMatch(new RegExp(`^usage: orchestrate ${c}`));
+    expect(usage()).toContain('Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.');
+  });
+});
+
+describe('selectKernels', () => {
+  const p: Profile = {
+    name: 'qemu-x86_64',
+    description: 'd',
+    arch: 'x86_64',
+    kernels: [
+      { series: '6.1', flavour: 'amd64' },
+      { series: '6.12', flavour: 'amd64' },
+    ],
+    selftest: { args: [] },
+    file: '/b/qemu-x86_64.yaml',
+  };
+  it('returns all kernels or the requested series', () => {
+    expect(selectKernels(p, undefined)).toHaveLength(2);
+    expect(selectKernels(p, '6.12')).toEqual([{ series: '6.12', flavour: 'amd64' }]);
+  });
+  it('rejects a series the board does not have', () => {
+    expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no 5.10 kernel (it has: 6.1, 6.12)');
+  });
+});

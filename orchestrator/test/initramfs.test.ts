@@ -1,0 +1,142 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { APPLETS, END_MARKER, initScript, initramfsEntries, newcArchive, type CpioEntry } from '../src/initramfs.ts';
+
+interface Parsed {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  rdevmajor: number;
+  rdevminor: number;
+  data: Buffer;
+}
+
+/** Independent newc reader to check what the writer produced. */
+function readNewc(buf: Buffer): Parsed[] {
+  const out: Parsed[] = [];
+  let off = 0;
+  const align = (n: number): number => (n + 3) & ~3;
+  for (;;) {
+    const magic = buf.subarray(off, off + 6).toString('ascii');
+    if (magic !== '070701') throw new Error(`bad magic at ${off}: ${magic}`);
+    const f = (i: number): number => parseInt(buf.subarray(off + 6 + i * 8, off + 14 + i * 8).toString('ascii'), 16);
+    const namesize = f(11);
+    const filesize = f(6);
+    const name = buf.subarray(off + 110, off + 110 + namesize - 1).toString('utf8');
+    expect(buf[off + 110 + namesize - 1]).toBe(0);
+    const dataStart = align(off + 110 + namesize);
+    const data = buf.subarray(dataStart, dataStart + filesize);
+    const entry = { name, mode: f(1), uid: f(2), gid: f(3), nlink: f(4), rdevmajor: f(9), rdevminor: f(10), data: Buffer.from(data) };
+    off = align(dataStart + filesize);
+    if (name === 'TRAILER!!!') break;
+    out.push(entry);
+  }
+  expect(off).toBe(buf.length);
+  return out;
+}
+
+describe('newcArchive', () => {
+  it('writes dirs, files, symlinks and device nodes owned by 0:0', () => {
+    const entries: CpioEntry[] = [
+      { type: 'dir', path: 'bin' },
+      { type: 'file', path: 'bin/busybox', data: Buffer.from('ELF!x'), mode: 0o755 },
+      { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+      { type: 'dir', path: 'dev' },
+      { type: 'char', path: 'dev/console', major: 5, minor: 1 },
+    ];
+    const got = readNewc(newcArchive(entries));
+    expect(got.map((e) => [e.name, e.mode.toString(8)])).toEqual([
+      ['bin', '40755'],
+      ['bin/busybox', '100755'],
+      ['bin/sh', '120777'],
+      ['dev', '40755'],
+      ['dev/console', '20600'],
+    ]);
+    expect(got[1]?.data.toString()).toBe('ELF!x');
+    expect(got[2]?.data.toString()).toBe('busybox');
+    expect([got[4]?.rdevmajor, got[4]?.rdevminor]).toEqual([5, 1]);
+    expect(got.every((e) => e.uid === 0 && e.gid === 0)).toBe(true);
+    expect(got[0]?.nlink).toBe(2);
+  });
+
+  it('pads names and data of every length to 4 bytes', () => {
+    const entries: CpioEntry[] = [1, 2, 3, 4, 5].map((n) => ({ type: 'file', path: 'f'.repeat(n), data: Buffer.alloc(n, 0x41) }));
+    const got = readNewc(newcArchive(entries));
+    expect(got.map((e) => e.data.length)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses bad paths, duplicates and children before their directory', () => {
+    expect(() => newcArchive([{ type: 'dir', path: '../x' }])).toThrow(/bad cpio path/);
+    expect(() => newcArchive([{ type: 'dir', path: 'a' }, { type: 'dir', path: 'a' }])).toThrow(/duplicate/);
+    expect(() => newcArchive([{ type: 'file', path: 'a/b', data: Buffer.alloc(0) }])).toThrow(/before its directory/);
+  });
+});
+
+describe('initScript', () => {
+  it('mounts, marks, loads, runs the selftest and reports rc', () => {
+    const s = initScript({ selftestArgs: ['--group', 'pci'] });
+    expect(s.startsWith('#!/bin/sh\n')).toBe(true);
+    const order = [
+      'mount -t proc proc /proc',
+      'mount -t sysfs sysfs /sys',
+      'mount -t devtmpfs devtmpfs /dev',
+      'echo ATEMSYS-SMOKE-BEGIN',
+      'insmod /lib/modules/atemsys.ko',
+      '/bin/atemsys-selftest --group pci',
+      'rc=$?',
+      `echo "${END_MARKER} rc=$rc"`,
+      'poweroff -f',
+    ];
+    let at = -1;
+    for (const step of order) {
+      const i = s.indexOf(step, at + 1);
+      expect(i, step).toBeGreaterThan(at);
+      at = i;
+    }
+  });
+
+  it('bails out in KTAP and still prints the end marker when insmod fails', () => {
+    const s = initScript({ selftestArgs: [] });
+    expect(s).toMatch(/else\n\techo "Bail out! insmod \/lib\/modules\/atemsys.ko failed"\n\trc=125\nfi\necho "ATEMSYS-SMOKE-END rc=\$rc"/);
+  });
+
+  it('quotes arguments and module parameters for the shell', () => {
+    const s = initScript({ selftestArgs: ['--only', "a b;c'd"], moduleParams: ['pci_irq_mode=intx'] });
+    expect(s).toContain(`/bin/atemsys-selftest --only 'a b;c'\\''d'`);
+    expect(s).toContain('insmod /lib/modules/atemsys.ko pci_irq_mode=intx; then');
+  });
+});
+
+describe('initramfsEntries', () => {
+  it('holds busybox with its applets, the module, the selftest and /init', () => {
+    const es = initramfsEntries({ busybox: Buffer.from('bb'), module: Buffer.from('ko'), selftest: Buffer.from('st'), init: '#!/bin/sh\n' });
+    const got = readNewc(newcArchive(es));
+    const names = got.map((e) => e.name);
+    for (const a of APPLETS) expect(names).toContain(`bin/${a}`);
+    for (const a of ['sh', 'mount', 'insmod', 'rmmod', 'modprobe', 'cat', 'echo', 'grep', 'sleep', 'poweroff', 'reboot', 'ls', 'dmesg', 'mkdir']) {
+      expect(APPLETS).toContain(a);
+    }
+    const byName = new Map(got.map((e) => [e.name, e]));
+    expect(byName.get('lib/modules/atemsys.ko')?.data.toString()).toBe('ko');
+    expect(byName.get('bin/atemsys-selftest')?.mode).toBe(0o100755);
+    expect(byName.get('init')?.mode).toBe(0o100755);
+    expect(byName.get('dev/console')?.rdevmajor).toBe(5);
+  });
+
+  it('ships the 32-bit selftest beside the 64-bit one when there is one', () => {
+    const base = { busybox: Buffer.from('bb'), module: Buffer.from('ko'), selftest: Buffer.from('st'), init: '#!/bin/sh\n' };
+    const with32 = new Map(readNewc(newcArchive(initramfsEntries({ ...base, selftest32: Buffer.from('st32') }))).map((e) => [e.name, e]));
+    expect(with32.get('bin/atemsys-selftest32')?.data.toString()).toBe('st32');
+    expect(with32.get('bin/atemsys-selftest32')?.mode).toBe(0o100755);
+    const without = readNewc(newcArchive(initramfsEntries(base))).map((e) => e.name);
+    expect(without).not.toContain('bin/atemsys-selftest32');
+  });
+
+  it('survives a gzip round trip', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const raw = newcArchive(initramfsEntries({ busybox: Buffer.alloc(1000, 1), module: Buffer.alloc(3), selftest: Buffer.alloc(7), init: 'x' }));
+    expect(gunzipSync(gzipSync(raw)).equals(raw)).toBe(true);
+  });
+});

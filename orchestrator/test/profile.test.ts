@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.ts';
+import { formatIssues, parseProfile } from '../src/profile.ts';
+
+const GOOD = `name: demo
+description: a demo board
+arch: arm64
+kernels:
+  - series: "6.1"
+    flavour: arm64
+  - series: "6.12"
+    flavour: arm64
+    version: "6.12.48+deb12"
+qemu:
+  binary: qemu-system-aarch64
+  machine: virt
+  cpu: cortex-a57
+  memory: 512
+  smp: 2
+  console: ttyAMA0
+  append: "panic=-1 quiet"
+  devices: ["edu,dma_mask=0xffffffff", "e1000e"]
+  timeout: 300
+selftest:
+  args: ["--group", "pci"]
+`;
+
+function errorOf(text: string, name = 'demo'): string {
+  try {
+    parseProfile(text, 'boards/demo.yaml', name);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseProfile', () => {
+  it('accepts a complete profile and types every field', () => {
+    const p = parseProfile(GOOD, 'boards/demo.yaml', 'demo', '/abs/boards/demo.yaml');
+    expect(p.name).toBe('demo');
+    expect(p.arch).toBe('arm64');
+    expect(p.file).toBe('/abs/boards/demo.yaml');
+    expect(p.kernels).toEqual([
+      { series: '6.1', flavour: 'arm64' },
+      { series: '6.12', flavour: 'arm64', version: '6.12.48+deb12' },
+    ]);
+    expect(p.qemu).toEqual({
+      binary: 'qemu-system-aarch64',
+      machine: 'virt',
+      cpu: 'cortex-a57',
+      memory: 512,
+      smp: 2,
+      console: 'ttyAMA0',
+      append: 'panic=-1 quiet',
+      devices: ['edu,dma_mask=0xffffffff', 'e1000e'],
+      args: [],
+      timeout: 300,
+    });
+    expect(p.selftest.args).toEqual(['--group', 'pci']);
+  });
+
+  it('makes qemu and selftest optional', () => {
+    const p = parseProfile('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\n', 'f', 'demo');
+    expect(p.qemu).toBeUndefined();
+    expect(p.selftest.args).toEqual([]);
+  });
+
+  it('names file, line and field for a bad value', () => {
+    const msg = errorOf(GOOD.replace('memory: 512', 'memory: lots'));
+    expect(msg).toBe('boards/demo.yaml:14: qemu.memory: expected a positive integer, got "lots"');
+  });
+
+  it('rejects zero, negative and fractional integers', () => {
+    expect(errorOf(GOOD.replace('smp: 2', 'smp: 0'))).toContain(':15: qemu.smp: expected a positive integer, got 0');
+    expect(errorOf(GOOD.replace('timeout: 300', 'timeout: -5'))).toContain(':19: qemu.timeout: expected a positive integer, got -5');
+    expect(errorOf(GOOD.replace('memory: 512', 'memory: 1.5'))).toContain('qemu.memory: expected a positive integer, got 1.5');
+  });
+
+  it('reports unknown keys with their line', () => {
+    const msg = errorOf(GOOD.replace('  cpu: cortex-a57', '  cpu: cortex-a57\n  cpus: 4'));
+    expect(msg).toMatch(/^boards\/demo\.yaml:14: qemu\.cpus: unknown key \(allowed: /);
+    expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:22: colour: unknown key');
+    expect(errorOf(GOOD.replace('    flavour: arm64\n  - series', '    flavour: arm64\n    flavor: x\n  - series'))).toContain(
+      ':7: kernels[0].flavor: unknown key',
+    );
+  });
+
+  it('requires the name to match the file name', () => {
+    expect(errorOf(GOOD, 'other')).toBe('boards/demo.yaml:1: name: must equal the file name "other", got "demo"');
+  });
+
+  it('rejects an unknown arch', () => {
+    expect(errorOf(GOOD.replace('arch: arm64', 'arch: riscv64'))).toBe(
+      'boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "riscv64"',
+    );
+  });
+
+  it('asks to quote an unquoted series (6.10 would read as 6.1)', () => {
+    expect(errorOf(GOOD.replace('series: "6.1"', 'series: 6.1'))).toBe(
+      'boards/demo.yaml:5: kernels[0].series: expected a string (quote it), got 6.1',
+    );
+  });
+
+  it('checks missing required fields at the line of their mapping', () => {
+    const msg = errorOf(GOOD.replace('  console: ttyAMA0\n', ''));
+    expect(msg).toBe('boards/demo.yaml:11: qemu.console: required field is missing');
+    expect(errorOf(GOOD.replace('description: a demo board\n', ''))).toBe('boards/demo.yaml:1: description: required field is missing');
+  });
+
+  it('checks kernels: non-empty list, patterns, pin of the right series, duplicates', () => {
+    expect(errorOf(GOOD.replace(/kernels:\n(  .*\n)+?qemu:/, 'kernels: []\nqemu:'))).toContain('kernels: expected a non-empty list of kernels, got a list');
+    expect(errorOf(GOOD.replace('flavour: arm64\n  - series', 'flavour: "Arm 64"\n  - series'))).toContain(
+      'kernels[0].flavour: expected a Debian kernel flavour like "amd64", got "Arm 64"',
+    );
+    expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: "6.1.0-56"'))).toContain(
+      ':9: kernels[1].version: ABI "6.1.0-56" is not of series 6.12',
+    );
+    expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: newest'))).toContain('kernels[1].version: expected a kernel ABI');
+    expect(errorOf(GOOD.replace('series: "6.12"', 'series: "6.1"').replace('    version: "6.12.48+deb12"\n', ''))).toContain(
+      'kernels[1]: duplicate kernel 6.1 arm64',
+    );
+  });
+
+  it('checks lists of strings item by item', () => {
+    expect(errorOf(GOOD.replace('devices: ["edu,dma_mask=0xffffffff", "e1000e"]', 'devices: [edu, 3]'))).toContain(
+      'qemu.devices[1]: expected a non-empty string, got 3',
+    );
+    expect(errorOf(GOOD.replace('args: ["--group", "pci"]', 'args: "--group pci"'))).toContain(
+      ':21: selftest.args: expected a list of strings, got "--group pci"',
+    );
+  });
+
+  it('reports every issue, sorted by line', () => {
+    const msg = errorOf(GOOD.replace('arch: arm64', 'arch: sparc').replace('memory: 512', 'memory: big'));
+    expect(msg.split('\n')).toEqual([
+      'boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "sparc"',
+      'boards/demo.yaml:14: qemu.memory: expected a positive integer, got "big"',
+    ]);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with a line', () => {
+    expect(errorOf('name: demo\narch: [x86_64\n')).toMatch(/^boards\/demo\.yaml:\d+: YAML syntax error: /);
+    expect(errorOf('name: demo\nname: demo\n')).toMatch(/^boards\/demo\.yaml:2: YAML syntax error: .*[Uu]nique/);
+  });
+
+  it('rejects a non-mapping document', () => {
+    expect(errorOf('- a\n- b\n')).toBe('boards/demo.yaml:1: (top level): expected a mapping, got a list');
+  });
+
+  it('formats issues as file:line: path: message', () => {
+    expect(formatIssues('f.yaml', [{ line: 3, path: 'a.b', message: 'bad' }])).toBe('f.yaml:3: a.b: bad');
+  });
+});

@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/runner.ts';
+
+/** A scripted stand-in for QEMU: no process is spawned. */
+class FakeGuest implements GuestProcess {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly signals: NodeJS.Signals[] = [];
+  readonly exited: Promise<GuestExit>;
+  private resolveExit: (e: GuestExit) => void = () => undefined;
+  /** how the fake reacts to a signal */
+  ignore: NodeJS.Signals[] = [];
+  constructor() {
+    this.exited = new Promise((r) => (this.resolveExit = r));
+  }
+  kill(signal: NodeJS.Signals): void {
+    this.signals.push(signal);
+    if (!this.ignore.includes(signal)) this.exit({ code: null, signal });
+  }
+  write(s: string): void {
+    this.stdout.write(s);
+  }
+  exit(e: GuestExit): void {
+    this.stdout.end();
+    this.stderr.end();
+    this.resolveExit(e);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('runGuest', () => {
+  let dir = '';
+  let fake: FakeGuest;
+  let spawned: { binary: string; args: readonly string[] }[];
+  const spawn: Spawn = (binary, args) => {
+    spawned.push({ binary, args });
+    return fake;
+  };
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-run-'));
+    fake = new FakeGuest();
+    spawned = [];
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams the serial output to the log and finishes when QEMU exits after the marker', async () => {
+    const log = path.join(dir, 'serial.log');
+    const echoed: string[] = [];
+    const p = runGuest(spawn, 'qemu-system-x86_64', ['-m', '512'], { serialLog: log, timeoutMs: 5000, echo: (t) => echoed.push(t) });
+    fake.write('KTAP version 1\r\n1..1\r\nok 1 a\r\nATEMSYS-SMO');
+    await sleep(5);
+    fake.write('KE-END rc=0\r\n');
+    await sleep(5);
+    fake.exit({ code: 0, signal: null });
+    const r = await p;
+    expect(spawned).toEqual([{ binary: 'qemu-system-x86_64', args: ['-m', '512'] }]);
+    expect(r.outcome).toBe('marker');
+    expect(r.markerSeen).toBe(true);
+    expect(r.killed).toBe(false);
+    expect(r.problem).toBeUndefined();
+    expect(await readFile(log, 'utf8')).toBe('KTAP version 1\r\n1..1\r\nok 1 a\r\nATEMSYS-SMOKE-END rc=0\r\n');
+    expect(echoed.join('')).toContain('ATEMSYS-SMOKE-END');
+  });
+
+  it('kills QEMU that does not exit after the marker (SIGTERM, then SIGKILL)', async () => {
+    fake.ignore = ['SIGTERM'];
+    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 5000, afterMarkerMs: 20, killGraceMs: 20 });
+    fake.write('ATEMSYS-SMOKE-END rc=0\n');
+    const r = await p;
+    expect(fake.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    expect(r.outcome).toBe('marker');
+    expect(r.killed).toBe(true);
+    expect(r.problem).toBeUndefined();
+  });
+
+  it('reports a hung guest with the last 20 lines after the hard timeout', async () => {
+    const log = path.join(dir, 'serial.log');
+    const p = runGuest(spawn, 'q', [], { serialLog: log, timeoutMs: 30, killGraceMs: 20 });
+    fake.write(Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
+    const r = await p;
+    expect(fake.signals).toEqual(['SIGTERM']);
+    expect(r.outcome).toBe('timeout');
+    expect(r.tail).toHaveLength(20);
+    expect(r.tail[0]).toBe('line 11');
+    expect(r.problem).toMatch(new RegExp(`^guest hung after 0 s; last 20 lines of ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n  \\| line 11\n`));
+  });
+
+  it('reports QEMU exiting before the marker, with what QEMU said', async () => {
+    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 5000 });
+    fake.stderr.write('qemu-system-arm: -device edu: Bus not found\n');
+    fake.write('booting\n');
+    await sleep(5);
+    fake.exit({ code: 1, signal: null });
+    const r = await p;
+    expect(r.outcome).toBe('exited');
+    expect(r.problem).toContain('QEMU exited (code 1) before the end marker');
+    expect(r.problem).toContain('Bus not found');
+  });
+
+  it('kills QEMU on interruption', async () => {
+    const ac = new AbortController();
+    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 5000, signal: ac.signal });
+    fake.write('ok 1 a\n');
+    await sleep(5);
+    ac.abort();
+    const r = await p;
+    expect(r.outcome).toBe('interrupted');
+    expect(fake.signals).toEqual(['SIGTERM']);
+  });
+
+  it('does not start QEMU when already interrupted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 5000, signal: ac.signal });
+    expect(r.outcome).toBe('interrupted');
+    expect(spawned).toHaveLength(0);
+  });
+});
+
+describe('lastLines', () => {
+  it('drops \\r and trailing empty lines', () => {
+    expect(lastLines('a\r\nb\r\nc\r\n\n', 2)).toEqual(['b', 'c']);
+    expect(lastLines('', 3)).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { archInfo } from '../src/arch.ts';
+import { formatCommand, shellQuote, tailLines } from '../src/exec.ts';
+import { buildTools, missingToolsMessage, packageForTool } from '../src/tools.ts';
+
+describe('tools', () => {
+  const arm = archInfo('armhf', 'amd64');
+  it('names the Debian package of each tool', () => {
+    expect(packageForTool('qemu-system-aarch64')).toBe('qemu-system-arm');
+    expect(packageForTool('qemu-system-x86_64')).toBe('qemu-system-x86');
+    expect(packageForTool('qemu-system-riscv64')).toBe('qemu-system-misc');
+    expect(packageForTool('arm-linux-gnueabihf-gcc', arm)).toBe('gcc-arm-linux-gnueabihf');
+    expect(packageForTool('arm-linux-gnueabihf-gcc-12', arm)).toBe('gcc-12-arm-linux-gnueabihf');
+    expect(packageForTool('modinfo')).toBe('kmod');
+    expect(packageForTool('apt-get')).toBe('apt');
+    expect(packageForTool('pahole')).toBe('dwarves');
+    expect(packageForTool('cpio')).toBe('cpio');
+  });
+
+  it('lists the build tools, pahole only for newer series', () => {
+    expect(buildTools(arm, ['6.1'])).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc-12', 'arm-linux-gnueabihf-gcc', 'arm-linux-gnueabihf-gcc-12']);
+    expect(buildTools(archInfo('x86_64', 'amd64'), ['6.1', '6.12'])).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc-12', 'gcc', 'pahole', 'i686-linux-gnu-gcc']);
+  });
+
+  it('names the package of the 32-bit compat compiler', () => {
+    const x86 = archInfo('x86_64', 'amd64');
+    expect(missingToolsMessage(['i686-linux-gnu-gcc'], x86)).toContain('i686-linux-gnu-gcc  (Debian package gcc-i686-linux-gnu)');
+  });
+
+  it('tells what to install and points at make setup', () => {
+    const m = missingToolsMessage(['arm-linux-gnueabihf-gcc', 'qemu-system-arm'], arm);
+    expect(m).toContain('arm-linux-gnueabihf-gcc  (Debian package gcc-arm-linux-gnueabihf)');
+    expect(m).toContain('install with: apt-get install gcc-arm-linux-gnueabihf qemu-system-arm');
+    expect(m).toContain('make setup');
+  });
+});
+
+describe('exec helpers', () => {
+  it('quotes for the shell', () => {
+    expect(shellQuote('console=ttyS0')).toBe('console=ttyS0');
+    expect(shellQuote('panic=-1 quiet')).toBe("'panic=-1 quiet'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
+    expect(formatCommand('qemu', ['-append', 'a b'])).toBe("qemu -append 'a b'");
+  });
+  it('takes the last lines', () => {
+    expect(tailLines('a\nb\r\nc\n\n', 2)).toEqual(['b', 'c']);
+  });
+});
