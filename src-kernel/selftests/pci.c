@@ -207,15 +207,7 @@ int pci_read_config(const struct st_pci *p, unsigned int off, void *buf,
 	n = pread(fd, buf, len, off);
 	err = errno;
 	close(fd);
-	if (n < 0) {
-		errno = err;
-		return -1;
-	}
-	if ((size_t)n != len) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return io_complete(n, len, err);
 }
 
 int pci_bus_master(const struct st_pci *p)

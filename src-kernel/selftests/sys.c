@@ -165,6 +165,11 @@ int write_sysfs(const char *val, const char *fmt, ...)
 	} while (n < 0 && errno == EINTR);
 	err = errno;
 	close(fd);
+	return io_complete(n, len, err);
+}
+
+int io_complete(ssize_t n, size_t len, int err)
+{
 	if (n < 0) {
 		errno = err;
 		return -1;

@@ -31,6 +31,8 @@ int read_sysfs_ulong(unsigned long *val, const char *fmt, ...)
 /* Writes val exactly (one write()); 0 or -1 with errno */
 int write_sysfs(const char *val, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* 0 if a read/write of len bytes returned n; else -1 with errno (err, or EIO if short) */
+int io_complete(ssize_t n, size_t len, int err);
 bool path_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whole file into a malloc'ed NUL-terminated buffer, or NULL */
 char *slurp(const char *path, size_t *len);
