@@ -139,6 +139,108 @@ struct atemsys_int_info {
 	_IOC(_IOC_READ | _IOC_WRITE, ATEMSYS_IOCTL_TYPE, 15, (bytes))
 #define ATEMSYS_CPU_AFFINITY_MAX_BYTES	1024
 
+/*
+ * Device-tree (platform device) mode: a MAC node handed to atemsys with
+ * compatible = "atemsys", atemsys-Ident and atemsys-Instance.
+ *
+ * Results of these ioctls also go into an error_code field, with the
+ * EC-Master codes below; the ioctl itself returns a negative errno on
+ * failure (unlike the original, which returned 0).
+ */
+#define ATEMSYS_EC_E_NOERROR		0x00000000u
+#define ATEMSYS_EC_E_ERROR		0x98110000u
+#define ATEMSYS_EC_E_NOTSUPPORTED	0x98110001u
+#define ATEMSYS_EC_E_INVALIDINDEX	0x98110002u
+#define ATEMSYS_EC_E_BUSY		0x98110008u
+#define ATEMSYS_EC_E_NOTFOUND		0x9811000Cu
+#define ATEMSYS_EC_E_TIMEOUT		0x98110010u
+
+/* phy_mode: bit flags, as EC-Master's EC_T_PHYINTERFACE */
+#define ATEMSYS_PHY_FIXED_LINK		(1u << 0)
+#define ATEMSYS_PHY_MII			(1u << 1)
+#define ATEMSYS_PHY_RMII		(1u << 2)
+#define ATEMSYS_PHY_GMII		(1u << 3)
+#define ATEMSYS_PHY_SGMII		(1u << 4)
+#define ATEMSYS_PHY_RGMII		(1u << 5)
+#define ATEMSYS_PHY_OSDRIVER		(1u << 6)
+#define ATEMSYS_PHY_RMII_50MHZ		(1u << 7)
+#define ATEMSYS_PHY_10GBASER		(1u << 8)
+#define ATEMSYS_PHY_25GBASER		(1u << 9)
+#define ATEMSYS_PHY_AUTO_ADDR		0xFFFFFFFFu
+
+struct atemsys_mac_info {				/* 136 bytes */
+	char ident[ATEMSYS_IDENT_MAX_LEN];	/* in: e.g. "FslFec" */
+	__u32 instance;				/* in: atemsys-Instance */
+	__u32 index;				/* out: handle for the PHY ioctls */
+	__u64 reg_addr;				/* out: first "reg" range */
+	__u32 reg_size;
+	__u32 status;				/* out: 1 if status = "okay" */
+	__u32 phy_mode;				/* out: ATEMSYS_PHY_* */
+	__u32 no_mdio_bus;			/* out: PHY on another MAC's bus */
+	__u32 phy_addr;
+	__u32 error_code;			/* out: ATEMSYS_EC_E_* */
+	__u32 phy_reset_supported;
+	__u32 phy_c45_required;
+	__u32 iommu_supported;
+	__u32 reserved[13];
+} __attribute__((packed));
+
+struct atemsys_phy_start_stop_info {			/* 28 bytes */
+	__u32 index;
+	__u32 start;				/* 1 start, 0 stop */
+	__u32 error_code;
+	__u32 reserved[4];
+} __attribute__((packed));
+
+struct atemsys_mdio_order {				/* 46 bytes */
+	__u32 index;
+	__u32 in_use;				/* out: an order is pending */
+	__u32 in_use_by_ioctl;
+	__u32 write_order;			/* out: 1 write, 0 read */
+	__u16 mdio_addr;
+	__u16 reg;
+	__u16 value;				/* write data / read result */
+	__u32 timeout_ms;
+	__u32 error_code;
+	__u16 c45_dev_addr;
+	__u16 reserved16;
+	__u32 reserved[3];
+} __attribute__((packed));
+
+struct atemsys_phy_info {				/* 40 bytes */
+	__u32 index;
+	__u32 link;
+	__u32 duplex;				/* 0 half, 1 full, 0xFF unknown */
+	__u32 speed;				/* Mbit/s */
+	__u32 phy_ready;
+	__u32 error_code;
+	__u32 reserved[4];
+} __attribute__((packed));
+
+#define ATEMSYS_IOMEM_CMD_MAP_PERMANENT		1
+#define ATEMSYS_IOMEM_CMD_UNMAP_PERMANENT	2
+#define ATEMSYS_IOMEM_CMD_READ			3
+#define ATEMSYS_IOMEM_CMD_WRITE			4
+
+struct atemsys_iomem_cmd {				/* 44 bytes */
+	__u32 index;
+	__u32 cmd;				/* ATEMSYS_IOMEM_CMD_* */
+	__u64 phys;				/* start of the mapping */
+	__u32 size;				/* of the mapping */
+	__u32 offset;				/* of the access in the mapping */
+	__u32 data_size;			/* 1, 2, 4, 8 or up to 16 */
+	__u32 data[4];
+} __attribute__((packed));
+
+#define ATEMSYS_IOCTL_GET_MAC_INFO	_IOWR(ATEMSYS_IOCTL_TYPE, 8, struct atemsys_mac_info)
+#define ATEMSYS_IOCTL_PHY_START_STOP	_IOWR(ATEMSYS_IOCTL_TYPE, 9, struct atemsys_phy_start_stop_info)
+#define ATEMSYS_IOCTL_GET_MDIO_ORDER	_IOWR(ATEMSYS_IOCTL_TYPE, 10, struct atemsys_mdio_order)
+#define ATEMSYS_IOCTL_RETURN_MDIO_ORDER	_IOWR(ATEMSYS_IOCTL_TYPE, 11, struct atemsys_mdio_order)
+#define ATEMSYS_IOCTL_GET_PHY_INFO	_IOWR(ATEMSYS_IOCTL_TYPE, 12, struct atemsys_phy_info)
+/* in: the instance index; out: an ATEMSYS_EC_E_* code */
+#define ATEMSYS_IOCTL_PHY_RESET		_IOWR(ATEMSYS_IOCTL_TYPE, 14, __u32)
+#define ATEMSYS_IOCTL_IOMEM_CMD		_IOWR(ATEMSYS_IOCTL_TYPE, 16, struct atemsys_iomem_cmd)
+
 #ifndef USE_ATEMSYS_API_VERSION
 #define USE_ATEMSYS_API_VERSION	ATEMSYS_API_VERSION(1, 0, 0)
 #endif
