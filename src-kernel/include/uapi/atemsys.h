@@ -156,16 +156,16 @@ struct atemsys_int_info {
 #define ATEMSYS_EC_E_TIMEOUT		0x98110010u
 
 /* phy_mode: bit flags, as EC-Master's EC_T_PHYINTERFACE */
-#define ATEMSYS_PHY_FIXED_LINK		(1u << 0)
-#define ATEMSYS_PHY_MII			(1u << 1)
-#define ATEMSYS_PHY_RMII		(1u << 2)
-#define ATEMSYS_PHY_GMII		(1u << 3)
-#define ATEMSYS_PHY_SGMII		(1u << 4)
-#define ATEMSYS_PHY_RGMII		(1u << 5)
-#define ATEMSYS_PHY_OSDRIVER		(1u << 6)
-#define ATEMSYS_PHY_RMII_50MHZ		(1u << 7)
-#define ATEMSYS_PHY_10GBASER		(1u << 8)
-#define ATEMSYS_PHY_25GBASER		(1u << 9)
+#define ATEMSYS_PHY_FIXED_LINK		0x001u
+#define ATEMSYS_PHY_MII			0x002u
+#define ATEMSYS_PHY_RMII		0x004u
+#define ATEMSYS_PHY_GMII		0x008u
+#define ATEMSYS_PHY_SGMII		0x010u
+#define ATEMSYS_PHY_RGMII		0x020u
+#define ATEMSYS_PHY_OSDRIVER		0x040u
+#define ATEMSYS_PHY_RMII_50MHZ		0x080u
+#define ATEMSYS_PHY_10GBASER		0x100u
+#define ATEMSYS_PHY_25GBASER		0x200u
 #define ATEMSYS_PHY_AUTO_ADDR		0xFFFFFFFFu
 
 struct atemsys_mac_info {				/* 136 bytes */
@@ -233,7 +233,8 @@ struct atemsys_iomem_cmd {				/* 44 bytes */
 } __attribute__((packed));
 
 #define ATEMSYS_IOCTL_GET_MAC_INFO	_IOWR(ATEMSYS_IOCTL_TYPE, 8, struct atemsys_mac_info)
-#define ATEMSYS_IOCTL_PHY_START_STOP	_IOWR(ATEMSYS_IOCTL_TYPE, 9, struct atemsys_phy_start_stop_info)
+#define ATEMSYS_IOCTL_PHY_START_STOP \
+	_IOWR(ATEMSYS_IOCTL_TYPE, 9, struct atemsys_phy_start_stop_info)
 #define ATEMSYS_IOCTL_GET_MDIO_ORDER	_IOWR(ATEMSYS_IOCTL_TYPE, 10, struct atemsys_mdio_order)
 #define ATEMSYS_IOCTL_RETURN_MDIO_ORDER	_IOWR(ATEMSYS_IOCTL_TYPE, 11, struct atemsys_mdio_order)
 #define ATEMSYS_IOCTL_GET_PHY_INFO	_IOWR(ATEMSYS_IOCTL_TYPE, 12, struct atemsys_phy_info)
