@@ -50,6 +50,52 @@ if [ ${#missing[@]} -gt 0 ]; then
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# QEMU >= 9.2 (i.MX8MP EVK machine): bookworm has 7.2, bookworm-backports 10.x.
+# The backports source reuses the mirror of the host's own bookworm source.
+qemu_new_enough() {
+	local v
+	v=$(qemu-system-aarch64 --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+	[ -n "$v" ] || return 1
+	set -- $v
+	[ "$1" -gt 9 ] || { [ "$1" -eq 9 ] && [ "$2" -ge 2 ]; }
+}
+
+bookworm_mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# deb822: the URIs of the stanza whose Suites list bookworm
+		awk 'BEGIN { RS = ""; FS = "\n" }
+		     /(^|\n)Suites:[^\n]*[ \t]bookworm([ \t]|\n|$)/ || /(^|\n)Suites:[ \t]*bookworm([ \t]|\n|$)/ {
+			for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, u, /[ \t]+/); print u[1]; exit }
+		     }' "$f"
+	done | head -n 1
+	# one-line format
+	if [ -f /etc/apt/sources.list ]; then
+		awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list
+	fi
+}
+
+backports=/etc/apt/sources.list.d/atemsys-bookworm-backports.sources
+if ! qemu_new_enough; then
+	if [ ! -f "$backports" ]; then
+		mirror=$(bookworm_mirror | head -n 1)
+		if [ -z "$mirror" ]; then
+			echo "setup: no bookworm apt source found to derive bookworm-backports from;" >&2
+			echo "setup: add one (Suites: bookworm-backports) and run make setup again" >&2
+			exit 1
+		fi
+		echo "setup: adding bookworm-backports ($mirror) for QEMU >= 9.2"
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+			"$mirror" | "${sudo[@]}" tee "$backports" >/dev/null
+	fi
+	"${sudo[@]}" apt-get update -q || echo "setup: apt-get update reported errors, continuing" >&2
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends -t bookworm-backports \
+		qemu-system-arm qemu-system-x86
+	qemu_new_enough || { echo "setup: QEMU is still older than 9.2 after installing from bookworm-backports" >&2; exit 1; }
+fi
+
 # checkpatch.pl and the data files it reads, from linux-source-6.1
 cp_dir=.cache/linux-source
 if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
