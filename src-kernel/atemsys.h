@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * atemsys internal types, shared by the chardev, PCI, DMA and IRQ parts.
+ * atemsys internal types, shared by the chardev, PCI, DMA, IRQ and
+ * device-tree parts.
  */
 #ifndef ATEMSYS_H
 #define ATEMSYS_H
@@ -26,7 +27,8 @@ struct atemsys_irq {
 	unsigned int irq;	/* Linux IRQ number, 0 if not connected */
 	bool connected;
 	void *vec_group;	/* devres group of the IRQ vectors */
-	bool intx;		/* INTx line (level): mask until next read */
+	bool pci;		/* vectors of af->pdev (else a DT line) */
+	bool intx;		/* level line: masked until the next read */
 	bool intx_maskable;	/* PCI 2.3 INTx masking, line shared */
 	bool masked;
 	u32 pending;		/* interrupts not yet returned by read() */
@@ -35,12 +37,14 @@ struct atemsys_irq {
 };
 
 struct atemsys_pci_inst;
+struct atemsys_dt_inst;
 
 /* Everything one open file holds */
 struct atemsys_file {
 	struct mutex lock;	/* serialises ioctls, mmap, read unmask */
 	struct pci_dev *pdev;	/* configured device (reference held) */
 	struct atemsys_pci_inst *inst; /* set when attached to atemsys_pci */
+	struct atemsys_dt_inst *dt; /* bound device-tree MAC, if any */
 	bool dma64;		/* caller handles 64-bit DMA addresses */
 
 	spinlock_t map_lock;	/* dma_bufs, io_maps, bus_master */
@@ -63,13 +67,28 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
 long atemsys_pci_release_ioctl(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
-bool atemsys_pci_owns_range(struct atemsys_file *af, phys_addr_t start,
-			    size_t size);
+bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
 
+/*
+ * Does [start, start + size) lie in the region [rstart, rend]? A region
+ * that starts on a page boundary owns the rest of its last page, so that a
+ * register block smaller than a page can be mapped.
+ */
+static inline bool atemsys_range_within(u64 rstart, u64 rend, u64 start,
+					u64 size)
+{
+	if (!size || !PAGE_ALIGNED(rstart))
+		return false;
+	rend = max_t(u64, rend, rstart + PAGE_ALIGN(rend - rstart + 1) - 1);
+	return start >= rstart && start <= rend && size - 1 <= rend - start;
+}
+
 /* atemsys_dma.c */
 int atemsys_mmap(struct file *file, struct vm_area_struct *vma);
+const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
+			       bool allow_unclaimed);
 bool atemsys_dma_device_mapped(struct atemsys_file *af, struct device *dev);
 void atemsys_dma_free_unmapped(struct atemsys_file *af);
 void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on);
@@ -85,5 +104,52 @@ ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 		     loff_t *ppos);
 __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait);
 int atemsys_irq_mode_flags(void);
+
+/* atemsys_platform.c and friends: device-tree (platform device) mode */
+#ifdef CONFIG_OF
+long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
+		      void __user *arg);
+void atemsys_dt_release(struct atemsys_file *af);
+bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start, u64 size);
+struct device *atemsys_dt_device(struct atemsys_dt_inst *inst);
+int atemsys_dt_irq(struct atemsys_file *af, u32 index);
+int atemsys_dt_driver_register(void);
+void atemsys_dt_driver_unregister(void);
+#else
+static inline long atemsys_dt_ioctl(struct atemsys_file *af,
+				    unsigned int cmd, void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void atemsys_dt_release(struct atemsys_file *af)
+{
+}
+
+static inline bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start,
+					 u64 size)
+{
+	return false;
+}
+
+static inline struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
+{
+	return NULL;
+}
+
+static inline int atemsys_dt_irq(struct atemsys_file *af, u32 index)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int atemsys_dt_driver_register(void)
+{
+	return 0;
+}
+
+static inline void atemsys_dt_driver_unregister(void)
+{
+}
+#endif
 
 #endif /* ATEMSYS_H */

@@ -10,6 +10,7 @@
 #include <linux/device.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/platform_device.h>
 
 /* class_create() lost its owner argument in 6.4 (it was a macro before) */
 #ifdef class_create
@@ -33,5 +34,17 @@ static inline void atemsys_vm_flags_set(struct vm_area_struct *vma,
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX	PCI_IRQ_LEGACY
 #endif
+
+/* platform_driver.remove returns void since 6.11 (remove_new before) */
+static inline void
+atemsys_platform_set_remove(struct platform_driver *drv,
+			    void (*remove)(struct platform_device *pdev))
+{
+#ifdef ATEMSYS_HAVE_PLATFORM_REMOVE_VOID
+	drv->remove = remove;
+#else
+	drv->remove_new = remove;
+#endif
+}
 
 #endif /* ATEMSYS_COMPAT_H */

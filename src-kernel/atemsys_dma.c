@@ -130,10 +130,20 @@ void atemsys_dma_free_unmapped(struct atemsys_file *af)
  * goes into the first bytes: low 32 bits, then the high 32 bits if the caller
  * declared 64-bit DMA support (MOD_SET_API_VERSION >= 1.4.15).
  */
+/* The fd's PCI device, its bound device-tree MAC, or the fallback */
+static struct device *atemsys_dma_dev(struct atemsys_file *af)
+{
+	if (af->pdev)
+		return &af->pdev->dev;
+	if (af->dt)
+		return atemsys_dt_device(af->dt);
+	return atemsys_dma_fallback;
+}
+
 static int atemsys_mmap_dma(struct atemsys_file *af,
 			    struct vm_area_struct *vma, size_t size)
 {
-	struct device *dev = af->pdev ? &af->pdev->dev : atemsys_dma_fallback;
+	struct device *dev = atemsys_dma_dev(af);
 	struct atemsys_dma_buf *buf;
 	u32 *words;
 	int ret;
@@ -197,17 +207,25 @@ static bool atemsys_unclaimed_mmio(resource_size_t start, size_t size)
 	return true;
 }
 
-static const char *atemsys_io_refusal(struct atemsys_file *af, u64 start,
-				      size_t size)
+/*
+ * Why the fd may not access [start, start + size) as IO memory, or NULL if
+ * it may: the range must lie in a BAR of its PCI device or a reg range of
+ * its device-tree MAC (or, if allowed, be unclaimed MMIO), and never RAM.
+ * Called with af->lock held.
+ */
+const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
+			       bool allow_unclaimed)
 {
-	if (start + size - 1 > (u64)PHYS_ADDR_MAX)
+	if (!size || start + size - 1 < start ||
+	    start + size - 1 > (u64)PHYS_ADDR_MAX)
 		return "beyond the physical address space";
 	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return "RAM is never mappable";
-	if (atemsys_pci_owns_range(af, start, size))
+	if (atemsys_pci_owns_range(af, start, size) ||
+	    atemsys_dt_owns_range(af, start, size))
 		return NULL;
-	if (atemsys_unclaimed_mmio(start, size))
+	if (allow_unclaimed && atemsys_unclaimed_mmio(start, size))
 		return NULL;
 	return "not inside a region this fd owns";
 }
@@ -219,7 +237,7 @@ static int atemsys_mmap_io(struct atemsys_file *af,
 	const char *refusal;
 	int ret;
 
-	refusal = atemsys_io_refusal(af, start, size);
+	refusal = atemsys_io_refusal(af, start, size, true);
 	if (refusal) {
 		dev_warn_ratelimited(atemsys_dev,
 				     "pid %d: refused mmap of %#llx-%#llx: %s\n",

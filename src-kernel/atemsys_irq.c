@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * atemsys: the device interrupt of an fd, delivered through read() and
- * poll(). Level (INTx) lines are masked in the handler and unmasked when
- * userspace comes back for the next interrupt; with PCI 2.3 INTx masking the
- * line is masked at the device, so it can be shared.
+ * poll(). Level lines (PCI INTx, a device-tree MAC's interrupts) are masked
+ * in the handler and unmasked when userspace comes back for the next
+ * interrupt; with PCI 2.3 INTx masking the line is masked at the device, so
+ * it can be shared.
  */
 
 #include <linux/cpumask.h>
@@ -138,11 +139,44 @@ static void atemsys_irq_unmask(struct atemsys_file *af)
 		wake_up_interruptible(&ai->wq);
 }
 
+/*
+ * Request @irq for @af. A line (@intx) is masked in the handler until the
+ * next read(): at the device if @maskable (the line can then be shared),
+ * else with disable_irq_nosync(), which needs the line to itself.
+ */
+static int atemsys_irq_request(struct atemsys_file *af, unsigned int irq,
+			       bool pci, bool intx, bool maskable)
+{
+	struct atemsys_irq *ai = &af->irq;
+	int ret;
+
+	spin_lock_irq(&ai->lock);
+	ai->irq = irq;
+	ai->pci = pci;
+	ai->intx = intx;
+	ai->intx_maskable = maskable;
+	/* a line masked by an earlier user is unmasked below */
+	ai->masked = maskable;
+	ai->pending = 0;
+	spin_unlock_irq(&ai->lock);
+
+	ret = request_irq(irq, atemsys_irq_handler, maskable ? IRQF_SHARED : 0,
+			  ATEMSYS_DRV_NAME, af);
+	if (ret)
+		return ret;
+
+	spin_lock_irq(&ai->lock);
+	ai->connected = true;
+	spin_unlock_irq(&ai->lock);
+	atemsys_irq_unmask(af);
+	return 0;
+}
+
 static int atemsys_irq_connect_pci(struct atemsys_file *af)
 {
 	struct atemsys_irq *ai = &af->irq;
 	struct pci_dev *pdev = af->pdev;
-	unsigned long irqflags = 0;
+	bool intx, maskable;
 	int nvec, irq, ret;
 
 	/*
@@ -162,36 +196,21 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 		goto err_group;
 	}
 	irq = pci_irq_vector(pdev, 0);
+	intx = !pdev->msi_enabled && !pdev->msix_enabled;
+	maskable = intx && pci_intx_mask_supported(pdev);
 
-	spin_lock_irq(&ai->lock);
-	ai->irq = irq;
-	ai->intx = !pdev->msi_enabled && !pdev->msix_enabled;
-	ai->intx_maskable = ai->intx && pci_intx_mask_supported(pdev);
-	/* a line masked by an earlier user is unmasked below */
-	ai->masked = ai->intx_maskable;
-	ai->pending = 0;
-	spin_unlock_irq(&ai->lock);
-
-	if (ai->intx_maskable)
-		irqflags = IRQF_SHARED;
-	ret = request_irq(irq, atemsys_irq_handler, irqflags, ATEMSYS_DRV_NAME,
-			  af);
+	ret = atemsys_irq_request(af, irq, true, intx, maskable);
 	if (ret) {
 		pci_warn(pdev, "cannot get IRQ %d%s: %d\n", irq,
-			 ai->intx && !ai->intx_maskable ?
+			 intx && !maskable ?
 			 " (INTx without PCI 2.3 masking cannot be shared)" : "",
 			 ret);
 		pci_free_irq_vectors(pdev);
 		goto err_group;
 	}
-
-	spin_lock_irq(&ai->lock);
-	ai->connected = true;
-	spin_unlock_irq(&ai->lock);
-	atemsys_irq_unmask(af);
 	pci_dbg(pdev, "IRQ %d connected (%s)\n", irq,
 		pdev->msix_enabled ? "MSI-X" : pdev->msi_enabled ? "MSI" :
-		ai->intx_maskable ? "INTx, shareable" : "INTx");
+		maskable ? "INTx, shareable" : "INTx");
 	return 0;
 
 err_group:
@@ -200,6 +219,32 @@ err_group:
 	return ret;
 }
 
+/*
+ * Interrupt @index of the fd's device-tree MAC (its node's "interrupts"),
+ * masked like a PCI INTx line without PCI 2.3 masking: not shareable.
+ */
+static int atemsys_irq_connect_dt(struct atemsys_file *af, u32 index)
+{
+	struct device *dev = atemsys_dt_device(af->dt);
+	int irq, ret;
+
+	irq = atemsys_dt_irq(af, index);
+	if (irq < 0)
+		return irq;
+	ret = atemsys_irq_request(af, irq, false, true, false);
+	if (ret) {
+		dev_warn(dev, "pid %d: cannot get IRQ %d (interrupt %u of the node; it cannot be shared): %d\n",
+			 task_pid_nr(current), irq, index, ret);
+		return ret;
+	}
+	dev_dbg(dev, "IRQ %d (interrupt %u) connected\n", irq, index);
+	return 0;
+}
+
+/*
+ * The value is ATEMSYS_USE_PCI_INT (or the IRQ CONF returned) for the fd's
+ * PCI device, or an index into the interrupts of its device-tree MAC.
+ */
 long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
 {
 	u32 value = arg;
@@ -208,6 +253,9 @@ long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
 	mutex_lock(&af->lock);
 	if (af->irq.connected) {
 		ret = -EBUSY;
+	} else if (af->dt) {
+		ret = value == ATEMSYS_USE_PCI_INT ? -ENODEV :
+		      atemsys_irq_connect_dt(af, value);
 	} else if (!af->pdev) {
 		ret = -ENODEV;
 	} else if (value != ATEMSYS_USE_PCI_INT && value != af->pdev->irq) {
@@ -234,12 +282,14 @@ void atemsys_irq_disconnect(struct atemsys_file *af)
 
 	free_irq(ai->irq, af);
 	masked = ai->masked;
-	/* leave a line that still asserts masked, so nobody gets a storm */
-	if (ai->intx_maskable && masked)
-		pci_check_and_unmask_intx(af->pdev);
-	pci_free_irq_vectors(af->pdev);
-	devres_release_group(&af->pdev->dev, ai->vec_group);
-	ai->vec_group = NULL;
+	if (ai->pci) {
+		/* leave a line that still asserts masked: no storm */
+		if (ai->intx_maskable && masked)
+			pci_check_and_unmask_intx(af->pdev);
+		pci_free_irq_vectors(af->pdev);
+		devres_release_group(&af->pdev->dev, ai->vec_group);
+		ai->vec_group = NULL;
+	}
 
 	spin_lock_irq(&ai->lock);
 	ai->connected = false;

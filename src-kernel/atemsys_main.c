@@ -2,9 +2,9 @@
 /*
  * atemsys: character device, open/release and ioctl dispatch.
  *
- * Gives a real-time userspace Ethernet driver PCI config, its NIC's
- * registers, contiguous DMA memory and the NIC's interrupt, with the
- * userspace ABI of acontis atemsys 1.4.x.
+ * Gives a real-time userspace Ethernet driver PCI config (or a device-tree
+ * MAC and its PHY), its NIC's registers, contiguous DMA memory and the NIC's
+ * interrupt, with the userspace ABI of acontis atemsys 1.4.x.
  */
 
 #include <linux/cdev.h>
@@ -58,8 +58,9 @@ static int atemsys_open(struct inode *inode, struct file *file)
 /*
  * Called when the last reference to the file is gone, i.e. after every
  * mapping of it was unmapped (on process death the address space goes
- * first). Order matters: the interrupt is freed and bus mastering is turned
- * off before any DMA buffer is freed.
+ * first). Order matters: the interrupt is freed, a device-tree MAC's PHY is
+ * stopped and its MDIO bus unregistered, and bus mastering is turned off
+ * before any DMA buffer is freed.
  */
 static int atemsys_release(struct inode *inode, struct file *file)
 {
@@ -67,6 +68,7 @@ static int atemsys_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&af->lock);
 	atemsys_irq_disconnect(af);
+	atemsys_dt_release(af);
 	atemsys_pci_release(af);
 	atemsys_dma_free_unmapped(af);
 	mutex_unlock(&af->lock);
@@ -95,7 +97,7 @@ static long atemsys_set_api_version(struct atemsys_file *af,
 	return 0;
 }
 
-/* Numbers of the device-tree ioctls (platform mode, not built yet) */
+/* Numbers of the device-tree ioctls, including those not implemented */
 static bool atemsys_is_dt_ioctl(unsigned int nr)
 {
 	return (nr >= 8 && nr <= 12) || nr == 14 || nr == 16 || nr == 17;
@@ -134,6 +136,14 @@ static long atemsys_ioctl(struct file *file, unsigned int cmd,
 		return atemsys_set_api_version(af, uarg);
 	case ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT:
 		return -EOPNOTSUPP;
+	case ATEMSYS_IOCTL_GET_MAC_INFO:
+	case ATEMSYS_IOCTL_PHY_START_STOP:
+	case ATEMSYS_IOCTL_GET_MDIO_ORDER:
+	case ATEMSYS_IOCTL_RETURN_MDIO_ORDER:
+	case ATEMSYS_IOCTL_GET_PHY_INFO:
+	case ATEMSYS_IOCTL_PHY_RESET:
+	case ATEMSYS_IOCTL_IOMEM_CMD:
+		return atemsys_dt_ioctl(af, cmd, uarg);
 	}
 
 	if (_IOC_TYPE(cmd) != ATEMSYS_IOCTL_TYPE)
@@ -266,10 +276,19 @@ static int __init atemsys_init(void)
 		goto err_fallback;
 	}
 
+	ret = atemsys_dt_driver_register();
+	if (ret) {
+		dev_err(atemsys_dev, "cannot register %s platform driver: %d\n",
+			ATEMSYS_DRV_NAME, ret);
+		goto err_pci;
+	}
+
 	dev_info(atemsys_dev, "version %s loaded, major %d\n",
 		 ATEMSYS_VERSION_STR, MAJOR(atemsys_devt));
 	return 0;
 
+err_pci:
+	atemsys_pci_driver_unregister();
 err_fallback:
 	platform_device_unregister(atemsys_fallback_pdev);
 err_chrdev:
@@ -279,6 +298,7 @@ err_chrdev:
 
 static void __exit atemsys_exit(void)
 {
+	atemsys_dt_driver_unregister();
 	atemsys_pci_driver_unregister();
 	platform_device_unregister(atemsys_fallback_pdev);
 	atemsys_chrdev_destroy();
@@ -288,5 +308,5 @@ module_init(atemsys_init);
 module_exit(atemsys_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Userspace access to PCI devices, DMA memory and interrupts for real-time Ethernet drivers");
+MODULE_DESCRIPTION("Userspace access to PCI and device-tree NICs, DMA memory and interrupts for real-time Ethernet drivers");
 MODULE_VERSION(ATEMSYS_VERSION_STR);

@@ -314,8 +314,9 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 		return -ENODEV;
 
 	mutex_lock(&af->lock);
-	if (af->pdev) {
-		ret = -EBUSY;	/* one device per fd: release it first */
+	if (af->pdev || af->dt) {
+		/* one device per fd: release it (or close the DT one's fd) */
+		ret = -EBUSY;
 		goto err_unlock;
 	}
 	ret = atemsys_pci_attach(af, pdev);
@@ -391,8 +392,7 @@ long atemsys_pci_release_ioctl(struct atemsys_file *af)
 }
 
 /* Does [start, start + size) lie in a memory BAR of the fd's device? */
-bool atemsys_pci_owns_range(struct atemsys_file *af, phys_addr_t start,
-			    size_t size)
+bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size)
 {
 	struct pci_dev *pdev = af->pdev;
 	int bar;
@@ -405,13 +405,8 @@ bool atemsys_pci_owns_range(struct atemsys_file *af, phys_addr_t start,
 		resource_size_t bstart = pci_resource_start(pdev, bar);
 		resource_size_t bend = pci_resource_end(pdev, bar);
 
-		if (!atemsys_bar_usable(pdev, bar) || !PAGE_ALIGNED(bstart))
-			continue;
-		/* a BAR smaller than a page owns the rest of its page */
-		bend = max_t(resource_size_t, bend,
-			     bstart + PAGE_ALIGN(bend - bstart + 1) - 1);
-		if (start >= bstart && start <= bend &&
-		    size - 1 <= bend - start)
+		if (atemsys_bar_usable(pdev, bar) &&
+		    atemsys_range_within(bstart, bend, start, size))
 			return true;
 	}
 	return false;
