@@ -5,9 +5,13 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { ARCHES, isArch, type Arch } from './arch.ts';
 import { ConfigError } from './errors.ts';
+import { parseDt, type DtSpec } from './profiledt.ts';
+import { Checker, describe, formatIssues } from './yamlcheck.ts';
+
+export { formatIssues, type Issue } from './yamlcheck.ts';
 
 export interface KernelSpec {
   /** Debian series, "6.1" or "6.12". */
@@ -21,12 +25,24 @@ export interface KernelSpec {
 export interface QemuSpec {
   binary: string;
   machine: string;
-  cpu: string;
+  /** left out for machines with a fixed CPU (i.MX, ZynqMP) */
+  cpu?: string;
   /** MiB */
   memory: number;
-  smp: number;
+  /** left out: the machine's default */
+  smp?: number;
   console: string;
   append: string;
+  /**
+   * -serial backends in order, one of them stdio (or mon:stdio): the console's
+   * UART is not always the first (i.MX: ttymxc1 is the second). Left out:
+   * -nographic, which puts the first UART on stdio.
+   */
+  serial?: string[];
+  /** how the guest ends: poweroff (PSCI/ACPI make QEMU exit) or reboot (with -no-reboot, e.g. via imx2_wdt) */
+  shutdown: Shutdown;
+  /** overlay source body applied on top of the atemsys DTB for QEMU only (what the emulation lacks) */
+  dtOverlay?: string;
   devices: string[];
   /** Extra raw QEMU arguments, appended last. */
   args: string[];
@@ -40,162 +56,31 @@ export interface Profile {
   arch: Arch;
   kernels: KernelSpec[];
   qemu?: QemuSpec;
+  /** why a board without a qemu section cannot be booted */
+  buildOnly?: string;
+  /** device-tree board: the overlay that hands MAC nodes to atemsys */
+  dt?: DtSpec;
+  /** extra modules of the kernel image, loaded (with their dependencies) before atemsys */
+  modules: string[];
   selftest: { args: string[] };
   /** Absolute path of the YAML file. */
   file: string;
 }
 
-export interface Issue {
-  line: number;
-  path: string;
-  message: string;
-}
-
-const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'selftest'];
+const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'selftest'];
 const KERNEL_KEYS = ['series', 'flavour', 'version'];
-const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'devices', 'args', 'timeout'];
+const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
+export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
+export type Shutdown = (typeof SHUTDOWNS)[number];
 
 const SERIES_RE = /^\d+\.\d+$/;
 const FLAVOUR_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ABI_RE = /^\d+\.\d+\.\d+(-\d+|\+deb\d+)$/;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
-
-function describe(node: Node | null | undefined): string {
-  if (node === null || node === undefined) return 'nothing';
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null || v === undefined) return 'nothing';
-    if (typeof v === 'string') return JSON.stringify(v);
-    return String(v);
-  }
-  return 'an alias';
-}
-
-class Checker {
-  readonly issues: Issue[] = [];
-  constructor(private readonly lc: LineCounter) {}
-
-  line(node: Node | null | undefined, fallback = 1): number {
-    const start = node?.range?.[0];
-    return start === undefined ? fallback : this.lc.linePos(start).line;
-  }
-
-  add(node: Node | null | undefined, p: string, message: string, fallbackLine = 1): void {
-    this.issues.push({ line: this.line(node, fallbackLine), path: p, message });
-  }
-
-  /** key -> [key node, value node] of a mapping (non-string keys are reported). */
-  entries(map: YAMLMap, p: string): Map<string, { key: Node; value: Node | null }> {
-    const out = new Map<string, { key: Node; value: Node | null }>();
-    for (const pair of map.items) {
-      const key = pair.key as Node | null;
-      const value = (pair.value ?? null) as Node | null;
-      if (!isScalar(key) || typeof key.value !== 'string') {
-        this.add(key, p || '(top level)', `keys must be strings, got ${describe(key)}`, this.line(map));
-        continue;
-      }
-      out.set(key.value, { key, value });
-    }
-    return out;
-  }
-
-  checkKeys(map: YAMLMap, p: string, allowed: string[]): Map<string, { key: Node; value: Node | null }> {
-    const e = this.entries(map, p);
-    for (const [k, { key }] of e) {
-      if (!allowed.includes(k)) {
-        this.add(key, join(p, k), `unknown key (allowed: ${allowed.join(', ')})`);
-      }
-    }
-    return e;
-  }
-
-  str(
-    e: Map<string, { key: Node; value: Node | null }>,
-    parent: Node,
-    p: string,
-    k: string,
-    opts: { required?: boolean; oneOf?: readonly string[]; pattern?: RegExp; hint?: string; allowEmpty?: boolean } = {},
-  ): string | undefined {
-    const entry = e.get(k);
-    const fp = join(p, k);
-    if (!entry) {
-      if (opts.required) this.add(parent, fp, 'required field is missing');
-      return undefined;
-    }
-    const v = entry.value;
-    if (!isScalar(v) || typeof v.value !== 'string') {
-      const quoteHint = isScalar(v) && typeof v.value === 'number' ? ' (quote it)' : '';
-      this.add(v ?? entry.key, fp, `expected a string${quoteHint}, got ${describe(v)}`);
-      return undefined;
-    }
-    const s = v.value;
-    if (!opts.allowEmpty && s.trim() === '') {
-      this.add(v, fp, 'expected a non-empty string');
-      return undefined;
-    }
-    if (opts.oneOf && !opts.oneOf.includes(s)) {
-      this.add(v, fp, `expected one of ${opts.oneOf.join(', ')}, got ${describe(v)}`);
-      return undefined;
-    }
-    if (opts.pattern && !opts.pattern.test(s)) {
-      this.add(v, fp, `expected ${opts.hint ?? `a string matching ${String(opts.pattern)}`}, got ${describe(v)}`);
-      return undefined;
-    }
-    return s;
-  }
-
-  posInt(e: Map<string, { key: Node; value: Node | null }>, parent: Node, p: string, k: string, required: boolean): number | undefined {
-    const entry = e.get(k);
-    const fp = join(p, k);
-    if (!entry) {
-      if (required) this.add(parent, fp, 'required field is missing');
-      return undefined;
-    }
-    const v = entry.value;
-    if (!isScalar(v) || typeof v.value !== 'number' || !Number.isInteger(v.value) || v.value <= 0) {
-      this.add(v ?? entry.key, fp, `expected a positive integer, got ${describe(v)}`);
-      return undefined;
-    }
-    return v.value;
-  }
-
-  strList(e: Map<string, { key: Node; value: Node | null }>, p: string, k: string): string[] | undefined {
-    const entry = e.get(k);
-    const fp = join(p, k);
-    if (!entry) return undefined;
-    const v = entry.value;
-    if (!isSeq(v)) {
-      this.add(v ?? entry.key, fp, `expected a list of strings, got ${describe(v)}`);
-      return undefined;
-    }
-    const out: string[] = [];
-    let ok = true;
-    v.items.forEach((item, i) => {
-      const n = item as Node | null;
-      if (!isScalar(n) || typeof n.value !== 'string' || n.value === '') {
-        this.add(n ?? v, `${fp}[${i}]`, `expected a non-empty string, got ${describe(n)}`);
-        ok = false;
-      } else {
-        out.push(n.value);
-      }
-    });
-    return ok ? out : undefined;
-  }
-}
-
-function join(p: string, k: string): string {
-  return p ? `${p}.${k}` : k;
-}
-
-export function formatIssues(file: string, issues: Issue[]): string {
-  return [...issues]
-    .sort((a, b) => a.line - b.line)
-    .map((i) => `${file}:${i.line}: ${i.path}: ${i.message}`)
-    .join('\n');
-}
+const MODULE_RE = /^[A-Za-z0-9_-]+$/;
+/** a -serial backend: null, stdio, mon:stdio, pty, ... (no file paths) */
+const SERIAL_RE = /^(mon:)?[a-z]+$/;
 
 /**
  * Parse and validate one profile. `displayFile` is used in messages, `expectedName`
@@ -270,19 +155,49 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
       const qe = c.checkKeys(q, 'qemu', QEMU_KEYS);
       const binary = c.str(qe, q, 'qemu', 'binary', { required: true, pattern: /^qemu-system-[a-z0-9_]+$/, hint: 'a qemu-system-* binary name' });
       const machine = c.str(qe, q, 'qemu', 'machine', { required: true });
-      const cpu = c.str(qe, q, 'qemu', 'cpu', { required: true });
+      const cpu = c.str(qe, q, 'qemu', 'cpu');
       const memory = c.posInt(qe, q, 'qemu', 'memory', true);
-      const smp = c.posInt(qe, q, 'qemu', 'smp', false) ?? 1;
+      const smp = c.posInt(qe, q, 'qemu', 'smp', false);
       const console = c.str(qe, q, 'qemu', 'console', { required: true, pattern: /^[A-Za-z0-9]+$/, hint: 'a console device like "ttyS0"' });
       const append = c.str(qe, q, 'qemu', 'append', { allowEmpty: true }) ?? '';
+      const serial = c.strList(qe, 'qemu', 'serial');
+      if (serial !== undefined) {
+        const bad = serial.findIndex((b) => !SERIAL_RE.test(b));
+        const sEntry = qe.get('serial')?.value;
+        if (bad >= 0) c.add(sEntry, `qemu.serial[${bad}]`, `expected a -serial backend like null, stdio or mon:stdio, got ${JSON.stringify(serial[bad])}`);
+        else if (serial.filter((b) => b === 'stdio' || b === 'mon:stdio').length !== 1) {
+          c.add(sEntry, 'qemu.serial', 'exactly one backend must be stdio or mon:stdio (the console the log is read from)');
+        }
+      }
+      const shutdown = (c.str(qe, q, 'qemu', 'shutdown', { oneOf: SHUTDOWNS }) ?? 'poweroff') as Shutdown;
+      const dtOverlay = c.str(qe, q, 'qemu', 'dt-overlay');
+      if (dtOverlay !== undefined && !top.has('dt')) c.add(qe.get('dt-overlay')?.key, 'qemu.dt-overlay', 'needs a dt section (it is applied on top of the atemsys DTB)');
       const devices = c.strList(qe, 'qemu', 'devices') ?? [];
       const args = c.strList(qe, 'qemu', 'args') ?? [];
       const timeout = c.posInt(qe, q, 'qemu', 'timeout', true);
-      if (binary && machine && cpu && memory && console && timeout) {
-        qemu = { binary, machine, cpu, memory, smp, console, append, devices, args, timeout };
+      if (binary && machine && memory && console && timeout) {
+        qemu = { binary, machine, memory, console, append, shutdown, devices, args, timeout };
+        if (cpu !== undefined) qemu.cpu = cpu;
+        if (smp !== undefined) qemu.smp = smp;
+        if (serial !== undefined) qemu.serial = serial;
+        if (dtOverlay !== undefined) qemu.dtOverlay = dtOverlay;
       }
     }
   }
+
+  // build-only: required exactly when there is no qemu section
+  const buildOnly = c.str(top, root, '', 'build-only');
+  if (qEntry && top.has('build-only')) {
+    c.add(top.get('build-only')?.key, 'build-only', 'a board with a qemu section is booted: remove build-only or the qemu section');
+  } else if (!qEntry && !top.has('build-only')) {
+    c.add(root, 'build-only', 'required when there is no qemu section: say why the board cannot be booted in QEMU');
+  }
+
+  const dt = parseDt(c, top);
+
+  const modules = c.strList(top, '', 'modules') ?? [];
+  const badModule = modules.findIndex((m) => !MODULE_RE.test(m) || m.endsWith('.ko'));
+  if (badModule >= 0) c.add(top.get('modules')?.value, `modules[${badModule}]`, `expected a module name like "imx2_wdt", got ${JSON.stringify(modules[badModule])}`);
 
   // selftest (optional)
   let selftestArgs: string[] = [];
@@ -300,8 +215,10 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
   if (c.issues.length > 0 || name === undefined || description === undefined || arch === undefined || !isArch(arch)) {
     throw new ConfigError(formatIssues(displayFile, c.issues));
   }
-  const profile: Profile = { name, description, arch, kernels, selftest: { args: selftestArgs }, file: absFile };
+  const profile: Profile = { name, description, arch, kernels, modules, selftest: { args: selftestArgs }, file: absFile };
   if (qemu) profile.qemu = qemu;
+  if (buildOnly !== undefined) profile.buildOnly = buildOnly;
+  if (dt) profile.dt = dt;
   return profile;
 }
 

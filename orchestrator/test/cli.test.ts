@@ -57,6 +57,7 @@ describe('selectKernels', () => {
       { series: '6.1', flavour: 'amd64' },
       { series: '6.12', flavour: 'amd64' },
     ],
+    modules: [],
     selftest: { args: [] },
     file: '/b/qemu-x86_64.yaml',
   };

@@ -53,16 +53,21 @@ describe('parseProfile', () => {
       smp: 2,
       console: 'ttyAMA0',
       append: 'panic=-1 quiet',
+      shutdown: 'poweroff',
       devices: ['edu,dma_mask=0xffffffff', 'e1000e'],
       args: [],
       timeout: 300,
     });
     expect(p.selftest.args).toEqual(['--group', 'pci']);
+    expect(p.modules).toEqual([]);
+    expect(p.dt).toBeUndefined();
+    expect(p.buildOnly).toBeUndefined();
   });
 
-  it('makes qemu and selftest optional', () => {
-    const p = parseProfile('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\n', 'f', 'demo');
+  it('makes qemu (given a build-only reason) and selftest optional', () => {
+    const p = parseProfile('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\nbuild-only: no emulator\n', 'f', 'demo');
     expect(p.qemu).toBeUndefined();
+    expect(p.buildOnly).toBe('no emulator');
     expect(p.selftest.args).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QemuSpec } from '../src/profile.ts';
-import { kernelCommandLine, qemuArgs } from '../src/qemu.ts';
+import { consoleArgs, kernelCommandLine, qemuArgs } from '../src/qemu.ts';
 
 const Q: QemuSpec = {
   binary: 'qemu-system-arm',
@@ -10,6 +10,7 @@ const Q: QemuSpec = {
   smp: 2,
   console: 'ttyAMA0',
   append: ' panic=-1 quiet ',
+  shutdown: 'poweroff',
   devices: ['edu,dma_mask=0xffffffff', 'e1000e'],
   args: [],
   timeout: 300,
@@ -36,5 +37,50 @@ describe('qemuArgs', () => {
     expect(a.slice(-2)).toEqual(['-serial', 'null']);
     expect(a).not.toContain('-device');
     expect(kernelCommandLine({ ...Q, append: '' })).toBe('console=ttyAMA0');
+  });
+});
+
+describe('qemuArgs for device-tree machines', () => {
+  const IMX: QemuSpec = {
+    binary: 'qemu-system-aarch64',
+    machine: 'imx8mp-evk',
+    memory: 2048,
+    smp: 4,
+    console: 'ttymxc1',
+    append: 'panic=-1 quiet',
+    serial: ['null', 'stdio'],
+    shutdown: 'poweroff',
+    devices: [],
+    args: [],
+    timeout: 300,
+  };
+
+  it('passes the DTB and, with serial backends, no -nographic (its monitor would claim stdio too)', () => {
+    expect(qemuArgs(IMX, { kernel: 'k', initrd: 'i', dtb: '/o/imx8mp-evk-atemsys.dtb' })).toEqual([
+      '-kernel', 'k',
+      '-initrd', 'i',
+      '-dtb', '/o/imx8mp-evk-atemsys.dtb',
+      '-append', 'console=ttymxc1 panic=-1 quiet',
+      '-display', 'none', '-monitor', 'none', '-serial', 'null', '-serial', 'stdio',
+      '-no-reboot', '-nic', 'none',
+      '-machine', 'imx8mp-evk',
+      '-m', '2048',
+      '-smp', '4',
+    ]);
+  });
+
+  it('keeps the monitor when a backend multiplexes it (mon:stdio)', () => {
+    const c = consoleArgs({ ...IMX, serial: ['null', 'mon:stdio'] });
+    expect(c).toEqual(['-display', 'none', '-serial', 'null', '-serial', 'mon:stdio']);
+    expect(consoleArgs({ ...IMX, serial: undefined })).toEqual(['-nographic']);
+  });
+
+  it('leaves out -cpu, -smp and -dtb when not given', () => {
+    const { smp: _smp, ...noSmp } = IMX;
+    const a = qemuArgs({ ...noSmp, serial: undefined }, { kernel: 'k', initrd: 'i' });
+    expect(a).not.toContain('-cpu');
+    expect(a).not.toContain('-smp');
+    expect(a).not.toContain('-dtb');
+    expect(a).toContain('-nographic');
   });
 });
