@@ -8,9 +8,13 @@
 #define ATEMSYS_COMPAT_H
 
 #include <linux/device.h>
+#include <linux/kconfig.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#if IS_REACHABLE(CONFIG_PHYLIB)
+#include <linux/phy.h>
+#endif
 
 /* class_create() lost its owner argument in 6.4 (it was a macro before) */
 #ifdef class_create
@@ -46,5 +50,65 @@ atemsys_platform_set_remove(struct platform_driver *drv,
 	drv->remove_new = remove;
 #endif
 }
+
+#if IS_REACHABLE(CONFIG_PHYLIB)
+/* The MDIO proxy's accesses (atemsys_mdio.c); devad < 0: Clause 22 */
+int atemsys_mdio_bus_read(struct mii_bus *bus, int addr, int devad,
+			  int reg);
+int atemsys_mdio_bus_write(struct mii_bus *bus, int addr, int devad,
+			   int reg, u16 val);
+
+/*
+ * Clause 45 accesses have their own mii_bus callbacks since 6.3; before,
+ * read/write got them with MII_ADDR_C45 and the device address in regnum.
+ */
+#ifdef ATEMSYS_HAVE_MII_BUS_C45
+static inline int atemsys_mdio_read_c22(struct mii_bus *bus, int addr,
+					int regnum)
+{
+	return atemsys_mdio_bus_read(bus, addr, -1, regnum);
+}
+
+static inline int atemsys_mdio_write_c22(struct mii_bus *bus, int addr,
+					 int regnum, u16 val)
+{
+	return atemsys_mdio_bus_write(bus, addr, -1, regnum, val);
+}
+
+static inline void atemsys_mii_bus_set_ops(struct mii_bus *bus)
+{
+	bus->read = atemsys_mdio_read_c22;
+	bus->write = atemsys_mdio_write_c22;
+	bus->read_c45 = atemsys_mdio_bus_read;
+	bus->write_c45 = atemsys_mdio_bus_write;
+}
+#else
+static inline int atemsys_mdio_read_any(struct mii_bus *bus, int addr,
+					int regnum)
+{
+	if (regnum & MII_ADDR_C45)
+		return atemsys_mdio_bus_read(bus, addr,
+					     (regnum >> MII_DEVADDR_C45_SHIFT) & 0x1f,
+					     regnum & 0xffff);
+	return atemsys_mdio_bus_read(bus, addr, -1, regnum);
+}
+
+static inline int atemsys_mdio_write_any(struct mii_bus *bus, int addr,
+					 int regnum, u16 val)
+{
+	if (regnum & MII_ADDR_C45)
+		return atemsys_mdio_bus_write(bus, addr,
+					      (regnum >> MII_DEVADDR_C45_SHIFT) & 0x1f,
+					      regnum & 0xffff, val);
+	return atemsys_mdio_bus_write(bus, addr, -1, regnum, val);
+}
+
+static inline void atemsys_mii_bus_set_ops(struct mii_bus *bus)
+{
+	bus->read = atemsys_mdio_read_any;
+	bus->write = atemsys_mdio_write_any;
+}
+#endif
+#endif /* IS_REACHABLE(CONFIG_PHYLIB) */
 
 #endif /* ATEMSYS_COMPAT_H */

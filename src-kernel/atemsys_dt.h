@@ -136,7 +136,13 @@ struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
 long atemsys_iomem_cmd(struct atemsys_file *af, void __user *arg);
 void atemsys_iomem_unmap_all(struct atemsys_dt_inst *inst);
 
-/* The PHY/MDIO proxy: not built yet */
+/* atemsys_mdio.c: needs phylib and of_mdio */
+#if IS_REACHABLE(CONFIG_OF_MDIO)
+void atemsys_mdio_init(struct atemsys_dt_inst *inst);
+void atemsys_mdio_stop(struct atemsys_dt_inst *inst);
+long atemsys_mdio_ioctl(struct atemsys_file *af, unsigned int cmd,
+			void __user *arg);
+#else
 static inline void atemsys_mdio_init(struct atemsys_dt_inst *inst)
 {
 }
@@ -150,5 +156,6 @@ static inline long atemsys_mdio_ioctl(struct atemsys_file *af,
 {
 	return -EOPNOTSUPP;
 }
+#endif
 
 #endif /* ATEMSYS_DT_H */

@@ -192,6 +192,13 @@ struct atemsys_phy_start_stop_info {			/* 28 bytes */
 	__u32 reserved[4];
 } __attribute__((packed));
 
+/*
+ * c45_dev_addr of a Clause 45 order: this flag (MII_ADDR_C45 >> 16, as the
+ * original passed it) ORed with the MMD device address; 0 for Clause 22.
+ */
+#define ATEMSYS_MDIO_C45		0x4000u
+#define ATEMSYS_MDIO_C45_DEVAD_MASK	0x001Fu
+
 struct atemsys_mdio_order {				/* 46 bytes */
 	__u32 index;
 	__u32 in_use;				/* out: an order is pending */
