@@ -150,6 +150,24 @@ enum st_result st_skip(const char *fmt, ...)
 	return ST_SKIP;
 }
 
+bool st_explicit;
+
+enum st_result st_need(bool present, const char *fmt, ...)
+{
+	char what[ST_REASON_MAX / 2];
+	va_list ap;
+
+	if (present)
+		return ST_PASS;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (st_explicit)
+		return st_fail("%s", what);
+	return st_skip("%s (not on this board; --group makes it a failure)",
+		       what);
+}
+
 static const struct {
 	int err;
 	const char *name;

@@ -54,6 +54,15 @@ enum st_result st_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 enum st_result st_skip(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/*
+ * A device the test needs: ST_PASS if present. If not, the test fails when
+ * the run named what it runs (--group, --only), else it is skipped: a run
+ * of every group (the default) then works on boards with part of the
+ * devices, and each board names its groups so that none is skipped there.
+ */
+extern bool st_explicit;
+enum st_result st_need(bool present, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* "<what>: expected <want>, got <ret/errno>" */
 enum st_result st_fail_ret(long ret, int err, int want, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	st_explicit = any_group_selected || any_test_selected;
 	n = build_plan(plan);
 	if (list) {
 		for (i = 0; i < n; i++)

@@ -322,20 +322,18 @@ bool at_desc_is(const at_desc *d, const struct st_pci *p)
 
 enum st_result need_edu(void)
 {
-	if (!env.edu.present)
-		return st_fail("no edu (%04x:%04x) in " PCI_SYSFS
-			       ": QEMU needs -device edu,dma_mask=0xffffffff",
-			       EDU_VENDOR, EDU_DEVICE);
-	return ST_PASS;
+	return st_need(env.edu.present,
+		       "no edu (%04x:%04x) in " PCI_SYSFS
+		       ": QEMU needs -device edu,dma_mask=0xffffffff",
+		       EDU_VENDOR, EDU_DEVICE);
 }
 
 enum st_result need_nic(void)
 {
-	if (!env.nic.present)
-		return st_fail("no e1000e (%04x:%04x) in " PCI_SYSFS
-			       ": QEMU needs -device e1000e",
-			       NIC_VENDOR, NIC_DEVICE);
-	return ST_PASS;
+	return st_need(env.nic.present,
+		       "no e1000e (%04x:%04x) in " PCI_SYSFS
+		       ": QEMU needs -device e1000e",
+		       NIC_VENDOR, NIC_DEVICE);
 }
 
 enum st_result check_conf_result(const struct st_pci *p, const at_desc *d)
