@@ -94,6 +94,8 @@ static bool any_group_selected;
 static bool test_selected[N_TESTS];
 static bool any_test_selected;
 static bool subtest;		/* run by a 64-bit build's compat32 test */
+static char *opt_group;		/* --group as given, for the 32-bit run */
+static unsigned int opt_timeout;
 
 static void usage(FILE *f)
 {
@@ -201,6 +203,43 @@ static void discover(void)
 			env.nic.bdf);
 }
 
+/*
+ * The 32-bit run gets the same groups and time limit, and the tests of
+ * --only it has (not compat32 or the module-wide late ones); if none is
+ * left, --only selected the 32-bit run as a whole.
+ */
+size_t st_subtest_args(const char **argv, size_t max)
+{
+	static char only[1024], timeout[16];
+	size_t n = 0, i, len = 0;
+
+	if (max < 8)
+		return 0;
+	argv[n++] = "--subtest";
+	if (opt_group) {
+		argv[n++] = "--group";
+		argv[n++] = opt_group;
+	}
+	for (i = 0; any_test_selected && i < N_TESTS; i++) {
+		if (!test_selected[i] || st_tests[i].phase >= ST_PHASE_COMPAT ||
+		    len + strlen(st_tests[i].name) + 2 > sizeof(only))
+			continue;
+		len += (size_t)sprintf(only + len, "%s%s", len ? "," : "",
+				       st_tests[i].name);
+	}
+	if (len) {
+		argv[n++] = "--only";
+		argv[n++] = only;
+	}
+	if (opt_timeout) {
+		snprintf(timeout, sizeof(timeout), "%u", opt_timeout);
+		argv[n++] = "--timeout";
+		argv[n++] = timeout;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	const struct st_test *plan[N_TESTS];
@@ -224,6 +263,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(opt, "--group") && a + 1 < argc) {
+			opt_group = strdup(argv[a + 1]);
 			if (!select_names(argv[++a], "group", N_GROUPS,
 					  group_name, group_selected))
 				return 2;
@@ -243,6 +283,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			timeout = (unsigned int)v;
+			opt_timeout = timeout;
 		} else {
 			fprintf(stderr, "atemsys-selftest: bad argument \"%s\"\n",
 				opt);

@@ -39,4 +39,10 @@ enum st_result test_killed_child_cleanup(void);
 /* tests_compat.c */
 enum st_result test_compat32(void);
 
+/*
+ * main.c: the options of the 32-bit run, as NULL-terminated argv after
+ * the program name: --subtest and this run's selection and time limit.
+ */
+size_t st_subtest_args(const char **argv, size_t max);
+
 #endif /* ST_TESTS_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * 32-bit clients on a 64-bit kernel (compat_ioctl): run the 32-bit build of
- * this program, shipped beside it as "<this program>32", as a KTAP subtest.
- * Its results appear nested under this test's result line.
+ * this program, shipped beside it as "<this program>32", as a KTAP subtest
+ * with this run's --group/--only selection. Its results appear nested under
+ * this test's result line.
  */
 
 #include <limits.h>
@@ -17,6 +18,7 @@
 enum st_result test_compat32(void)
 {
 	char self[PATH_MAX], path[PATH_MAX + 2];
+	const char *argv[16];
 	int status;
 	ssize_t n;
 	pid_t pid;
@@ -34,7 +36,9 @@ enum st_result test_compat32(void)
 	if (pid < 0)
 		return st_fail("fork: %s", st_errname(errno));
 	if (!pid) {
-		execl(path, path, "--subtest", (char *)NULL);
+		argv[0] = path;
+		st_subtest_args(argv + 1, sizeof(argv) / sizeof(argv[0]) - 1);
+		execv(path, (char *const *)argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
