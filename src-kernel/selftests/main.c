@@ -6,7 +6,10 @@
  *                    [--timeout SECONDS] [--list] [--subtest]
  *
  * Runs as root in the guest with atemsys.ko loaded, against QEMU's edu
- * (1234:11e8) and e1000e (8086:10d3). Exit status: 0 if no test failed, 1
+ * (1234:11e8) and e1000e (8086:10d3) (group "pci"), or a MAC whose device
+ * tree node says compatible = "atemsys" (group "dt": QEMU's i.MX FEC). Each
+ * board names its groups; without --group every group runs and a test whose
+ * device is missing is skipped. Exit status: 0 if no test failed, 1
  * otherwise (or when the run cannot start), 2 on bad usage.
  */
 
@@ -19,6 +22,7 @@
 
 #include <atemsys.h>
 
+#include "dt.h"
 #include "ktap.h"
 #include "pci.h"
 #include "sys.h"
@@ -30,10 +34,10 @@
 
 /*
  * The plan, in order within each phase. Tests without a group belong to
- * every group (module-wide checks). A new group (e.g. "dt" for device-tree
- * platform devices) adds its name to st_groups and its tests here.
+ * every group (module-wide checks). A new group adds its name to st_groups
+ * and its tests here.
  */
-static const char *const st_groups[] = { "pci" };
+static const char *const st_groups[] = { "pci", "dt" };
 
 static const struct st_test st_tests[] = {
 	{ "version", NULL, ST_PHASE_FIRST, test_version,
@@ -75,6 +79,24 @@ static const struct st_test st_tests[] = {
 	  "SIGKILLed holder: IRQ freed, bus mastering off, device reusable" },
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
+	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,
+	  "GET_MAC_INFO(FslFec, 1) matches the DT node; unknown: ENOENT" },
+	{ "dt_reg_mmap", "dt", ST_PHASE_GROUP, test_dt_reg_mmap,
+	  "reg mappable by the holder only: PALR/PAUR read back; DMA buffer" },
+	{ "dt_second_fd_busy", "dt", ST_PHASE_GROUP, test_dt_second_fd_busy,
+	  "2nd fd: EBUSY + EC_E_BUSY, log names the holder; free after close" },
+	{ "dt_irq", "dt", ST_PHASE_GROUP, test_dt_irq,
+	  "INT_CONNECT(0): FEC MII event -> read(), masked until read" },
+	{ "dt_iomem", "dt", ST_PHASE_GROUP, test_dt_iomem,
+	  "IOMEM_CMD map/read/write PALR; bounds, foreign, limit refused" },
+	{ "dt_negative", "dt", ST_PHASE_GROUP, test_dt_negative,
+	  "EPERM unbound, ENODEV bad index, PHY_RESET EOPNOTSUPP, EFAULT" },
+	{ "dt_mdio_proxy", "dt", ST_PHASE_GROUP, test_dt_mdio_proxy,
+	  "phylib reads QEMU's PHY through orders served by a thread" },
+	{ "dt_close_stops_phy", "dt", ST_PHASE_GROUP, test_dt_close_stops_phy,
+	  "close and SIGKILL stop the PHY and remove the MDIO bus" },
+	{ "dt_mdio_timeout", "dt", ST_PHASE_GROUP, test_dt_mdio_timeout,
+	  "unserved order: start fails after mdio_timeout_ms; stop/close fast" },
 	{ "compat32", NULL, ST_PHASE_COMPAT, test_compat32,
 	  "the 32-bit build (compat_ioctl) passes the same tests, as a subtest" },
 	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,
@@ -201,6 +223,13 @@ static void discover(void)
 	else
 		st_diag("e1000e (%04x:%04x): %s", NIC_VENDOR, NIC_DEVICE,
 			env.nic.bdf);
+	if (dt_discover(&dt_env))
+		st_diag("atemsys platform device: not found");
+	else
+		st_diag("atemsys platform device: %s (%s instance %u, reg %#llx+%#llx)",
+			dt_env.name, dt_env.ident, dt_env.instance,
+			(unsigned long long)dt_env.reg_addr,
+			(unsigned long long)dt_env.reg_size);
 }
 
 /*

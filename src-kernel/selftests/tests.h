@@ -36,6 +36,19 @@ enum st_result test_irq_disconnect_wakes_reader(void);
 enum st_result test_cpu_affinity(void);
 enum st_result test_killed_child_cleanup(void);
 
+/* tests_dt.c */
+enum st_result test_dt_mac_info(void);
+enum st_result test_dt_reg_mmap(void);
+enum st_result test_dt_second_fd_busy(void);
+enum st_result test_dt_irq(void);
+enum st_result test_dt_iomem(void);
+enum st_result test_dt_negative(void);
+
+/* tests_dt_phy.c */
+enum st_result test_dt_mdio_proxy(void);
+enum st_result test_dt_close_stops_phy(void);
+enum st_result test_dt_mdio_timeout(void);
+
 /* tests_compat.c */
 enum st_result test_compat32(void);
 

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Device-tree mode tests: GET_MAC_INFO and the binding of an instance to
+ * one fd, its registers through mmap and IOMEM_CMD, its interrupt, and the
+ * refusals. The PHY/MDIO proxy is in tests_dt_phy.c.
+ */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atemsys.h>
+
+#include "dt.h"
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+#define DT_IRQ_TIMEOUT_MS	2000u
+#define DT_NO_SUCH_INDEX	0x7fu
+
+/* GET_MAC_INFO must fail with errno want and error_code ec */
+static enum st_result expect_mac_info_err(int fd, const char *ident,
+					  uint32_t instance, int want,
+					  uint32_t ec)
+{
+	struct atemsys_mac_info mi;
+
+	EXPECT_ERR(dt_mac_info(fd, ident, instance, &mi), want,
+		   "GET_MAC_INFO(\"%s\", %u)", ident, instance);
+	EXPECT(mi.error_code == ec,
+	       "GET_MAC_INFO(\"%s\", %u): error_code %#x, expected %#x",
+	       ident, instance, mi.error_code, ec);
+	return ST_PASS;
+}
+
+enum st_result test_dt_mac_info(void)
+{
+	const struct atemsys_mac_info *mi;
+	struct atemsys_mac_info again;
+	uint32_t mode;
+	struct dt_mac m;
+	int fd;
+
+	EXPECT_PASS(dt_open(&m, false));
+	mi = &m.mi;
+	EXPECT(!strcmp(dt_env.ident, DT_IDENT) &&
+	       dt_env.instance == DT_INSTANCE,
+	       "%s: atemsys-Ident \"%s\", atemsys-Instance %u; the tests expect \"%s\", %u",
+	       dt_env.node, dt_env.ident, dt_env.instance, DT_IDENT,
+	       DT_INSTANCE);
+	EXPECT(mi->reg_addr == dt_env.reg_addr &&
+	       mi->reg_size == dt_env.reg_size,
+	       "GET_MAC_INFO reg %#llx+%#x, the node's reg is %#llx+%#llx",
+	       (unsigned long long)mi->reg_addr, mi->reg_size,
+	       (unsigned long long)dt_env.reg_addr,
+	       (unsigned long long)dt_env.reg_size);
+	EXPECT(mi->status == 1, "GET_MAC_INFO status %u for an okay node",
+	       mi->status);
+	mode = dt_phy_mode_flag(dt_env.phy_mode);
+	EXPECT(!mode || mi->phy_mode == mode,
+	       "GET_MAC_INFO phy_mode %#x for phy-mode \"%s\", expected %#x",
+	       mi->phy_mode, dt_env.phy_mode, mode);
+	EXPECT(mi->phy_addr == dt_env.phy_addr,
+	       "GET_MAC_INFO phy_addr %#x, the node's PHY is at %#x",
+	       mi->phy_addr, dt_env.phy_addr);
+	EXPECT(!mi->no_mdio_bus,
+	       "GET_MAC_INFO no_mdio_bus set, but the PHY is in the node's mdio child");
+	EXPECT(mi->index < 16, "GET_MAC_INFO index %u", mi->index);
+
+	/* the holder asking again gets the same answer */
+	EXPECT_OK(dt_mac_info(m.fd, DT_IDENT, DT_INSTANCE, &again),
+		  "second GET_MAC_INFO on the holding fd");
+	EXPECT(again.index == mi->index && again.reg_addr == mi->reg_addr,
+	       "second GET_MAC_INFO: index %u, reg %#llx; first: %u, %#llx",
+	       again.index, (unsigned long long)again.reg_addr, mi->index,
+	       (unsigned long long)mi->reg_addr);
+
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT_PASS(expect_mac_info_err(fd, "NoSuchMac", DT_INSTANCE, ENOENT,
+					ATEMSYS_EC_E_NOTFOUND));
+	EXPECT_PASS(expect_mac_info_err(fd, DT_IDENT, 99, ENOENT,
+					ATEMSYS_EC_E_NOTFOUND));
+	/* the holder cannot take a second instance (or this unknown one) */
+	EXPECT_PASS(expect_mac_info_err(m.fd, "NoSuchMac", 1, ENOENT,
+					ATEMSYS_EC_E_NOTFOUND));
+	return ST_PASS;
+}
+
+enum st_result test_dt_reg_mmap(void)
+{
+	uint32_t palr, paur, *dma;
+	uint64_t beyond;
+	struct dt_mac m;
+	void *p;
+	int fd;
+
+	EXPECT_PASS(need_dt());
+	/* not before the fd holds the instance */
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT(!st_mmap(fd, dt_env.reg_addr, page_size()) && errno == EPERM,
+	       "mmap of reg %#llx by an fd without the instance: %s, expected EPERM",
+	       (unsigned long long)dt_env.reg_addr,
+	       errno ? strerror(errno) : "mapped");
+
+	EXPECT_PASS(dt_open(&m, true));
+	palr = mmio_read32(m.regs, FEC_PALR);
+	paur = mmio_read32(m.regs, FEC_PAUR);
+	mmio_write32(m.regs, FEC_PALR, 0x12345678);
+	mmio_write32(m.regs, FEC_PAUR, 0x9abc0000);
+	EXPECT(mmio_read32(m.regs, FEC_PALR) == 0x12345678,
+	       "PALR reads %#x after writing 0x12345678",
+	       mmio_read32(m.regs, FEC_PALR));
+	EXPECT(mmio_read32(m.regs, FEC_PAUR) >> 16 == 0x9abc,
+	       "PAUR reads %#x after writing 0x9abc0000",
+	       mmio_read32(m.regs, FEC_PAUR));
+	mmio_write32(m.regs, FEC_PALR, palr);
+	mmio_write32(m.regs, FEC_PAUR, paur);
+
+	/* the page after the range is not the fd's */
+	beyond = (m.mi.reg_addr + m.mi.reg_size + page_size() - 1) &
+		 ~(uint64_t)(page_size() - 1);
+	errno = 0;
+	p = st_mmap(m.fd, beyond, page_size());
+	EXPECT(!p && errno == EPERM,
+	       "mmap of %#llx, after reg: %s, expected EPERM",
+	       (unsigned long long)beyond, p ? "mapped" : strerror(errno));
+
+	/* DMA memory now comes from the MAC's device */
+	dma = st_mmap(m.fd, 0, page_size());
+	EXPECT(dma, "mmap of a DMA buffer: %s", strerror(errno));
+	EXPECT(dma[0] && !(dma[0] % page_size()),
+	       "DMA buffer bus address %#x: not a page address", dma[0]);
+	return ST_PASS;
+}
+
+enum st_result test_dt_second_fd_busy(void)
+{
+	struct atemsys_mac_info mi;
+	struct atemsys_phy_info info;
+	char line[512], pid[32];
+	struct dt_mac m;
+	int fd;
+
+	EXPECT_PASS(dt_open(&m, false));
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT_PASS(expect_mac_info_err(fd, DT_IDENT, DT_INSTANCE, EBUSY,
+					ATEMSYS_EC_E_BUSY));
+	snprintf(pid, sizeof(pid), "held by pid %d ", (int)getpid());
+	EXPECT(klog_last_line("is held by pid", line, sizeof(line)) &&
+	       strstr(line, pid),
+	       "no kernel log line naming the holder (\"%s\"): last is \"%s\"",
+	       pid, line);
+	/* nor may it use the holder's index */
+	EXPECT_ERR(dt_phy_info(fd, m.mi.index, &info), EBUSY,
+		   "GET_PHY_INFO on the holder's index from another fd");
+	EXPECT(info.error_code == ATEMSYS_EC_E_BUSY,
+	       "GET_PHY_INFO from another fd: error_code %#x",
+	       info.error_code);
+
+	/* free again once the holder is closed */
+	EXPECT_OK(st_close(m.fd), "close the holder");
+	EXPECT_OK(dt_mac_info(fd, DT_IDENT, DT_INSTANCE, &mi),
+		  "GET_MAC_INFO after the holder closed");
+	return ST_PASS;
+}
+
+/* One MDIO frame: raises EIR.MII, hence the interrupt if EIMR has it */
+static enum st_result dt_raise(const struct dt_mac *m)
+{
+	fec_mdio_start(m->regs, false, 0, 2, 0);
+	return ST_PASS;
+}
+
+static enum st_result dt_expect_irq(int fd, const char *what)
+{
+	uint32_t n = 0;
+	ssize_t ret;
+
+	ret = read_timeout(fd, &n, sizeof(n), DT_IRQ_TIMEOUT_MS);
+	if (ret < 0 && errno == ETIMEDOUT)
+		return st_fail("%s: read() got no interrupt within %u ms",
+			       what, DT_IRQ_TIMEOUT_MS);
+	EXPECT(ret == (ssize_t)sizeof(n) && n >= 1,
+	       "%s: read() returned %zd (%s), count %u", what, ret,
+	       ret < 0 ? strerror(errno) : "-", n);
+	return ST_PASS;
+}
+
+static enum st_result dt_expect_no_irq(int fd, const char *what)
+{
+	uint32_t n;
+
+	EXPECT_OK(set_nonblock(fd, true), "O_NONBLOCK");
+	EXPECT_ERR(read(fd, &n, sizeof(n)), EAGAIN, "O_NONBLOCK read() %s",
+		   what);
+	EXPECT_OK(set_nonblock(fd, false), "clear O_NONBLOCK");
+	return ST_PASS;
+}
+
+static enum st_result dt_irq_body(struct dt_mac *m)
+{
+	unsigned int irq = 0;
+
+	EXPECT_ERR(ioctl(m->fd, ATEMSYS_IOCTL_INT_CONNECT,
+			 (unsigned long)ATEMSYS_USE_PCI_INT), ENODEV,
+		   "INT_CONNECT(ATEMSYS_USE_PCI_INT) without a PCI device");
+	EXPECT_ERR(ioctl(m->fd, ATEMSYS_IOCTL_INT_CONNECT, 99UL), ENXIO,
+		   "INT_CONNECT(99): the node has no interrupt 99");
+	EXPECT_OK(ioctl(m->fd, ATEMSYS_IOCTL_INT_CONNECT, 0UL),
+		  "INT_CONNECT(0)");
+	EXPECT_OK(at_irq(m->fd, &irq), "INT_INFO");
+	EXPECT(irq && proc_irq_has(irq, "atemsys"),
+	       "/proc/interrupts: no line for irq %u naming atemsys", irq);
+
+	/* masked in the handler until read() comes back */
+	EXPECT_PASS(dt_raise(m));
+	EXPECT_PASS(dt_expect_irq(m->fd, "MII event"));
+	mmio_write32(m->regs, FEC_EIR, FEC_EIR_MII);
+	EXPECT_PASS(dt_expect_no_irq(m->fd, "after the MII event was cleared"));
+
+	/* unmasked by that read: the next event arrives */
+	EXPECT_PASS(dt_raise(m));
+	EXPECT_PASS(dt_expect_irq(m->fd, "second MII event"));
+	/* not cleared: unmasking on read() makes it fire again */
+	EXPECT_PASS(dt_expect_irq(m->fd, "read() with the event not cleared"));
+	mmio_write32(m->regs, FEC_EIR, FEC_EIR_MII);
+	EXPECT_PASS(dt_expect_no_irq(m->fd, "after the final clear"));
+
+	EXPECT_OK(at_disconnect(m->fd), "INT_DISCONNECT");
+	EXPECT(!proc_irq_has(irq, "atemsys"),
+	       "/proc/interrupts still names atemsys on irq %u", irq);
+	return ST_PASS;
+}
+
+enum st_result test_dt_irq(void)
+{
+	enum st_result res;
+	struct dt_mac m;
+	uint32_t eimr;
+
+	EXPECT_PASS(dt_open(&m, true));
+	eimr = mmio_read32(m.regs, FEC_EIMR);
+	mmio_write32(m.regs, FEC_EIR, 0xffffffffu);
+	mmio_write32(m.regs, FEC_EIMR, FEC_EIR_MII);
+	res = dt_irq_body(&m);
+	mmio_write32(m.regs, FEC_EIMR, eimr);
+	mmio_write32(m.regs, FEC_EIR, 0xffffffffu);
+	return res;
+}
+
+static int iomem(int fd, uint32_t index, uint32_t cmd, uint64_t phys,
+		 uint32_t size, uint32_t offset, uint32_t data_size,
+		 uint32_t *data)
+{
+	struct atemsys_iomem_cmd c = {
+		.index = index,
+		.cmd = cmd,
+		.phys = phys,
+		.size = size,
+		.offset = offset,
+		.data_size = data_size,
+	};
+	int ret;
+
+	if (data)
+		memcpy(c.data, data, sizeof(c.data));
+	ret = ioctl(fd, ATEMSYS_IOCTL_IOMEM_CMD, &c);
+	if (!ret && data)
+		memcpy(data, c.data, sizeof(c.data));
+	return ret;
+}
+
+static enum st_result dt_iomem_body(struct dt_mac *m, uint32_t palr)
+{
+	uint64_t reg = m->mi.reg_addr;
+	uint32_t idx = m->mi.index, data[4] = { 0 }, i;
+	int fd;
+
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_MAP_PERMANENT, reg,
+			0x1000, 0, 0, NULL), "IOMEM_CMD MAP of reg, 4 KiB");
+	data[0] = palr ^ 0x5a5a5a5a;
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_WRITE, reg, 0, FEC_PALR,
+			4, data), "IOMEM_CMD WRITE of PALR");
+	EXPECT(mmio_read32(m->regs, FEC_PALR) == data[0],
+	       "PALR reads %#x through mmap after IOMEM_CMD wrote %#x",
+	       mmio_read32(m->regs, FEC_PALR), data[0]);
+	mmio_write32(m->regs, FEC_PALR, palr ^ 0xffff);
+	memset(data, 0, sizeof(data));
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, FEC_PALR,
+			4, data), "IOMEM_CMD READ of PALR");
+	EXPECT(data[0] == (palr ^ 0xffff),
+	       "IOMEM_CMD READ of PALR: %#x, mmap wrote %#x", data[0],
+	       palr ^ 0xffff);
+
+	/* out of the mapping, too much, not mapped, not the fd's */
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, 0xffe, 4,
+			 data), EINVAL, "IOMEM_CMD READ of 4 bytes at 0xffe");
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, 0, 17,
+			 data), EINVAL, "IOMEM_CMD READ of 17 bytes");
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg + 0x1000, 0,
+			 0, 4, data), ENOENT,
+		   "IOMEM_CMD READ of a range that is not mapped");
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_MAP_PERMANENT,
+			 reg + m->mi.reg_size + page_size(), 0x100, 0, 0, NULL),
+		   EPERM, "IOMEM_CMD MAP beyond the node's reg");
+	EXPECT_ERR(iomem(m->fd, idx, 99, reg, 0, 0, 4, data), EINVAL,
+		   "IOMEM_CMD with command 99");
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT_ERR(iomem(fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, 0, 4, data),
+		   EBUSY, "IOMEM_CMD from an fd that does not hold the instance");
+
+	/* a limited number of mappings per fd */
+	for (i = 1; i < 64; i++)
+		if (iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_MAP_PERMANENT,
+			  reg + 0x10 * i, 0x10, 0, 0, NULL))
+			break;
+	EXPECT(i < 64 && errno == ENOSPC,
+	       "IOMEM_CMD MAP: %u mappings without ENOSPC (last: %s)", i,
+	       strerror(errno));
+
+	/* unmapped: gone */
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_UNMAP_PERMANENT, reg, 0,
+			0, 0, NULL), "IOMEM_CMD UNMAP");
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, FEC_PALR,
+			 4, data), ENOENT, "IOMEM_CMD READ after UNMAP");
+	return ST_PASS;
+}
+
+enum st_result test_dt_iomem(void)
+{
+	enum st_result res;
+	struct dt_mac m;
+	uint32_t palr;
+
+	EXPECT_PASS(dt_open(&m, true));
+	palr = mmio_read32(m.regs, FEC_PALR);
+	res = dt_iomem_body(&m, palr);
+	mmio_write32(m.regs, FEC_PALR, palr);
+	return res;
+}
+
+enum st_result test_dt_negative(void)
+{
+	struct atemsys_phy_info info;
+	struct dt_mac m;
+	uint32_t arg, ec;
+	int fd;
+
+	/* the index exists, but no fd holds it */
+	EXPECT_PASS(dt_open(&m, false));
+	EXPECT_OK(st_close(m.fd), "close");
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT_ERR(dt_phy_start_stop(fd, m.mi.index, true, &ec), EPERM,
+		   "PHY_START_STOP without GET_MAC_INFO");
+	EXPECT(ec == ATEMSYS_EC_E_ERROR, "error_code %#x", ec);
+	EXPECT_ERR(ioctl(fd, ATEMSYS_IOCTL_INT_CONNECT, 0UL), ENODEV,
+		   "INT_CONNECT(0) without a device");
+
+	EXPECT_PASS(dt_open(&m, false));
+	EXPECT_ERR(dt_phy_info(m.fd, DT_NO_SUCH_INDEX, &info), ENODEV,
+		   "GET_PHY_INFO with index %u", DT_NO_SUCH_INDEX);
+	EXPECT(info.error_code == ATEMSYS_EC_E_INVALIDINDEX,
+	       "GET_PHY_INFO with an unknown index: error_code %#x",
+	       info.error_code);
+	EXPECT(!m.mi.phy_reset_supported,
+	       "phy_reset_supported set without atemsys-phy-reset-gpios");
+	arg = m.mi.index;
+	EXPECT_ERR(ioctl(m.fd, ATEMSYS_IOCTL_PHY_RESET, &arg), EOPNOTSUPP,
+		   "PHY_RESET without a reset GPIO");
+	EXPECT(arg == ATEMSYS_EC_E_NOTSUPPORTED,
+	       "PHY_RESET without a reset GPIO: code %#x", arg);
+	EXPECT_ERR(ioctl(m.fd, ATEMSYS_IOCTL_GET_MAC_INFO, NULL), EFAULT,
+		   "GET_MAC_INFO(NULL)");
+	/* one device per fd */
+	if (env.edu.present) {
+		at_desc d;
+
+		EXPECT_ERR(at_conf(m.fd, &env.edu, &d), EBUSY,
+			   "PCI_CONF_DEVICE on an fd holding a DT instance");
+	}
+	return ST_PASS;
+}
