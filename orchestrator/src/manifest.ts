@@ -38,6 +38,8 @@ export interface Manifest {
   artifacts: ArtifactInfo[];
   tools: ToolVersions;
   git: { commit: string | null; dirty: boolean | null };
+  /** modules the guest loads before atemsys, in load order (file relative to lib/modules/<release>/) */
+  guestModules?: { name: string; file: string }[];
   createdAt: string;
 }
 

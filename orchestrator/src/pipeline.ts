@@ -11,6 +11,7 @@ import { buildModule, buildSelftests, copySources, moduleWarnings, newestMtime }
 import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
 import { formatCommand, run } from './exec.ts';
+import { readGuestModule, resolveGuestModules, type GuestModules } from './guestmods.ts';
 import { initScript, writeInitramfs } from './initramfs.ts';
 import { fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from './kernel.ts';
 import type { ResolvedKernel } from './kernelpkgs.ts';
@@ -74,6 +75,8 @@ export interface KernelJob {
   vermagic?: string;
   selftest?: string;
   selftest32?: string;
+  /** modules loaded before atemsys in the guest */
+  guestModules?: GuestModules;
   manifest?: Manifest;
   bundle?: string;
   timings: Timings;
@@ -232,12 +235,23 @@ export function packageTask(env: Env): JobTask {
         const compat = job.arch.compat32 !== undefined;
         if (compat) await copyFile(need(job.selftest32, COMPAT32_SELFTEST), path.join(dir, COMPAT32_SELFTEST));
         await copyFile(tree.vmlinuz, path.join(dir, 'vmlinuz'));
+        const mods = await resolveGuestModules({ modulesDir: tree.modulesDir, atemsysKo: path.join(dir, 'atemsys.ko'), extra: job.profile.modules, signal: env.signal });
+        job.guestModules = mods;
+        const modules: { name: string; data: Buffer }[] = [];
+        for (const m of mods.order) modules.push({ name: m.name, data: await readGuestModule(m, env.signal) });
+        const q = job.profile.qemu;
         await writeInitramfs(path.join(dir, 'initramfs.cpio.gz'), {
           busybox: await readFile(busybox.binary),
           module: await readFile(path.join(dir, 'atemsys.ko')),
           selftest: await readFile(path.join(dir, 'atemsys-selftest')),
           ...(compat ? { selftest32: await readFile(path.join(dir, COMPAT32_SELFTEST)) } : {}),
-          init: initScript({ selftestArgs: job.profile.selftest.args }),
+          modules,
+          init: initScript({
+            selftestArgs: job.profile.selftest.args,
+            modules: mods.order.map((m) => m.name),
+            dtNodes: (job.profile.dt?.nodes ?? []).map((n) => n.path),
+            shutdown: q?.shutdown ?? 'poweroff',
+          }),
         });
         const artifacts = [];
         for (const a of artifactNames(compat)) artifacts.push(await artifactInfo(dir, a));
@@ -259,6 +273,7 @@ export function packageTask(env: Env): JobTask {
             orchestrator: env.orchestratorVersion,
           },
           git: await gitInfo(env.paths.repo),
+          guestModules: mods.order.map((m) => ({ name: m.name, file: m.rel })),
         });
         await writeFile(path.join(dir, MANIFEST), renderManifest(manifest));
         job.manifest = manifest;

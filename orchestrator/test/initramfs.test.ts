@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { APPLETS, END_MARKER, initScript, initramfsEntries, newcArchive, type CpioEntry } from '../src/initramfs.ts';
+import { APPLETS, DT_REPORT, END_MARKER, initScript, initramfsEntries, newcArchive, type CpioEntry } from '../src/initramfs.ts';
 
 interface Parsed {
   name: string;
@@ -109,6 +109,45 @@ describe('initScript', () => {
   });
 });
 
+describe('initScript for device-tree boards', () => {
+  const s = initScript({
+    selftestArgs: ['--group', 'dt'],
+    modules: ['imx2_wdt', 'libphy', 'of_mdio'],
+    dtNodes: ['/soc/bus@2100000/ethernet@2188000'],
+    shutdown: 'reboot',
+  });
+
+  it('loads the dependencies in order before atemsys and bails out if one fails', () => {
+    expect(s).toContain('for m in imx2_wdt libphy of_mdio; do\n\tif ! insmod /lib/modules/$m.ko; then\n\t\techo "Bail out! insmod /lib/modules/$m.ko failed"\n\t\trc=125\n\t\tbreak');
+    expect(s).toContain('if [ "$rc" -ne 0 ]; then\n\t:\nelif insmod /lib/modules/atemsys.ko; then');
+    expect(s.indexOf('for m in')).toBeLessThan(s.indexOf('elif insmod /lib/modules/atemsys.ko'));
+  });
+
+  it('reports the DT nodes before and after insmod, inside the markers', () => {
+    const before = s.indexOf(`dt_report before-insmod /soc/bus@2100000/ethernet@2188000`);
+    const after = s.indexOf(`\tdt_report after-insmod /soc/bus@2100000/ethernet@2188000`);
+    expect(s.indexOf('echo ATEMSYS-SMOKE-BEGIN')).toBeLessThan(before);
+    expect(before).toBeLessThan(s.indexOf('for m in'));
+    expect(after).toBeGreaterThan(s.indexOf('elif insmod'));
+    expect(after).toBeLessThan(s.indexOf('/bin/atemsys-selftest --group dt'));
+    expect(s).toContain(`echo "${DT_REPORT} $when $p compatible \${compat:-none} device $dev driver $drv"`);
+    expect(s).toContain('readlink -f "$d/of_node"');
+  });
+
+  it('reboots instead of powering off when asked (QEMU -no-reboot then exits)', () => {
+    expect(s).toMatch(/\nreboot -f\nsleep 5\npoweroff -f\n$/);
+    expect(initScript({ selftestArgs: [] })).toMatch(/\npoweroff -f\nsleep 5\nreboot -f\n$/);
+  });
+
+  it('adds nothing for a board without modules or DT nodes', () => {
+    const plain = initScript({ selftestArgs: [], modules: [], dtNodes: [] });
+    expect(plain).toBe(initScript({ selftestArgs: [] }));
+    expect(plain).not.toContain('dt_report');
+    expect(plain).not.toContain('for m in');
+    expect(plain).toContain('\nif insmod /lib/modules/atemsys.ko; then');
+  });
+});
+
 describe('initramfsEntries', () => {
   it('holds busybox with its applets, the module, the selftest and /init', () => {
     const es = initramfsEntries({ busybox: Buffer.from('bb'), module: Buffer.from('ko'), selftest: Buffer.from('st'), init: '#!/bin/sh\n' });
@@ -132,6 +171,24 @@ describe('initramfsEntries', () => {
     expect(with32.get('bin/atemsys-selftest32')?.mode).toBe(0o100755);
     const without = readNewc(newcArchive(initramfsEntries(base))).map((e) => e.name);
     expect(without).not.toContain('bin/atemsys-selftest32');
+  });
+
+  it('stores the dependency modules as lib/modules/<name>.ko beside atemsys.ko', () => {
+    const es = initramfsEntries({
+      busybox: Buffer.from('bb'),
+      module: Buffer.from('ko'),
+      selftest: Buffer.from('st'),
+      modules: [
+        { name: 'libphy', data: Buffer.from('phy') },
+        { name: 'of_mdio', data: Buffer.from('mdio') },
+      ],
+      init: '#!/bin/sh\n',
+    });
+    const byName = new Map(readNewc(newcArchive(es)).map((e) => [e.name, e]));
+    expect(byName.get('lib/modules/libphy.ko')?.data.toString()).toBe('phy');
+    expect(byName.get('lib/modules/of_mdio.ko')?.data.toString()).toBe('mdio');
+    expect(byName.get('lib/modules/atemsys.ko')?.data.toString()).toBe('ko');
+    expect(APPLETS).toContain('readlink');
   });
 
   it('survives a gzip round trip', async () => {
