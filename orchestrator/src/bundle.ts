@@ -9,9 +9,9 @@ export const ARTIFACTS = ['atemsys.ko', 'atemsys-selftest', 'vmlinuz', 'initramf
 export const COMPAT32_SELFTEST = 'atemsys-selftest32';
 export const MANIFEST = 'manifest.json';
 
-/** The artifacts of a build, with or without the 32-bit selftest. */
-export function artifactNames(compat32: boolean): string[] {
-  return compat32 ? [...ARTIFACTS, COMPAT32_SELFTEST] : [...ARTIFACTS];
+/** The artifacts of a build: with or without the 32-bit selftest, plus extra ones (a DT board's overlay and DTBs). */
+export function artifactNames(compat32: boolean, extra: readonly string[] = []): string[] {
+  return [...ARTIFACTS, ...(compat32 ? [COMPAT32_SELFTEST] : []), ...extra];
 }
 
 export function bundleName(board: string, release: string): string {
@@ -23,8 +23,8 @@ export function outputDir(outRoot: string, board: string, release: string): stri
 }
 
 /** Missing artifact names (bundle included) in a directory. */
-export async function missingArtifacts(dir: string, board: string, release: string, compat32 = false): Promise<string[]> {
-  const names = [...artifactNames(compat32), MANIFEST, bundleName(board, release)];
+export async function missingArtifacts(dir: string, board: string, release: string, compat32 = false, extra: readonly string[] = []): Promise<string[]> {
+  const names = [...artifactNames(compat32, extra), MANIFEST, bundleName(board, release)];
   const missing: string[] = [];
   for (const n of names) {
     const ok = await stat(path.join(dir, n)).then(
@@ -37,9 +37,9 @@ export async function missingArtifacts(dir: string, board: string, release: stri
 }
 
 /** Oldest mtime (ms) of the artifacts, 0 when one is missing. */
-export async function oldestArtifactMtime(dir: string, compat32 = false): Promise<number> {
+export async function oldestArtifactMtime(dir: string, compat32 = false, extra: readonly string[] = []): Promise<number> {
   let oldest = Infinity;
-  for (const n of [...artifactNames(compat32), MANIFEST]) {
+  for (const n of [...artifactNames(compat32, extra), MANIFEST]) {
     const s = await stat(path.join(dir, n)).catch(() => undefined);
     if (!s) return 0;
     oldest = Math.min(oldest, s.mtimeMs);
@@ -47,8 +47,8 @@ export async function oldestArtifactMtime(dir: string, compat32 = false): Promis
   return oldest === Infinity ? 0 : oldest;
 }
 
-export async function writeBundle(dir: string, board: string, release: string, compat32 = false): Promise<string> {
+export async function writeBundle(dir: string, board: string, release: string, compat32 = false, extra: readonly string[] = []): Promise<string> {
   const file = path.join(dir, bundleName(board, release));
-  await create({ gzip: true, file, cwd: dir, portable: true }, [...artifactNames(compat32), MANIFEST]);
+  await create({ gzip: true, file, cwd: dir, portable: true }, [...artifactNames(compat32, extra), MANIFEST]);
   return file;
 }

@@ -11,6 +11,7 @@ import {
   AptStates,
   bootTask,
   buildTask,
+  dtTask,
   fetchTask,
   findExistingBuild,
   kernelLabel,
@@ -31,6 +32,7 @@ import { failedBeforeBoot, totals, type RunSummary } from './results.ts';
 import { buildTools, requireTools } from './tools.ts';
 import { archInfo } from './arch.ts';
 import { bundleName } from './bundle.ts';
+import { DT_TOOLS } from './devicetree.ts';
 
 export const COMMANDS = ['boards', 'build', 'smoke', 'check'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -206,7 +208,10 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
     const a = archInfo(p.arch, host);
     const kernels = selectKernels(p, o.kernel);
     const tools: string[] = [];
-    if (!(o.command === 'smoke' && o.noBuild)) tools.push(...buildTools(a, kernels.map((k) => k.series)));
+    if (!(o.command === 'smoke' && o.noBuild)) {
+      tools.push(...buildTools(a, kernels.map((k) => k.series)));
+      if (p.dt && o.command !== 'check') tools.push(...DT_TOOLS);
+    }
     if (o.command === 'smoke' && p.qemu) tools.push(p.qemu.binary);
     if (o.command === 'check') tools.push('sparse');
     for (const t of tools) if (!needs.has(t)) needs.set(t, a);
@@ -264,7 +269,7 @@ async function cmdBoards(env: Env, o: CliOptions, io: Io): Promise<number> {
 }
 
 function buildSteps(env: Env, fresh: boolean): JobTask[] {
-  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env), packageTask(env)];
+  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env), dtTask(env), packageTask(env)];
 }
 
 async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {

@@ -26,6 +26,8 @@ export interface KernelTree {
   /** KERNELDIR */
   headersDir: string;
   modulesDir: string;
+  /** the image's DTBs: usr/lib/linux-image-<release>/ */
+  dtbDir: string;
   packages: DebPackage[];
 }
 
@@ -152,6 +154,7 @@ export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[],
     vmlinuz: path.join(prefix, 'boot', `vmlinuz-${resolved.release}`),
     headersDir: path.join(prefix, 'usr', 'src', `linux-headers-${resolved.release}`),
     modulesDir: path.join(prefix, 'lib', 'modules', resolved.release),
+    dtbDir: path.join(prefix, 'usr', 'lib', `linux-image-${resolved.release}`),
     packages: debs,
   };
   const have = await readFile(stampFile, 'utf8').then(

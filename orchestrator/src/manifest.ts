@@ -38,9 +38,20 @@ export interface Manifest {
   artifacts: ArtifactInfo[];
   tools: ToolVersions;
   git: { commit: string | null; dirty: boolean | null };
+  /** device-tree boards: the base DTB and what the overlay hands to atemsys */
+  dt?: ManifestDt;
   /** modules the guest loads before atemsys, in load order (file relative to lib/modules/<release>/) */
   guestModules?: { name: string; file: string }[];
   createdAt: string;
+}
+
+export interface ManifestDt {
+  /** relative to usr/lib/linux-image-<release>/ */
+  base: string;
+  baseSha256: string;
+  nodes: { path: string; ident: string; instance: number }[];
+  /** the DTB QEMU boots (artifact name) */
+  bootDtb: string;
 }
 
 /** First non-empty line of a `--version` output. */

@@ -15,6 +15,11 @@ describe('tools', () => {
     expect(packageForTool('apt-get')).toBe('apt');
     expect(packageForTool('pahole')).toBe('dwarves');
     expect(packageForTool('cpio')).toBe('cpio');
+    expect(packageForTool('dtc')).toBe('device-tree-compiler');
+    expect(packageForTool('fdtoverlay')).toBe('device-tree-compiler');
+    expect(packageForTool('fdtget')).toBe('device-tree-compiler');
+    expect(packageForTool('zstd')).toBe('zstd');
+    expect(packageForTool('xz')).toBe('xz-utils');
   });
 
   it('lists the build tools, pahole only for newer series', () => {
