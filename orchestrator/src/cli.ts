@@ -154,16 +154,35 @@ export function selectKernels(p: Profile, series: string | undefined): KernelSpe
   return ks;
 }
 
-async function selectBoards(paths: Paths, board: string, needQemu: boolean): Promise<Profile[]> {
+export interface BuildOnlyBoard {
+  board: string;
+  reason: string;
+}
+
+/** The boards a command runs on, and (smoke) the build-only boards it leaves out. Pure. */
+export function partitionBoards(all: readonly Profile[], needQemu: boolean): { run: Profile[]; buildOnly: BuildOnlyBoard[] } {
+  const run = needQemu ? all.filter((p) => p.qemu !== undefined) : [...all];
+  const buildOnly = needQemu ? all.filter((p) => p.qemu === undefined).map((p) => ({ board: p.name, reason: p.buildOnly ?? 'no qemu section' })) : [];
+  return { run, buildOnly };
+}
+
+export function buildOnlyLines(bs: readonly BuildOnlyBoard[]): string[] {
+  return bs.length === 0 ? [] : ['not smoke-tested (build only):', ...bs.map((b) => `  ${b.board}: ${b.reason}`)];
+}
+
+async function selectBoards(paths: Paths, board: string, needQemu: boolean): Promise<{ run: Profile[]; buildOnly: BuildOnlyBoard[] }> {
   if (board === 'all') {
-    const all = await loadAllProfiles(paths.boards, paths.repo);
-    const ps = needQemu ? all.filter((p) => p.qemu !== undefined) : all;
-    if (ps.length === 0) throw new ConfigError(`no board profiles${needQemu ? ' with a qemu section' : ''} in ${path.relative(process.cwd(), paths.boards) || paths.boards}`);
-    return ps;
+    const sel = partitionBoards(await loadAllProfiles(paths.boards, paths.repo), needQemu);
+    if (sel.run.length === 0) throw new ConfigError(`no board profiles${needQemu ? ' with a qemu section' : ''} in ${path.relative(process.cwd(), paths.boards) || paths.boards}`);
+    return sel;
   }
   const p = await findProfile(paths.boards, paths.repo, board);
-  if (needQemu && !p.qemu) throw new ConfigError(`${path.relative(paths.repo, p.file)}: board ${p.name} has no qemu section, so it cannot be smoke-tested`);
-  return [p];
+  if (needQemu && !p.qemu) {
+    throw new ConfigError(
+      `${path.relative(paths.repo, p.file)}: board ${p.name} is build-only (${p.buildOnly ?? 'no qemu section'}), so it cannot be smoke-tested; \`orchestrate build --board ${p.name}\` builds it`,
+    );
+  }
+  return { run: [p], buildOnly: [] };
 }
 
 function rel(p: string): string {
@@ -260,11 +279,16 @@ async function cmdBoards(env: Env, o: CliOptions, io: Io): Promise<number> {
         p.name,
         p.arch,
         p.kernels.map((k) => `${k.series} ${k.flavour}${k.version ? `=${k.version}` : ''}`).join(', '),
-        p.qemu ? `${p.qemu.binary} -M ${p.qemu.machine}` : '-',
+        p.qemu ? `${p.qemu.binary} -M ${p.qemu.machine}` : 'build only',
         p.description,
       ]),
     ),
   );
+  const bo = ps.filter((p) => p.qemu === undefined);
+  if (bo.length > 0) {
+    io.out('');
+    for (const l of buildOnlyLines(partitionBoards(bo, true).buildOnly)) io.out(l);
+  }
   return 0;
 }
 
@@ -273,7 +297,7 @@ function buildSteps(env: Env, fresh: boolean): JobTask[] {
 }
 
 async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const profiles = await selectBoards(env.paths, o.board ?? '', false);
+  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false);
   await checkTools(profiles, o, env.host);
   const results: Record<string, unknown>[] = [];
   let failed = 0;
@@ -327,7 +351,7 @@ function printRun(s: RunSummary, io: Io): void {
 }
 
 async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const profiles = await selectBoards(env.paths, o.board ?? '', true);
+  const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true);
   await checkTools(profiles, o, env.host);
   const runs: RunSummary[] = [];
   for (const p of profiles) {
@@ -367,28 +391,53 @@ async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
     }
   }
   if (o.json) {
-    io.out(JSON.stringify({ runs, totals: totals(runs) }, null, 2));
+    io.out(JSON.stringify({ runs, buildOnly, totals: totals(runs) }, null, 2));
   } else {
     io.out('');
     io.out(capabilityMatrix(runs));
     io.out('');
     io.out(capabilityTable(runs));
+    for (const l of buildOnlyLines(buildOnly)) io.out(l);
     io.out('');
     io.out(totalsLine(runs));
   }
   return runs.every((r) => r.status === 'passed') ? 0 : 1;
 }
 
+/**
+ * `check` builds each kernel release once: the first board (and kernel) that
+ * resolves to a release claims it; later ones are covered by that check.
+ * Returns the claimant when the release was already claimed. Pure apart from `seen`.
+ */
+export function claimRelease(seen: Map<string, string>, release: string, who: string): string | undefined {
+  const first = seen.get(release);
+  if (first === undefined) seen.set(release, who);
+  return first;
+}
+
 async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const profiles = await selectBoards(env.paths, o.board ?? '', false);
+  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false);
   await checkTools(profiles, o, env.host);
-  const rows: { board: string; kernel: string; status: 'ok' | 'failed'; error?: string }[] = [];
+  const rows: { board: string; kernel: string; status: 'ok' | 'failed' | 'covered'; coveredBy?: string; error?: string }[] = [];
+  const seen = new Map<string, string>();
   for (const p of profiles) {
     for (const spec of selectKernels(p, o.kernel)) {
       const job = newJob(p, spec, env.host);
+      let coveredBy: string | undefined;
+      const claim: JobTask = {
+        title: 'kernel release not checked yet',
+        task: (j, task) => {
+          const release = j.resolved?.release;
+          if (release === undefined) throw new FailureError('internal: no kernel release after resolving');
+          coveredBy = claimRelease(seen, release, p.name);
+          if (coveredBy !== undefined) task.skip(`${release} is checked with ${coveredBy} already`);
+        },
+      };
+      const unlessCovered = (t: JobTask): JobTask => ({ ...t, skip: () => (coveredBy !== undefined ? `checked with ${coveredBy}` : false) });
       try {
-        await runJob(job, [resolveTask(env, { checkFresh: false }), fetchTask(env), staticCheckTask(env)], o);
-        rows.push({ board: p.name, kernel: job.resolved?.release ?? kernelLabel(spec), status: 'ok' });
+        await runJob(job, [resolveTask(env, { checkFresh: false }), claim, unlessCovered(fetchTask(env)), unlessCovered(staticCheckTask(env))], o);
+        const kernel = job.resolved?.release ?? kernelLabel(spec);
+        rows.push(coveredBy !== undefined ? { board: p.name, kernel, status: 'covered', coveredBy } : { board: p.name, kernel, status: 'ok' });
       } catch (err) {
         if (isFatal(err)) throw err;
         rows.push({ board: p.name, kernel: job.resolved?.release ?? kernelLabel(spec), status: 'failed', error: errorMessage(err) });
@@ -397,11 +446,17 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
     }
   }
   const failed = rows.filter((r) => r.status === 'failed').length;
+  const passed = rows.filter((r) => r.status === 'ok').length;
   if (o.json) io.out(JSON.stringify(rows, null, 2));
   else {
     io.out('');
-    io.out(table(['board', 'kernel', 'W=1 + sparse'], rows.map((r) => [r.board, r.kernel, r.status === 'ok' ? 'no warnings' : 'FAILED'])));
-    io.out(`${rows.length - failed} passed, ${failed} failed`);
+    io.out(
+      table(
+        ['board', 'kernel', 'W=1 + sparse'],
+        rows.map((r) => [r.board, r.kernel, r.status === 'ok' ? 'no warnings' : r.status === 'covered' ? `same kernel as ${r.coveredBy ?? '?'}` : 'FAILED']),
+      ),
+    );
+    io.out(`${passed} passed, ${failed} failed`);
   }
   return failed > 0 ? 1 : 0;
 }

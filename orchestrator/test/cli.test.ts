@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCli, selectKernels, usage } from '../src/cli.ts';
+import { buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
 import { UsageError } from '../src/errors.ts';
 import type { Profile } from '../src/profile.ts';
 
@@ -67,5 +67,38 @@ describe('selectKernels', () => {
   });
   it('rejects a series the board does not have', () => {
     expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no 5.10 kernel (it has: 6.1, 6.12)');
+  });
+});
+
+describe('build-only boards', () => {
+  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
+  const qemu = { binary: 'qemu-system-aarch64', machine: 'virt', memory: 512, console: 'ttyAMA0', append: '', shutdown: 'poweroff' as const, devices: [], args: [], timeout: 60 };
+  const boards: Profile[] = [
+    { ...base, name: 'imx8', qemu, file: '/b/imx8.yaml' },
+    { ...base, name: 'rpi4', buildOnly: 'no GENET in QEMU', file: '/b/rpi4.yaml' },
+  ];
+
+  it('smoke runs the boards with a qemu section and lists the others with their reason', () => {
+    const sel = partitionBoards(boards, true);
+    expect(sel.run.map((p) => p.name)).toEqual(['imx8']);
+    expect(sel.buildOnly).toEqual([{ board: 'rpi4', reason: 'no GENET in QEMU' }]);
+    expect(buildOnlyLines(sel.buildOnly)).toEqual(['not smoke-tested (build only):', '  rpi4: no GENET in QEMU']);
+    expect(buildOnlyLines([])).toEqual([]);
+  });
+
+  it('build and check take every board', () => {
+    const sel = partitionBoards(boards, false);
+    expect(sel.run.map((p) => p.name)).toEqual(['imx8', 'rpi4']);
+    expect(sel.buildOnly).toEqual([]);
+  });
+});
+
+describe('claimRelease (check builds each kernel release once)', () => {
+  it('lets the first board claim a release and names it to the others', () => {
+    const seen = new Map<string, string>();
+    expect(claimRelease(seen, '6.1.0-56-arm64', 'imx8')).toBeUndefined();
+    expect(claimRelease(seen, '6.1.0-56-arm64', 'qemu-arm64')).toBe('imx8');
+    expect(claimRelease(seen, '6.1.0-56-arm64', 'rpi4')).toBe('imx8');
+    expect(claimRelease(seen, '6.1.0-50-armmp', 'qemu-armhf')).toBeUndefined();
   });
 });
