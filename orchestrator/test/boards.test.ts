@@ -55,4 +55,41 @@ describe('the shipped board profiles', async () => {
       expect(path.basename(p.file)).toBe(`${p.name}.yaml`);
     }
   });
+
+  it('DT boards: the overlay hands one MAC to atemsys, selftest group dt', () => {
+    const want: Record<string, { base: string; path: string; ident: string }> = {
+      imx8: { base: 'freescale/imx8mp-evk.dtb', path: '/soc@0/bus@30800000/ethernet@30be0000', ident: 'FslFec' },
+      'imx6-sabrelite': { base: 'imx6q-sabrelite.dtb', path: '/soc/bus@2100000/ethernet@2188000', ident: 'FslFec' },
+      rpi4: { base: 'broadcom/bcm2711-rpi-4-b.dtb', path: '/scb/ethernet@7d580000', ident: 'BcmGenet' },
+      zcu102: { base: 'xilinx/zynqmp-zcu102-rev1.0.dtb', path: '/axi/ethernet@ff0e0000', ident: 'GEM' },
+    };
+    for (const [name, w] of Object.entries(want)) {
+      const p = byName.get(name);
+      expect(p?.dt, name).toEqual({ base: w.base, nodes: [{ path: w.path, ident: w.ident, instance: 1, properties: [] }] });
+      expect(p?.selftest.args, name).toEqual(['--group', 'dt']);
+    }
+  });
+
+  it('i.MX boards: console on the second UART, QEMU gets the patched DTB, the SoC NIC stays', () => {
+    for (const name of ['imx8', 'imx6-sabrelite']) {
+      const q = byName.get(name)?.qemu;
+      if (!q) throw new Error(`${name} has no qemu section`);
+      expect(q.console).toBe('ttymxc1');
+      expect(q.serial?.[0]).toBe('null');
+      const args = qemuArgs(q, { kernel: 'k', initrd: 'i', dtb: 'd.dtb' }).join(' ');
+      expect(args).toContain('-dtb d.dtb');
+      expect(args).not.toContain('-nographic');
+      expect(args).toContain('-no-reboot -nic none');
+    }
+    // sabrelite cannot power off: the watchdog's restart handler ends QEMU
+    expect(byName.get('imx6-sabrelite')?.qemu?.shutdown).toBe('reboot');
+    expect(byName.get('imx6-sabrelite')?.modules).toContain('imx2_wdt');
+  });
+
+  it('build-only boards say why', () => {
+    const rpi4 = byName.get('rpi4');
+    expect(rpi4?.qemu).toBeUndefined();
+    expect(rpi4?.buildOnly).toMatch(/GENET/);
+    for (const p of profiles) expect(p.qemu !== undefined || (p.buildOnly ?? '') !== '', p.name).toBe(true);
+  });
 });
