@@ -73,6 +73,14 @@ describe('capabilityMatrix', () => {
     expect(lines.some((l) => l.startsWith('other tests'))).toBe(false);
   });
 
+  it('has rows for the device-tree group', () => {
+    const lines = capabilityMatrix([run('imx8', '1..2\nok 1 dt_mac_info\nok 2 dt_mdio_proxy')]).split('\n');
+    const row = (label: string): string[] => (lines.find((l) => l.startsWith(label)) ?? '').split('|').map((c) => c.trim());
+    expect(row('DT MAC')).toEqual(['DT MAC: info, regs, IRQ', 'ok']);
+    expect(row('DT PHY')).toEqual(['DT PHY over MDIO', 'ok']);
+    expect(row('MSI')).toEqual(['MSI', '-']);
+  });
+
   it('lists tests no capability knows under "other tests"', () => {
     const lines = capabilityMatrix([run('a', '1..1\nnot ok 1 brand_new # x')]).split('\n');
     expect(lines.find((l) => l.startsWith('other tests'))).toMatch(/FAIL$/);
