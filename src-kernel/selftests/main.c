@@ -91,6 +91,8 @@ static const struct st_test st_tests[] = {
 	  "IOMEM_CMD map/read/write PALR; bounds, foreign, limit refused" },
 	{ "dt_negative", "dt", ST_PHASE_GROUP, test_dt_negative,
 	  "EPERM unbound, ENODEV bad index, PHY_RESET EOPNOTSUPP, EFAULT" },
+	{ "dt_unbind_rebind", "dt", ST_PHASE_GROUP, test_dt_unbind_rebind,
+	  "driver unbind waits for the holder's close; bind probes again" },
 	{ "dt_mdio_proxy", "dt", ST_PHASE_GROUP, test_dt_mdio_proxy,
 	  "phylib reads QEMU's PHY through orders served by a thread" },
 	{ "dt_close_stops_phy", "dt", ST_PHASE_GROUP, test_dt_close_stops_phy,

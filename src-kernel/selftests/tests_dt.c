@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atemsys.h>
@@ -386,5 +387,86 @@ enum st_result test_dt_negative(void)
 		EXPECT_ERR(at_conf(m.fd, &env.edu, &d), EBUSY,
 			   "PCI_CONF_DEVICE on an fd holding a DT instance");
 	}
+	return ST_PASS;
+}
+
+#define DT_DRIVER_SYSFS		"/sys/bus/platform/drivers/atemsys"
+
+struct child_wait {
+	pid_t pid;
+	int status;
+};
+
+static bool child_exited(void *arg)
+{
+	struct child_wait *w = arg;
+
+	return waitpid(w->pid, &w->status, WNOHANG) == w->pid;
+}
+
+/*
+ * Child: unbind the MAC from atemsys; exit status 0 once that returned. It
+ * must not keep the holder's fd open (it would wait for itself).
+ */
+static void __attribute__((noreturn)) dt_unbinder(void)
+{
+	st_release_all();
+	_exit(write_sysfs(dt_env.name, DT_DRIVER_SYSFS "/unbind") ? 1 : 0);
+}
+
+static enum st_result dt_unbind_held(void)
+{
+	struct child_wait w = { 0 };
+	struct dt_mac m;
+	char line[256];
+
+	EXPECT_PASS(dt_open(&m, true));
+	w.pid = fork();
+	EXPECT(w.pid >= 0, "fork: %s", strerror(errno));
+	if (!w.pid)
+		dt_unbinder();
+
+	/* remove() waits for the holder */
+	sleep_ms(300);
+	EXPECT(!child_exited(&w),
+	       "unbind returned (status %#x) while an fd holds the MAC",
+	       w.status);
+	EXPECT(klog_last_line("unbind waits until it closes", line,
+			      sizeof(line)),
+	       "no kernel log line about the unbind waiting for the holder");
+
+	EXPECT_OK(st_munmap((void *)m.regs, m.mi.reg_size), "munmap");
+	EXPECT_OK(st_close(m.fd), "close the holder");
+	EXPECT(poll_until(child_exited, &w, 2000),
+	       "unbind still waiting 2 s after the holder closed");
+	EXPECT(WIFEXITED(w.status) && !WEXITSTATUS(w.status),
+	       "unbind failed after the holder closed (status %#x)", w.status);
+	return ST_PASS;
+}
+
+enum st_result test_dt_unbind_rebind(void)
+{
+	struct atemsys_mac_info mi;
+	enum st_result res;
+	int fd;
+
+	EXPECT_PASS(need_dt());
+	res = dt_unbind_held();
+	if (!path_exists(DT_DRIVER_SYSFS "/%s", dt_env.name) &&
+	    write_sysfs(dt_env.name, DT_DRIVER_SYSFS "/bind") && res == ST_PASS)
+		return st_fail_ret(-1, errno, 0, "bind %s to atemsys again",
+				   dt_env.name);
+	if (res != ST_PASS)
+		return res;
+
+	EXPECT(path_exists(DT_DRIVER_SYSFS "/%s", dt_env.name),
+	       "%s is not bound to atemsys after bind", dt_env.name);
+	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
+	EXPECT(fd >= 0, "open: %s", strerror(errno));
+	EXPECT_OK(dt_mac_info(fd, DT_IDENT, DT_INSTANCE, &mi),
+		  "GET_MAC_INFO after unbind and bind");
+	EXPECT(mi.reg_addr == dt_env.reg_addr,
+	       "GET_MAC_INFO after the rebind: reg %#llx",
+	       (unsigned long long)mi.reg_addr);
 	return ST_PASS;
 }
