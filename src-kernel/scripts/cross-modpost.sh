@@ -37,15 +37,21 @@ mod=$tmp/$top/scripts/mod
 echo 'obj-m := empty.o' > "$mod/Kbuild"
 make -s -C "$kdir" M="$mod" ARCH="$arch" CROSS_COMPILE="$cross" \
 	devicetable-offsets.s empty.o
-{
-	echo '#ifndef __DEVICETABLE_OFFSETS_H__'
-	echo '#define __DEVICETABLE_OFFSETS_H__'
-	sed -ne 's:^[[:space:]]*\.ascii[[:space:]]*"\(.*\)".*:\1:' \
-	    -e '/^->/{s:->#\(.*\):/* \1 */:;' \
-	    -e 's:^->\([^ ]*\) [$#]*\([^ ]*\) \(.*\):#define \1 \2 /* \3 */:;' \
-	    -e 's:->::; p;}' "$mod/devicetable-offsets.s"
-	echo '#endif'
-} > "$mod/devicetable-offsets.h"
+# each offset is emitted as  .ascii "->NAME $VALUE comment"  ('#' on arm)
+awk 'BEGIN {
+	print "#ifndef __DEVICETABLE_OFFSETS_H__"
+	print "#define __DEVICETABLE_OFFSETS_H__"
+}
+/\.ascii/ && /"->[A-Za-z_]/ {
+	s = $0
+	sub(/^[^"]*"->/, "", s)
+	sub(/".*$/, "", s)
+	if (split(s, f, " ") < 2)
+		next
+	gsub(/[$#]/, "", f[2])
+	printf "#define %s %s\n", f[1], f[2]
+}
+END { print "#endif" }' "$mod/devicetable-offsets.s" > "$mod/devicetable-offsets.h"
 ${HOSTCC:-cc} -O2 -o "$mod/mk_elfconfig" "$mod/mk_elfconfig.c"
 "$mod/mk_elfconfig" < "$mod/empty.o" > "$mod/elfconfig.h"
 ${HOSTCC:-cc} -O2 -I"$mod" -o "$mod/modpost" "$mod/modpost.c" \
