@@ -44,10 +44,11 @@ export function nodeProperties(n: ResolvedNode): { name: string; value: DtValue 
   ];
   const r = n.phyReset;
   if (r) {
-    props.push({ name: 'phy-reset-gpios', value: r.gpios });
-    if (r.duration !== undefined) props.push({ name: 'phy-reset-duration', value: r.duration });
-    if (r.postDelay !== undefined) props.push({ name: 'phy-reset-post-delay', value: r.postDelay });
-    if (r.activeHigh === true) props.push({ name: 'phy-reset-active-high', value: true });
+    // atemsys's own names (PHY_RESET), not the native driver's phy-reset-gpios
+    props.push({ name: 'atemsys-phy-reset-gpios', value: r.gpios });
+    if (r.duration !== undefined) props.push({ name: 'atemsys-phy-reset-duration', value: r.duration });
+    if (r.postDelay !== undefined) props.push({ name: 'atemsys-phy-reset-post-delay', value: r.postDelay });
+    if (r.activeHigh === true) props.push({ name: 'atemsys-phy-reset-active-high', value: true });
   }
   return [...props, ...n.properties];
 }

@@ -11,13 +11,13 @@ export type DtCell = number | string;
 export type DtValue = string | number | number[] | true;
 
 export interface PhyReset {
-  /** raw cells of phy-reset-gpios, e.g. ["/soc/gpio@30230000", 22, 1] */
+  /** raw cells of atemsys-phy-reset-gpios, e.g. ["/soc/gpio@30230000", 22, 1] */
   gpios: DtCell[];
-  /** ms the reset is asserted (phy-reset-duration) */
+  /** ms the reset is asserted (atemsys-phy-reset-duration) */
   duration?: number;
-  /** ms to wait after releasing it (phy-reset-post-delay) */
+  /** ms to wait after releasing it (atemsys-phy-reset-post-delay) */
   postDelay?: number;
-  /** phy-reset-active-high */
+  /** atemsys-phy-reset-active-high */
   activeHigh?: boolean;
 }
 
@@ -58,7 +58,7 @@ const PROP_NAME_RE = /^[A-Za-z0-9,._+?#-]{1,31}$/;
 const PRINTABLE_RE = /^[\x20-\x7e]*$/;
 
 /** Properties the overlay sets from other fields. */
-export const RESERVED_PROPERTIES = ['compatible', 'atemsys-Ident', 'atemsys-Instance', 'phy-reset-gpios', 'phy-reset-duration', 'phy-reset-post-delay', 'phy-reset-active-high'];
+export const RESERVED_PROPERTIES = ['compatible', 'atemsys-Ident', 'atemsys-Instance', 'atemsys-phy-reset-gpios', 'atemsys-phy-reset-duration', 'atemsys-phy-reset-post-delay', 'atemsys-phy-reset-active-high'];
 
 export function isNodePath(s: string): boolean {
   return NODE_PATH_RE.test(s);
@@ -154,7 +154,7 @@ function properties(c: Checker, e: Entries, p: string): DtProperty[] | undefined
       continue;
     }
     if (RESERVED_PROPERTIES.includes(name)) {
-      c.add(key, pp, `set by ${name.startsWith('phy-reset') ? 'phy-reset' : 'ident/instance'}, not here`);
+      c.add(key, pp, `set by ${name.startsWith('atemsys-phy-reset') ? 'phy-reset' : 'ident/instance'}, not here`);
       ok = false;
       continue;
     }

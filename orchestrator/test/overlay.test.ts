@@ -60,9 +60,10 @@ describe('atemsysOverlay', () => {
     const s = atemsysOverlay([FEC, gem]);
     expect(s).toContain(
       '&{/axi/ethernet@ff0e0000} {\n\tcompatible = "atemsys";\n\tatemsys-Ident = "GEM";\n\tatemsys-Instance = <2>;\n' +
-        '\tphy-reset-gpios = <86 2 1>;\n\tphy-reset-duration = <10>;\n\tphy-reset-post-delay = <0>;\n\tstatus = "okay";\n};\n',
+        '\tatemsys-phy-reset-gpios = <86 2 1>;\n\tatemsys-phy-reset-duration = <10>;\n\tatemsys-phy-reset-post-delay = <0>;\n\tstatus = "okay";\n};\n',
     );
     expect(s).not.toContain('phy-reset-active-high');
+    expect(s).not.toMatch(/^\tphy-reset-gpios/m);
     expect(s.indexOf('ethernet@30be0000')).toBeLessThan(s.indexOf('ethernet@ff0e0000'));
     expect(s.match(/^&\{/gm)).toHaveLength(2);
   });
@@ -96,8 +97,8 @@ describe('checks of the patched DTB', () => {
       ['compatible', 's', 'atemsys'],
       ['atemsys-Ident', 's', 'FslFec'],
       ['atemsys-Instance', 'u', '1'],
-      ['phy-reset-gpios', 'u', '86 2 1'],
-      ['phy-reset-active-high', 'x', ''],
+      ['atemsys-phy-reset-gpios', 'u', '86 2 1'],
+      ['atemsys-phy-reset-active-high', 'x', ''],
       ['status', 's', 'okay'],
     ]);
   });

@@ -96,7 +96,7 @@ describe('parseProfile: device-tree boards', () => {
     ['active-high: true', 'active-high: yes', ':17: dt.nodes[0].phy-reset.active-high: expected true or false, got "yes"'],
     ['        post-delay: 150\n', '        post_delay: 150\n', ':16: dt.nodes[0].phy-reset.post_delay: unknown key'],
     ['status: okay', 'compatible: okay', ':19: dt.nodes[0].properties.compatible: set by ident/instance, not here'],
-    ['status: okay', 'phy-reset-duration: 3', ':19: dt.nodes[0].properties.phy-reset-duration: set by phy-reset, not here'],
+    ['status: okay', 'atemsys-phy-reset-duration: 3', ':19: dt.nodes[0].properties.atemsys-phy-reset-duration: set by phy-reset, not here'],
     ['atemsys-Flag: true', 'atemsys-Flag: false', ':22: dt.nodes[0].properties.atemsys-Flag: an overlay cannot delete a property'],
     ['atemsys-Cells: [1, 0x30be0000]', 'atemsys-Cells: [1, x]', ':21: dt.nodes[0].properties.atemsys-Cells[1]: expected an integer'],
     ['atemsys-Mdio: 1', 'atemsys Mdio: 1', ':20: dt.nodes[0].properties.atemsys Mdio: expected a device-tree property name'],
