@@ -60,6 +60,7 @@ struct atemsys_mdio {
 	enum atemsys_phy_state state;
 	bool stopping;		/* fail every access at once */
 	bool start_timed_out;	/* an access of the start timed out */
+	bool stalled;		/* a running PHY's access timed out */
 	int start_err;
 	struct work_struct start_work;
 

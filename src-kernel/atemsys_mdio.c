@@ -54,6 +54,7 @@ static int atemsys_mdio_xfer(struct atemsys_mdio *m, bool write, int addr,
 	unsigned int ms = clamp(READ_ONCE(mdio_timeout_ms), 1U,
 				ATEMSYS_MDIO_TIMEOUT_MAX_MS);
 	struct atemsys_mdio_req *r = &m->req;
+	bool stalled, timed_out = false;
 	int ret;
 
 	spin_lock(&m->lock);
@@ -82,16 +83,30 @@ static int atemsys_mdio_xfer(struct atemsys_mdio *m, bool write, int addr,
 	} else {
 		ret = -ETIMEDOUT;
 		r->timed_out = true;
+		timed_out = true;
 		if (m->state == ATEMSYS_PHY_STARTING)
 			m->start_timed_out = true;
+	}
+	/*
+	 * A running PHY's state machine treats any other error as a kernel
+	 * bug (WARN) although userspace caused it; -ENODEV parks it quietly
+	 * until PHY_START_STOP stops and restarts it.
+	 */
+	stalled = timed_out && m->state == ATEMSYS_PHY_RUNNING;
+	if (stalled) {
+		ret = -ENODEV;
+		m->stalled = true;
+		m->link = false;
+		m->phy_ready = false;
 	}
 	r->state = ATEMSYS_REQ_NONE;
 	spin_unlock(&m->lock);
 
-	if (ret == -ETIMEDOUT)
+	if (timed_out)
 		dev_warn_ratelimited(&m->inst->pdev->dev,
-				     "MDIO %s of PHY %d register %#x not served within %u ms (GET/RETURN_MDIO_ORDER)\n",
-				     write ? "write" : "read", addr, reg, ms);
+				     "MDIO %s of PHY %d register %#x not served within %u ms (GET/RETURN_MDIO_ORDER)%s\n",
+				     write ? "write" : "read", addr, reg, ms,
+				     stalled ? ": PHY parked until stopped and started again" : "");
 	return ret;
 }
 
@@ -309,6 +324,7 @@ static void atemsys_mdio_start(struct atemsys_mdio *m)
 	m->stopping = false;
 	m->start_err = 0;
 	m->start_timed_out = false;
+	m->stalled = false;
 	spin_unlock(&m->lock);
 
 	queue_work(system_unbound_wq, &m->start_work);
@@ -468,6 +484,8 @@ static long atemsys_mdio_order(struct atemsys_file *af, void __user *arg,
 /* Why the last start failed, as an EC-Master code */
 static u32 atemsys_mdio_start_ec(struct atemsys_mdio *m)
 {
+	if (m->state == ATEMSYS_PHY_RUNNING && m->stalled)
+		return ATEMSYS_EC_E_TIMEOUT;
 	if (m->state != ATEMSYS_PHY_FAILED)
 		return ATEMSYS_EC_E_NOERROR;
 	if (m->start_timed_out)
