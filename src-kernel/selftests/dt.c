@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Device-tree mode helpers: the atemsys node in sysfs, the FEC's MDIO and
- * an MDIO server thread.
+ * Device-tree mode helpers: the atemsys node in sysfs, GET_MAC_INFO, MDIO
+ * through the MAC (its dt_mac_ops, in dt_mac.c) and an MDIO server thread.
  */
 
 #include <dirent.h>
@@ -16,12 +16,7 @@
 #include "dt.h"
 #include "sys.h"
 
-#define FEC_MDIO_TIMEOUT_MS	100u
-#define FEC_MMFR_ST		(1u << 30)
-#define FEC_MMFR_OP_WRITE	(1u << 28)
-#define FEC_MMFR_OP_READ	(2u << 28)
-#define FEC_MMFR_TA		(2u << 16)
-#define FEC_MSCR_DEFAULT	0x1au
+#define DT_MDIO_TIMEOUT_MS	100u
 
 struct st_dt dt_env;
 
@@ -97,33 +92,57 @@ static int dt_read_reg(struct st_dt *dt)
 	return 0;
 }
 
-/* The reg of the mdio child whose phandle phy-handle names */
-static uint32_t dt_phy_addr(const struct st_dt *dt)
+/*
+ * The node under dir whose phandle is handle, looking depth levels down
+ * (1: dir's children): its path into found, true if there is one
+ */
+static bool dt_find_phandle(const char *dir, uint32_t handle, int depth,
+			    char *found, size_t len)
 {
-	char mdio[PATH_MAX + 8], child[PATH_MAX + NAME_MAX + 16];
-	uint32_t handle, addr = ATEMSYS_PHY_AUTO_ADDR;
+	char child[PATH_MAX];
 	struct dirent *de;
+	bool hit = false;
 	DIR *d;
 	int n;
 
-	handle = dt_u32(dt->node, "phy-handle", 0);
-	n = snprintf(mdio, sizeof(mdio), "%s/mdio", dt->node);
-	d = handle && n > 0 && (size_t)n < sizeof(mdio) ? opendir(mdio) : NULL;
+	d = opendir(dir);
 	if (!d)
-		return addr;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		return false;
+	while (!hit && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
-		n = snprintf(child, sizeof(child), "%s/%s", mdio, de->d_name);
+		n = snprintf(child, sizeof(child), "%s/%s", dir, de->d_name);
 		if (n < 0 || (size_t)n >= sizeof(child))
 			continue;
 		if (dt_u32(child, "phandle", 0) == handle) {
-			addr = dt_u32(child, "reg", ATEMSYS_PHY_AUTO_ADDR);
-			break;
+			snprintf(found, len, "%s", child);
+			hit = true;
+		} else if (depth > 1) {
+			hit = dt_find_phandle(child, handle, depth - 1, found,
+					      len);
 		}
 	}
 	closedir(d);
-	return addr;
+	return hit;
+}
+
+/*
+ * The PHY phy-handle names, where the kernel looks for the MAC's own bus:
+ * right under the MAC or under a child of it (an mdio node). Its reg, or
+ * ATEMSYS_PHY_AUTO_ADDR.
+ */
+static void dt_phy_addr(struct st_dt *dt)
+{
+	char phy[PATH_MAX];
+	uint32_t handle;
+
+	dt->phy_addr = ATEMSYS_PHY_AUTO_ADDR;
+	handle = dt_u32(dt->node, "phy-handle", 0);
+	if (!handle || !dt_find_phandle(dt->node, handle, 2, phy, sizeof(phy)))
+		return;
+	dt->phy_on_own_bus = true;
+	dt->phy_addr = dt_u32(phy, "reg", ATEMSYS_PHY_AUTO_ADDR);
 }
 
 static int dt_fill(struct st_dt *dt, const char *name)
@@ -144,7 +163,7 @@ static int dt_fill(struct st_dt *dt, const char *name)
 	dt->instance = dt_u32(dt->node, "atemsys-Instance", 0);
 	n = read_file(buf, sizeof(buf), "%s/phy-mode", dt->node);
 	snprintf(dt->phy_mode, sizeof(dt->phy_mode), "%s", n > 0 ? buf : "");
-	dt->phy_addr = dt_phy_addr(dt);
+	dt_phy_addr(dt);
 	return dt_read_reg(dt);
 }
 
@@ -212,12 +231,16 @@ enum st_result dt_open(struct dt_mac *m, bool map_regs)
 	EXPECT_PASS(need_dt());
 	m->fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
 	EXPECT(m->fd >= 0, "open " ATEMSYS_FILE_NAME ": %s", strerror(errno));
-	EXPECT_OK(dt_mac_info(m->fd, DT_IDENT, DT_INSTANCE, &m->mi),
-		  "GET_MAC_INFO(\"%s\", %u)", DT_IDENT, DT_INSTANCE);
+	EXPECT_OK(dt_mac_info(m->fd, dt_env.ident, dt_env.instance, &m->mi),
+		  "GET_MAC_INFO(\"%s\", %u)", dt_env.ident, dt_env.instance);
 	EXPECT(m->mi.error_code == ATEMSYS_EC_E_NOERROR,
 	       "GET_MAC_INFO: error_code %#x", m->mi.error_code);
 	if (!map_regs)
 		return ST_PASS;
+	m->ops = dt_mac_ops_find(dt_env.ident);
+	EXPECT_PASS(st_need(m->ops,
+			    "%s: no register ops for atemsys-Ident \"%s\" (dt_mac.c knows FslFec and GEM)",
+			    dt_env.name, dt_env.ident));
 	m->regs = st_mmap(m->fd, m->mi.reg_addr, m->mi.reg_size);
 	EXPECT(m->regs, "mmap of reg %#llx+%#x: %s",
 	       (unsigned long long)m->mi.reg_addr, m->mi.reg_size,
@@ -225,34 +248,21 @@ enum st_result dt_open(struct dt_mac *m, bool map_regs)
 	return ST_PASS;
 }
 
-void fec_mdio_start(volatile void *regs, bool write, unsigned int phy,
-		    unsigned int reg, uint16_t val)
+int dt_mdio(const struct dt_mac_ops *ops, volatile void *regs, bool write,
+	    unsigned int phy, unsigned int reg, uint16_t *val)
 {
-	if (!mmio_read32(regs, FEC_MSCR))
-		mmio_write32(regs, FEC_MSCR, FEC_MSCR_DEFAULT);
-	mmio_write32(regs, FEC_MMFR,
-		     FEC_MMFR_ST |
-		     (write ? FEC_MMFR_OP_WRITE : FEC_MMFR_OP_READ) |
-		     (phy & 0x1f) << 23 | (reg & 0x1f) << 18 | FEC_MMFR_TA |
-		     (write ? val : 0));
-}
+	uint64_t deadline = now_ms() + DT_MDIO_TIMEOUT_MS;
+	uint16_t got = 0;
 
-int fec_mdio(volatile void *regs, bool write, unsigned int phy,
-	     unsigned int reg, uint16_t *val)
-{
-	uint64_t deadline = now_ms() + FEC_MDIO_TIMEOUT_MS;
-
-	mmio_write32(regs, FEC_EIR, FEC_EIR_MII);
-	fec_mdio_start(regs, write, phy, reg, write ? *val : 0);
-	while (!(mmio_read32(regs, FEC_EIR) & FEC_EIR_MII)) {
+	ops->mdio_start(regs, write, phy, reg, write ? *val : 0);
+	while (!ops->mdio_done(regs, &got)) {
 		if (now_ms() > deadline) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
 	}
-	mmio_write32(regs, FEC_EIR, FEC_EIR_MII);
 	if (!write)
-		*val = mmio_read32(regs, FEC_MMFR) & 0xffff;
+		*val = got;
 	return 0;
 }
 
@@ -298,7 +308,8 @@ static void *dt_serve(void *arg)
 		}
 		val = o.value;
 		if (o.c45_dev_addr ||
-		    fec_mdio(s->regs, o.write_order, o.mdio_addr, o.reg, &val))
+		    dt_mdio(s->ops, s->regs, o.write_order, o.mdio_addr, o.reg,
+			    &val))
 			val = 0xffff;
 		if (!o.write_order && (o.reg == 2 || o.reg == 3))
 			s->id_reads++;
@@ -318,6 +329,7 @@ enum st_result dt_server_start(struct dt_server *s, const struct dt_mac *m)
 	s->fd = m->fd;
 	s->index = m->mi.index;
 	s->regs = m->regs;
+	s->ops = m->ops;
 	ret = pthread_create(&s->thread, NULL, dt_serve, s);
 	EXPECT(!ret, "pthread_create: %s", strerror(ret));
 	s->running = true;

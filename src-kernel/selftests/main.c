@@ -7,7 +7,8 @@
  *
  * Runs as root in the guest with atemsys.ko loaded, against QEMU's edu
  * (1234:11e8) and e1000e (8086:10d3) (group "pci"), or a MAC whose device
- * tree node says compatible = "atemsys" (group "dt": QEMU's i.MX FEC). Each
+ * tree node says compatible = "atemsys" (group "dt": QEMU's i.MX FEC or
+ * Cadence GEM, by the node's atemsys-Ident; see dt_mac.c). Each
  * board names its groups; without --group every group runs and a test whose
  * device is missing is skipped. Exit status: 0 if no test failed, 1
  * otherwise (or when the run cannot start), 2 on bad usage.
@@ -80,15 +81,15 @@ static const struct st_test st_tests[] = {
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
 	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,
-	  "GET_MAC_INFO(FslFec, 1) matches the DT node; unknown: ENOENT" },
+	  "GET_MAC_INFO(atemsys-Ident, -Instance) matches the node; unknown: ENOENT" },
 	{ "dt_reg_mmap", "dt", ST_PHASE_GROUP, test_dt_reg_mmap,
-	  "reg mappable by the holder only: PALR/PAUR read back; DMA buffer" },
+	  "reg mappable by the holder only: MAC address regs read back; DMA buffer" },
 	{ "dt_second_fd_busy", "dt", ST_PHASE_GROUP, test_dt_second_fd_busy,
 	  "2nd fd: EBUSY + EC_E_BUSY, log names the holder; free after close" },
 	{ "dt_irq", "dt", ST_PHASE_GROUP, test_dt_irq,
-	  "INT_CONNECT(0): FEC MII event -> read(), masked until read" },
+	  "INT_CONNECT(0): FEC MII / GEM TX used event -> read(), masked until read" },
 	{ "dt_iomem", "dt", ST_PHASE_GROUP, test_dt_iomem,
-	  "IOMEM_CMD map/read/write PALR; bounds, foreign, limit refused" },
+	  "IOMEM_CMD map/read/write a MAC address reg; bounds, foreign, limit refused" },
 	{ "dt_negative", "dt", ST_PHASE_GROUP, test_dt_negative,
 	  "EPERM unbound, ENODEV bad index, PHY_RESET EOPNOTSUPP, EFAULT" },
 	{ "dt_unbind_rebind", "dt", ST_PHASE_GROUP, test_dt_unbind_rebind,

@@ -21,6 +21,8 @@
 
 #define DT_IRQ_TIMEOUT_MS	2000u
 #define DT_NO_SUCH_INDEX	0x7fu
+/* an instance of the node's ident that does not exist */
+#define DT_NO_SUCH_INSTANCE	(dt_env.instance + 99)
 
 /* GET_MAC_INFO must fail with errno want and error_code ec */
 static enum st_result expect_mac_info_err(int fd, const char *ident,
@@ -47,11 +49,9 @@ enum st_result test_dt_mac_info(void)
 
 	EXPECT_PASS(dt_open(&m, false));
 	mi = &m.mi;
-	EXPECT(!strcmp(dt_env.ident, DT_IDENT) &&
-	       dt_env.instance == DT_INSTANCE,
-	       "%s: atemsys-Ident \"%s\", atemsys-Instance %u; the tests expect \"%s\", %u",
-	       dt_env.node, dt_env.ident, dt_env.instance, DT_IDENT,
-	       DT_INSTANCE);
+	EXPECT(dt_mac_ops_find(dt_env.ident),
+	       "%s: atemsys-Ident \"%s\", instance %u: no dt_mac_ops for this MAC",
+	       dt_env.node, dt_env.ident, dt_env.instance);
 	EXPECT(mi->reg_addr == dt_env.reg_addr &&
 	       mi->reg_size == dt_env.reg_size,
 	       "GET_MAC_INFO reg %#llx+%#x, the node's reg is %#llx+%#llx",
@@ -67,12 +67,15 @@ enum st_result test_dt_mac_info(void)
 	EXPECT(mi->phy_addr == dt_env.phy_addr,
 	       "GET_MAC_INFO phy_addr %#x, the node's PHY is at %#x",
 	       mi->phy_addr, dt_env.phy_addr);
+	EXPECT(dt_env.phy_on_own_bus,
+	       "%s: phy-handle names no PHY below the node; the dt tests need the MAC's own MDIO bus",
+	       dt_env.node);
 	EXPECT(!mi->no_mdio_bus,
-	       "GET_MAC_INFO no_mdio_bus set, but the PHY is in the node's mdio child");
+	       "GET_MAC_INFO no_mdio_bus set, but the PHY is on the node's own bus");
 	EXPECT(mi->index < 16, "GET_MAC_INFO index %u", mi->index);
 
 	/* the holder asking again gets the same answer */
-	EXPECT_OK(dt_mac_info(m.fd, DT_IDENT, DT_INSTANCE, &again),
+	EXPECT_OK(dt_mac_info(m.fd, dt_env.ident, dt_env.instance, &again),
 		  "second GET_MAC_INFO on the holding fd");
 	EXPECT(again.index == mi->index && again.reg_addr == mi->reg_addr,
 	       "second GET_MAC_INFO: index %u, reg %#llx; first: %u, %#llx",
@@ -81,19 +84,36 @@ enum st_result test_dt_mac_info(void)
 
 	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	EXPECT_PASS(expect_mac_info_err(fd, "NoSuchMac", DT_INSTANCE, ENOENT,
-					ATEMSYS_EC_E_NOTFOUND));
-	EXPECT_PASS(expect_mac_info_err(fd, DT_IDENT, 99, ENOENT,
-					ATEMSYS_EC_E_NOTFOUND));
+	EXPECT_PASS(expect_mac_info_err(fd, "NoSuchMac", dt_env.instance,
+					ENOENT, ATEMSYS_EC_E_NOTFOUND));
+	EXPECT_PASS(expect_mac_info_err(fd, dt_env.ident, DT_NO_SUCH_INSTANCE,
+					ENOENT, ATEMSYS_EC_E_NOTFOUND));
 	/* the holder cannot take a second instance (or this unknown one) */
 	EXPECT_PASS(expect_mac_info_err(m.fd, "NoSuchMac", 1, ENOENT,
 					ATEMSYS_EC_E_NOTFOUND));
 	return ST_PASS;
 }
 
+static const uint8_t dt_test_mac[6] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc };
+
+static enum st_result expect_mac(const struct dt_mac *m, const uint8_t *want,
+				 const char *how)
+{
+	uint8_t got[6];
+
+	m->ops->mac_get(m->regs, got);
+	EXPECT(!memcmp(got, want, sizeof(got)),
+	       "%s MAC address registers read %02x:%02x:%02x:%02x:%02x:%02x after %s %02x:%02x:%02x:%02x:%02x:%02x",
+	       m->ops->name, got[0], got[1], got[2], got[3], got[4], got[5],
+	       how, want[0], want[1], want[2], want[3], want[4], want[5]);
+	return ST_PASS;
+}
+
 enum st_result test_dt_reg_mmap(void)
 {
-	uint32_t palr, paur, *dma;
+	uint8_t mac[6];
+	enum st_result res;
+	uint32_t *dma;
 	uint64_t beyond;
 	struct dt_mac m;
 	void *p;
@@ -109,18 +129,15 @@ enum st_result test_dt_reg_mmap(void)
 	       errno ? strerror(errno) : "mapped");
 
 	EXPECT_PASS(dt_open(&m, true));
-	palr = mmio_read32(m.regs, FEC_PALR);
-	paur = mmio_read32(m.regs, FEC_PAUR);
-	mmio_write32(m.regs, FEC_PALR, 0x12345678);
-	mmio_write32(m.regs, FEC_PAUR, 0x9abc0000);
-	EXPECT(mmio_read32(m.regs, FEC_PALR) == 0x12345678,
-	       "PALR reads %#x after writing 0x12345678",
-	       mmio_read32(m.regs, FEC_PALR));
-	EXPECT(mmio_read32(m.regs, FEC_PAUR) >> 16 == 0x9abc,
-	       "PAUR reads %#x after writing 0x9abc0000",
-	       mmio_read32(m.regs, FEC_PAUR));
-	mmio_write32(m.regs, FEC_PALR, palr);
-	mmio_write32(m.regs, FEC_PAUR, paur);
+	m.ops->mac_get(m.regs, mac);
+	st_diag("%s MAC address registers: %02x:%02x:%02x:%02x:%02x:%02x",
+		m.ops->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	m.ops->mac_set(m.regs, dt_test_mac);
+	res = expect_mac(&m, dt_test_mac, "writing");
+	m.ops->mac_set(m.regs, mac);
+	if (res != ST_PASS)
+		return res;
+	EXPECT_PASS(expect_mac(&m, mac, "restoring"));
 
 	/* the page after the range is not the fd's */
 	beyond = (m.mi.reg_addr + m.mi.reg_size + page_size() - 1) &
@@ -150,8 +167,8 @@ enum st_result test_dt_second_fd_busy(void)
 	EXPECT_PASS(dt_open(&m, false));
 	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	EXPECT_PASS(expect_mac_info_err(fd, DT_IDENT, DT_INSTANCE, EBUSY,
-					ATEMSYS_EC_E_BUSY));
+	EXPECT_PASS(expect_mac_info_err(fd, dt_env.ident, dt_env.instance,
+					EBUSY, ATEMSYS_EC_E_BUSY));
 	snprintf(pid, sizeof(pid), "held by pid %d ", (int)getpid());
 	EXPECT(klog_last_line("is held by pid", line, sizeof(line)) &&
 	       strstr(line, pid),
@@ -166,15 +183,8 @@ enum st_result test_dt_second_fd_busy(void)
 
 	/* free again once the holder is closed */
 	EXPECT_OK(st_close(m.fd), "close the holder");
-	EXPECT_OK(dt_mac_info(fd, DT_IDENT, DT_INSTANCE, &mi),
+	EXPECT_OK(dt_mac_info(fd, dt_env.ident, dt_env.instance, &mi),
 		  "GET_MAC_INFO after the holder closed");
-	return ST_PASS;
-}
-
-/* One MDIO frame: raises EIR.MII, hence the interrupt if EIMR has it */
-static enum st_result dt_raise(const struct dt_mac *m)
-{
-	fec_mdio_start(m->regs, false, 0, 2, 0);
 	return ST_PASS;
 }
 
@@ -206,6 +216,8 @@ static enum st_result dt_expect_no_irq(int fd, const char *what)
 
 static enum st_result dt_irq_body(struct dt_mac *m)
 {
+	const struct dt_mac_ops *ops = m->ops;
+	char what[96];
 	unsigned int irq = 0;
 
 	EXPECT_ERR(ioctl(m->fd, ATEMSYS_IOCTL_INT_CONNECT,
@@ -220,17 +232,27 @@ static enum st_result dt_irq_body(struct dt_mac *m)
 	       "/proc/interrupts: no line for irq %u naming atemsys", irq);
 
 	/* masked in the handler until read() comes back */
-	EXPECT_PASS(dt_raise(m));
-	EXPECT_PASS(dt_expect_irq(m->fd, "MII event"));
-	mmio_write32(m->regs, FEC_EIR, FEC_EIR_MII);
-	EXPECT_PASS(dt_expect_no_irq(m->fd, "after the MII event was cleared"));
+	ops->irq_raise(m);
+	snprintf(what, sizeof(what), "%s %s", ops->name, ops->irq_event);
+	EXPECT_PASS(dt_expect_irq(m->fd, what));
+	EXPECT(ops->irq_pending(m), "interrupt, but the %s is not pending",
+	       ops->irq_event);
+	ops->irq_ack(m);
+	EXPECT(!ops->irq_pending(m), "%s still pending after the ack",
+	       ops->irq_event);
+	snprintf(what, sizeof(what), "after the %s was cleared",
+		 ops->irq_event);
+	EXPECT_PASS(dt_expect_no_irq(m->fd, what));
 
 	/* unmasked by that read: the next event arrives */
-	EXPECT_PASS(dt_raise(m));
-	EXPECT_PASS(dt_expect_irq(m->fd, "second MII event"));
+	ops->irq_raise(m);
+	snprintf(what, sizeof(what), "second %s", ops->irq_event);
+	EXPECT_PASS(dt_expect_irq(m->fd, what));
 	/* not cleared: unmasking on read() makes it fire again */
 	EXPECT_PASS(dt_expect_irq(m->fd, "read() with the event not cleared"));
-	mmio_write32(m->regs, FEC_EIR, FEC_EIR_MII);
+	ops->irq_ack(m);
+	EXPECT(!ops->irq_pending(m), "%s still pending after the second ack",
+	       ops->irq_event);
 	EXPECT_PASS(dt_expect_no_irq(m->fd, "after the final clear"));
 
 	EXPECT_OK(at_disconnect(m->fd), "INT_DISCONNECT");
@@ -243,15 +265,11 @@ enum st_result test_dt_irq(void)
 {
 	enum st_result res;
 	struct dt_mac m;
-	uint32_t eimr;
 
 	EXPECT_PASS(dt_open(&m, true));
-	eimr = mmio_read32(m.regs, FEC_EIMR);
-	mmio_write32(m.regs, FEC_EIR, 0xffffffffu);
-	mmio_write32(m.regs, FEC_EIMR, FEC_EIR_MII);
+	EXPECT_PASS(m.ops->irq_setup(&m));
 	res = dt_irq_body(&m);
-	mmio_write32(m.regs, FEC_EIMR, eimr);
-	mmio_write32(m.regs, FEC_EIR, 0xffffffffu);
+	m.ops->irq_restore(&m);
 	return res;
 }
 
@@ -277,27 +295,30 @@ static int iomem(int fd, uint32_t index, uint32_t cmd, uint64_t phys,
 	return ret;
 }
 
-static enum st_result dt_iomem_body(struct dt_mac *m, uint32_t palr)
+/* IOMEM_CMD on the register with MAC address bytes 0-3 (lo) */
+static enum st_result dt_iomem_body(struct dt_mac *m)
 {
 	uint64_t reg = m->mi.reg_addr;
-	uint32_t idx = m->mi.index, data[4] = { 0 }, i;
+	uint32_t idx = m->mi.index, data[4] = { 0 }, i, off, lo;
 	int fd;
 
+	off = m->ops->mac_lo;
+	lo = mmio_read32(m->regs, off);
 	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_MAP_PERMANENT, reg,
 			0x1000, 0, 0, NULL), "IOMEM_CMD MAP of reg, 4 KiB");
-	data[0] = palr ^ 0x5a5a5a5a;
-	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_WRITE, reg, 0, FEC_PALR,
-			4, data), "IOMEM_CMD WRITE of PALR");
-	EXPECT(mmio_read32(m->regs, FEC_PALR) == data[0],
-	       "PALR reads %#x through mmap after IOMEM_CMD wrote %#x",
-	       mmio_read32(m->regs, FEC_PALR), data[0]);
-	mmio_write32(m->regs, FEC_PALR, palr ^ 0xffff);
+	data[0] = lo ^ 0x5a5a5a5a;
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_WRITE, reg, 0, off, 4,
+			data), "IOMEM_CMD WRITE of the register at %#x", off);
+	EXPECT(mmio_read32(m->regs, off) == data[0],
+	       "register %#x reads %#x through mmap after IOMEM_CMD wrote %#x",
+	       off, mmio_read32(m->regs, off), data[0]);
+	mmio_write32(m->regs, off, lo ^ 0xffff);
 	memset(data, 0, sizeof(data));
-	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, FEC_PALR,
-			4, data), "IOMEM_CMD READ of PALR");
-	EXPECT(data[0] == (palr ^ 0xffff),
-	       "IOMEM_CMD READ of PALR: %#x, mmap wrote %#x", data[0],
-	       palr ^ 0xffff);
+	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, off, 4,
+			data), "IOMEM_CMD READ of the register at %#x", off);
+	EXPECT(data[0] == (lo ^ 0xffff),
+	       "IOMEM_CMD READ of register %#x: %#x, mmap wrote %#x", off,
+	       data[0], lo ^ 0xffff);
 
 	/* out of the mapping, too much, not mapped, not the fd's */
 	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, 0xffe, 4,
@@ -329,8 +350,8 @@ static enum st_result dt_iomem_body(struct dt_mac *m, uint32_t palr)
 	/* unmapped: gone */
 	EXPECT_OK(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_UNMAP_PERMANENT, reg, 0,
 			0, 0, NULL), "IOMEM_CMD UNMAP");
-	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, FEC_PALR,
-			 4, data), ENOENT, "IOMEM_CMD READ after UNMAP");
+	EXPECT_ERR(iomem(m->fd, idx, ATEMSYS_IOMEM_CMD_READ, reg, 0, off, 4,
+			 data), ENOENT, "IOMEM_CMD READ after UNMAP");
 	return ST_PASS;
 }
 
@@ -338,12 +359,12 @@ enum st_result test_dt_iomem(void)
 {
 	enum st_result res;
 	struct dt_mac m;
-	uint32_t palr;
+	uint8_t mac[6];
 
 	EXPECT_PASS(dt_open(&m, true));
-	palr = mmio_read32(m.regs, FEC_PALR);
-	res = dt_iomem_body(&m, palr);
-	mmio_write32(m.regs, FEC_PALR, palr);
+	m.ops->mac_get(m.regs, mac);
+	res = dt_iomem_body(&m);
+	m.ops->mac_set(m.regs, mac);
 	return res;
 }
 
@@ -463,7 +484,7 @@ enum st_result test_dt_unbind_rebind(void)
 	       "%s is not bound to atemsys after bind", dt_env.name);
 	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	EXPECT_OK(dt_mac_info(fd, DT_IDENT, DT_INSTANCE, &mi),
+	EXPECT_OK(dt_mac_info(fd, dt_env.ident, dt_env.instance, &mi),
 		  "GET_MAC_INFO after unbind and bind");
 	EXPECT(mi.reg_addr == dt_env.reg_addr,
 	       "GET_MAC_INFO after the rebind: reg %#llx",

@@ -66,8 +66,9 @@ static enum st_result start_phy(const struct dt_mac *m,
 	return ST_PASS;
 }
 
-static enum st_result expect_phy_id(void)
+static enum st_result expect_phy_id(const struct dt_mac *m)
 {
+	uint32_t phy_id = m->ops->qemu_phy_id;
 	char name[128];
 	unsigned long id;
 
@@ -76,8 +77,8 @@ static enum st_result expect_phy_id(void)
 	       dt_env.name);
 	EXPECT_OK(read_sysfs_ulong(&id, DT_MDIO_SYSFS "/%s/phy_id", name),
 		  DT_MDIO_SYSFS "/%s/phy_id", name);
-	EXPECT(id == DT_PHY_ID, "%s: phy_id %#lx, QEMU's PHY is %#x", name, id,
-	       DT_PHY_ID);
+	EXPECT(id == phy_id, "%s: phy_id %#lx, the PHY of QEMU's %s is %#x",
+	       name, id, m->ops->name, phy_id);
 	if (dt_env.phy_addr != ATEMSYS_PHY_AUTO_ADDR) {
 		char want[128];
 
@@ -99,17 +100,19 @@ static enum st_result mdio_proxy_body(struct dt_mac *m, struct dt_server *s)
 	EXPECT_PASS(start_phy(m, s));
 	EXPECT(s->id_reads >= 2, "phylib read the PHY ID %u times through userspace",
 	       s->id_reads);
-	EXPECT_PASS(expect_phy_id());
+	EXPECT_PASS(expect_phy_id(m));
 	EXPECT(dt_bus_present(), DT_MDIO_CLASS "/atemsys-%s missing",
 	       dt_env.name);
 
 	EXPECT_OK(dt_phy_info(m->fd, m->mi.index, &info), "GET_PHY_INFO");
-	if (info.link)
+	if (info.link) {
 		EXPECT(info.speed == 100 && info.duplex == 1,
 		       "link up at %u Mbit/s, duplex %u: expected 100/full (capped at 100)",
 		       info.speed, info.duplex);
-	else
+		st_diag("PHY of %s: link up, 100/full", dt_env.name);
+	} else {
 		st_diag("PHY link down: speed/duplex not checked");
+	}
 
 	/* a second start is a no-op; another fd may not serve orders */
 	EXPECT_OK(dt_phy_start_stop(m->fd, m->mi.index, true, &ec),
@@ -129,7 +132,7 @@ static enum st_result mdio_proxy_body(struct dt_mac *m, struct dt_server *s)
 
 	/* and it starts again */
 	EXPECT_PASS(start_phy(m, s));
-	EXPECT_PASS(expect_phy_id());
+	EXPECT_PASS(expect_phy_id(m));
 	EXPECT_OK(dt_phy_start_stop(m->fd, m->mi.index, false, &ec),
 		  "PHY_START_STOP(stop)");
 	return ST_PASS;
@@ -201,7 +204,7 @@ static enum st_result killed_holder(void)
 	       PHY_GONE_TIMEOUT_MS);
 	fd = st_open(ATEMSYS_FILE_NAME, O_RDWR);
 	EXPECT(fd >= 0, "open: %s", strerror(errno));
-	EXPECT_OK(dt_mac_info(fd, DT_IDENT, DT_INSTANCE, &mi),
+	EXPECT_OK(dt_mac_info(fd, dt_env.ident, dt_env.instance, &mi),
 		  "GET_MAC_INFO after the holder was killed");
 	return ST_PASS;
 }
