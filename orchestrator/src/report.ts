@@ -75,8 +75,8 @@ export const CAPABILITIES: readonly { label: string; tests: readonly string[] }[
   { label: 'refusals (RAM, unowned)', tests: ['negative', 'unclaimed_mmio'] },
   { label: 'cleanup on SIGKILL', tests: ['killed_child_cleanup'] },
   { label: 'atemsys_pci driver', tests: ['atemsys_pci_driver'] },
-  { label: 'DT MAC: info, regs, IRQ', tests: ['dt_mac_info', 'dt_reg_mmap', 'dt_second_fd_busy', 'dt_irq', 'dt_iomem', 'dt_negative'] },
-  { label: 'DT PHY over MDIO', tests: ['dt_mdio_proxy', 'dt_close_stops_phy', 'dt_mdio_timeout'] },
+  { label: 'DT MAC: info, regs, IRQ', tests: ['dt_mac_info', 'dt_reg_mmap', 'dt_second_fd_busy', 'dt_irq', 'dt_iomem', 'dt_negative', 'dt_unbind_rebind'] },
+  { label: 'DT PHY over MDIO', tests: ['dt_mdio_proxy', 'dt_close_stops_phy', 'dt_mdio_timeout', 'dt_mdio_stall'] },
 ];
 const COMPAT_LABEL = '32-bit clients (compat)';
 

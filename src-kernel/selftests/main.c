@@ -100,6 +100,8 @@ static const struct st_test st_tests[] = {
 	  "close and SIGKILL stop the PHY and remove the MDIO bus" },
 	{ "dt_mdio_timeout", "dt", ST_PHASE_GROUP, test_dt_mdio_timeout,
 	  "unserved order: start fails after mdio_timeout_ms; stop/close fast" },
+	{ "dt_mdio_stall", "dt", ST_PHASE_GROUP, test_dt_mdio_stall,
+	  "running PHY, orders unserved: parked (EC_E_TIMEOUT, no WARN); restarts" },
 	{ "compat32", NULL, ST_PHASE_COMPAT, test_compat32,
 	  "the 32-bit build (compat_ioctl) passes the same tests, as a subtest" },
 	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,

@@ -49,6 +49,7 @@ enum st_result test_dt_unbind_rebind(void);
 enum st_result test_dt_mdio_proxy(void);
 enum st_result test_dt_close_stops_phy(void);
 enum st_result test_dt_mdio_timeout(void);
+enum st_result test_dt_mdio_stall(void);
 
 /* tests_compat.c */
 enum st_result test_compat32(void);

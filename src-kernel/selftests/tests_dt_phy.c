@@ -2,7 +2,7 @@
 /*
  * Device-tree mode, the PHY: phylib reading the emulated PHY through the
  * MDIO proxy served by a thread, teardown on close and process death, and
- * orders nobody serves.
+ * orders nobody serves (at the start, and while the PHY runs).
  */
 
 #include <fcntl.h>
@@ -330,6 +330,63 @@ enum st_result test_dt_mdio_timeout(void)
 	EXPECT_OK(read_sysfs_line(old, sizeof(old), TIMEOUT_PARAM),
 		  "read " TIMEOUT_PARAM);
 	res = timeout_body();
+	st_release_all();
+	if (write_sysfs(old, TIMEOUT_PARAM) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "restore " TIMEOUT_PARAM);
+	return res;
+}
+
+static bool phy_parked(void *arg)
+{
+	struct phy_wait *w = arg;
+
+	return !dt_phy_info(w->fd, w->index, &w->info) &&
+	       w->info.error_code == ATEMSYS_EC_E_TIMEOUT;
+}
+
+/* A running PHY whose orders stop being served is parked, then restarts */
+static enum st_result stall_body(struct dt_mac *m, struct dt_server *s)
+{
+	struct phy_wait w = { .fd = m->fd, .index = m->mi.index };
+
+	EXPECT_OK(write_sysfs("300", TIMEOUT_PARAM), "write " TIMEOUT_PARAM);
+	EXPECT_PASS(dt_server_start(s, m));
+	EXPECT_PASS(start_phy(m, s));
+
+	/* phylib polls the PHY every second: its next order goes unserved */
+	dt_server_stop(s);
+	EXPECT(poll_until(phy_parked, &w, 5000),
+	       "GET_PHY_INFO: error_code %#x, phy_ready %u 5 s after the MDIO server stopped; expected EC_E_TIMEOUT",
+	       w.info.error_code, w.info.phy_ready);
+	EXPECT(!w.info.phy_ready && !w.info.link,
+	       "parked PHY: phy_ready %u, link %u", w.info.phy_ready,
+	       w.info.link);
+
+	/* served again, a stop and a start bring it back */
+	EXPECT_PASS(dt_server_start(s, m));
+	EXPECT_OK(dt_phy_start_stop(m->fd, m->mi.index, false, NULL),
+		  "PHY_START_STOP(stop) of the parked PHY");
+	EXPECT_PASS(start_phy(m, s));
+	EXPECT_PASS(expect_phy_id(m));
+	EXPECT_OK(dt_phy_start_stop(m->fd, m->mi.index, false, NULL),
+		  "PHY_START_STOP(stop)");
+	return ST_PASS;
+}
+
+enum st_result test_dt_mdio_stall(void)
+{
+	struct dt_server s = { 0 };
+	enum st_result res;
+	struct dt_mac m;
+	char old[32];
+
+	EXPECT_PASS(need_dt());
+	EXPECT_OK(read_sysfs_line(old, sizeof(old), TIMEOUT_PARAM),
+		  "read " TIMEOUT_PARAM);
+	res = dt_open(&m, true);
+	if (res == ST_PASS)
+		res = stall_body(&m, &s);
+	dt_server_stop(&s);
 	st_release_all();
 	if (write_sysfs(old, TIMEOUT_PARAM) && res == ST_PASS)
 		res = st_fail_ret(-1, errno, 0, "restore " TIMEOUT_PARAM);
