@@ -33,18 +33,24 @@ import { buildTools, requireTools } from './tools.ts';
 import { archInfo } from './arch.ts';
 import { bundleName } from './bundle.ts';
 import { DT_TOOLS } from './devicetree.ts';
+import { EXPORT_TARGETS, type ExportTarget } from './export.ts';
+import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.ts';
 
-export const COMMANDS = ['boards', 'build', 'smoke', 'check'] as const;
+export const COMMANDS = ['boards', 'build', 'smoke', 'check', 'export', 'yocto', 'buildroot', 'package'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const USAGE: Record<Command | 'main', string> = {
   main: `usage: orchestrate <command> [options]
 
 commands:
-  boards   list the board profiles (boards/*.yaml)
-  build    fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/
-  smoke    build if needed, boot each kernel in QEMU, run the selftests, report
-  check    W=1 + sparse builds of the module against every kernel of the board(s)
+  boards     list the board profiles (boards/*.yaml)
+  build      fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/
+  smoke      build if needed, boot each kernel in QEMU, run the selftests, report
+  check      W=1 + sparse builds of the module against every kernel of the board(s)
+  export     write the board overlays meta-atemsys/ and br2-external/ take from boards/
+  yocto      build (or parse, or yocto-check-layer) meta-atemsys in a real Yocto tree
+  buildroot  configure and build br2-external in a real Buildroot tree
+  package    build the DKMS Debian package (package deb)
 
 Run \`orchestrate <command> --help\` for its options.
 Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.`,
@@ -78,7 +84,72 @@ in the module's own sources fails the check.
   --board <name|all>   board profile, or all boards
   --kernel <series>    only this kernel series
   --json               print the result as JSON`,
+  export: `usage: orchestrate export [yocto|buildroot] [--check] [--json]
+
+Write what the Yocto layer and the Buildroot tree take from the board
+profiles, so that an overlay is only ever edited in boards/<name>.yaml:
+  yocto      meta-atemsys/recipes-kernel/linux/atemsys-dts/<dir>/<base>-atemsys.dtso
+             and meta-atemsys/conf/atemsys/<board>.inc
+  buildroot  br2-external/board/<board>/dts/<dir>/<base>-atemsys.dtso
+Both by default. Generated files of boards that are gone are removed.
+  --check   write nothing: list what differs and exit 1 if anything does
+  --json    print the result as JSON`,
+  yocto: `usage: orchestrate yocto --poky <dir> --machine <machine> [options]
+
+Build meta-atemsys in a real Yocto tree. Runs as an unprivileged user (bitbake
+refuses root). Adds the layers to the build directory, writes its
+conf/auto.conf (MACHINE, packagegroup-atemsys, the board's overlay fragment)
+and runs bitbake; logs go to <build-dir>/atemsys-logs/.
+  --poky <dir>        a poky checkout, or openembedded-core (bitbake beside it or --bitbake)
+  --bitbake <dir>     the bitbake checkout (default: <tree>/bitbake, else <tree>/../bitbake)
+  --machine <name>    MACHINE, e.g. qemuarm64 or imx8mp-lpddr4-evk
+  --layer <dir>       another layer to add first, e.g. meta-freescale (repeatable)
+  --board <name>      add the overlay of boards/<name>.yaml (conf/atemsys/<name>.inc)
+  --build-dir <dir>   the build directory (default out/yocto/<machine>)
+  --target <target>   what bitbake builds (default core-image-minimal)
+  --conf <line>       one more line for conf/auto.conf (repeatable), e.g. 'ACCEPT_FSL_EULA = "1"'
+  --offline           BB_NO_NETWORK = "1": parse and check without a network
+  --parse-only        only parse the layer's recipes (bitbake -e), build nothing
+  --check-layer       run yocto-check-layer on meta-atemsys instead of building
+  --json              print the result as JSON`,
+  buildroot: `usage: orchestrate buildroot --buildroot <dir> --defconfig <name> [options]
+
+Configure and build a real Buildroot tree with br2-external (BR2_EXTERNAL),
+output in out/buildroot/<defconfig>/; logs go to <output>/atemsys-logs/.
+  --buildroot <dir>    the Buildroot checkout
+  --defconfig <name>   e.g. atemsys_qemu_aarch64_virt_defconfig (br2-external/configs/)
+  --output <dir>       the output directory (default out/buildroot/<defconfig>)
+  --configure-only     stop after \`make <defconfig>\`: no download, no build
+  --check-package      first run Buildroot's utils/check-package on br2-external
+  --json               print the result as JSON`,
+  package: `usage: orchestrate package deb [--out <dir>] [--json]
+
+Build the DKMS Debian package atemsys-dkms_<version>_all.deb from src-kernel/
+and debian/ (dpkg-buildpackage in a temporary copy of the two).
+  --out <dir>   where the .deb goes (default out/deb)
+  --json        print the result as JSON`,
 };
+
+export interface YoctoCli {
+  tree: string;
+  bitbake?: string;
+  machine: string;
+  layers: string[];
+  board?: string;
+  buildDir?: string;
+  target: string;
+  conf: string[];
+  offline: boolean;
+  mode: 'build' | 'parse' | 'check-layer';
+}
+
+export interface BuildrootCli {
+  tree: string;
+  defconfig: string;
+  output?: string;
+  configureOnly: boolean;
+  checkPackage: boolean;
+}
 
 export interface CliOptions {
   command: Command | 'help' | 'version';
@@ -90,37 +161,129 @@ export interface CliOptions {
   noBuild: boolean;
   /** for `help <command>` */
   topic?: Command;
+  /** export: which targets, and --check */
+  exportTargets?: ExportTarget[];
+  check?: boolean;
+  yocto?: YoctoCli;
+  buildroot?: BuildrootCli;
+  /** package: the output directory */
+  out?: string;
 }
 
 function isCommand(s: string): s is Command {
   return (COMMANDS as readonly string[]).includes(s);
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+const COMMON: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
+const BOARD_KERNEL: Options = { board: { type: 'string' }, kernel: { type: 'string' } };
+const SPECS: Record<Command, Options> = {
+  boards: COMMON,
+  build: { ...COMMON, ...BOARD_KERNEL },
+  check: { ...COMMON, ...BOARD_KERNEL },
+  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } },
+  export: { ...COMMON, check: { type: 'boolean' } },
+  yocto: {
+    ...COMMON,
+    poky: { type: 'string' },
+    bitbake: { type: 'string' },
+    machine: { type: 'string' },
+    layer: { type: 'string', multiple: true },
+    board: { type: 'string' },
+    'build-dir': { type: 'string' },
+    target: { type: 'string' },
+    conf: { type: 'string', multiple: true },
+    offline: { type: 'boolean' },
+    'parse-only': { type: 'boolean' },
+    'check-layer': { type: 'boolean' },
+  },
+  buildroot: {
+    ...COMMON,
+    buildroot: { type: 'string' },
+    defconfig: { type: 'string' },
+    output: { type: 'string' },
+    'configure-only': { type: 'boolean' },
+    'check-package': { type: 'boolean' },
+  },
+  package: { ...COMMON, out: { type: 'string' } },
+};
+/** commands that take positional words */
+const POSITIONALS: Partial<Record<Command, readonly string[]>> = { export: EXPORT_TARGETS, package: ['deb'] };
+
+function str(values: Record<string, unknown>, k: string): string | undefined {
+  const v = values[k];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function strs(values: Record<string, unknown>, k: string): string[] {
+  const v = values[k];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function required(cmd: string, values: Record<string, unknown>, k: string, what: string): string {
+  const v = str(values, k);
+  if (v === undefined) throw new UsageError(`${cmd}: --${k} ${what} is required`);
+  if (v.trim() === '') throw new UsageError(`${cmd}: --${k} needs a value`);
+  return v;
+}
+
+function parseYocto(values: Record<string, unknown>): YoctoCli {
+  const parse = values['parse-only'] === true;
+  const checkLayer = values['check-layer'] === true;
+  if (parse && checkLayer) throw new UsageError('yocto: --parse-only and --check-layer exclude each other');
+  const y: YoctoCli = {
+    tree: required('yocto', values, 'poky', '<dir>'),
+    machine: required('yocto', values, 'machine', '<machine>'),
+    layers: strs(values, 'layer'),
+    target: str(values, 'target') ?? 'core-image-minimal',
+    conf: strs(values, 'conf'),
+    offline: values.offline === true,
+    mode: parse ? 'parse' : checkLayer ? 'check-layer' : 'build',
+  };
+  if (!/^[A-Za-z0-9._+-]+$/.test(y.machine)) throw new UsageError(`yocto: --machine expects a machine name like qemuarm64, got "${y.machine}"`);
+  if (!/^[A-Za-z0-9._+:-]+$/.test(y.target)) throw new UsageError(`yocto: --target expects a recipe or image name, got "${y.target}"`);
+  const bad = y.conf.find((l) => l.includes('\n'));
+  if (bad !== undefined) throw new UsageError('yocto: --conf takes one line at a time');
+  const bitbake = str(values, 'bitbake');
+  if (bitbake !== undefined) y.bitbake = bitbake;
+  const board = str(values, 'board');
+  if (board !== undefined) y.board = board;
+  const buildDir = str(values, 'build-dir');
+  if (buildDir !== undefined) y.buildDir = buildDir;
+  return y;
+}
+
+function parseBuildroot(values: Record<string, unknown>): BuildrootCli {
+  const b: BuildrootCli = {
+    tree: required('buildroot', values, 'buildroot', '<dir>'),
+    defconfig: required('buildroot', values, 'defconfig', '<name>'),
+    configureOnly: values['configure-only'] === true,
+    checkPackage: values['check-package'] === true,
+  };
+  if (!/^[A-Za-z0-9._-]+_defconfig$/.test(b.defconfig)) throw new UsageError(`buildroot: --defconfig expects a name like atemsys_qemu_aarch64_virt_defconfig, got "${b.defconfig}"`);
+  const output = str(values, 'output');
+  if (output !== undefined) b.output = output;
+  return b;
+}
+
 /** Parse argv (without node and script). Throws UsageError. Pure. */
 export function parseCli(argv: readonly string[]): CliOptions {
+  const base = { help: false, json: false, verbose: false, noBuild: false };
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h') return { command: 'help', help: true, json: false, verbose: false, noBuild: false };
-  if (first === '--version' || first === '-V') return { command: 'version', help: false, json: false, verbose: false, noBuild: false };
+  if (first === undefined || first === '--help' || first === '-h') return { ...base, command: 'help', help: true };
+  if (first === '--version' || first === '-V') return { ...base, command: 'version' };
   if (first === 'help') {
     const t = rest[0];
     if (t !== undefined && !isCommand(t)) throw new UsageError(`unknown command "${t}"`);
-    const o: CliOptions = { command: 'help', help: true, json: false, verbose: false, noBuild: false };
+    const o: CliOptions = { ...base, command: 'help', help: true };
     if (t !== undefined) o.topic = t;
     return o;
   }
   if (!isCommand(first)) throw new UsageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
-  type Options = NonNullable<ParseArgsConfig['options']>;
-  const common: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
-  const spec: Options =
-    first === 'boards'
-      ? common
-      : first === 'smoke'
-        ? { ...common, board: { type: 'string' }, kernel: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } }
-        : { ...common, board: { type: 'string' }, kernel: { type: 'string' } };
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: [...rest], options: spec, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: [...rest], options: SPECS[first], strict: true, allowPositionals: true }));
   } catch (err) {
     throw new UsageError(`${first}: ${errorMessage(err).replace(/\. To specify a positional.*$/, '')}`);
   }
@@ -133,7 +296,31 @@ export function parseCli(argv: readonly string[]): CliOptions {
     topic: first,
   };
   if (o.help) return o;
-  if (positionals.length > 0) throw new UsageError(`${first}: unexpected argument "${positionals[0] ?? ''}"`);
+  const allowed = POSITIONALS[first] ?? [];
+  const unexpected = positionals.find((w) => !allowed.includes(w));
+  if (unexpected !== undefined) {
+    throw new UsageError(`${first}: unexpected argument "${unexpected}"${allowed.length > 0 ? ` (expected ${allowed.join(' or ')})` : ''}`);
+  }
+  switch (first) {
+    case 'export':
+      o.exportTargets = positionals.length > 0 ? EXPORT_TARGETS.filter((t) => positionals.includes(t)) : [...EXPORT_TARGETS];
+      o.check = values.check === true;
+      return o;
+    case 'yocto':
+      o.yocto = parseYocto(values);
+      return o;
+    case 'buildroot':
+      o.buildroot = parseBuildroot(values);
+      return o;
+    case 'package': {
+      if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
+      const out = str(values, 'out');
+      if (out !== undefined) o.out = out;
+      return o;
+    }
+    default:
+      break;
+  }
   if (typeof values.board === 'string') o.board = values.board;
   if (typeof values.kernel === 'string') o.kernel = values.kernel;
   if (first !== 'boards' && o.board === undefined) throw new UsageError(`${first}: --board <name|all> is required`);
@@ -190,7 +377,7 @@ function rel(p: string): string {
   return r === '' ? '.' : r.startsWith('..') ? p : r;
 }
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
@@ -497,6 +684,14 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
         return await cmdSmoke(env, o, io);
       case 'check':
         return await cmdCheck(env, o, io);
+      case 'export':
+        return await cmdExport(env, o, io);
+      case 'yocto':
+        return await cmdYocto(env, o, io);
+      case 'buildroot':
+        return await cmdBuildroot(env, o, io);
+      case 'package':
+        return await cmdPackage(env, o, io);
     }
   } catch (err) {
     if (signal.aborted) throw new InterruptedError();

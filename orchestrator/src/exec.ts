@@ -11,6 +11,8 @@ export interface RunOptions {
   logFile?: string;
   append?: boolean;
   signal?: AbortSignal;
+  /** each line of output as it comes (progress of long builds) */
+  onLine?: (line: string) => void;
 }
 
 export interface CommandResult {
@@ -40,7 +42,7 @@ export function tailLines(text: string, n: number): string[] {
 /** Run a command; never rejects for a non-zero exit (see `exitCode`). Throws InterruptedError when cancelled. */
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
   const command = formatCommand(cmd, args);
-  const result = await execa(cmd, args, {
+  const sub = execa(cmd, args, {
     cwd: opts.cwd,
     env: { LC_ALL: 'C', ...opts.env },
     all: true,
@@ -51,6 +53,16 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     cleanup: true,
     maxBuffer: 256 * 1024 * 1024,
   });
+  const onLine = opts.onLine;
+  if (onLine && sub.all) {
+    let partial = '';
+    sub.all.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split(/\r?\n|\r/);
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim() !== '') onLine(l);
+    });
+  }
+  const result = await sub;
   const out: CommandResult = {
     command,
     exitCode: typeof result.exitCode === 'number' ? result.exitCode : -1,

@@ -27,6 +27,18 @@ const STATIC_PACKAGES: Record<string, string> = {
   'qemu-system-aarch64': 'qemu-system-arm',
   'qemu-system-arm': 'qemu-system-arm',
   git: 'git',
+  'dpkg-buildpackage': 'dpkg-dev',
+  dh: 'debhelper',
+  dh_dkms: 'dh-dkms',
+  chrpath: 'chrpath',
+  diffstat: 'diffstat',
+  gawk: 'gawk',
+  file: 'file',
+  lz4: 'lz4',
+  python3: 'python3',
+  bash: 'bash',
+  shellcheck: 'shellcheck',
+  flake8: 'flake8',
 };
 
 export function packageForTool(tool: string, arch?: ArchInfo): string {
