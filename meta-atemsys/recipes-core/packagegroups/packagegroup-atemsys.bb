@@ -1,0 +1,11 @@
+SUMMARY = "atemsys: the kernel module and its udev rule; -tests adds the selftests"
+
+# the module is machine specific
+PACKAGE_ARCH = "${MACHINE_ARCH}"
+
+inherit packagegroup
+
+PACKAGES = "${PN} ${PN}-tests"
+
+RDEPENDS:${PN} = "atemsys"
+RDEPENDS:${PN}-tests = "${PN} atemsys-selftest"
