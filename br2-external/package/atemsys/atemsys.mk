@@ -1,0 +1,16 @@
+################################################################################
+#
+# atemsys
+#
+################################################################################
+
+ATEMSYS_VERSION = 1.4.39
+ATEMSYS_SITE = $(BR2_EXTERNAL_ATEMSYS_PATH)/../src-kernel
+ATEMSYS_SITE_METHOD = local
+ATEMSYS_LICENSE = GPL-2.0
+ATEMSYS_LICENSE_FILES = COPYING
+# /dev/atemsys is given to this group (board/atemsys/post-build.sh)
+ATEMSYS_USERS = - - atemsys -1 - - - - atemsys device access
+
+$(eval $(kernel-module))
+$(eval $(generic-package))
