@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole test suite: orchestrator unit tests and type check, the module's
-# static checks (checkpatch --strict; W=1 and sparse builds against every
-# board kernel), and the QEMU smoke runs of every board. Ends with
-# "N passed, N failed"; exits non-zero if anything failed.
+# The whole test suite: orchestrator unit tests (with the checks of the Yocto
+# layer and the Buildroot tree) and type check, the generated overlays up to
+# date, the module's static checks (checkpatch --strict; W=1 and sparse
+# builds against every board kernel), the DKMS package built, installed and
+# checked for the 6.1 and 6.12 headers, and the QEMU smoke runs of every
+# board. Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,23 +55,43 @@ printf '   %s passed, %s failed\n' "$vp" "$vf"
 count "$vp" "$vf" "unit tests"
 
 step typecheck npx tsc --noEmit -p .
+step export-up-to-date npx orchestrate export --check
 step checkpatch make -s -C src-kernel checkpatch
 step static-builds npx orchestrate check --board all
+
+# count_totals <label> <log> <exit code>: add the log's last "N passed, N failed"
+count_totals() {
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=${line%% passed*}
+		f=${line#*passed, }
+		f=${f%% failed*}
+	else
+		p=0 f=1
+	fi
+	[ "$3" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	count "$p" "$f" "$1"
+}
+
+# DKMS: build the Debian package, install it, DKMS builds the module for the
+# 6.1 and 6.12 headers (each check counts); the package is purged after
+printf '== DKMS package (build, install, modinfo)\n'
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+if npx orchestrate package deb --json >"$logs/package-deb.json" 2>"$logs/package-deb.log"; then
+	deb=$(node -e 'console.log(require(process.argv[1]).deb)' "$top/$logs/package-deb.json")
+	"${as_root[@]}" scripts/dkms-test.sh "$deb" 2>&1 | tee "$logs/dkms.log" | sed 's/^/   /'
+	count_totals dkms "$logs/dkms.log" "${PIPESTATUS[0]}"
+else
+	tail -n 30 "$logs/package-deb.log" | sed 's/^/   | /'
+	count 0 1 "package deb"
+fi
 
 # QEMU smoke: every KTAP test of every board and kernel counts
 printf '== smoke (all QEMU boards)\n'
 npx orchestrate smoke --board all 2>&1 | tee "$logs/smoke.log"
-src=${PIPESTATUS[0]}
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/smoke.log" | tail -n 1)
-if [ -n "$line" ]; then
-	sp=${line%% passed*}
-	sf=${line#*passed, }
-	sf=${sf%% failed*}
-else
-	sp=0 sf=1
-fi
-[ "$src" -eq 0 ] || [ "$sf" -gt 0 ] || sf=1
-count "$sp" "$sf" "smoke"
+count_totals smoke "$logs/smoke.log" "${PIPESTATUS[0]}"
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -53,9 +53,8 @@ export function checkPackageStep(tree: string, external: string, files: readonly
   };
 }
 
-/** ">>> linux 6.12.3 Building" → the package step, for the display. */
+/** ">>> linux 6.12.3 Building" → "linux 6.12.3 Building": the step Buildroot is at, for the display. */
 export function buildrootProgress(line: string): string | undefined {
-  const m = /^>>> (\S+)(?: (\S+))? (.+)$/.exec(line);
-  if (!m) return undefined;
-  return `${m[1] ?? ''}${m[2] ? ` ${m[2]}` : ''}: ${(m[3] ?? '').trim()}`;
+  const m = /^>>>\s+(\S.*)$/.exec(line);
+  return m?.[1]?.replace(/\s+/g, ' ').trim();
 }

@@ -42,8 +42,46 @@ describe('parseCli', () => {
     expect(() => parseCli(argv)).toThrow(msg);
   });
 
+  it('parses the packaging commands', () => {
+    expect(parseCli(['export'])).toMatchObject({ command: 'export', exportTargets: ['yocto', 'buildroot'], check: false });
+    expect(parseCli(['export', 'buildroot', '--check', '--json'])).toMatchObject({ exportTargets: ['buildroot'], check: true, json: true });
+    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'imx8mp-lpddr4-evk', '--layer', '/a', '--layer', '/b', '--conf', 'X = "1"', '--board', 'imx8', '--offline', '--parse-only']).yocto).toEqual({
+      tree: '/p',
+      machine: 'imx8mp-lpddr4-evk',
+      layers: ['/a', '/b'],
+      board: 'imx8',
+      target: 'core-image-minimal',
+      conf: ['X = "1"'],
+      offline: true,
+      mode: 'parse',
+    });
+    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'm', '--check-layer', '--bitbake', '/bb', '--build-dir', '/b']).yocto).toMatchObject({ mode: 'check-layer', bitbake: '/bb', buildDir: '/b' });
+    expect(parseCli(['buildroot', '--buildroot', '/br', '--defconfig', 'atemsys_imx8mpevk_defconfig', '--configure-only', '--check-package']).buildroot).toEqual({
+      tree: '/br',
+      defconfig: 'atemsys_imx8mpevk_defconfig',
+      configureOnly: true,
+      checkPackage: true,
+    });
+    expect(parseCli(['package', 'deb', '--out', '/o'])).toMatchObject({ command: 'package', out: '/o' });
+  });
+
+  it.each([
+    [['export', 'rpm'], /unexpected argument "rpm" \(expected yocto or buildroot\)/],
+    [['yocto', '--machine', 'm'], /yocto: --poky <dir> is required/],
+    [['yocto', '--poky', '/p'], /yocto: --machine <machine> is required/],
+    [['yocto', '--poky', '/p', '--machine', 'a b'], /--machine expects a machine name/],
+    [['yocto', '--poky', '/p', '--machine', 'm', '--parse-only', '--check-layer'], /exclude each other/],
+    [['buildroot', '--buildroot', '/br'], /--defconfig <name> is required/],
+    [['buildroot', '--buildroot', '/br', '--defconfig', 'imx8'], /expects a name like atemsys_qemu_aarch64_virt_defconfig/],
+    [['package'], /say which package/],
+    [['package', 'rpm'], /unexpected argument "rpm" \(expected deb\)/],
+  ])('%j is a usage error', (argv, msg) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(msg);
+  });
+
   it('has usage text for every command', () => {
-    for (const c of ['boards', 'build', 'smoke', 'check'] as const) expect(usage(c)).toMatch(new RegExp(`^usage: orchestrate ${c}`));
+    for (const c of ['boards', 'build', 'smoke', 'check', 'export', 'yocto', 'buildroot', 'package'] as const) expect(usage(c)).toMatch(new RegExp(`^usage: orchestrate ${c}`));
     expect(usage()).toContain('Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.');
   });
 });
