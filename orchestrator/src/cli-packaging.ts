@@ -9,7 +9,7 @@ import { Listr, type ListrTask } from 'listr2';
 import { buildrootProgress, buildrootSteps, checkPackageFiles, checkPackageStep, type MakeStep } from './buildroot.ts';
 import type { CliOptions, Io } from './cli.ts';
 import { buildDeb } from './debpkg.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, FailureError } from './errors.ts';
 import { runChecked } from './exec.ts';
 import { BR2_DIR, LAYER_BOARD_CONF_DIR, LAYER_DIR, exportFiles } from './export.ts';
 import { exportDrift, writeExport } from './exportio.ts';
@@ -195,20 +195,27 @@ export async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promis
         const auto = path.join(y.buildDir, 'conf', 'auto.conf');
         const existing = await readFile(auto, 'utf8').catch(() => undefined);
         if (!mayReplaceAutoConf(existing)) throw new ConfigError(`${rel(auto)} was not written by orchestrate: move your settings to local.conf, or use another --build-dir`);
-        await writeFile(auto, autoConf(y));
+        // nothing of the layer yet: bitbake-layers add-layer parses this before the layer is there
+        await writeFile(auto, autoConf(y, false));
       },
     },
     ...yoctoSteps(y).map(
-      (s): Step => ({
+      (s, i): Step => ({
         title: s.title,
         run: async (update) => {
           outputs.set(s.log, await bash(s.title, s.log, s.script, update));
+          // the layers are added by the first step
+          if (i === 0 && y.mode !== 'check-layer') await writeFile(path.join(y.buildDir, 'conf', 'auto.conf'), autoConf(y));
         },
       }),
     ),
   ];
   await runSteps(steps, o);
   const parsed = outputs.get('parse-atemsys.log');
+  const kernel = outputs.get('parse-virtual-kernel.log');
+  if (kernel !== undefined && (bitbakeVar(kernel, 'ATEMSYS_DT_OVERLAYS') ?? '').trim() === '') {
+    throw new FailureError(`the kernel recipe (${bitbakeVar(kernel, 'PN') ?? '?'}) has no atemsys overlay: is KERNEL_DEVICETREE overridden after conf/atemsys/${y.board ?? '?'}.inc?`);
+  }
   const result = {
     tree: y.tree,
     series,
@@ -217,11 +224,13 @@ export async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promis
     mode: y.mode,
     logs,
     ...(parsed !== undefined ? { atemsys: { PV: bitbakeVar(parsed, 'PV'), SRCREV: bitbakeVar(parsed, 'SRCREV'), S: bitbakeVar(parsed, 'S') } } : {}),
+    ...(kernel !== undefined ? { kernel: { PN: bitbakeVar(kernel, 'PN'), PV: bitbakeVar(kernel, 'PV'), overlays: bitbakeVar(kernel, 'ATEMSYS_DT_OVERLAYS')?.trim() } } : {}),
   };
   if (o.json) io.out(JSON.stringify(result, null, 2));
   else {
     const what = y.mode === 'parse' ? 'parsed atemsys, atemsys-selftest, packagegroup-atemsys' : y.mode === 'check-layer' ? 'yocto-check-layer passed' : `built ${y.target}`;
     io.out(`yocto ${series.join('/')} ${y.machine}: ${what}${result.atemsys ? ` (atemsys ${result.atemsys.PV ?? '?'})` : ''}; logs in ${rel(logs)}/`);
+    if (result.kernel) io.out(`kernel ${result.kernel.PN ?? '?'} ${result.kernel.PV ?? '?'} builds ${result.kernel.overlays ?? '?'}`);
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 /** Running host commands (make, apt, dpkg, ...) with execa; output kept for logs and error messages. */
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -42,6 +43,15 @@ export function tailLines(text: string, n: number): string[] {
 /** Run a command; never rejects for a non-zero exit (see `exitCode`). Throws InterruptedError when cancelled. */
 export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
   const command = formatCommand(cmd, args);
+  const header = `$ ${command}${opts.cwd ? `   (in ${opts.cwd})` : ''}\n`;
+  const onLine = opts.onLine;
+  // long commands (those followed line by line) write their log as they go: tail -f works
+  let stream: WriteStream | undefined;
+  if (opts.logFile) await mkdir(path.dirname(opts.logFile), { recursive: true });
+  if (opts.logFile && onLine) {
+    await (opts.append ? appendFile : writeFile)(opts.logFile, header);
+    stream = createWriteStream(opts.logFile, { flags: 'a' });
+  }
   const sub = execa(cmd, args, {
     cwd: opts.cwd,
     env: { LC_ALL: 'C', ...opts.env },
@@ -53,10 +63,10 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     cleanup: true,
     maxBuffer: 256 * 1024 * 1024,
   });
-  const onLine = opts.onLine;
   if (onLine && sub.all) {
     let partial = '';
     sub.all.on('data', (chunk: Buffer) => {
+      stream?.write(chunk);
       const lines = (partial + chunk.toString()).split(/\r?\n|\r/);
       partial = lines.pop() ?? '';
       for (const l of lines) if (l.trim() !== '') onLine(l);
@@ -70,9 +80,13 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     stderr: String(result.stderr ?? ''),
     all: String(result.all ?? ''),
   };
-  if (opts.logFile) {
-    await mkdir(path.dirname(opts.logFile), { recursive: true });
-    const text = `$ ${command}${opts.cwd ? `   (in ${opts.cwd})` : ''}\n${out.all}${out.all.endsWith('\n') || out.all === '' ? '' : '\n'}[exit ${out.exitCode}]\n`;
+  const ending = `${out.all.endsWith('\n') || out.all === '' ? '' : '\n'}[exit ${out.exitCode}]\n`;
+  if (stream) {
+    const s = stream;
+    await new Promise<void>((resolve) => s.end(resolve));
+    await appendFile(opts.logFile ?? '', ending);
+  } else if (opts.logFile) {
+    const text = `${header}${out.all}${ending}`;
     if (opts.append) await appendFile(opts.logFile, text);
     else await writeFile(opts.logFile, text);
   }

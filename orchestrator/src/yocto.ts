@@ -50,15 +50,19 @@ export interface YoctoOptions {
 
 export const AUTO_CONF_MARK = '# Written by `npx orchestrate yocto`';
 
-/** conf/auto.conf of the build directory: what the run sets on top of local.conf. */
-export function autoConf(o: YoctoOptions): string {
+/**
+ * conf/auto.conf of the build directory: what the run sets on top of
+ * local.conf. What names the layer (its packagegroup, a board fragment) is
+ * left out until the layer is in bblayers.conf (`withLayer`), and always
+ * for yocto-check-layer, which compares the tree without and with the layer.
+ */
+export function autoConf(o: YoctoOptions, withLayer = true): string {
   const lines = [
     `${AUTO_CONF_MARK}; rewritten on every run: put your own settings in local.conf.`,
     `MACHINE = "${o.machine}"`,
   ];
   if (o.offline) lines.push('BB_NO_NETWORK = "1"');
-  // yocto-check-layer compares the tree without and with the layer: nothing of the layer here then
-  if (o.mode !== 'check-layer') {
+  if (withLayer && o.mode !== 'check-layer') {
     lines.push('IMAGE_INSTALL:append = " packagegroup-atemsys"');
     if (o.board !== undefined) lines.push(`require conf/atemsys/${o.board}.inc`);
   }
@@ -108,8 +112,9 @@ export function yoctoSteps(o: YoctoOptions): YoctoStep[] {
   const layers = [...o.extraLayers, o.layer];
   const steps: YoctoStep[] = [{ title: `add ${layers.map((l) => path.basename(l)).join(', ')}`, log: 'add-layer.log', script: envScript(o, [`bitbake-layers add-layer ${layers.map(q).join(' ')}`]) }];
   if (o.mode === 'parse') {
-    for (const r of ['atemsys', 'atemsys-selftest', 'packagegroup-atemsys']) {
-      steps.push({ title: `bitbake -e ${r}`, log: `parse-${r}.log`, script: envScript(o, [`bitbake -e ${r}`]) });
+    // with a board, the kernel too: the board's fragment adds the overlay to it
+    for (const r of ['atemsys', 'atemsys-selftest', 'packagegroup-atemsys', ...(o.board !== undefined ? ['virtual/kernel'] : [])]) {
+      steps.push({ title: `bitbake -e ${r}`, log: `parse-${r.replace('/', '-')}.log`, script: envScript(o, [`bitbake -e ${r}`]) });
     }
   } else {
     steps.push({ title: `bitbake ${o.target}`, log: 'bitbake.log', script: envScript(o, [`bitbake ${o.target}`]) });

@@ -42,7 +42,8 @@ describe('auto.conf', () => {
       ].join('\n'),
     );
   });
-  it('leaves the layer out for yocto-check-layer (it compares the tree without and with it)', () => {
+  it('leaves the layer out until it is added, and for yocto-check-layer (it compares the tree without and with it)', () => {
+    expect(autoConf({ ...base, board: 'imx8' }, false)).not.toMatch(/packagegroup-atemsys|imx8\.inc/);
     const s = autoConf({ ...base, mode: 'check-layer', board: 'imx8' });
     expect(s).not.toContain('packagegroup-atemsys');
     expect(s).not.toContain('imx8.inc');
@@ -72,6 +73,9 @@ describe('steps', () => {
       'bitbake -e atemsys-selftest',
       'bitbake -e packagegroup-atemsys',
     ]);
+    const withBoard = yoctoSteps({ ...base, mode: 'parse', board: 'imx8' });
+    expect(withBoard.map((x) => x.title).pop()).toBe('bitbake -e virtual/kernel');
+    expect(withBoard.map((x) => x.log).pop()).toBe('parse-virtual-kernel.log');
   });
   it('runs yocto-check-layer on the bare build directory, the layer before the options that take lists', () => {
     const s = yoctoSteps({ ...base, mode: 'check-layer', extraLayers: ['/l/meta-freescale'] });
