@@ -12,7 +12,7 @@ import { buildDeb } from './debpkg.ts';
 import { ConfigError, FailureError } from './errors.ts';
 import { runChecked } from './exec.ts';
 import { BR2_DIR, LAYER_BOARD_CONF_DIR, LAYER_DIR, exportFiles } from './export.ts';
-import { exportDrift, writeExport } from './exportio.ts';
+import { exportDrift, listFiles, writeExport } from './exportio.ts';
 import type { Paths } from './paths.ts';
 import { loadAllProfiles } from './profile.ts';
 import { table } from './report.ts';
@@ -236,16 +236,6 @@ export async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promis
 }
 
 // ---------------------------------------------------------------- buildroot
-
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
-    const r = prefix === '' ? e.name : `${prefix}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await listFiles(dir, r)));
-    else if (e.isFile()) out.push(r);
-  }
-  return out;
-}
 
 export async function cmdBuildroot(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
   const c = o.buildroot;

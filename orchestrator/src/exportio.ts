@@ -3,24 +3,28 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareExport, exportDirs, type Drift, type ExportTarget, type ExportedFile } from './export.ts';
 
+/** Files below root/rel (recursively), as paths relative to root; a missing directory has none. */
+export async function listFiles(root: string, rel = ''): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(path.join(root, rel), { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    else if (e.isFile()) out.push(r);
+  }
+  return out;
+}
+
 /** Every file under `dirs` (relative to repo), with its content; missing dirs are empty. */
 export async function readTree(repo: string, dirs: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const walk = async (rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(path.join(repo, rel), { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      const r = `${rel}/${e.name}`;
-      if (e.isDirectory()) await walk(r);
-      else if (e.isFile()) out.set(r, await readFile(path.join(repo, r), 'utf8'));
-    }
-  };
-  for (const d of dirs) await walk(d);
+  for (const d of dirs) for (const f of await listFiles(repo, d)) out.set(f, await readFile(path.join(repo, f), 'utf8'));
   return out;
 }
 
