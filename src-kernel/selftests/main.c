@@ -8,7 +8,9 @@
  * Runs as root in the guest with atemsys.ko loaded, against QEMU's edu
  * (1234:11e8) and e1000e (8086:10d3) (group "pci"), or a MAC whose device
  * tree node says compatible = "atemsys" (group "dt": QEMU's i.MX FEC or
- * Cadence GEM, by the node's atemsys-Ident; see dt_mac.c). Each
+ * Cadence GEM, by the node's atemsys-Ident; see dt_mac.c), or EtherCAT
+ * through two hub-joined e1000e with the tools atemsys-ecat (group "ll",
+ * tests_ll.c). Each
  * board names its groups; without --group every group runs and a test whose
  * device is missing is skipped. Exit status: 0 if no test failed, 1
  * otherwise (or when the run cannot start), 2 on bad usage.
@@ -38,7 +40,7 @@
  * every group (module-wide checks). A new group adds its name to st_groups
  * and its tests here.
  */
-static const char *const st_groups[] = { "pci", "dt" };
+static const char *const st_groups[] = { "pci", "dt", "ll" };
 
 static const struct st_test st_tests[] = {
 	{ "version", NULL, ST_PHASE_FIRST, test_version,
@@ -102,6 +104,26 @@ static const struct st_test st_tests[] = {
 	  "unserved order: start fails after mdio_timeout_ms; stop/close fast" },
 	{ "dt_mdio_stall", "dt", ST_PHASE_GROUP, test_dt_mdio_stall,
 	  "running PHY, orders unserved: parked (EC_E_TIMEOUT, no WARN); restarts" },
+	{ "ll_atemsys_poll", "ll", ST_PHASE_GROUP, test_ll_atemsys_poll,
+	  "EtherCAT master and 2-slave simulator over atemsys (polling): OP, 1000 cycles" },
+	{ "ll_atemsys_irq", "ll", ST_PHASE_GROUP, test_ll_atemsys_irq,
+	  "the master over atemsys on the NIC's MSI-X, MSI and INTx: 300 cycles each" },
+	{ "ll_packet", "ll", ST_PHASE_GROUP, test_ll_packet,
+	  "the master over AF_PACKET on the kernel's e1000e: OP, 1000 cycles" },
+	{ "ll_sim_packet", "ll", ST_PHASE_GROUP, test_ll_sim_packet,
+	  "the simulator over AF_PACKET, the master over atemsys: 300 cycles" },
+	{ "ll_bad_input_to_sim", "ll", ST_PHASE_GROUP, test_ll_bad_input_to_sim,
+	  "truncated, foreign and garbage frames: counted, dropped, segment still fine" },
+	{ "ll_truncated_answer", "ll", ST_PHASE_GROUP, test_ll_truncated_answer,
+	  "answers cut short: master exit 1, \"frame too short\"" },
+	{ "ll_wrong_ethertype", "ll", ST_PHASE_GROUP, test_ll_wrong_ethertype,
+	  "answers of another EtherType: ignored, master exit 4 (timeout)" },
+	{ "ll_wkc_mismatch", "ll", ST_PHASE_GROUP, test_ll_wkc_mismatch,
+	  "a slave stops serving process data: master exit 1, working counter" },
+	{ "ll_simulator_gone", "ll", ST_PHASE_GROUP, test_ll_simulator_gone,
+	  "no simulator: master exit 4 within its timeouts, says what to check" },
+	{ "ll_kill_master", "ll", ST_PHASE_GROUP, test_ll_kill_master,
+	  "SIGKILLed master: IRQ freed, bus mastering off, NIC reusable" },
 	{ "compat32", NULL, ST_PHASE_COMPAT, test_compat32,
 	  "the 32-bit build (compat_ioctl) passes the same tests, as a subtest" },
 	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,
@@ -184,6 +206,9 @@ static bool in_plan(size_t i)
 	    (sizeof(long) == 4 || subtest))
 		return false;
 	if (subtest && t->phase > ST_PHASE_COMPAT)
+		return false;
+	/* the link-layer tools are one build per arch: the 64-bit run has them */
+	if (subtest && t->group && !strcmp(t->group, "ll"))
 		return false;
 	if (any_test_selected)
 		return test_selected[i];

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "libatemsys.h"
 #include "pci.h"
 #include "sys.h"
 
@@ -288,20 +289,22 @@ int at_find(int fd, int vendor, int device, int instance, at_desc *d)
 
 int at_conf(int fd, const struct st_pci *p, at_desc *d)
 {
-	at_desc_location(d, p);
-	return ioctl(fd, ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12, d);
+	struct atemsys_pci_loc loc = {
+		.domain = p->domain, .bus = p->bus, .device = p->dev,
+		.function = p->fn,
+	};
+
+	return atemsys_pci_conf(fd, &loc, d);
 }
 
 int at_connect(int fd)
 {
-	/* the value itself, not a pointer */
-	return ioctl(fd, ATEMSYS_IOCTL_INT_CONNECT,
-		     (unsigned long)ATEMSYS_USE_PCI_INT);
+	return atemsys_irq_connect(fd, ATEMSYS_USE_PCI_INT);
 }
 
 int at_disconnect(int fd)
 {
-	return ioctl(fd, ATEMSYS_IOCTL_INT_DISCONNECT, 0UL);
+	return atemsys_irq_disconnect(fd);
 }
 
 int at_irq(int fd, unsigned int *irq)

@@ -51,6 +51,18 @@ enum st_result test_dt_close_stops_phy(void);
 enum st_result test_dt_mdio_timeout(void);
 enum st_result test_dt_mdio_stall(void);
 
+/* tests_ll.c */
+enum st_result test_ll_atemsys_poll(void);
+enum st_result test_ll_atemsys_irq(void);
+enum st_result test_ll_packet(void);
+enum st_result test_ll_sim_packet(void);
+enum st_result test_ll_bad_input_to_sim(void);
+enum st_result test_ll_truncated_answer(void);
+enum st_result test_ll_wrong_ethertype(void);
+enum st_result test_ll_wkc_mismatch(void);
+enum st_result test_ll_simulator_gone(void);
+enum st_result test_ll_kill_master(void);
+
 /* tests_compat.c */
 enum st_result test_compat32(void);
 

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The link-layer group ("ll"): EtherCAT through atemsys. The board joins two
+ * e1000e NICs with a QEMU hub: 82574L instance 1 (B/D/F order) is the
+ * master's, instance 2 the slave simulator's. The tests run the tools
+ * atemsys-ecat master and atemsys-ecat sim (src-kernel/tools/) as the user
+ * would and check their exit status and JSON results:
+ *   - the master reaches OP and runs 1000 cycles, every working counter
+ *     and process-data byte right, no frame lost: over atemsys polling,
+ *     over atemsys with each interrupt type, over AF_PACKET on the kernel's
+ *     e1000e; the simulator over atemsys and over AF_PACKET;
+ *   - bad input: frames a segment must survive, an answer cut short, an
+ *     answer of another EtherType, a slave that stops counting, no slave
+ *     simulator at all: each a clear error and exit status, no hang;
+ *   - a master killed with SIGKILL mid-cycle leaves the NIC quiet and
+ *     reusable.
+ * Every master run prints "# ll-wire {json}" (what it put on the wire), which
+ * the orchestrator compares with Wireshark's decoding of the pcap QEMU
+ * recorded (tshark).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest.h"
+#include "ktap.h"
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+#define ECAT_TOOL	"/bin/atemsys-ecat"
+#define OUT_MAX		16384
+#define RUN_TIMEOUT_MS	15000u
+#define IRQ_MODE_PARAM	ATEMSYS_PARAM("pci_irq_mode")
+/* source address of the frames sent wrong on purpose */
+#define INJECT_SRC	"50:54:00:ec:ba:d0"
+
+/* The two NICs the hub joins */
+struct ll_nics {
+	char master[ATEMSYS_BDF_LEN];
+	char sim[ATEMSYS_BDF_LEN];
+};
+
+static enum st_result ll_nics(struct ll_nics *n)
+{
+	struct atemsys_pci_loc m, s;
+	bool ok;
+
+	ok = !pci_find_id(NIC_VENDOR, NIC_DEVICE, 1, &m) &&
+	     !pci_find_id(NIC_VENDOR, NIC_DEVICE, 2, &s);
+	EXPECT_PASS(st_need(ok && path_exists(ECAT_TOOL),
+			    "the ll group needs %s and three e1000e (8086:10d3), instances 1 and 2 joined by a QEMU hub (-netdev hubport)",
+			    ECAT_TOOL));
+	atemsys_pci_format(&m, n->master, sizeof(n->master));
+	atemsys_pci_format(&s, n->sim, sizeof(n->sim));
+	return ST_PASS;
+}
+
+/**
+ * struct proc - a tool run: its pid, its stdout collected through a pipe
+ */
+struct proc {
+	pid_t pid;
+	int out;
+	char buf[OUT_MAX];
+	size_t len;
+	int status;		/* wait status once it ended */
+};
+
+static int spawn(struct proc *p, const char *const argv[])
+{
+	int fds[2];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	p->pid = fork();
+	if (p->pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (!p->pid) {
+		dup2(fds[1], STDOUT_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	p->out = fds[0];
+	return 0;
+}
+
+/* Read its output until it exits or timeout_ms pass (then SIGKILL) */
+static bool reap(struct proc *p, unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	bool timed_out = false;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = p->out, .events = POLLIN };
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		if (now >= deadline) {
+			kill(p->pid, SIGKILL);
+			timed_out = true;
+			break;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = read(p->out, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+		if (n <= 0)
+			break;
+		p->len += (size_t)n;
+	}
+	p->buf[p->len] = '\0';
+	close(p->out);
+	waitpid(p->pid, &p->status, 0);
+	p->pid = -1;
+	return !timed_out;
+}
+
+static int exit_code(const struct proc *p)
+{
+	return WIFEXITED(p->status) ? WEXITSTATUS(p->status) : 128 + WTERMSIG(p->status);
+}
+
+/* A number after "key": in the JSON line; -1 if absent */
+static long json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	at = strstr(json, pat);
+	return at ? strtol(at + strlen(pat), NULL, 10) : -1;
+}
+
+/* The line of the output that starts with prefix, NUL-terminated in place */
+static char *line_with(char *out, const char *prefix)
+{
+	char *l = strstr(out, prefix), *nl;
+
+	if (!l)
+		return NULL;
+	nl = strchr(l, '\n');
+	if (nl)
+		*nl = '\0';
+	return l;
+}
+
+/* Read output until it holds @what or @timeout_ms pass */
+static bool wait_output(struct proc *p, const char *what, unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = p->out, .events = POLLIN };
+		uint64_t now = now_ms();
+		ssize_t n;
+
+		p->buf[p->len] = '\0';
+		if (strstr(p->buf, what))
+			return true;
+		if (now >= deadline ||
+		    poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			return false;
+		n = read(p->out, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+		if (n <= 0)
+			return false;
+		p->len += (size_t)n;
+	}
+}
+
+/* The simulator, started in the background, answering frames */
+static enum st_result sim_start(struct proc *sim, const char *link,
+				const char *nic, const char *extra[])
+{
+	const char *argv[16] = { ECAT_TOOL, "sim", "--link", link, "--nic", nic,
+				 "--json" };
+	size_t a = 7;
+
+	while (extra && *extra && a < 14)
+		argv[a++] = *extra++;
+	argv[a] = NULL;
+	EXPECT_OK(spawn(sim, argv), "start %s sim", ECAT_TOOL);
+	if (!wait_output(sim, "ready:", 10000)) {
+		kill(sim->pid, SIGKILL);
+		reap(sim, 2000);
+		return st_fail("the slave simulator (--link %s --nic %s) did not get ready within 10 s (exit %d): %s",
+			       link, nic, exit_code(sim), sim->buf);
+	}
+	return ST_PASS;
+}
+
+static enum st_result sim_stop(struct proc *sim, char **json)
+{
+	kill(sim->pid, SIGTERM);
+	EXPECT(reap(sim, 5000), "the slave simulator did not stop within 5 s of SIGTERM");
+	EXPECT(exit_code(sim) == 0, "the slave simulator exited with %d: %s",
+	       exit_code(sim), sim->buf);
+	*json = line_with(sim->buf, "{");
+	EXPECT(*json, "no JSON from the slave simulator: %s", sim->buf);
+	return ST_PASS;
+}
+
+/*
+ * A master run on the master NIC: argv after the common part. Its JSON
+ * result and "ll-wire" line (re-emitted for the wire check) come back.
+ */
+static enum st_result master_run(struct proc *m, const char *link,
+				 const char *nic, const char *tag,
+				 const char *src, const char *extra[],
+				 bool malformed_expected, char **json)
+{
+	const char *argv[24] = { ECAT_TOOL, "master", "--link", link, "--nic",
+				 nic, "--json", "--wire-tag", tag, "--src-mac",
+				 src };
+	char *wire;
+	size_t a = 11;
+
+	while (extra && *extra && a < 22)
+		argv[a++] = *extra++;
+	argv[a] = NULL;
+	EXPECT_OK(spawn(m, argv), "start %s master", ECAT_TOOL);
+	EXPECT(reap(m, RUN_TIMEOUT_MS), "master (%s) still running after %u ms: killed",
+	       tag, RUN_TIMEOUT_MS);
+	wire = strstr(m->buf, "ll-wire ");
+	if (wire) {
+		char *nl = strchr(wire, '\n'), *flag;
+
+		if (nl)
+			*nl = '\0';
+		flag = strstr(wire, "\"malformed_expected\":false");
+		if (flag && malformed_expected)
+			memcpy(flag, "\"malformed_expected\":true ", 26);
+		st_diag("%s", wire);
+		if (nl)
+			*nl = '\n';
+	}
+	*json = line_with(m->buf, "{\"cmd\":\"master\"");
+	EXPECT(*json, "master (%s) printed no JSON result (exit %d): %s", tag,
+	       exit_code(m), m->buf);
+	return ST_PASS;
+}
+
+/* What a good run looks like */
+static enum st_result expect_good(const struct proc *m, const char *json,
+				  long cycles, const char *what)
+{
+	EXPECT(exit_code(m) == 0, "%s: master exit %d: %s", what, exit_code(m),
+	       json);
+	EXPECT(strstr(json, "\"state\":\"OP\""), "%s: OP not reached: %s", what,
+	       json);
+	EXPECT(json_num(json, "slaves") == 2, "%s: %ld slaves, expected 2", what,
+	       json_num(json, "slaves"));
+	EXPECT(json_num(json, "cycles") == cycles, "%s: %ld cycles, expected %ld",
+	       what, json_num(json, "cycles"), cycles);
+	EXPECT(!json_num(json, "wkc_errors") && !json_num(json, "data_errors") &&
+	       !json_num(json, "lost") && !json_num(json, "malformed"),
+	       "%s: working counter errors %ld, data errors %ld, lost %ld, malformed %ld",
+	       what, json_num(json, "wkc_errors"), json_num(json, "data_errors"),
+	       json_num(json, "lost"), json_num(json, "malformed"));
+	st_diag("%s: %ld cycles, %ld late (TCG timing, not checked)", what,
+		json_num(json, "cycles"), json_num(json, "late"));
+	return ST_PASS;
+}
+
+static enum st_result good_run(const char *mlink, const char *mnic,
+			       const char *slink, const char *snic,
+			       const char *tag, const char *src,
+			       const char *extra[], long cycles)
+{
+	struct proc sim, m;
+	char *mj, *sj;
+
+	EXPECT_PASS(sim_start(&sim, slink, snic, NULL));
+	if (master_run(&m, mlink, mnic, tag, src, extra, false, &mj) != ST_PASS) {
+		kill(sim.pid, SIGKILL);
+		reap(&sim, 2000);
+		return ST_FAIL;
+	}
+	EXPECT_PASS(sim_stop(&sim, &sj));
+	EXPECT_PASS(expect_good(&m, mj, cycles, tag));
+	EXPECT(json_num(sj, "frames") >= cycles && !json_num(sj, "malformed"),
+	       "%s: the simulator answered %ld frames (%ld malformed)", tag,
+	       json_num(sj, "frames"), json_num(sj, "malformed"));
+	return ST_PASS;
+}
+
+enum st_result test_ll_atemsys_poll(void)
+{
+	static const char *extra[] = { "--cycles", "1000", "--period-us", "1000",
+				       NULL };
+	struct ll_nics n;
+
+	EXPECT_PASS(ll_nics(&n));
+	return good_run("atemsys", n.master, "atemsys", n.sim, "atemsys-poll",
+			"50:54:00:ec:00:01", extra, 1000);
+}
+
+enum st_result test_ll_atemsys_irq(void)
+{
+	static const char *modes[] = { "msix", "msi", "intx" };
+	static const char *names[] = { "MSI-X", "MSI", "INTx" };
+	static const char *extra[] = { "--irq", "--cycles", "300", NULL };
+	enum st_result res = ST_PASS;
+	struct ll_nics n;
+	unsigned int i;
+
+	EXPECT_PASS(ll_nics(&n));
+	for (i = 0; i < 3 && res == ST_PASS; i++) {
+		char tag[32], src[24];
+		struct proc sim, m;
+		char *mj, *sj;
+
+		snprintf(tag, sizeof(tag), "atemsys-%s", modes[i]);
+		snprintf(src, sizeof(src), "50:54:00:ec:00:%02x", 2 + i);
+		EXPECT_OK(write_sysfs(modes[i], IRQ_MODE_PARAM), "write %s to "
+			  IRQ_MODE_PARAM, modes[i]);
+		EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
+		res = master_run(&m, "atemsys", n.master, tag, src, extra, false,
+				 &mj);
+		if (res != ST_PASS) {
+			kill(sim.pid, SIGKILL);
+			reap(&sim, 2000);
+			break;
+		}
+		res = sim_stop(&sim, &sj);
+		if (res == ST_PASS)
+			res = expect_good(&m, mj, 300, tag);
+		if (res == ST_PASS && !strstr(mj, names[i]))
+			res = st_fail("%s: the link says %s, expected an %s interrupt",
+				      tag, mj, names[i]);
+	}
+	write_sysfs("auto", IRQ_MODE_PARAM);
+	return res;
+}
+
+/* Run with the NIC at bdf bound to the kernel's e1000e, then unbound */
+static enum st_result with_kernel_driver(const char *bdf,
+					 enum st_result (*fn)(const struct ll_nics *),
+					 const struct ll_nics *n)
+{
+	enum st_result res;
+	char drv[64];
+
+	if (pci_bind(bdf, "e1000e")) {
+		if (errno == ENOENT)
+			return st_fail("bind %s to e1000e: the e1000e module is not in this guest (board profile: modules-available)",
+				       bdf);
+		return st_fail_ret(-1, errno, 0, "bind %s to e1000e", bdf);
+	}
+	res = fn(n);
+	if (pci_unbind(bdf) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "unbind %s from e1000e", bdf);
+	if (!pci_driver_of(bdf, drv, sizeof(drv)) && drv[0] && res == ST_PASS)
+		res = st_fail("%s still bound to %s", bdf, drv);
+	return res;
+}
+
+static enum st_result master_packet(const struct ll_nics *n)
+{
+	static const char *extra[] = { "--cycles", "1000", NULL };
+
+	return good_run("packet", n->master, "atemsys", n->sim, "packet",
+			"50:54:00:ec:00:05", extra, 1000);
+}
+
+enum st_result test_ll_packet(void)
+{
+	struct ll_nics n;
+
+	EXPECT_PASS(ll_nics(&n));
+	return with_kernel_driver(n.master, master_packet, &n);
+}
+
+static enum st_result sim_packet(const struct ll_nics *n)
+{
+	static const char *extra[] = { "--cycles", "300", NULL };
+
+	return good_run("atemsys", n->master, "packet", n->sim, "sim-packet",
+			"50:54:00:ec:00:06", extra, 300);
+}
+
+enum st_result test_ll_sim_packet(void)
+{
+	struct ll_nics n;
+
+	EXPECT_PASS(ll_nics(&n));
+	return with_kernel_driver(n.sim, sim_packet, &n);
+}
+
+enum st_result test_ll_bad_input_to_sim(void)
+{
+	static const char *kinds[] = { "truncated", "ethertype", "garbage" };
+	static const char *extra[] = { "--cycles", "100", NULL };
+	struct proc sim, m, s;
+	struct ll_nics n;
+	char *mj, *sj;
+	unsigned int i;
+
+	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
+	for (i = 0; i < 3; i++) {
+		const char *argv[] = { ECAT_TOOL, "send", "--link", "atemsys",
+				       "--nic", n.master, "--kind", kinds[i],
+				       "--src-mac", INJECT_SRC, NULL };
+
+		EXPECT_OK(spawn(&s, argv), "start %s send", ECAT_TOOL);
+		EXPECT(reap(&s, 5000) && exit_code(&s) == 0,
+		       "send --kind %s: exit %d: %s", kinds[i], exit_code(&s), s.buf);
+	}
+	st_diag("ll-wire {\"run\":\"injected\",\"src\":\"" INJECT_SRC "\",\"slaves\":0,\"sent\":{},\"returned\":{},\"wkc\":{},\"lrw\":{\"laddr\":0,\"len\":0,\"wkc\":0,\"cycles\":0},\"malformed_expected\":true}");
+	/* the segment is still fine */
+	EXPECT_PASS(master_run(&m, "atemsys", n.master, "after-injection",
+			       "50:54:00:ec:00:07", extra, false, &mj));
+	EXPECT_PASS(sim_stop(&sim, &sj));
+	EXPECT_PASS(expect_good(&m, mj, 100, "after the injected frames"));
+	EXPECT(json_num(sj, "malformed") == 2 && json_num(sj, "ignored") == 1,
+	       "the simulator counted %ld malformed (truncated, garbage: 2 expected) and %ld of other EtherTypes (1 expected)",
+	       json_num(sj, "malformed"), json_num(sj, "ignored"));
+	return ST_PASS;
+}
+
+/* A master run against a faulty simulator: exit status and message */
+static enum st_result bad_answer(const char *fault, const char *tag,
+				 const char *src, int want_exit,
+				 const char *want_msg, bool malformed)
+{
+	static const char *extra[] = { "--cycles", "200", "--timeout-us",
+				       "20000", "--out-bytes", "64",
+				       "--in-bytes", "64", NULL };
+	const char *sim_extra[] = { "--fault", fault, "--out-bytes", "64",
+				    "--in-bytes", "64", NULL };
+	struct proc sim, m;
+	struct ll_nics n;
+	uint64_t t0;
+	char *mj, *sj;
+
+	EXPECT_PASS(ll_nics(&n));
+	if (fault)
+		EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, sim_extra));
+	t0 = now_ms();
+	if (master_run(&m, "atemsys", n.master, tag, src, extra, malformed,
+		       &mj) != ST_PASS) {
+		if (fault) {
+			kill(sim.pid, SIGKILL);
+			reap(&sim, 2000);
+		}
+		return ST_FAIL;
+	}
+	if (fault)
+		EXPECT_PASS(sim_stop(&sim, &sj));
+	EXPECT(exit_code(&m) == want_exit, "%s: master exit %d, expected %d: %s",
+	       tag, exit_code(&m), want_exit, mj);
+	EXPECT(strstr(mj, want_msg), "%s: the error does not say \"%s\": %s", tag,
+	       want_msg, mj);
+	st_diag("%s: exit %d after %llu ms", tag, exit_code(&m),
+		(unsigned long long)(now_ms() - t0));
+	return ST_PASS;
+}
+
+enum st_result test_ll_truncated_answer(void)
+{
+	return bad_answer("truncate", "fault-truncate", "50:54:00:ec:00:08", 1,
+			  "frame too short", true);
+}
+
+enum st_result test_ll_wrong_ethertype(void)
+{
+	return bad_answer("ethertype", "fault-ethertype", "50:54:00:ec:00:09", 4,
+			  "frame(s) of other EtherTypes came and were ignored",
+			  false);
+}
+
+enum st_result test_ll_wkc_mismatch(void)
+{
+	return bad_answer("wkc@50", "fault-wkc", "50:54:00:ec:00:0a", 1,
+			  "LRW working counter 3, expected 6", false);
+}
+
+enum st_result test_ll_simulator_gone(void)
+{
+	return bad_answer(NULL, "no-simulator", "50:54:00:ec:00:0b", 4,
+			  "no EtherCAT frame came back", false);
+}
+
+enum st_result test_ll_kill_master(void)
+{
+	const char *argv[] = { ECAT_TOOL, "master", "--link", "atemsys", "--nic",
+			       NULL, "--irq", "--cycles", "1000000", "--src-mac",
+			       "50:54:00:ec:00:0c", NULL };
+	static const char *extra[] = { "--cycles", "200", NULL };
+	struct atemsys_pci_loc loc;
+	struct proc sim, m;
+	struct st_pci nic;
+	struct ll_nics n;
+	char *mj, *sj;
+
+	EXPECT_PASS(ll_nics(&n));
+	argv[5] = n.master;
+	EXPECT_OK(atemsys_pci_parse(n.master, &loc), "parse %s", n.master);
+	EXPECT_OK(pci_by_location(loc.domain, loc.bus, loc.device, loc.function,
+				  &nic), "sysfs of %s", n.master);
+	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
+	EXPECT_OK(spawn(&m, argv), "start %s master", ECAT_TOOL);
+	sleep_ms(1500);
+	EXPECT(proc_interrupts_count("atemsys") >= 1,
+	       "the running master's interrupt is not in /proc/interrupts");
+	kill(m.pid, SIGKILL);
+	reap(&m, 5000);
+	EXPECT(WIFSIGNALED(m.status), "the master was not killed: %d", m.status);
+	/* atemsys released it: interrupt freed, bus mastering off */
+	EXPECT(proc_interrupts_count("atemsys") == 0,
+	       "an atemsys interrupt is still requested after the master died");
+	EXPECT(pci_bus_master(&nic) == 0,
+	       "%s still has bus mastering on after its holder died", n.master);
+	st_diag("killed master: interrupt freed, bus mastering off; the NIC again:");
+	EXPECT_PASS(master_run(&m, "atemsys", n.master, "after-kill",
+			       "50:54:00:ec:00:0d", extra, false, &mj));
+	EXPECT_PASS(sim_stop(&sim, &sj));
+	return expect_good(&m, mj, 200, "after the SIGKILL");
+}
