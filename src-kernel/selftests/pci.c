@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "libatemsys.h"
 #include "pci.h"
 #include "sys.h"
@@ -244,22 +245,7 @@ int pci_msi_irqs(const struct st_pci *p, unsigned int *irqs, int max)
 
 int pci_driver(const struct st_pci *p, char *buf, size_t len)
 {
-	char path[256], target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_SYSFS "/%s/driver", p->bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0) {
-		if (errno != ENOENT)
-			return -1;
-		buf[0] = '\0';
-		return 0;
-	}
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	snprintf(buf, len, "%s", base ? base + 1 : target);
-	return 0;
+	return pci_driver_of(p->bdf, buf, len);
 }
 
 int at_open(void)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest.h"
 #include "sys.h"
 
 uint64_t now_ms(void)
@@ -146,26 +147,16 @@ int read_sysfs_ulong(unsigned long *val, const char *fmt, ...)
 
 int write_sysfs(const char *val, const char *fmt, ...)
 {
-	size_t len = strlen(val);
 	char path[512];
 	va_list ap;
-	ssize_t n;
-	int fd, ret, err;
+	int ret;
 
 	va_start(ap, fmt);
 	ret = vpath(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (ret)
 		return -1;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	do {
-		n = write(fd, val, len);
-	} while (n < 0 && errno == EINTR);
-	err = errno;
-	close(fd);
-	return io_complete(n, len, err);
+	return write_file(path, val);
 }
 
 int io_complete(ssize_t n, size_t len, int err)

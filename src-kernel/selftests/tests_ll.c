@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,12 +36,35 @@
 #include "sys.h"
 #include "tests.h"
 
-#define ECAT_TOOL	"/bin/atemsys-ecat"
+#define ECAT_TOOL	ecat_tool()
 #define OUT_MAX		16384
 #define RUN_TIMEOUT_MS	15000u
 #define IRQ_MODE_PARAM	ATEMSYS_PARAM("pci_irq_mode")
 /* source address of the frames sent wrong on purpose */
 #define INJECT_SRC	"50:54:00:ec:ba:d0"
+
+/*
+ * atemsys-ecat: beside this binary (both in /bin of the QEMU guests, in
+ * /usr/bin of Yocto and Buildroot images), else in /usr/bin.
+ */
+static const char *ecat_tool(void)
+{
+	static char path[PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
+	if (slash) {
+		strcpy(slash + 1, "atemsys-ecat");
+		if (!access(path, X_OK))
+			return path;
+	}
+	snprintf(path, sizeof(path), "%s", "/usr/bin/atemsys-ecat");
+	return path;
+}
 
 /* The two NICs the hub joins */
 struct ll_nics {

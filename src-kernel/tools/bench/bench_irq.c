@@ -125,16 +125,22 @@ static void run_atemsys(const struct bench_opts *o, const char *bdf,
 	samples_free(&s);
 }
 
-static int uio_wait(void *ctx)
+/* poll() @fd up to WAIT_MS, then read its @len-byte counter: 1, 0, -1 */
+static int wait_counter(int fd, size_t len)
 {
-	struct uio_dev *u = ctx;
-	struct pollfd p = { .fd = u->fd, .events = POLLIN };
-	uint32_t count;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t count;
 	int r = poll(&p, 1, WAIT_MS);
 
 	if (r <= 0)
 		return r;
-	return read(u->fd, &count, sizeof(count)) == sizeof(count) ? 1 : -1;
+	return read(fd, &count, len) == (ssize_t)len ? 1 : -1;
+}
+
+static int uio_wait(void *ctx)
+{
+	/* uio: a 4-byte interrupt count */
+	return wait_counter(((struct uio_dev *)ctx)->fd, sizeof(uint32_t));
 }
 
 static int uio_after(void *ctx)
@@ -173,14 +179,8 @@ static void run_uio(const struct bench_opts *o, const char *bdf)
 
 static int vfio_wait(void *ctx)
 {
-	struct vfio_dev *v = ctx;
-	struct pollfd p = { .fd = v->efd, .events = POLLIN };
-	uint64_t count;
-	int r = poll(&p, 1, WAIT_MS);
-
-	if (r <= 0)
-		return r;
-	return read(v->efd, &count, sizeof(count)) == sizeof(count) ? 1 : -1;
+	/* eventfd: an 8-byte counter */
+	return wait_counter(((struct vfio_dev *)ctx)->efd, sizeof(uint64_t));
 }
 
 static void run_vfio(const struct bench_opts *o, const char *bdf)

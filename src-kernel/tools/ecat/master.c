@@ -38,6 +38,7 @@ struct master {
 	uint8_t img[ECAT_DG_DATA_MAX];
 	uint8_t prev[ECAT_DG_DATA_MAX];	/* outputs the slaves applied last */
 	bool prev_known;		/* false after a lost frame */
+	bool lrw_ok;			/* the last LRW's working counter was right */
 	char malformed[160];		/* the last malformed answer */
 };
 
@@ -483,6 +484,7 @@ static enum xchg pd_frame(struct master *m, uint32_t k, uint8_t state,
 	ecat_frame_add(&f, ECAT_BRD, m->idx, ecat_addr(0, ESC_REG_AL_STATUS), 2,
 		       NULL);
 	*t_send = now_ns();
+	m->lrw_ok = false;
 	r = exchange(m, &f, m->cfg->timeout_us);
 	*t_done = now_ns();
 	if (r != XC_OK) {
@@ -490,7 +492,8 @@ static enum xchg pd_frame(struct master *m, uint32_t k, uint8_t state,
 		m->prev_known = false;
 		return r;
 	}
-	if (m->dg[0].wkc != lrw_wkc(m)) {
+	m->lrw_ok = m->dg[0].wkc == lrw_wkc(m);
+	if (!m->lrw_ok) {
 		m->res->wkc_errors++;
 		fail(m, MASTER_E_ECAT,
 		     "cycle %u: LRW working counter %u, expected %u (%u slaves x %s): a slave's process data is not served",
@@ -596,7 +599,8 @@ enum master_status master_run(struct ecat_link *link,
 			}
 		} else {
 			lost_in_row = 0;
-			res->wire.lrw_cycles++;
+			if (m.lrw_ok)
+				res->wire.lrw_cycles++;
 			if (cfg->rtt)
 				samples_add(cfg->rtt, t_done - t_send);
 			if (cfg->jitter && prev_done) {

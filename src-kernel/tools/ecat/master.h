@@ -80,7 +80,8 @@ struct master_config {
  * struct master_wire - what went over the wire, per EtherCAT command, for
  * an independent decoder (Wireshark) to confirm: datagrams sent,
  * datagrams that came back, and the sum of their working counters; and the
- * cyclic LRW (logical address, data bytes, expected working counter, count).
+ * cyclic LRW (logical address, data bytes, expected working counter, and
+ * how many cyclic LRWs came back with it).
  */
 struct master_wire {
 	uint32_t sent[ECAT_CMD_COUNT];

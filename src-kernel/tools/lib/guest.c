@@ -32,7 +32,9 @@ int write_file(const char *path, const char *val)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = write(fd, val, len);
+	do {
+		n = write(fd, val, len);
+	} while (n < 0 && errno == EINTR);
 	err = errno;
 	close(fd);
 	if (n < 0) {
