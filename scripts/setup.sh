@@ -21,6 +21,8 @@ packages=(
 	# guests: QEMU, initramfs, device trees
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 	device-tree-compiler file ca-certificates
+	# smoke: Wireshark's EtherCAT dissector checks the recorded frames (wire_conformance)
+	tshark
 	# the DKMS Debian package: build it, install it, let DKMS build the module
 	dpkg-dev debhelper dh-dkms dkms
 )

@@ -1,10 +1,13 @@
-/** Cross-building atemsys.ko against an unpacked Debian kernel, and the static selftest binary. */
+/** Cross-building atemsys.ko against an unpacked Debian kernel, the static selftest binary and the static userspace tools. */
 import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ArchInfo } from './arch.ts';
 import { FailureError } from './errors.ts';
 import { run, runChecked } from './exec.ts';
+
+/** The userspace tools src-kernel/tools builds (static, one per board arch). */
+export const TOOL_BINARIES: readonly string[] = ['atemsys-ecat', 'atemsys-bench'];
 
 /** Kernel build output that must not be copied into a fresh build tree. */
 export function isBuildOutput(name: string): boolean {
@@ -16,7 +19,10 @@ export function isBuildOutput(name: string): boolean {
     base === '.module-common.o' ||
     base.startsWith('.checkpatch-camelcase.') ||
     base === 'atemsys-selftest' ||
-    base === 'atemsys-selftest32'
+    base === 'atemsys-selftest32' ||
+    TOOL_BINARIES.includes(base) ||
+    base === 'ecat-unit-test' ||
+    base === '.atemsys-tools.flags'
   );
 }
 
@@ -133,4 +139,38 @@ export async function buildSelftests(p: { selftestsDir: string; outDir: string; 
     throw new FailureError(`selftest build finished but ${bin} does not exist (log: ${p.logFile})`);
   });
   return bin;
+}
+
+export interface UserTools {
+  /** absolute paths of the static binaries */
+  ecat: string;
+  bench: string;
+}
+
+/**
+ * The userspace tools (src-kernel/tools: atemsys-ecat, atemsys-bench), static,
+ * for `crossCompile`, into outDir: `make -C <toolsDir> CROSS_COMPILE=… O=…`.
+ * Throws FailureError with the log's tail when make fails or a binary is missing.
+ */
+export async function buildUserTools(p: { toolsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<UserTools> {
+  await stat(path.join(p.toolsDir, 'Makefile')).catch(() => {
+    throw new FailureError(`${p.toolsDir}/Makefile does not exist: cannot build the userspace tools`);
+  });
+  await mkdir(p.outDir, { recursive: true });
+  await runChecked('tools build', 'make', ['-C', p.toolsDir, `-j${os.availableParallelism()}`, `CROSS_COMPILE=${p.crossCompile}`, `O=${p.outDir}`], {
+    logFile: p.logFile,
+    signal: p.signal,
+    tail: 40,
+  });
+  const found: string[] = [];
+  for (const name of TOOL_BINARIES) {
+    const bin = path.join(p.outDir, name);
+    await stat(bin).catch(() => {
+      throw new FailureError(`tools build finished but ${bin} does not exist (log: ${p.logFile})`);
+    });
+    found.push(bin);
+  }
+  const [ecat, bench] = found;
+  if (ecat === undefined || bench === undefined) throw new FailureError('internal: tool list');
+  return { ecat, bench };
 }

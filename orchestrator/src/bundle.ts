@@ -4,7 +4,7 @@ import path from 'node:path';
 import { create } from 'tar';
 
 /** Artifacts in an output directory (manifest.json lists the sha256 of all but itself). */
-export const ARTIFACTS = ['atemsys.ko', 'atemsys-selftest', 'vmlinuz', 'initramfs.cpio.gz'] as const;
+export const ARTIFACTS = ['atemsys.ko', 'atemsys-selftest', 'atemsys-ecat', 'atemsys-bench', 'vmlinuz', 'initramfs.cpio.gz'] as const;
 /** The 32-bit selftest, on arches whose kernel runs 32-bit clients (compat). */
 export const COMPAT32_SELFTEST = 'atemsys-selftest32';
 export const MANIFEST = 'manifest.json';

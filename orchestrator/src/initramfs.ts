@@ -1,8 +1,13 @@
-/** The guest's initramfs: busybox, the module, the selftest and a generated /init, as gzip'd cpio (newc). */
+/**
+ * The guest's initramfs: busybox, the module, the selftest, the userspace
+ * tools, the image modules and a generated /init, as gzip'd cpio (newc);
+ * and the small overlay archives `orchestrate bench` appends to it.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { shellQuote } from './exec.ts';
+import { ONDEMAND_FILE } from './moddeps.ts';
 
 export const BEGIN_MARKER = 'ATEMSYS-SMOKE-BEGIN';
 export const END_MARKER = 'ATEMSYS-SMOKE-END';
@@ -15,6 +20,12 @@ export const APPLETS = ['sh', 'mount', 'insmod', 'rmmod', 'modprobe', 'cat', 'ec
 
 /** Prefix of the lines that say what became of each device-tree node handed to atemsys. */
 export const DT_REPORT = 'atemsys-dt:';
+
+/** What /init runs between the markers once atemsys is loaded (smoke: the selftest). */
+export const SELFTEST_BIN = '/bin/atemsys-selftest';
+/** The userspace tools' place in the guest. */
+export const ECAT_BIN = '/bin/atemsys-ecat';
+export const BENCH_BIN = '/bin/atemsys-bench';
 
 export interface InitOptions {
   selftestArgs: readonly string[];
@@ -54,12 +65,27 @@ function dtReportFunction(): string {
 `;
 }
 
+/** The smoke boot's /init: guestInitScript running the selftest with the profile's args. */
+export function initScript(o: InitOptions): string {
+  const { selftestArgs, ...rest } = o;
+  return guestInitScript({ ...rest, command: [SELFTEST_BIN, ...selftestArgs] });
+}
+
+/** The bench boot's /init: guestInitScript running `atemsys-bench run [--quick]`. */
+export function benchInitScript(o: Omit<InitOptions, 'selftestArgs'>, quick: boolean): string {
+  return guestInitScript({ ...o, command: [BENCH_BIN, 'run', ...(quick ? ['--quick'] : [])] });
+}
+
+/** initScript's options with the command (program and arguments, quoted for the shell here) instead of the selftest args. */
+export type GuestInitOptions = Omit<InitOptions, 'selftestArgs'> & { command: readonly string[] };
+
 /**
  * /init: mount, marker, insmod the dependencies then atemsys (bail out on
- * failure), selftest, marker with rc, dmesg on failure, power off or reboot.
+ * failure), the command, marker with its rc, dmesg on failure, power off or
+ * reboot. Pure.
  */
-export function initScript(o: InitOptions): string {
-  const args = o.selftestArgs.map(shellQuote).join(' ');
+export function guestInitScript(o: GuestInitOptions): string {
+  const command = o.command.map(shellQuote).join(' ');
   const params = (o.moduleParams ?? []).map(shellQuote).join(' ');
   const mods = o.modules ?? [];
   const nodes = (o.dtNodes ?? []).map(shellQuote).join(' ');
@@ -89,7 +115,7 @@ ${nodes ? dtReportFunction() : ''}echo ${BEGIN_MARKER}
 ${report('before-insmod', '')}${deps}${mods.length > 0 ? `if [ "$rc" -ne 0 ]; then
 	:
 elif` : 'if'} insmod /lib/modules/atemsys.ko${params ? ` ${params}` : ''}; then
-${report('after-insmod', '\t')}\t/bin/atemsys-selftest${args ? ` ${args}` : ''}
+${report('after-insmod', '\t')}\t${command}
 \trc=$?
 else
 \techo "Bail out! insmod /lib/modules/atemsys.ko failed"
@@ -173,8 +199,12 @@ export interface InitramfsContents {
   selftest: Buffer;
   /** the 32-bit build, run by the selftest's compat32 test */
   selftest32?: Buffer;
-  /** modules loaded before atemsys, stored as lib/modules/<name>.ko */
+  /** more programs, stored as bin/<name> (the tools: atemsys-ecat, atemsys-bench) */
+  binaries?: readonly { name: string; data: Buffer }[];
+  /** image modules (loaded before atemsys, or on demand), stored as lib/modules/<name>.ko; each name once */
   modules?: readonly { name: string; data: Buffer }[];
+  /** the text of lib/modules/modules.ondemand (moddeps.ts onDemandFile), left out when undefined */
+  onDemand?: string;
   init: string;
 }
 
@@ -187,7 +217,9 @@ export function initramfsEntries(c: InitramfsContents): CpioEntry[] {
     ...APPLETS.map((a): CpioEntry => ({ type: 'symlink', path: `bin/${a}`, target: 'busybox' })),
     { type: 'file', path: 'bin/atemsys-selftest', data: c.selftest, mode: 0o755 },
     ...(c.selftest32 ? [{ type: 'file', path: 'bin/atemsys-selftest32', data: c.selftest32, mode: 0o755 } as const] : []),
+    ...(c.binaries ?? []).map((b): CpioEntry => ({ type: 'file', path: `bin/${b.name}`, data: b.data, mode: 0o755 })),
     ...(c.modules ?? []).map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.name}.ko`, data: m.data, mode: 0o644 })),
+    ...(c.onDemand !== undefined ? [{ type: 'file', path: `lib/modules/${ONDEMAND_FILE}`, data: Buffer.from(c.onDemand, 'utf8'), mode: 0o644 } as const] : []),
     { type: 'file', path: 'lib/modules/atemsys.ko', data: c.module, mode: 0o644 },
     { type: 'file', path: 'init', data: Buffer.from(c.init, 'utf8'), mode: 0o755 },
   ];
@@ -196,4 +228,27 @@ export function initramfsEntries(c: InitramfsContents): CpioEntry[] {
 export async function writeInitramfs(file: string, c: InitramfsContents): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, gzipSync(newcArchive(initramfsEntries(c)), { level: 6 }));
+}
+
+/**
+ * An archive to append to the initramfs (the kernel unpacks concatenated
+ * archives in order, later entries replacing earlier ones): a replacement
+ * /init, and optionally a replacement lib/modules/atemsys.ko. Pure.
+ */
+export function overlayEntries(o: { init: string; module?: Buffer }): CpioEntry[] {
+  return [
+    { type: 'file', path: 'init', data: Buffer.from(o.init, 'utf8'), mode: 0o755 },
+    ...(o.module
+      ? ([
+          { type: 'dir', path: 'lib' },
+          { type: 'dir', path: 'lib/modules' },
+          { type: 'file', path: 'lib/modules/atemsys.ko', data: o.module, mode: 0o644 },
+        ] as const)
+      : []),
+  ];
+}
+
+/** The initramfs `base` (gzip'd) followed by the overlay as a second gzip'd newc archive. Pure. */
+export function appendOverlay(base: Buffer, overlay: readonly CpioEntry[]): Buffer {
+  return Buffer.concat([base, gzipSync(newcArchive(overlay), { level: 6 })]);
 }

@@ -42,6 +42,8 @@ export interface Manifest {
   dt?: ManifestDt;
   /** modules the guest loads before atemsys, in load order (file relative to lib/modules/<release>/) */
   guestModules?: { name: string; file: string }[];
+  /** modules the guest tools load on demand (profile modules-available): per module its load order, [] when built in */
+  onDemandModules?: { name: string; load: string[] }[];
   createdAt: string;
 }
 

@@ -82,3 +82,23 @@ export function loadOrder(roots: readonly string[], deps: ReadonlyMap<string, re
   for (const r of roots) visit(r);
   return order;
 }
+
+/** One line of modules.ondemand: a module the guest may load, and how. */
+export interface OnDemandEntry {
+  /** the module's name (underscores) */
+  name: string;
+  /** load order: dependencies first, the module itself last; empty when built into the kernel */
+  load: string[];
+}
+
+/** The guest's copy of the on-demand modules' load orders. */
+export const ONDEMAND_FILE = 'modules.ondemand';
+
+/**
+ * /lib/modules/modules.ondemand: one line per requested module,
+ * `<name>: <m1> <m2> … <name>` (the full load order, built-in modules left
+ * out), or `<name>:` when the module is built into the kernel. Pure.
+ */
+export function onDemandFile(entries: readonly OnDemandEntry[]): string {
+  return entries.map((e) => (e.load.length === 0 ? `${e.name}:` : `${e.name}: ${e.load.join(' ')}`)).join('\n') + (entries.length > 0 ? '\n' : '');
+}

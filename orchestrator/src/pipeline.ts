@@ -7,12 +7,12 @@ import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import { archInfo, type ArchInfo, type DebianArch } from './arch.ts';
 import { openAptState, type AptState } from './apt.ts';
-import { buildModule, buildSelftests, copySources, moduleWarnings, newestMtime } from './build.ts';
+import { buildModule, buildSelftests, buildUserTools, copySources, moduleWarnings, newestMtime } from './build.ts';
 import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
 import { buildDeviceTree, type DtBuild } from './devicetree.ts';
 import { formatCommand, run } from './exec.ts';
-import { readGuestModule, resolveGuestModules, type GuestModules } from './guestmods.ts';
+import { readGuestModule, resolveGuestModules, resolveOnDemandModules, type GuestModules } from './guestmods.ts';
 import { initScript, writeInitramfs } from './initramfs.ts';
 import { fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from './kernel.ts';
 import type { ResolvedKernel } from './kernelpkgs.ts';
@@ -21,10 +21,12 @@ import { artifactInfo, buildManifest, gitInfo, renderManifest, sha256File, toolV
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from './overlay.ts';
 import type { Paths } from './paths.ts';
 import type { KernelSpec, Profile } from './profile.ts';
-import { qemuArgs } from './qemu.ts';
+import { onDemandFile } from './moddeps.ts';
+import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
 import { runGuest, spawnProcess, type GuestRun } from './runner.ts';
 import { junitXml } from './junit.ts';
+import { wireConformanceTest } from './tshark.ts';
 
 export interface Env {
   paths: Paths;
@@ -77,6 +79,9 @@ export interface KernelJob {
   vermagic?: string;
   selftest?: string;
   selftest32?: string;
+  /** the static userspace tools (src-kernel/tools) */
+  ecat?: string;
+  bench?: string;
   /** device-tree boards: the overlay and patched DTB */
   dt?: DtBuild;
   /** modules loaded before atemsys in the guest */
@@ -189,7 +194,7 @@ export function fetchTask(env: Env): JobTask {
 
 export function buildTask(env: Env): JobTask {
   return {
-    title: 'build atemsys.ko and atemsys-selftest',
+    title: 'build atemsys.ko, atemsys-selftest and the tools',
     skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
     task: async (job, task) => {
       checkAbort(env);
@@ -227,8 +232,19 @@ export function buildTask(env: Env): JobTask {
             signal: env.signal,
           });
         }
+        checkAbort(env);
+        task.output = 'make tools (atemsys-ecat, atemsys-bench)';
+        const tools = await buildUserTools({
+          toolsDir: path.join(src, 'tools'),
+          outDir: path.join(work, 'tools'),
+          crossCompile: job.arch.crossCompile,
+          logFile: path.join(work, 'tools.log'),
+          signal: env.signal,
+        });
+        job.ecat = tools.ecat;
+        job.bench = tools.bench;
       });
-      task.title = `built atemsys.ko (${job.vermagic ?? '?'}) and atemsys-selftest (${secs(job.timings.buildMs)})`;
+      task.title = `built atemsys.ko (${job.vermagic ?? '?'}), atemsys-selftest, atemsys-ecat and atemsys-bench (${secs(job.timings.buildMs)})`;
     },
   };
 }
@@ -293,18 +309,29 @@ export function packageTask(env: Env): JobTask {
         await copyFile(need(job.selftest, 'atemsys-selftest'), path.join(dir, 'atemsys-selftest'));
         const compat = job.arch.compat32 !== undefined;
         if (compat) await copyFile(need(job.selftest32, COMPAT32_SELFTEST), path.join(dir, COMPAT32_SELFTEST));
+        await copyFile(need(job.ecat, 'atemsys-ecat'), path.join(dir, 'atemsys-ecat'));
+        await copyFile(need(job.bench, 'atemsys-bench'), path.join(dir, 'atemsys-bench'));
         await copyFile(tree.vmlinuz, path.join(dir, 'vmlinuz'));
         const mods = await resolveGuestModules({ modulesDir: tree.modulesDir, atemsysKo: path.join(dir, 'atemsys.ko'), extra: job.profile.modules, signal: env.signal });
         job.guestModules = mods;
+        const available = job.profile.modulesAvailable;
+        const onDemand = available !== undefined ? await resolveOnDemandModules({ modulesDir: tree.modulesDir, names: available, signal: env.signal }) : undefined;
         const modules: { name: string; data: Buffer }[] = [];
-        for (const m of mods.order) modules.push({ name: m.name, data: await readGuestModule(m, env.signal) });
+        for (const m of [...mods.order, ...(onDemand?.files ?? [])]) {
+          if (!modules.some((x) => x.name === m.name)) modules.push({ name: m.name, data: await readGuestModule(m, env.signal) });
+        }
         const q = job.profile.qemu;
         await writeInitramfs(path.join(dir, 'initramfs.cpio.gz'), {
           busybox: await readFile(busybox.binary),
           module: await readFile(path.join(dir, 'atemsys.ko')),
           selftest: await readFile(path.join(dir, 'atemsys-selftest')),
           ...(compat ? { selftest32: await readFile(path.join(dir, COMPAT32_SELFTEST)) } : {}),
+          binaries: [
+            { name: 'atemsys-ecat', data: await readFile(path.join(dir, 'atemsys-ecat')) },
+            { name: 'atemsys-bench', data: await readFile(path.join(dir, 'atemsys-bench')) },
+          ],
           modules,
+          ...(onDemand ? { onDemand: onDemandFile(onDemand.entries) } : {}),
           init: initScript({
             selftestArgs: job.profile.selftest.args,
             modules: mods.order.map((m) => m.name),
@@ -336,6 +363,7 @@ export function packageTask(env: Env): JobTask {
           git: await gitInfo(env.paths.repo),
           ...(dt ? { dt } : {}),
           guestModules: mods.order.map((m) => ({ name: m.name, file: m.rel })),
+          ...(onDemand ? { onDemandModules: onDemand.entries } : {}),
         });
         await writeFile(path.join(dir, MANIFEST), renderManifest(manifest));
         job.manifest = manifest;
@@ -361,11 +389,16 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       if (!q) throw new ConfigError(`${job.profile.name} has no qemu section: it cannot be booted`);
       const serialLog = path.join(dir, 'serial.log');
       const dtA = profileDtArtifacts(job.profile);
-      const args = qemuArgs(q, {
-        kernel: path.join(dir, 'vmlinuz'),
-        initrd: path.join(dir, 'initramfs.cpio.gz'),
-        ...(dtA ? { dtb: path.join(dir, bootDtb(dtA)) } : {}),
-      });
+      const args = qemuArgs(
+        q,
+        {
+          kernel: path.join(dir, 'vmlinuz'),
+          initrd: path.join(dir, 'initramfs.cpio.gz'),
+          ...(dtA ? { dtb: path.join(dir, bootDtb(dtA)) } : {}),
+        },
+        { pcapDir: dir },
+      );
+      for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
       await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
       task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${q.timeout} s)`;
       const guest = await runGuest(spawnProcess, q.binary, args, {
@@ -377,12 +410,16 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       job.guest = guest;
       job.timings.bootMs = guest.durationMs;
       if (guest.outcome === 'interrupted') throw new InterruptedError();
-      const ktap = parseKtap(await readFile(serialLog, 'utf8'));
+      const log = await readFile(serialLog, 'utf8');
+      const ktap = parseKtap(log);
+      const pcaps = (q.pcap ?? []).map((id) => ({ id, file: pcapFile(dir, id) }));
+      const wire = pcaps.length > 0 ? await wireConformanceTest(log, pcaps, env.signal) : undefined;
       const summary = summarizeRun(
         { board: job.profile.name, arch: job.profile.arch, series: job.spec.series, flavour: job.spec.flavour, release },
         ktap,
         guest.durationMs,
         guest.problem ? [guest.problem] : [],
+        wire ? [wire] : [],
       );
       summary.dir = dir;
       job.summary = summary;
@@ -395,6 +432,28 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       task.title = `booted in ${secs(guest.durationMs)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${guest.outcome === 'timeout' ? ' (guest hung)' : ''}`;
     },
   };
+}
+
+/** --no-build: use the newest complete build in out/<board>/ (ConfigError, exit 2, when there is none). */
+export function locateTask(env: Env): JobTask {
+  return {
+    title: 'find the existing build (--no-build)',
+    task: async (job, task) => {
+      const found = await findExistingBuild(env, job);
+      if (!found) {
+        throw new ConfigError(`no complete build of ${job.profile.name} ${kernelLabel(job.spec)} in ${displayPath(path.join(env.paths.out, job.profile.name))}/: run without --no-build`);
+      }
+      job.dir = found.dir;
+      job.manifest = found.manifest;
+      task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt})`;
+    },
+  };
+}
+
+/** A path relative to the working directory when it is below it. */
+export function displayPath(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
 }
 
 /** Latest existing build for a kernel spec (for --no-build), from the manifests in out/<board>/. */

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { ARCHES, isArch, type Arch } from './arch.ts';
 import { ConfigError } from './errors.ts';
+import { checkNetdev, deviceNetdev, forbiddenQemuArg } from './netdev.ts';
 import { parseDt, type DtSpec } from './profiledt.ts';
-import { Checker, describe, formatIssues } from './yamlcheck.ts';
+import { Checker, describe, formatIssues, type Entries } from './yamlcheck.ts';
 
 export { formatIssues, type Issue } from './yamlcheck.ts';
 
@@ -44,9 +45,23 @@ export interface QemuSpec {
   /** overlay source body applied on top of the atemsys DTB for QEMU only (what the emulation lacks) */
   dtOverlay?: string;
   devices: string[];
-  /** Extra raw QEMU arguments, appended last. */
+  /**
+   * `-netdev` option strings, emitted before the devices: only `hubport`
+   * (e.g. "hubport,id=ll0,hubid=0"), so frames never leave the guest. Left
+   * out: none.
+   */
+  netdevs?: string[];
+  /** ids of netdevs whose traffic a smoke boot records in <out dir>/<id>.pcap (QEMU filter-dump) */
+  pcap?: string[];
+  /** Extra raw QEMU arguments, appended last (never -netdev, -nic, -net or -object). */
   args: string[];
   /** Seconds for one boot, whole run. */
+  timeout: number;
+}
+
+/** The `bench` section: how `orchestrate bench` boots the board. */
+export interface BenchSpec {
+  /** seconds for one bench boot, whole run (default: 3 × qemu.timeout) */
   timeout: number;
 }
 
@@ -62,15 +77,24 @@ export interface Profile {
   dt?: DtSpec;
   /** extra modules of the kernel image, loaded (with their dependencies) before atemsys */
   modules: string[];
+  /**
+   * modules of the kernel image packed (with their dependencies) into the
+   * initramfs but not loaded: the guest tools load them on demand, in the
+   * order /lib/modules/modules.ondemand gives. Left out: none.
+   */
+  modulesAvailable?: string[];
+  /** `orchestrate bench` settings; left out: the defaults */
+  bench?: BenchSpec;
   selftest: { args: string[] };
   /** Absolute path of the YAML file. */
   file: string;
 }
 
-const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'selftest'];
+const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
 const KERNEL_KEYS = ['series', 'flavour', 'version'];
-const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'args', 'timeout'];
+const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
+const BENCH_KEYS = ['timeout'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
@@ -173,7 +197,12 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
       const dtOverlay = c.str(qe, q, 'qemu', 'dt-overlay');
       if (dtOverlay !== undefined && !top.has('dt')) c.add(qe.get('dt-overlay')?.key, 'qemu.dt-overlay', 'needs a dt section (it is applied on top of the atemsys DTB)');
       const devices = c.strList(qe, 'qemu', 'devices') ?? [];
+      const net = checkNetworking(c, qe, devices);
       const args = c.strList(qe, 'qemu', 'args') ?? [];
+      args.forEach((a, i) => {
+        const why = forbiddenQemuArg(a);
+        if (why !== undefined) c.add(item(qe, 'args', i), `qemu.args[${i}]`, why);
+      });
       const timeout = c.posInt(qe, q, 'qemu', 'timeout', true);
       if (binary && machine && memory && console && timeout) {
         qemu = { binary, machine, memory, console, append, shutdown, devices, args, timeout };
@@ -181,6 +210,8 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         if (smp !== undefined) qemu.smp = smp;
         if (serial !== undefined) qemu.serial = serial;
         if (dtOverlay !== undefined) qemu.dtOverlay = dtOverlay;
+        if (net.netdevs !== undefined) qemu.netdevs = net.netdevs;
+        if (net.pcap !== undefined) qemu.pcap = net.pcap;
       }
     }
   }
@@ -195,9 +226,23 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
 
   const dt = parseDt(c, top);
 
-  const modules = c.strList(top, '', 'modules') ?? [];
-  const badModule = modules.findIndex((m) => !MODULE_RE.test(m) || m.endsWith('.ko'));
-  if (badModule >= 0) c.add(top.get('modules')?.value, `modules[${badModule}]`, `expected a module name like "imx2_wdt", got ${JSON.stringify(modules[badModule])}`);
+  const modules = moduleList(c, top, 'modules', 'imx2_wdt') ?? [];
+  const modulesAvailable = moduleList(c, top, 'modules-available', 'uio_pci_generic');
+
+  // bench (optional)
+  let bench: BenchSpec | undefined;
+  const bEntry = top.get('bench');
+  if (bEntry) {
+    const b = bEntry.value;
+    if (!isMap(b)) {
+      c.add(b ?? bEntry.key, 'bench', `expected a mapping, got ${describe(b)}`);
+    } else {
+      const be = c.checkKeys(b, 'bench', BENCH_KEYS);
+      const t = c.posInt(be, b, 'bench', 'timeout', false);
+      if (t !== undefined) bench = { timeout: t };
+    }
+    if (!qEntry) c.add(bEntry.key, 'bench', 'needs a qemu section (bench boots the board)');
+  }
 
   // selftest (optional)
   let selftestArgs: string[] = [];
@@ -216,10 +261,70 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
     throw new ConfigError(formatIssues(displayFile, c.issues));
   }
   const profile: Profile = { name, description, arch, kernels, modules, selftest: { args: selftestArgs }, file: absFile };
+  if (modulesAvailable !== undefined) profile.modulesAvailable = modulesAvailable;
+  if (bench) profile.bench = bench;
   if (qemu) profile.qemu = qemu;
   if (buildOnly !== undefined) profile.buildOnly = buildOnly;
   if (dt) profile.dt = dt;
   return profile;
+}
+
+/** The node of item `i` of the list under `k` (for its line), else the value itself. */
+function item(e: Entries, k: string, i: number): Node | null | undefined {
+  const v = e.get(k)?.value;
+  return isSeq(v) ? (v.items[i] as Node | null) : v;
+}
+
+/** A list of module names under `key` (no .ko suffix); each bad one is reported. */
+function moduleList(c: Checker, top: Entries, key: string, example: string): string[] | undefined {
+  const list = c.strList(top, '', key);
+  list?.forEach((m, i) => {
+    if (!MODULE_RE.test(m) || m.endsWith('.ko')) c.add(item(top, key, i), `${key}[${i}]`, `expected a module name like "${example}", got ${JSON.stringify(m)}`);
+  });
+  const seen = new Set<string>();
+  list?.forEach((m, i) => {
+    const n = m.replace(/-/g, '_');
+    if (seen.has(n)) c.add(item(top, key, i), `${key}[${i}]`, `${JSON.stringify(m)} is listed twice`);
+    seen.add(n);
+  });
+  return list;
+}
+
+/**
+ * qemu.netdevs (checked with netdev.ts: hubport only, ids unique), the
+ * netdev= of qemu.devices (must name one of them) and qemu.pcap (ids of
+ * netdevs, each once).
+ */
+function checkNetworking(c: Checker, qe: Entries, devices: readonly string[]): { netdevs?: string[]; pcap?: string[] } {
+  const out: { netdevs?: string[]; pcap?: string[] } = {};
+  const netdevs = c.strList(qe, 'qemu', 'netdevs');
+  const ids = new Set<string>();
+  // ids of entries that are wrong for another reason: devices naming them get no second error
+  const named = new Set<string>();
+  netdevs?.forEach((s, i) => {
+    const r = checkNetdev(s);
+    const id = /(?:^|,)id=([^,]*)/.exec(s)?.[1];
+    if (id !== undefined) named.add(id);
+    if (!r.ok) c.add(item(qe, 'netdevs', i), `qemu.netdevs[${i}]`, r.problem);
+    else if (ids.has(r.id)) c.add(item(qe, 'netdevs', i), `qemu.netdevs[${i}]`, `id ${JSON.stringify(r.id)} is used twice: give each netdev its own id`);
+    else ids.add(r.id);
+  });
+  if (netdevs !== undefined) out.netdevs = netdevs;
+  devices.forEach((d, i) => {
+    const n = deviceNetdev(d);
+    if (n !== undefined && !named.has(n)) {
+      c.add(item(qe, 'devices', i), `qemu.devices[${i}]`, `netdev=${n} names no entry of qemu.netdevs${ids.size > 0 ? ` (ids: ${[...ids].join(', ')})` : ''}: add "hubport,id=${n},hubid=0" there`);
+    }
+  });
+  const pcap = c.strList(qe, 'qemu', 'pcap');
+  const seen = new Set<string>();
+  pcap?.forEach((id, i) => {
+    if (!named.has(id)) c.add(item(qe, 'pcap', i), `qemu.pcap[${i}]`, `${JSON.stringify(id)} is not the id of an entry of qemu.netdevs${ids.size > 0 ? ` (ids: ${[...ids].join(', ')})` : ''}`);
+    else if (seen.has(id)) c.add(item(qe, 'pcap', i), `qemu.pcap[${i}]`, `${JSON.stringify(id)} is listed twice`);
+    seen.add(id);
+  });
+  if (pcap !== undefined) out.pcap = pcap;
+  return out;
 }
 
 export async function loadProfile(file: string, repoRoot: string): Promise<Profile> {

@@ -1,4 +1,5 @@
 /** The QEMU command line of a board profile. Pure. */
+import path from 'node:path';
 import type { QemuSpec } from './profile.ts';
 
 export interface BootFiles {
@@ -24,7 +25,27 @@ export function consoleArgs(q: QemuSpec): string[] {
   return ['-display', 'none', ...monitor, ...q.serial.flatMap((b) => ['-serial', b])];
 }
 
-export function qemuArgs(q: QemuSpec, files: BootFiles): string[] {
+export interface QemuArgsOptions {
+  /**
+   * record the traffic of the netdevs in `q.pcap`: `-object
+   * filter-dump,id=dump-<id>,netdev=<id>,file=<pcapDir>/<id>.pcap` each
+   * (smoke boots; bench boots leave this out)
+   */
+  pcapDir?: string;
+}
+
+/** The pcap file a smoke boot writes for netdev `id`. */
+export function pcapFile(dir: string, id: string): string {
+  return path.join(dir, `${id}.pcap`);
+}
+
+/**
+ * The whole QEMU argument list: boot files, console, `-nic none`, machine,
+ * the profile's netdevs (before the devices that use them), filter-dump
+ * objects when `o.pcapDir` is given, devices, then the raw args.
+ */
+export function qemuArgs(q: QemuSpec, files: BootFiles, o: QemuArgsOptions = {}): string[] {
+  const pcapDir = o.pcapDir;
   return [
     '-kernel',
     files.kernel,
@@ -35,7 +56,8 @@ export function qemuArgs(q: QemuSpec, files: BootFiles): string[] {
     kernelCommandLine(q),
     ...consoleArgs(q),
     '-no-reboot',
-    // no network backend; NICs built into a SoC (FEC, GEM) still exist
+    // no network backend; NICs built into a SoC (FEC, GEM) still exist, and
+    // the profile's hubport netdevs only join the guest's own NICs
     '-nic',
     'none',
     '-machine',
@@ -44,6 +66,8 @@ export function qemuArgs(q: QemuSpec, files: BootFiles): string[] {
     '-m',
     String(q.memory),
     ...(q.smp !== undefined ? ['-smp', String(q.smp)] : []),
+    ...(q.netdevs ?? []).flatMap((n) => ['-netdev', n]),
+    ...(pcapDir !== undefined ? (q.pcap ?? []).flatMap((id) => ['-object', `filter-dump,id=dump-${id},netdev=${id},file=${pcapFile(pcapDir, id).replace(/,/g, ',,')}`]) : []),
     ...q.devices.flatMap((d) => ['-device', d]),
     ...q.args,
   ];

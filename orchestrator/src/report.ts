@@ -77,6 +77,10 @@ export const CAPABILITIES: readonly { label: string; tests: readonly string[] }[
   { label: 'atemsys_pci driver', tests: ['atemsys_pci_driver'] },
   { label: 'DT MAC: info, regs, IRQ', tests: ['dt_mac_info', 'dt_reg_mmap', 'dt_second_fd_busy', 'dt_irq', 'dt_iomem', 'dt_negative', 'dt_unbind_rebind'] },
   { label: 'DT PHY over MDIO', tests: ['dt_mdio_proxy', 'dt_close_stops_phy', 'dt_mdio_timeout', 'dt_mdio_stall'] },
+  { label: 'EtherCAT over atemsys', tests: ['ll_atemsys_poll', 'll_atemsys_irq', 'll_sim_packet', 'll_kill_master'] },
+  { label: 'EtherCAT over AF_PACKET', tests: ['ll_packet'] },
+  { label: 'EtherCAT bad input', tests: ['ll_bad_input_to_sim', 'll_truncated_answer', 'll_wrong_ethertype', 'll_wkc_mismatch', 'll_simulator_gone'] },
+  { label: 'wire checked by tshark', tests: ['wire_conformance'] },
 ];
 const COMPAT_LABEL = '32-bit clients (compat)';
 

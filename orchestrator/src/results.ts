@@ -22,14 +22,20 @@ export interface RunSummary extends RunKey {
   dir?: string;
 }
 
-/** A run's summary. Run-level problems with no failing test behind them become one failed `(run)` entry, so counts never hide them. */
-export function summarizeRun(key: RunKey, ktap: KtapReport, durationMs: number, extraProblems: readonly string[] = []): RunSummary {
+/**
+ * A run's summary. Run-level problems with no failing test behind them become
+ * one failed `(run)` entry, so counts never hide them. `extraTests` are checks
+ * the orchestrator made on the host (e.g. wire_conformance), counted like the
+ * guest's tests.
+ */
+export function summarizeRun(key: RunKey, ktap: KtapReport, durationMs: number, extraProblems: readonly string[] = [], extraTests: readonly TestResult[] = []): RunSummary {
   const problems = [...extraProblems, ...ktap.problems];
   const tests = [...ktap.tests];
   const failing = tests.some((t) => t.status === 'fail' || t.status === 'missing');
   if (problems.length > 0 && !failing) {
     tests.push({ id: 0, name: '(run)', status: 'fail', reason: problems[0] ?? 'run failed', diagnostics: problems.slice(1) });
   }
+  tests.push(...extraTests);
   const counts = countResults(tests);
   const s: RunSummary = {
     ...key,

@@ -19,6 +19,7 @@ describe('the shipped board profiles', async () => {
     expect(p?.qemu?.devices[0]).toMatch(/^intel-iommu\b/);
     expect(p?.qemu?.append).toContain('intel_iommu=on');
     expect(p?.qemu?.append).toContain('iommu=nopt');
+    expect(p?.modulesAvailable).toEqual(['e1000e', 'uio_pci_generic', 'vfio-pci', 'vfio_iommu_type1']);
   });
 
   it('qemu-x86_64: q35, cpu max, ttyS0, Debian 6.1 and 6.12 amd64', () => {
@@ -43,7 +44,7 @@ describe('the shipped board profiles', async () => {
     expect(p?.qemu).toMatchObject({ binary: 'qemu-system-arm', machine: 'virt,highmem=off', cpu: 'cortex-a15', console: 'ttyAMA0' });
   });
 
-  it('PCI boards: 512 MiB, 2 CPUs, no NIC of their own, edu with a 32-bit DMA mask and e1000e', () => {
+  it('PCI boards: 512 MiB, 2 CPUs, no NIC of their own, edu with a 32-bit DMA mask, e1000e, and the EtherCAT pair on one hub', () => {
     for (const p of profiles.filter((x) => x.name.startsWith('qemu-'))) {
       if (!p.qemu) throw new Error(`${p.name} has no qemu section`);
       const args = qemuArgs(p.qemu, { kernel: 'k', initrd: 'i' });
@@ -51,7 +52,17 @@ describe('the shipped board profiles', async () => {
       expect(p.qemu.memory).toBe(512);
       expect(p.qemu.smp).toBe(2);
       // slots 2 and 6 share an INTx line on q35 and virt: the shared-INTx test needs both edus
-      expect(p.qemu.devices.filter((d) => !d.startsWith('intel-iommu'))).toEqual(['edu,dma_mask=0xffffffff,addr=2', 'e1000e,addr=3', 'edu,dma_mask=0xffffffff,addr=6']);
+      expect(p.qemu.devices.filter((d) => !d.startsWith('intel-iommu'))).toEqual([
+        'edu,dma_mask=0xffffffff,addr=2',
+        'e1000e,addr=3',
+        'edu,dma_mask=0xffffffff,addr=6',
+        // instances 1 and 2 of 8086:10d3 in B/D/F order, joined by hub 0 and nothing else
+        'e1000e,netdev=ll0,addr=4',
+        'e1000e,netdev=ll1,addr=5',
+      ]);
+      expect(p.qemu.netdevs).toEqual(['hubport,id=ll0,hubid=0', 'hubport,id=ll1,hubid=0']);
+      expect(p.qemu.pcap).toEqual(['ll0']);
+      expect(p.modulesAvailable?.slice(0, 2)).toEqual(['e1000e', 'uio_pci_generic']);
       expect(path.basename(p.file)).toBe(`${p.name}.yaml`);
     }
   });

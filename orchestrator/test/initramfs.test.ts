@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { APPLETS, DT_REPORT, END_MARKER, initScript, initramfsEntries, newcArchive, type CpioEntry } from '../src/initramfs.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { APPLETS, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/initramfs.ts';
 
 interface Parsed {
   name: string;
@@ -197,3 +197,55 @@ describe('initramfsEntries', () => {
     expect(gunzipSync(gzipSync(raw)).equals(raw)).toBe(true);
   });
 });
+
+describe('guestInitScript and the bench init', () => {
+  it('is what initScript writes, with the selftest as the command', () => {
+    const o = { selftestArgs: ['--group', 'pci'], modules: ['libphy'], shutdown: 'poweroff' as const };
+    expect(initScript(o)).toBe(guestInitScript({ modules: ['libphy'], shutdown: 'poweroff', command: ['/bin/atemsys-selftest', '--group', 'pci'] }));
+  });
+
+  it('runs atemsys-bench run [--quick] between the same markers, module loading and dmesg on failure', () => {
+    const s = benchInitScript({ modules: ['libphy'] }, true);
+    const smoke = initScript({ selftestArgs: [], modules: ['libphy'] });
+    expect(s).toContain('\t/bin/atemsys-bench run --quick\n\trc=$?');
+    expect(s).not.toContain('atemsys-selftest');
+    // the same script otherwise
+    expect(s.replace('/bin/atemsys-bench run --quick', 'X')).toBe(smoke.replace('/bin/atemsys-selftest', 'X'));
+    expect(benchInitScript({}, false)).toContain('\t/bin/atemsys-bench run\n');
+  });
+});
+
+describe('initramfs: tools, on-demand modules, overlays', () => {
+  const base = { busybox: Buffer.from('bb'), module: Buffer.from('ko'), selftest: Buffer.from('st'), init: '#!/bin/sh\n' };
+
+  it('stores the tools in bin/ and modules.ondemand beside the modules', () => {
+    const es = initramfsEntries({
+      ...base,
+      binaries: [
+        { name: 'atemsys-ecat', data: Buffer.from('ecat') },
+        { name: 'atemsys-bench', data: Buffer.from('bench') },
+      ],
+      modules: [{ name: 'e1000e', data: Buffer.from('e1k') }],
+      onDemand: 'e1000e: e1000e\n',
+    });
+    const byName = new Map(readNewc(newcArchive(es)).map((e) => [e.name, e]));
+    expect(byName.get('bin/atemsys-ecat')?.mode).toBe(0o100755);
+    expect(byName.get('bin/atemsys-bench')?.data.toString()).toBe('bench');
+    expect(byName.get('lib/modules/e1000e.ko')?.data.toString()).toBe('e1k');
+    expect(byName.get('lib/modules/modules.ondemand')?.data.toString()).toBe('e1000e: e1000e\n');
+    expect(readNewc(newcArchive(initramfsEntries(base))).map((e) => e.name)).not.toContain('lib/modules/modules.ondemand');
+  });
+
+  it('appends an overlay with a new /init (and atemsys.ko) as a second gzip member', () => {
+    const first = gzipSync(newcArchive(initramfsEntries(base)));
+    const both = appendOverlay(first, overlayEntries({ init: '#!/bin/sh\nbench\n', module: Buffer.from('other-ko') }));
+    expect(both.subarray(0, first.length).equals(first)).toBe(true);
+    const second = readNewc(gunzipSync(both.subarray(first.length)));
+    expect(second.map((e) => e.name)).toEqual(['init', 'lib', 'lib/modules', 'lib/modules/atemsys.ko']);
+    expect(second[0]?.data.toString()).toBe('#!/bin/sh\nbench\n');
+    expect(second[0]?.mode).toBe(0o100755);
+    expect(second[3]?.data.toString()).toBe('other-ko');
+    expect(overlayEntries({ init: 'x' }).map((e) => e.path)).toEqual(['init']);
+  });
+});
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compressionOf, indexModules, loadOrder, moduleName, parseBuiltin, parseDepends } from '../src/moddeps.ts';
+import { compressionOf, indexModules, loadOrder, moduleName, onDemandFile, parseBuiltin, parseDepends } from '../src/moddeps.ts';
 
 describe('module names and files', () => {
   it('spells names as depends does', () => {
@@ -66,3 +66,18 @@ describe('loadOrder', () => {
     expect(() => loadOrder(['of_mdio'], new Map([['of_mdio', ['nope']]]))).toThrow('module nope: dependencies unknown (needed by of_mdio)');
   });
 });
+
+describe('onDemandFile (lib/modules/modules.ondemand)', () => {
+  it('gives each requested module its full load order, itself last; a built-in one an empty line', () => {
+    expect(
+      onDemandFile([
+        { name: 'e1000e', load: ['e1000e'] },
+        { name: 'uio_pci_generic', load: ['uio', 'uio_pci_generic'] },
+        { name: 'vfio_pci', load: loadOrder(['vfio_pci'], new Map([['vfio_pci', ['vfio_pci_core', 'vfio']], ['vfio_pci_core', ['vfio', 'irqbypass']], ['vfio', []], ['irqbypass', []]])) },
+        { name: 'vfio_iommu_type1', load: [] },
+      ]),
+    ).toBe('e1000e: e1000e\nuio_pci_generic: uio uio_pci_generic\nvfio_pci: vfio irqbypass vfio_pci_core vfio_pci\nvfio_iommu_type1:\n');
+    expect(onDemandFile([])).toBe('');
+  });
+});
+

@@ -157,3 +157,66 @@ describe('parseProfile', () => {
     expect(formatIssues('f.yaml', [{ line: 3, path: 'a.b', message: 'bad' }])).toBe('f.yaml:3: a.b: bad');
   });
 });
+
+describe('parseProfile: network, on-demand modules, bench', () => {
+  const NET = GOOD.replace(
+    '  devices: ["edu,dma_mask=0xffffffff", "e1000e"]\n',
+    '  devices: ["edu,dma_mask=0xffffffff", "e1000e,netdev=ll0,addr=4", "e1000e,netdev=ll1,addr=5"]\n  netdevs: ["hubport,id=ll0,hubid=0", "hubport,id=ll1,hubid=0"]\n  pcap: [ll0]\n',
+  );
+
+  it('reads qemu.netdevs, qemu.pcap, modules-available and bench.timeout', () => {
+    const p = parseProfile(`${NET}modules-available: [e1000e, vfio-pci]\nbench:\n  timeout: 1200\n`, 'boards/demo.yaml', 'demo');
+    expect(p.qemu?.netdevs).toEqual(['hubport,id=ll0,hubid=0', 'hubport,id=ll1,hubid=0']);
+    expect(p.qemu?.pcap).toEqual(['ll0']);
+    expect(p.modulesAvailable).toEqual(['e1000e', 'vfio-pci']);
+    expect(p.bench).toEqual({ timeout: 1200 });
+  });
+
+  it('leaves them out when not given', () => {
+    const p = parseProfile(GOOD, 'boards/demo.yaml', 'demo');
+    expect(p.qemu?.netdevs).toBeUndefined();
+    expect(p.qemu?.pcap).toBeUndefined();
+    expect(p.modulesAvailable).toBeUndefined();
+    expect(p.bench).toBeUndefined();
+  });
+
+  it('allows only hubports, each id once, with file:line:field errors', () => {
+    expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"user,id=ll1"'))).toBe(
+      'boards/demo.yaml:19: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
+    );
+    expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"hubport,id=ll0,hubid=1"'))).toContain(
+      'qemu.netdevs[1]: id "ll0" is used twice: give each netdev its own id',
+    );
+  });
+
+  it('reports the line of the item in a block list', () => {
+    const block = NET.replace('  netdevs: ["hubport,id=ll0,hubid=0", "hubport,id=ll1,hubid=0"]\n', '  netdevs:\n    - "hubport,id=ll0,hubid=0"\n    - "socket,id=ll1,listen=:1234"\n');
+    expect(errorOf(block)).toContain('boards/demo.yaml:21: qemu.netdevs[1]: backend type "socket" is not allowed');
+  });
+
+  it('checks that devices and pcap name netdevs that exist', () => {
+    expect(errorOf(NET.replace('netdev=ll1,addr=5', 'netdev=ll9,addr=5'))).toContain(
+      'qemu.devices[2]: netdev=ll9 names no entry of qemu.netdevs (ids: ll0, ll1): add "hubport,id=ll9,hubid=0" there',
+    );
+    expect(errorOf(NET.replace('pcap: [ll0]', 'pcap: [ll0, ll7]'))).toContain('qemu.pcap[1]: "ll7" is not the id of an entry of qemu.netdevs (ids: ll0, ll1)');
+    expect(errorOf(NET.replace('pcap: [ll0]', 'pcap: [ll0, ll0]'))).toContain('qemu.pcap[1]: "ll0" is listed twice');
+  });
+
+  it('refuses network options in qemu.args and says where they go', () => {
+    expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-serial", "null", "-netdev", "user,id=n0"]\n  timeout: 300'))).toBe(
+      'boards/demo.yaml:19: qemu.args[2]: -netdev is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap',
+    );
+    expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-object", "filter-dump,id=d,netdev=n,file=x"]\n  timeout: 300'))).toContain('qemu.args[0]: -object is not allowed');
+  });
+
+  it('checks modules-available names and bench', () => {
+    expect(errorOf(`${GOOD}modules-available: [e1000e.ko]\n`)).toContain('modules-available[0]: expected a module name like "uio_pci_generic", got "e1000e.ko"');
+    expect(errorOf(`${GOOD}modules-available: [vfio-pci, vfio_pci]\n`)).toContain('modules-available[1]: "vfio_pci" is listed twice');
+    expect(errorOf(`${GOOD}bench:\n  timeout: 0\n`)).toContain('bench.timeout: expected a positive integer, got 0');
+    expect(errorOf(`${GOOD}bench:\n  runs: 3\n`)).toContain('bench.runs: unknown key (allowed: timeout)');
+    expect(errorOf('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\nbuild-only: x\nbench:\n  timeout: 5\n')).toContain(
+      'bench: needs a qemu section',
+    );
+  });
+});
+

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QemuSpec } from '../src/profile.ts';
-import { consoleArgs, kernelCommandLine, qemuArgs } from '../src/qemu.ts';
+import { consoleArgs, kernelCommandLine, pcapFile, qemuArgs } from '../src/qemu.ts';
 
 const Q: QemuSpec = {
   binary: 'qemu-system-arm',
@@ -84,3 +84,31 @@ describe('qemuArgs for device-tree machines', () => {
     expect(a).toContain('-nographic');
   });
 });
+
+describe('qemuArgs: netdevs and packet capture', () => {
+  const NET: QemuSpec = {
+    ...Q,
+    devices: ['edu,addr=2', 'e1000e,netdev=ll0,addr=4', 'e1000e,netdev=ll1,addr=5'],
+    netdevs: ['hubport,id=ll0,hubid=0', 'hubport,id=ll1,hubid=0'],
+    pcap: ['ll0'],
+  };
+
+  it('puts the netdevs before the devices, keeps -nic none, and dumps nothing by default', () => {
+    const a = qemuArgs(NET, { kernel: 'k', initrd: 'i' });
+    const s = a.join(' ');
+    expect(s).toContain('-nic none');
+    expect(s).toContain('-netdev hubport,id=ll0,hubid=0 -netdev hubport,id=ll1,hubid=0 -device edu,addr=2 -device e1000e,netdev=ll0,addr=4');
+    expect(a).not.toContain('-object');
+  });
+
+  it('adds one filter-dump per pcap id, after the netdevs and before the devices, when asked', () => {
+    const a = qemuArgs(NET, { kernel: 'k', initrd: 'i' }, { pcapDir: '/o/x,y' });
+    const i = a.indexOf('-object');
+    expect(a[i + 1]).toBe('filter-dump,id=dump-ll0,netdev=ll0,file=/o/x,,y/ll0.pcap');
+    expect(a.lastIndexOf('-netdev')).toBeLessThan(i);
+    expect(a.indexOf('-device')).toBeGreaterThan(i);
+    expect(a.filter((x) => x === '-object')).toHaveLength(1);
+    expect(pcapFile('/o', 'll1')).toBe('/o/ll1.pcap');
+  });
+});
+

@@ -81,6 +81,16 @@ describe('capabilityMatrix', () => {
     expect(row('MSI')).toEqual(['MSI', '-']);
   });
 
+  it('has rows for the EtherCAT link-layer group and the wire check', () => {
+    const lines = capabilityMatrix([run('x', '1..3\nok 1 ll_atemsys_poll\nnot ok 2 ll_wkc_mismatch # no\nok 3 wire_conformance')]).split('\n');
+    const row = (label: string): string[] => (lines.find((l) => l.startsWith(label)) ?? '').split('|').map((c) => c.trim());
+    expect(row('EtherCAT over atemsys')).toEqual(['EtherCAT over atemsys', 'ok']);
+    expect(row('EtherCAT over AF_PACKET')).toEqual(['EtherCAT over AF_PACKET', '-']);
+    expect(row('EtherCAT bad input')).toEqual(['EtherCAT bad input', 'FAIL']);
+    expect(row('wire checked')).toEqual(['wire checked by tshark', 'ok']);
+    expect(lines.some((l) => l.startsWith('other tests'))).toBe(false);
+  });
+
   it('lists tests no capability knows under "other tests"', () => {
     const lines = capabilityMatrix([run('a', '1..1\nnot ok 1 brand_new # x')]).split('\n');
     expect(lines.find((l) => l.startsWith('other tests'))).toMatch(/FAIL$/);

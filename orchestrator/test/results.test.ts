@@ -43,3 +43,23 @@ describe('summarizeRun', () => {
     expect(totals([])).toEqual({ passed: 0, failed: 0, skipped: 0 });
   });
 });
+
+describe('summarizeRun with host checks', () => {
+  it('counts an extra test like the guest ones and fails the run when it fails', () => {
+    const ktap = parseKtap('ATEMSYS-SMOKE-BEGIN\n1..1\nok 1 a\nATEMSYS-SMOKE-END rc=0\n');
+    const pass = summarizeRun(key, ktap, 1, [], [{ id: 0, name: 'wire_conformance', status: 'pass', diagnostics: ['3 runs matched'] }]);
+    expect(pass.status).toBe('passed');
+    expect(pass.counts).toEqual({ passed: 2, failed: 0, skipped: 0 });
+    expect(pass.tests.map((t) => t.name)).toEqual(['a', 'wire_conformance']);
+    const fail = summarizeRun(key, ktap, 1, [], [{ id: 0, name: 'wire_conformance', status: 'fail', reason: 'x', diagnostics: [] }]);
+    expect(fail.status).toBe('failed');
+    expect(fail.counts).toEqual({ passed: 1, failed: 1, skipped: 0 });
+  });
+
+  it('still adds (run) for a run problem when only the extra test failed', () => {
+    const s = summarizeRun(key, parseKtap('ATEMSYS-SMOKE-BEGIN\n1..1\nok 1 a\n'), 1, ['guest hung'], [{ id: 0, name: 'wire_conformance', status: 'fail', reason: 'x', diagnostics: [] }]);
+    expect(s.tests.map((t) => t.name)).toEqual(['a', '(run)', 'wire_conformance']);
+    expect(s.counts.failed).toBe(2);
+  });
+});
+
