@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite: orchestrator unit tests (with the checks of the Yocto
-# layer and the Buildroot tree) and type check, the generated overlays up to
+# layer and the Buildroot tree) and type check, the host unit tests of the
+# EtherCAT code (src-kernel/tools), the generated overlays up to
 # date, the module's static checks (checkpatch --strict; W=1 and sparse
 # builds against every board kernel), the DKMS package built, installed and
 # checked for the 6.1 and 6.12 headers, and the QEMU smoke runs of every
-# board. Ends with "N passed, N failed"; exits non-zero if anything failed.
+# board, and a quick benchmark run as a functional check (numbers are never
+# asserted). Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +76,15 @@ count_totals() {
 	count "$p" "$f" "$1"
 }
 
+# The EtherCAT frame codec and slave model on the host (ASan, UBSan): every
+# test counts
+printf '== EtherCAT unit tests (host)\n'
+make -s -C src-kernel/tools test O="$top/$logs/tools" >"$logs/ecat-unit.log" 2>&1
+erc=$?
+tail -n 1 "$logs/ecat-unit.log" | sed 's/^/   /'
+[ $erc -eq 0 ] || tail -n 20 "$logs/ecat-unit.log" | sed 's/^/   | /'
+count_totals ecat-unit "$logs/ecat-unit.log" $erc
+
 # DKMS: build the Debian package, install it, DKMS builds the module for the
 # 6.1 and 6.12 headers (each check counts); the package is purged after
 printf '== DKMS package (build, install, modinfo)\n'
@@ -92,6 +103,33 @@ fi
 printf '== smoke (all QEMU boards)\n'
 npx orchestrate smoke --board all 2>&1 | tee "$logs/smoke.log"
 count_totals smoke "$logs/smoke.log" "${PIPESTATUS[0]}"
+
+# Benchmark: a functional check only. bench exits 0 and bench.json is well
+# formed with at least one row in each of the groups irq, rtt, dma and cycle-*.
+bench_check() {
+	local rc
+	npx orchestrate bench --board qemu-x86_64 --quick --json >"$logs/bench.json"
+	rc=$?
+	[ -s "$logs/bench.json" ] || { echo "bench exited $rc and printed nothing"; return 1; }
+	node -e '
+		const f = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		const fail = (m) => { console.error(`bench.json: ${m}`); process.exit(1); };
+		if (f.format !== 1 || f.board !== "qemu-x86_64" || !Array.isArray(f.boots) || f.boots.length !== 1) fail("not one boot of qemu-x86_64 in format 1");
+		const b = f.boots[0];
+		if (b.status !== "passed") fail(`boot ${b.status}: ${b.problems.join("; ")}`);
+		if (!b.info || b.info.quick !== true) fail("no BEGIN info with quick: true");
+		const groups = new Set(b.rows.map((r) => r.group.startsWith("cycle-") ? "cycle-*" : r.group));
+		for (const g of ["irq", "rtt", "dma", "cycle-*"]) if (!groups.has(g)) fail(`no row in group ${g}`);
+		for (const r of b.rows) {
+			if (!["ok", "skipped", "error"].includes(r.status)) fail(`row ${r.group}/${r.variant}: status ${r.status}`);
+			if (r.status === "ok" && (!Array.isArray(r.q) || r.q.length !== 101)) fail(`row ${r.group}/${r.variant}: no 101 percentiles`);
+		}
+		if (!Array.isArray(b.targets) || b.targets.length === 0) fail("no targets");
+		console.log(`bench.json: ${b.rows.length} rows in ${[...groups].join(", ")}; targets: ${b.targets.map((t) => t.verdict).join(", ")}`);
+	' "$top/$logs/bench.json" || return 1
+	[ "$rc" -eq 0 ] || { echo "bench exited $rc"; return 1; }
+}
+step bench-quick bench_check
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -13,8 +13,8 @@ import {
   buildTask,
   dtTask,
   fetchTask,
-  findExistingBuild,
   kernelLabel,
+  locateTask,
   newJob,
   packageTask,
   readOrchestratorVersion,
@@ -35,8 +35,9 @@ import { bundleName } from './bundle.ts';
 import { DT_TOOLS } from './devicetree.ts';
 import { EXPORT_TARGETS, type ExportTarget } from './export.ts';
 import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.ts';
+import { BENCH_USAGE, cmdBench, parseBenchOptions } from './cli-bench.ts';
 
-export const COMMANDS = ['boards', 'build', 'smoke', 'check', 'export', 'yocto', 'buildroot', 'package'] as const;
+export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'export', 'yocto', 'buildroot', 'package'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const USAGE: Record<Command | 'main', string> = {
@@ -46,6 +47,7 @@ commands:
   boards     list the board profiles (boards/*.yaml)
   build      fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/
   smoke      build if needed, boot each kernel in QEMU, run the selftests, report
+  bench      build if needed, boot each PCI board with the benchmark, report latencies and targets
   check      W=1 + sparse builds of the module against every kernel of the board(s)
   export     write the board overlays meta-atemsys/ and br2-external/ take from boards/
   yocto      build (or parse, or yocto-check-layer) meta-atemsys in a real Yocto tree
@@ -77,6 +79,7 @@ qemu section, one after the other, and ends with a capability table.
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,
+  bench: BENCH_USAGE,
   check: `usage: orchestrate check --board <name|all> [--kernel <series>] [--json]
 
 Build the module with W=1 and sparse (C=2) against each kernel; any warning
@@ -168,6 +171,10 @@ export interface CliOptions {
   buildroot?: BuildrootCli;
   /** package: the output directory */
   out?: string;
+  /** bench: fewer samples */
+  quick?: boolean;
+  /** bench: a second boot with this atemsys.ko */
+  module?: string;
 }
 
 function isCommand(s: string): s is Command {
@@ -182,6 +189,7 @@ const SPECS: Record<Command, Options> = {
   build: { ...COMMON, ...BOARD_KERNEL },
   check: { ...COMMON, ...BOARD_KERNEL },
   smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } },
+  bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -326,7 +334,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (first !== 'boards' && o.board === undefined) throw new UsageError(`${first}: --board <name|all> is required`);
   if (o.board !== undefined && o.board.trim() === '') throw new UsageError(`${first}: --board needs a value`);
   if (o.kernel !== undefined && !/^\d+\.\d+$/.test(o.kernel)) throw new UsageError(`${first}: --kernel expects a series like 6.1, got "${o.kernel}"`);
-  return o;
+  return first === 'bench' ? parseBenchOptions(o, values) : o;
 }
 
 export function usage(topic?: Command): string {
@@ -414,11 +422,13 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
     const a = archInfo(p.arch, host);
     const kernels = selectKernels(p, o.kernel);
     const tools: string[] = [];
-    if (!(o.command === 'smoke' && o.noBuild)) {
+    const boots = o.command === 'smoke' || o.command === 'bench';
+    if (!(boots && o.noBuild)) {
       tools.push(...buildTools(a, kernels.map((k) => k.series)));
       if (p.dt && o.command !== 'check') tools.push(...DT_TOOLS);
     }
-    if (o.command === 'smoke' && p.qemu) tools.push(p.qemu.binary);
+    if (boots && p.qemu) tools.push(p.qemu.binary);
+    if (o.command === 'bench' && o.module !== undefined) tools.push('modinfo');
     if (o.command === 'check') tools.push('sparse');
     for (const t of tools) if (!needs.has(t)) needs.set(t, a);
   }
@@ -544,19 +554,7 @@ async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
   for (const p of profiles) {
     for (const spec of selectKernels(p, o.kernel)) {
       const job = newJob(p, spec, env.host);
-      const locate: JobTask = {
-        title: 'find the existing build (--no-build)',
-        task: async (j, task) => {
-          const found = await findExistingBuild(env, j);
-          if (!found) {
-            throw new ConfigError(`no complete build of ${p.name} ${kernelLabel(spec)} in ${rel(path.join(env.paths.out, p.name))}/: run without --no-build`);
-          }
-          j.dir = found.dir;
-          j.manifest = found.manifest;
-          task.title = `using ${rel(found.dir)} (built ${found.manifest.createdAt})`;
-        },
-      };
-      const steps = o.noBuild ? [locate] : buildSteps(env, true);
+      const steps = o.noBuild ? [locateTask(env)] : buildSteps(env, true);
       const echo = (t: string): void => {
         process.stdout.write(t);
       };
@@ -682,6 +680,8 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
         return await cmdBuild(env, o, io);
       case 'smoke':
         return await cmdSmoke(env, o, io);
+      case 'bench':
+        return await cmdBench(env, o, io, { selectBoards, selectKernels, checkTools, runJob, isFatal, buildSteps });
       case 'check':
         return await cmdCheck(env, o, io);
       case 'export':

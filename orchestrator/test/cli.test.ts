@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
-import { UsageError } from '../src/errors.ts';
+import { benchBoards } from '../src/cli-bench.ts';
+import { ConfigError, UsageError } from '../src/errors.ts';
 import type { Profile } from '../src/profile.ts';
 
 describe('parseCli', () => {
@@ -81,7 +82,7 @@ describe('parseCli', () => {
   });
 
   it('has usage text for every command', () => {
-    for (const c of ['boards', 'build', 'smoke', 'check', 'export', 'yocto', 'buildroot', 'package'] as const) expect(usage(c)).toMatch(new RegExp(`^usage: orchestrate ${c}`));
+    for (const c of ['boards', 'build', 'smoke', 'bench', 'check', 'export', 'yocto', 'buildroot', 'package'] as const) expect(usage(c)).toMatch(new RegExp(`^usage: orchestrate ${c}`));
     expect(usage()).toContain('Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.');
   });
 });
@@ -140,3 +141,44 @@ describe('claimRelease (check builds each kernel release once)', () => {
     expect(claimRelease(seen, '6.1.0-50-armmp', 'qemu-armhf')).toBeUndefined();
   });
 });
+
+describe('bench', () => {
+  it('parses its options', () => {
+    expect(parseCli(['bench', '--board', 'qemu-x86_64', '--quick', '--module', '/x/atemsys.ko', '--json', '--kernel', '6.12', '--no-build', '-v'])).toMatchObject({
+      command: 'bench',
+      board: 'qemu-x86_64',
+      kernel: '6.12',
+      quick: true,
+      module: '/x/atemsys.ko',
+      json: true,
+      noBuild: true,
+      verbose: true,
+    });
+    expect(parseCli(['bench', '--board', 'all'])).toMatchObject({ command: 'bench', board: 'all', quick: false });
+    expect(parseCli(['bench', '--board', 'all']).module).toBeUndefined();
+    expect(usage('bench')).toContain('--module <atemsys.ko>');
+  });
+
+  it.each([
+    [['bench'], /bench: --board <name\|all> is required/],
+    [['bench', '--board', 'all', '--module', 'a.ko'], /--module needs one board/],
+    [['bench', '--board', 'x', '--module', ' '], /--module needs a file/],
+    [['bench', '--board', 'x', '--runs', '3'], /Unknown option '--runs'/],
+  ])('%j is a usage error', (argv, msg) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(msg);
+  });
+
+  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
+  const qemu = { binary: 'qemu-system-aarch64', machine: 'virt', memory: 512, console: 'ttyAMA0', append: '', shutdown: 'poweroff' as const, devices: [], args: [], timeout: 60 };
+  const pci: Profile = { ...base, name: 'qemu-arm64', qemu, file: '/b/qemu-arm64.yaml' };
+  const dt: Profile = { ...base, name: 'imx8', qemu, dt: { base: 'x.dtb', nodes: [] }, file: '/b/imx8.yaml' };
+
+  it('runs the PCI boards: all leaves out device-tree boards, naming one is an error', () => {
+    expect(benchBoards([pci, dt], true).map((p) => p.name)).toEqual(['qemu-arm64']);
+    expect(benchBoards([pci], false).map((p) => p.name)).toEqual(['qemu-arm64']);
+    expect(() => benchBoards([dt], false)).toThrow(ConfigError);
+    expect(() => benchBoards([dt], false)).toThrow(/imx8 is a device-tree board: bench measures edu and e1000e on the PCI boards/);
+  });
+});
+

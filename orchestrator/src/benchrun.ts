@@ -1,0 +1,165 @@
+/**
+ * The bench boots of one board × kernel, as listr2 steps after the build
+ * (pipeline.ts): check a foreign module's vermagic, then per module make
+ * initramfs-bench*.cpio.gz (the build's initramfs plus an overlay whose /init
+ * runs `atemsys-bench run`), boot it without packet capture, read the
+ * protocol from the serial log and keep the boot's results.
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseBenchOutput, type BenchOutput } from './benchproto.ts';
+import { benchBoot, initRc, THIS_TREE, type BenchBoot } from './benchreport.ts';
+import { MANIFEST } from './bundle.ts';
+import { ConfigError, FailureError, InterruptedError } from './errors.ts';
+import { formatCommand, run } from './exec.ts';
+import { appendOverlay, benchInitScript, overlayEntries } from './initramfs.ts';
+import { sha256File, type Manifest } from './manifest.ts';
+import type { Env, JobTask, KernelJob } from './pipeline.ts';
+import type { Profile } from './profile.ts';
+import { qemuArgs } from './qemu.ts';
+import { runGuest, spawnProcess } from './runner.ts';
+
+/** A module a bench boot loads as /lib/modules/atemsys.ko. */
+export interface BenchModule {
+  /** THIS_TREE, or the file's basename */
+  label: string;
+  /** undefined: the module of this build (out dir's atemsys.ko) */
+  file?: string;
+}
+
+/** What the bench steps leave behind for the command. */
+export interface BenchState {
+  boots: BenchBoot[];
+  /** each boot's parsed protocol, in boot order (for the plot) */
+  outputs: { module: string; out: BenchOutput }[];
+  /** the vermagic of `--module`, once checked */
+  vermagic?: string;
+}
+
+/** Seconds one bench boot may take: the profile's bench.timeout, else 3 × qemu.timeout. */
+export function benchTimeout(p: Profile): number {
+  return p.bench?.timeout ?? (p.qemu?.timeout ?? 0) * 3;
+}
+
+/** File names of the n-th bench boot (0: this tree's module, 1: --module) in the out dir. */
+export function benchFiles(index: number): { serialLog: string; initramfs: string; command: string } {
+  const sfx = index === 0 ? '' : '-module';
+  return { serialLog: `bench-serial${sfx}.log`, initramfs: `initramfs-bench${sfx}.cpio.gz`, command: `bench-qemu-command${sfx}.txt` };
+}
+
+/** null when the module was built for `release` (vermagic's first word), else why not. Pure. */
+export function moduleVermagicProblem(file: string, vermagic: string, release: string, board: string): string | null {
+  const v = vermagic.trim();
+  if (v === '') return `--module ${file}: it has no vermagic (is it a kernel module?)`;
+  const built = v.split(/\s+/)[0] ?? '';
+  if (built === release) return null;
+  return `--module ${file}: built for kernel ${built} (vermagic "${v}"), but ${board} boots ${release}: build it against ${release}`;
+}
+
+function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new FailureError(`internal: ${what} is not available at this step`);
+  return v;
+}
+
+function releaseOf(job: KernelJob): string {
+  return need(job.resolved?.release ?? job.manifest?.kernel.release, 'kernel release');
+}
+
+/** The build's manifest: from the job, or manifest.json of the out dir (the build was up to date). */
+async function manifestOf(job: KernelJob): Promise<Manifest> {
+  if (job.manifest) return job.manifest;
+  const dir = need(job.dir, 'output dir');
+  const m = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as Manifest;
+  job.manifest = m;
+  return m;
+}
+
+/** --module: the file exists and `modinfo -F vermagic` names the board's kernel release (ConfigError, exit 2, otherwise). */
+export function moduleCheckTask(env: Env, file: string, state: BenchState): JobTask {
+  return {
+    title: `check --module ${path.basename(file)}`,
+    task: async (job, task) => {
+      const release = releaseOf(job);
+      const ok = await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (!ok) throw new ConfigError(`--module ${file}: no such file`);
+      const r = await run('modinfo', ['-F', 'vermagic', file], { signal: env.signal });
+      if (r.exitCode !== 0) throw new ConfigError(`--module ${file}: modinfo cannot read it: ${r.all.trim().split('\n')[0] ?? ''}`);
+      const problem = moduleVermagicProblem(file, r.stdout, release, job.profile.name);
+      if (problem !== null) throw new ConfigError(problem);
+      state.vermagic = r.stdout.trim();
+      task.title = `--module ${path.basename(file)}: vermagic ${release}, fits`;
+    },
+  };
+}
+
+export interface BenchBootOptions {
+  module: BenchModule;
+  /** 0 for the first boot, 1 for the --module one (file names) */
+  index: number;
+  quick: boolean;
+  echo?: (text: string) => void;
+  state: BenchState;
+}
+
+/** One bench boot: overlay initramfs, QEMU (no filter-dump), protocol, results into `o.state`. Failures are recorded, not thrown. */
+export function benchBootTask(env: Env, o: BenchBootOptions): JobTask {
+  return {
+    title: `bench boot with ${o.module.label}`,
+    task: async (job, task) => {
+      if (env.signal.aborted) throw new InterruptedError();
+      const q = need(job.profile.qemu, 'qemu section');
+      const dir = need(job.dir, 'output dir');
+      const manifest = await manifestOf(job);
+      const names = benchFiles(o.index);
+      const moduleFile = o.module.file ?? path.join(dir, 'atemsys.ko');
+      const init = benchInitScript({ modules: (manifest.guestModules ?? []).map((m) => m.name), shutdown: q.shutdown }, o.quick);
+      const overlay = overlayEntries(o.module.file !== undefined ? { init, module: await readFile(o.module.file) } : { init });
+      const initrd = path.join(dir, names.initramfs);
+      await writeFile(initrd, appendOverlay(await readFile(path.join(dir, 'initramfs.cpio.gz')), overlay));
+      const args = qemuArgs(q, { kernel: path.join(dir, 'vmlinuz'), initrd });
+      await writeFile(path.join(dir, names.command), `${formatCommand(q.binary, args)}\n`);
+      const timeout = benchTimeout(job.profile);
+      task.title = `bench boot with ${o.module.label}: ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
+      const serialLog = path.join(dir, names.serialLog);
+      const guest = await runGuest(spawnProcess, q.binary, args, {
+        serialLog,
+        timeoutMs: timeout * 1000,
+        signal: env.signal,
+        ...(o.echo ? { echo: o.echo } : {}),
+      });
+      if (guest.outcome === 'interrupted') throw new InterruptedError();
+      const log = await readFile(serialLog, 'utf8');
+      const rc = initRc(log);
+      const out = parseBenchOutput(log, names.serialLog);
+      const boot = benchBoot({
+        module: o.module.label,
+        moduleFile,
+        moduleSha256: await sha256File(moduleFile),
+        vermagic: o.module.file !== undefined ? (o.state.vermagic ?? '') : (job.vermagic ?? manifest.vermagic),
+        serialLog: names.serialLog,
+        initramfs: names.initramfs,
+        out,
+        run: {
+          outcome: guest.outcome,
+          durationMs: guest.durationMs,
+          tail: guest.tail,
+          ...(guest.problem !== undefined ? { guestProblem: guest.problem } : {}),
+          ...(rc !== undefined ? { rc } : {}),
+        },
+      });
+      o.state.boots.push(boot);
+      o.state.outputs.push({ module: o.module.label, out });
+      const n = { ok: 0, skipped: 0, error: 0 };
+      for (const r of boot.rows) n[r.status]++;
+      task.title = `bench boot with ${o.module.label}: ${n.ok} measured, ${n.skipped} skipped, ${n.error} failed in ${(guest.durationMs / 1000).toFixed(1)} s${boot.status === 'failed' ? ' — FAILED' : ''}`;
+    },
+  };
+}
+
+/** The modules to benchmark: this tree's, then `--module`'s when given. */
+export function benchModules(moduleFile: string | undefined): BenchModule[] {
+  return [{ label: THIS_TREE }, ...(moduleFile !== undefined ? [{ label: path.basename(moduleFile), file: path.resolve(moduleFile) }] : [])];
+}
