@@ -26,7 +26,7 @@ describe('the external tree', () => {
     const config = readFileSync(path.join(br2, 'Config.in'), 'utf8');
     for (const p of packages) expect(config).toContain(`source "$BR2_EXTERNAL_ATEMSYS_PATH/package/${p}/Config.in"`);
     expect(readFileSync(path.join(br2, 'external.mk'), 'utf8')).toContain('$(BR2_EXTERNAL_ATEMSYS_PATH)/package/*/*.mk');
-    expect(packages).toEqual(['atemsys', 'atemsys-selftest']);
+    expect(packages).toEqual(['atemsys', 'atemsys-selftest', 'atemsys-tools']);
   });
 });
 

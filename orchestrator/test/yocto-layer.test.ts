@@ -86,10 +86,11 @@ describe('conf/layer.conf', () => {
 
 describe('recipes', () => {
   const all = recipes();
-  it('are the module, its selftests and the packagegroup', () => {
+  it('are the module, its selftests, the tools and the packagegroup', () => {
     expect(all.map((f) => path.relative(layer, f))).toEqual([
       'recipes-core/packagegroups/packagegroup-atemsys.bb',
       `recipes-kernel/atemsys/atemsys-selftest_${version}.bb`,
+      `recipes-kernel/atemsys/atemsys-tools_${version}.bb`,
       `recipes-kernel/atemsys/atemsys_${version}.bb`,
     ]);
   });
@@ -154,11 +155,12 @@ describe('recipes', () => {
     expect(changed, `src-kernel changed since SRCREV ${rev.slice(0, 12)}: set SRCREV to the last commit that changed it`).toBe('');
   });
 
-  it('the packagegroup is machine specific and pulls the module (and the selftests in -tests)', () => {
+  it('the packagegroup is machine specific and pulls the module (and the selftests and tools in -tests)', () => {
     const v = readRecipe(path.join(layer, 'recipes-core/packagegroups/packagegroup-atemsys.bb'));
     expect(v.get('PACKAGE_ARCH')).toBe('${MACHINE_ARCH}');
     expect(v.get('RDEPENDS:${PN}')).toBe('atemsys');
     expect(v.get('RDEPENDS:${PN}-tests')).toContain('atemsys-selftest');
+    expect(v.get('RDEPENDS:${PN}-tests')).toContain('atemsys-tools');
   });
 });
 

@@ -1,4 +1,4 @@
-SUMMARY = "atemsys: the kernel module and its udev rule; -tests adds the selftests"
+SUMMARY = "atemsys: the kernel module and its udev rule; -tests adds the selftests and the EtherCAT tools"
 
 # the module is machine specific
 PACKAGE_ARCH = "${MACHINE_ARCH}"
@@ -8,4 +8,4 @@ inherit packagegroup
 PACKAGES = "${PN} ${PN}-tests"
 
 RDEPENDS:${PN} = "atemsys"
-RDEPENDS:${PN}-tests = "${PN} atemsys-selftest"
+RDEPENDS:${PN}-tests = "${PN} atemsys-selftest atemsys-tools"

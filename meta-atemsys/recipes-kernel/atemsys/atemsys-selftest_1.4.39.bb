@@ -21,4 +21,5 @@ do_install() {
 	oe_runmake install DESTDIR=${D} BINDIR=${bindir}
 }
 
-RRECOMMENDS:${PN} += "atemsys"
+# the link-layer group (--group ll) runs atemsys-ecat
+RRECOMMENDS:${PN} += "atemsys atemsys-tools"
