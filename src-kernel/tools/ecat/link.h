@@ -48,6 +48,8 @@ struct ecat_link_stats {
 	uint64_t tx_frames;
 	uint64_t rx_frames;
 	uint64_t irqs;		/* atemsys with interrupts */
+	uint64_t irq_waits;	/* sleeps waiting for an interrupt */
+	uint64_t irq_timeouts;	/* of those, ended without one */
 	uint64_t rx_dropped;	/* NIC or kernel drops seen */
 };
 

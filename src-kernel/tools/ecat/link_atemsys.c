@@ -37,6 +37,8 @@ static void at_stats(struct ecat_link *l, struct ecat_link_stats *st)
 	st->tx_frames = s->tx_frames;
 	st->rx_frames = s->rx_frames;
 	st->irqs = s->irqs;
+	st->irq_waits = s->irq_waits;
+	st->irq_timeouts = s->irq_timeouts;
 	st->rx_dropped = s->rx_dropped + s->rx_errors + s->hw_mpc;
 }
 

@@ -331,9 +331,11 @@ static void link_stats_json(FILE *f, struct ecat_link *l)
 	struct ecat_link_stats ls;
 
 	ecat_link_stats(l, &ls);
-	fprintf(f, ",\"link_stats\":{\"tx\":%llu,\"rx\":%llu,\"irqs\":%llu,\"dropped\":%llu}",
+	fprintf(f, ",\"link_stats\":{\"tx\":%llu,\"rx\":%llu,\"irqs\":%llu,\"irq_waits\":%llu,\"irq_timeouts\":%llu,\"dropped\":%llu}",
 		(unsigned long long)ls.tx_frames, (unsigned long long)ls.rx_frames,
-		(unsigned long long)ls.irqs, (unsigned long long)ls.rx_dropped);
+		(unsigned long long)ls.irqs, (unsigned long long)ls.irq_waits,
+		(unsigned long long)ls.irq_timeouts,
+		(unsigned long long)ls.rx_dropped);
 }
 
 static int open_link(const struct opts *o, struct ecat_link *l)

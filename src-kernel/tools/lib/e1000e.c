@@ -489,6 +489,7 @@ int e1000e_recv_wait(struct e1000e *nic, void *buf, size_t cap,
 		if (!nic->irq)
 			continue;
 		ms = (int)((deadline - now_ns() + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		nic->stats.irq_waits++;
 		r = atemsys_irq_wait(nic->fd, ms, &count);
 		if (r < 0) {
 			snprintf(nic->err, sizeof(nic->err),
@@ -496,6 +497,8 @@ int e1000e_recv_wait(struct e1000e *nic, void *buf, size_t cap,
 				 strerror(errno));
 			return -1;
 		}
+		if (!r)
+			nic->stats.irq_timeouts++;
 		nic->stats.irqs += count;
 	}
 }

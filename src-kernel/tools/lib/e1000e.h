@@ -53,6 +53,9 @@ enum e1000e_irq_mode {
  *                          buffer, or spread over several descriptors
  * @rx_errors:              frames the NIC marked bad (CRC, symbol, ...)
  * @irqs:                   interrupts counted by atemsys
+ * @irq_waits:              sleeps in atemsys waiting for one
+ * @irq_timeouts:           of those, that ended without one (a frame found
+ *                          after such a sleep came without its interrupt)
  * @hw_*:                   the NIC's own statistics registers (datasheet
  *                          10.2.7), accumulated: good frames received and
  *                          sent, all frames received and sent, undersized,
@@ -61,7 +64,7 @@ enum e1000e_irq_mode {
 struct e1000e_stats {
 	uint64_t tx_frames, tx_bytes, tx_busy;
 	uint64_t rx_frames, rx_bytes, rx_dropped, rx_errors;
-	uint64_t irqs;
+	uint64_t irqs, irq_waits, irq_timeouts;
 	uint64_t hw_gprc, hw_gptc, hw_tpr, hw_tpt, hw_ruc, hw_roc, hw_mpc;
 };
 
