@@ -20,9 +20,12 @@
 #define ATEMSYS_DRV_NAME	"atemsys"
 #define ATEMSYS_PCI_DRV_NAME	"atemsys_pci"
 
-/* Interrupt state of one fd */
+/*
+ * Interrupt state of one fd. wq.lock (the wait queue's own spinlock, taken
+ * in the handler) guards connected, masked, pending and gen, so that the
+ * handler and a waiting read() take one lock each.
+ */
 struct atemsys_irq {
-	spinlock_t lock;	/* pending, masked; taken in the handler */
 	wait_queue_head_t wq;
 	unsigned int irq;	/* Linux IRQ number, 0 if not connected */
 	bool connected;

@@ -70,11 +70,10 @@ int atemsys_irq_mode_flags(void)
 
 void atemsys_irq_init(struct atemsys_irq *ai)
 {
-	spin_lock_init(&ai->lock);
 	init_waitqueue_head(&ai->wq);
 }
 
-/* Count one interrupt; called with ai->lock held */
+/* Count one interrupt; called with ai->wq.lock held */
 static void atemsys_irq_count(struct atemsys_irq *ai)
 {
 	ai->pending++;
@@ -86,7 +85,7 @@ static irqreturn_t atemsys_irq_handler(int irq, void *dev_id)
 	struct atemsys_file *af = dev_id;
 	struct atemsys_irq *ai = &af->irq;
 
-	spin_lock(&ai->lock);
+	spin_lock(&ai->wq.lock);
 	if (ai->intx) {
 		/* masked: the (shared) line was raised by another device */
 		if (ai->masked)
@@ -100,13 +99,12 @@ static irqreturn_t atemsys_irq_handler(int irq, void *dev_id)
 		ai->masked = true;
 	}
 	atemsys_irq_count(ai);
-	spin_unlock(&ai->lock);
-
-	wake_up_interruptible(&ai->wq);
+	wake_up_locked_poll(&ai->wq, EPOLLIN);
+	spin_unlock(&ai->wq.lock);
 	return IRQ_HANDLED;
 
 not_ours:
-	spin_unlock(&ai->lock);
+	spin_unlock(&ai->wq.lock);
 	return IRQ_NONE;
 }
 
@@ -118,10 +116,9 @@ not_ours:
 static void atemsys_irq_unmask(struct atemsys_file *af)
 {
 	struct atemsys_irq *ai = &af->irq;
-	bool still_pending = false;
 	unsigned long flags;
 
-	spin_lock_irqsave(&ai->lock, flags);
+	spin_lock_irqsave(&ai->wq.lock, flags);
 	if (ai->connected && ai->masked && !ai->pending) {
 		if (!ai->intx_maskable) {
 			ai->masked = false;
@@ -130,13 +127,10 @@ static void atemsys_irq_unmask(struct atemsys_file *af)
 			ai->masked = false;
 		} else {
 			atemsys_irq_count(ai);
-			still_pending = true;
+			wake_up_locked_poll(&ai->wq, EPOLLIN);
 		}
 	}
-	spin_unlock_irqrestore(&ai->lock, flags);
-
-	if (still_pending)
-		wake_up_interruptible(&ai->wq);
+	spin_unlock_irqrestore(&ai->wq.lock, flags);
 }
 
 /*
@@ -150,7 +144,7 @@ static int atemsys_irq_request(struct atemsys_file *af, unsigned int irq,
 	struct atemsys_irq *ai = &af->irq;
 	int ret;
 
-	spin_lock_irq(&ai->lock);
+	spin_lock_irq(&ai->wq.lock);
 	ai->irq = irq;
 	ai->pci = pci;
 	ai->intx = intx;
@@ -158,16 +152,16 @@ static int atemsys_irq_request(struct atemsys_file *af, unsigned int irq,
 	/* a line masked by an earlier user is unmasked below */
 	ai->masked = maskable;
 	ai->pending = 0;
-	spin_unlock_irq(&ai->lock);
+	spin_unlock_irq(&ai->wq.lock);
 
 	ret = request_irq(irq, atemsys_irq_handler, maskable ? IRQF_SHARED : 0,
 			  ATEMSYS_DRV_NAME, af);
 	if (ret)
 		return ret;
 
-	spin_lock_irq(&ai->lock);
+	spin_lock_irq(&ai->wq.lock);
 	ai->connected = true;
-	spin_unlock_irq(&ai->lock);
+	spin_unlock_irq(&ai->wq.lock);
 	atemsys_irq_unmask(af);
 	return 0;
 }
@@ -291,14 +285,14 @@ void atemsys_irq_disconnect(struct atemsys_file *af)
 		ai->vec_group = NULL;
 	}
 
-	spin_lock_irq(&ai->lock);
+	spin_lock_irq(&ai->wq.lock);
 	ai->connected = false;
 	ai->irq = 0;
 	ai->masked = false;
 	ai->pending = 0;
 	ai->gen++;
-	spin_unlock_irq(&ai->lock);
-	wake_up_interruptible_all(&ai->wq);
+	wake_up_all_locked(&ai->wq);
+	spin_unlock_irq(&ai->wq.lock);
 }
 
 long atemsys_irq_info(struct atemsys_file *af, void __user *arg)
@@ -354,23 +348,31 @@ out_bytes:
 	return ret;
 }
 
-static u32 atemsys_irq_take_pending(struct atemsys_irq *ai, bool *connected,
-				    unsigned int *gen)
+/*
+ * The start of a wait for the next interrupt (read(), poll()): is one
+ * connected, its generation, and its line unmasked if the handler masked
+ * it. Only a masked line takes af->lock (the unmask must not race with a
+ * disconnect); MSI and MSI-X are never masked, so their waits take only
+ * ai->wq.lock.
+ */
+static bool atemsys_irq_rearm(struct atemsys_file *af, unsigned int *gen)
 {
-	u32 n;
+	struct atemsys_irq *ai = &af->irq;
+	bool connected, masked;
 
-	spin_lock_irq(&ai->lock);
-	n = ai->pending;
-	ai->pending = 0;
-	*connected = ai->connected;
+	spin_lock_irq(&ai->wq.lock);
+	connected = ai->connected;
+	masked = ai->masked;
 	*gen = ai->gen;
-	spin_unlock_irq(&ai->lock);
-	return n;
-}
-
-static bool atemsys_irq_wake(struct atemsys_irq *ai, unsigned int gen)
-{
-	return READ_ONCE(ai->pending) || READ_ONCE(ai->gen) != gen;
+	spin_unlock_irq(&ai->wq.lock);
+	if (connected && masked) {
+		mutex_lock(&af->lock);
+		/* not disconnected meanwhile (disconnect holds af->lock) */
+		if (READ_ONCE(ai->gen) == *gen)
+			atemsys_irq_unmask(af);
+		mutex_unlock(&af->lock);
+	}
+	return connected;
 }
 
 /*
@@ -382,36 +384,30 @@ ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 {
 	struct atemsys_file *af = file->private_data;
 	struct atemsys_irq *ai = &af->irq;
-	unsigned int gen, now;
-	bool connected;
-	u32 n;
+	unsigned int gen;
+	u32 n = 0;
 	int ret;
 
 	if (count < sizeof(u32))
 		return -EINVAL;
-
-	mutex_lock(&af->lock);
-	connected = ai->connected;
-	gen = ai->gen;
-	if (connected)
-		atemsys_irq_unmask(af);
-	mutex_unlock(&af->lock);
-	if (!connected)
+	if (!atemsys_irq_rearm(af, &gen))
 		return -EINVAL;
 
-	for (;;) {
-		n = atemsys_irq_take_pending(ai, &connected, &now);
-		if (!connected || now != gen)
-			return -EINVAL;	/* disconnected meanwhile */
-		if (n)
-			break;
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(ai->wq,
-					       atemsys_irq_wake(ai, gen));
-		if (ret)
-			return ret;
+	spin_lock_irq(&ai->wq.lock);
+	if (!ai->pending && ai->gen == gen && (file->f_flags & O_NONBLOCK))
+		ret = -EAGAIN;
+	else
+		ret = wait_event_interruptible_locked_irq(ai->wq,
+							  ai->pending || ai->gen != gen);
+	if (!ret && ai->gen != gen)
+		ret = -EINVAL;	/* disconnected meanwhile */
+	if (!ret) {
+		n = ai->pending;
+		ai->pending = 0;
 	}
+	spin_unlock_irq(&ai->wq.lock);
+	if (ret)
+		return ret;
 
 	if (put_user(n, (u32 __user *)buf))
 		return -EFAULT;
@@ -423,17 +419,13 @@ __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait)
 	struct atemsys_file *af = file->private_data;
 	struct atemsys_irq *ai = &af->irq;
 	__poll_t mask = 0;
+	unsigned int gen;
 
 	poll_wait(file, &ai->wq, wait);
 
-	mutex_lock(&af->lock);
-	if (!ai->connected) {
-		mask = EPOLLERR;
-	} else {
-		atemsys_irq_unmask(af);
-		if (READ_ONCE(ai->pending))
-			mask = EPOLLIN | EPOLLRDNORM;
-	}
-	mutex_unlock(&af->lock);
+	if (!atemsys_irq_rearm(af, &gen))
+		return EPOLLERR;
+	if (READ_ONCE(ai->pending))
+		mask = EPOLLIN | EPOLLRDNORM;
 	return mask;
 }
