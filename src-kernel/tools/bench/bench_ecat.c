@@ -11,14 +11,16 @@
  *                answers - P|, plus the cycles whose answer came after the
  *                next cycle's start (missed)
  * The master runs in this process (pinned, SCHED_FIFO); the simulator is a
- * child process (fork), stopped with SIGTERM.
+ * child process (fork), stopped with SIGTERM. The variants take turns in
+ * ROUNDS rounds, each a share of every group's cycles, so that a stall of
+ * the host (TCG guests have them) falls on all of them alike rather than on
+ * whichever ran at that moment.
  */
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@
 #define SIM_NIC		"e1000e:2"
 #define RTT_PERIOD_US	2000
 #define SLAVES		2
+#define ROUNDS		5
 
 struct variant {
 	const char *id, *label, *baseline;
@@ -50,7 +53,8 @@ struct run {
 	char group[16];
 	uint32_t period_us;
 	struct samples s[N_VARIANTS];
-	struct master_result res[N_VARIANTS];
+	/* over all rounds */
+	uint32_t cycles[N_VARIANTS], late[N_VARIANTS], lost[N_VARIANTS];
 	char err[N_VARIANTS][320];
 };
 
@@ -140,6 +144,7 @@ static void sim_end(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* One round of variant i in run r: @cycles cycles, samples added */
 static void master_once(const struct variant *v, struct run *r, size_t i,
 			uint32_t cycles, bool rtt)
 {
@@ -147,8 +152,11 @@ static void master_once(const struct variant *v, struct run *r, size_t i,
 				       .irq = v->irq,
 				       .irq_cpu = BENCH_CPU_MASTER };
 	struct master_config cfg;
+	struct master_result res;
 	struct ecat_link link;
 
+	if (r->err[i][0])
+		return;
 	master_config_default(&cfg);
 	cfg.slaves = SLAVES;
 	cfg.period_us = r->period_us;
@@ -165,11 +173,14 @@ static void master_once(const struct variant *v, struct run *r, size_t i,
 	}
 	memcpy(cfg.src, link.mac, 6);
 	cfg.src[0] &= (uint8_t)~0x02;
-	if (master_run(&link, &cfg, &r->res[i]) && !r->res[i].late)
-		snprintf(r->err[i], sizeof(r->err[i]), "%s", r->res[i].error);
-	else if (r->res[i].status)
+	if (master_run(&link, &cfg, &res) && !res.late)
+		snprintf(r->err[i], sizeof(r->err[i]), "%s", res.error);
+	else if (res.status)
 		/* errors from frames that came too late are counted as missed */
-		bench_note("%s/%s: %s", r->group, v->id, r->res[i].error);
+		bench_note("%s/%s: %s", r->group, v->id, res.error);
+	r->cycles[i] += res.cycles;
+	r->late[i] += res.late;
+	r->lost[i] += res.lost;
 	ecat_link_close(&link);
 }
 
@@ -187,8 +198,8 @@ static void report(struct run *r, bool rtt)
 		}
 		snprintf(extra, sizeof(extra),
 			 "\"period_us\":%u,\"cycles\":%u,\"missed\":%u,\"lost\":%u",
-			 r->period_us, r->res[i].cycles,
-			 r->res[i].late + r->res[i].lost, r->res[i].lost);
+			 r->period_us, r->cycles[i], r->late[i] + r->lost[i],
+			 r->lost[i]);
 		bench_row(r->group, v->id, v->label, v->baseline, &r->s[i],
 			  rtt ? NULL : extra);
 	}
@@ -201,6 +212,7 @@ void bench_ecat(const struct bench_opts *o)
 	char err[400] = "", bdf[ATEMSYS_BDF_LEN] = "";
 	struct atemsys_pci_loc loc;
 	size_t g, i, ng = sizeof(periods) / sizeof(periods[0]);
+	unsigned int round, rounds = o->quick ? 1 : ROUNDS;
 	pid_t sim;
 
 	for (g = 0; g < ng; g++) {
@@ -217,24 +229,28 @@ void bench_ecat(const struct bench_opts *o)
 		atemsys_pci_format(&loc, bdf, sizeof(bdf));
 	sim = sim_start(err, sizeof(err));
 
-	for (i = 0; i < N_VARIANTS && sim > 0; i++) {
-		const struct variant *v = &variants[i];
+	for (round = 0; round < rounds && sim > 0; round++) {
+		for (i = 0; i < N_VARIANTS; i++) {
+			const struct variant *v = &variants[i];
 
-		if (v->kind == ECAT_LINK_PACKET) {
-			if (pci_bind(bdf, "e1000e")) {
-				for (g = 0; g < ng; g++)
-					snprintf(runs[g].err[i], sizeof(runs[g].err[i]),
-						 "bind %s to the kernel's e1000e: %s (is e1000e in the board's modules-available?)",
-						 bdf, strerror(errno));
-				continue;
+			if (v->kind == ECAT_LINK_PACKET) {
+				if (pci_bind(bdf, "e1000e")) {
+					for (g = 0; g < ng; g++)
+						snprintf(runs[g].err[i], sizeof(runs[g].err[i]),
+							 "bind %s to the kernel's e1000e: %s (is e1000e in the board's modules-available?)",
+							 bdf, strerror(errno));
+					continue;
+				}
+				pci_route_irqs(bdf, BENCH_CPU_MASTER);
 			}
-			pci_route_irqs(bdf, BENCH_CPU_MASTER);
+			bench_note("round %u of %u: EtherCAT over %s", round + 1,
+				   rounds, v->label);
+			for (g = 0; g < ng; g++)
+				master_once(v, &runs[g], i,
+					    (g ? o->cycle_n : o->rtt_n) / rounds, !g);
+			if (v->kind == ECAT_LINK_PACKET)
+				pci_unbind(bdf);
 		}
-		bench_note("EtherCAT over %s", v->label);
-		for (g = 0; g < ng; g++)
-			master_once(v, &runs[g], i, g ? o->cycle_n : o->rtt_n, !g);
-		if (v->kind == ECAT_LINK_PACKET)
-			pci_unbind(bdf);
 	}
 	if (sim > 0)
 		sim_end(sim);
