@@ -1,8 +1,9 @@
 /**
  * bench.svg: the latency distributions of a board's benchmark, one panel per
  * group, each measured variant's 101 percentiles drawn as a cumulative
- * distribution (x: µs on a log scale, y: percentile), colour per variant,
- * dash per module when there are two boots. A vega-lite spec (pure),
+ * distribution (x: µs on a log scale, y: percentile), colour per variant
+ * (each panel its own colours and legend, so the few variants of a group
+ * get clearly different hues), dash per module when there are two boots. A vega-lite spec (pure),
  * compiled and rendered headless to SVG by vega.
  */
 import * as vega from 'vega';
@@ -94,14 +95,14 @@ export function benchPlotSpec(title: string, boots: readonly PlotBoot[]): TopLev
       encoding: {
         x: { field: 'us', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'latency (µs, log scale)' },
         y: { field: 'percentile', type: 'quantitative', scale: { domain: [0, 100] }, title: 'percentile' },
-        color: { field: 'series', type: 'nominal', title: 'variant', scale: { scheme: 'category20' } },
+        color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 420 } },
         ...(twoModules ? { strokeDash: { field: 'module', type: 'nominal', title: 'module' } } : {}),
         detail: { field: 'module', type: 'nominal' },
         order: { field: 'percentile', type: 'quantitative' },
       },
     },
-    resolve: { scale: { x: 'independent' } },
-    config: { font: 'sans-serif', legend: { labelLimit: 320 } },
+    resolve: { scale: { x: 'independent', color: 'independent' }, legend: { color: 'independent' } },
+    config: { font: 'sans-serif' },
   };
 }
 

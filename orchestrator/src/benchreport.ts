@@ -118,13 +118,7 @@ export interface BenchBoot {
   status: 'passed' | 'failed';
 }
 
-export interface BootInput {
-  module: string;
-  moduleFile: string;
-  moduleSha256: string;
-  vermagic: string;
-  serialLog: string;
-  initramfs: string;
+export interface BootInput extends Pick<BenchBoot, 'module' | 'moduleFile' | 'moduleSha256' | 'vermagic' | 'serialLog' | 'initramfs'> {
   out: BenchOutput;
   run: BootRun;
 }

@@ -5,7 +5,7 @@
  * runs `atemsys-bench run`), boot it without packet capture, read the
  * protocol from the serial log and keep the boot's results.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseBenchOutput, type BenchOutput } from './benchproto.ts';
 import { benchBoot, initRc, THIS_TREE, type BenchBoot } from './benchreport.ts';
@@ -95,6 +95,9 @@ export function moduleCheckTask(env: Env, file: string, state: BenchState): JobT
   };
 }
 
+/** What a bench run writes when it ends (cli-bench.ts), removed when the next one starts. */
+export const BENCH_RESULT_FILES = ['bench.json', 'bench.txt', 'bench.svg'] as const;
+
 export interface BenchBootOptions {
   module: BenchModule;
   /** 0 for the first boot, 1 for the --module one (file names) */
@@ -114,6 +117,8 @@ export function benchBootTask(env: Env, o: BenchBootOptions): JobTask {
       const dir = need(job.dir, 'output dir');
       const manifest = await manifestOf(job);
       const names = benchFiles(o.index);
+      // results of an earlier run must not stand beside this run's serial log
+      if (o.index === 0) for (const f of BENCH_RESULT_FILES) await rm(path.join(dir, f), { force: true });
       const moduleFile = o.module.file ?? path.join(dir, 'atemsys.ko');
       const init = benchInitScript({ modules: (manifest.guestModules ?? []).map((m) => m.name), shutdown: q.shutdown }, o.quick);
       const overlay = overlayEntries(o.module.file !== undefined ? { init, module: await readFile(o.module.file) } : { init });
