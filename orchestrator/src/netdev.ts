@@ -110,16 +110,20 @@ export function checkNetdev(s: string): NetdevCheck {
 }
 
 /** Options of `qemu.args` that would add networking or objects behind the profile's back. */
-const NETWORK_ARG_RE = /^--?(netdev|nic|net|object)(=|$)/;
+const NETWORK_ARG_RE = /^--?(netdev|nic|net|object)(=|\s|$)/;
 
 /**
  * Why a raw `qemu.args` entry is refused, undefined when it is allowed:
- * `-netdev`, `-nic`, `-net` and `-object` belong in qemu.netdevs and qemu.pcap.
+ * `-netdev`, `-nic`, `-net` and `-object` belong in qemu.netdevs and qemu.pcap,
+ * and an option with its value in one entry ("-m 512") is one argument QEMU
+ * does not know: each list item is one argument.
  */
 export function forbiddenQemuArg(arg: string): string | undefined {
   const m = NETWORK_ARG_RE.exec(arg);
-  if (!m) return undefined;
-  return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap`;
+  if (m) return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap`;
+  const opt = /^(-\S+)\s+(\S.*)$/.exec(arg);
+  if (opt) return `one argument per list item: write ${JSON.stringify(opt[1])}, ${JSON.stringify(opt[2])} as two items`;
+  return undefined;
 }
 
 /** The netdev a `-device` string is attached to (`e1000e,netdev=ll0,addr=4` → ll0), undefined when none. */

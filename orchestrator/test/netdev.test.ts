@@ -52,6 +52,11 @@ describe('forbiddenQemuArg', () => {
     }
     for (const a of ['-serial', 'null', '-global', 'user,id=x', '-network-thing', '-nicer']) expect(forbiddenQemuArg(a), a).toBeUndefined();
   });
+  it('refuses an option and its value in one list item, the network ones as network options', () => {
+    expect(forbiddenQemuArg('-netdev user,id=x')).toMatch(/-netdev is not allowed in qemu\.args/);
+    expect(forbiddenQemuArg('-m 512')).toBe('one argument per list item: write "-m", "512" as two items');
+    expect(forbiddenQemuArg('file name with spaces')).toBeUndefined();
+  });
 });
 
 describe('deviceNetdev', () => {
