@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every kernel-version difference atemsys depends on, in one place.
- * Supported: Linux 6.1 up to 6.12. Differences are detected by feature, not
- * by version number: ATEMSYS_HAVE_* come from the checks in Kbuild.
+ * Supported: Linux 5.10 up to the newest. Differences are detected by
+ * feature, not by version number: ATEMSYS_HAVE_* come from the checks in
+ * Kbuild.
  */
 #ifndef ATEMSYS_COMPAT_H
 #define ATEMSYS_COMPAT_H
@@ -10,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/kconfig.h>
 #include <linux/mm.h>
+#include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #if IS_REACHABLE(CONFIG_PHYLIB)
@@ -39,15 +41,46 @@ static inline void atemsys_vm_flags_set(struct vm_area_struct *vma,
 #define PCI_IRQ_INTX	PCI_IRQ_LEGACY
 #endif
 
-/* platform_driver.remove returns void since 6.11 (remove_new before) */
+/*
+ * platform_driver.remove returns void since 6.11; from 6.3 (and 6.1.30, by
+ * a stable backport) to 6.10 the void callback was remove_new; before that,
+ * remove returned int. A remove callback is written
+ *	static atemsys_platform_remove_t name(struct platform_device *pdev)
+ * and ends with "return ATEMSYS_PLATFORM_REMOVED;".
+ */
+#if defined(ATEMSYS_HAVE_PLATFORM_REMOVE_VOID) || \
+	defined(ATEMSYS_HAVE_PLATFORM_REMOVE_NEW)
+#define atemsys_platform_remove_t	void
+#define ATEMSYS_PLATFORM_REMOVED
+#else
+#define atemsys_platform_remove_t	int
+#define ATEMSYS_PLATFORM_REMOVED	0
+#endif
+
 static inline void
 atemsys_platform_set_remove(struct platform_driver *drv,
-			    void (*remove)(struct platform_device *pdev))
+			    atemsys_platform_remove_t (*remove)(struct platform_device *pdev))
 {
-#ifdef ATEMSYS_HAVE_PLATFORM_REMOVE_VOID
+#if defined(ATEMSYS_HAVE_PLATFORM_REMOVE_VOID) || \
+	!defined(ATEMSYS_HAVE_PLATFORM_REMOVE_NEW)
 	drv->remove = remove;
 #else
 	drv->remove_new = remove;
+#endif
+}
+
+/*
+ * Presence of a property that has a value (a phandle list, an array):
+ * of_property_read_bool() warns on those since 6.14; of_property_present()
+ * exists since 6.4.
+ */
+static inline bool atemsys_of_property_present(const struct device_node *np,
+					       const char *name)
+{
+#ifdef ATEMSYS_HAVE_OF_PROPERTY_PRESENT
+	return of_property_present(np, name);
+#else
+	return of_find_property(np, name, NULL);
 #endif
 }
 

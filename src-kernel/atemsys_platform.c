@@ -190,8 +190,10 @@ static u32 atemsys_dt_phy_mode(struct atemsys_dt_inst *inst,
 		return ATEMSYS_PHY_RGMII;
 	case PHY_INTERFACE_MODE_10GBASER:
 		return ATEMSYS_PHY_10GBASER;
+#ifdef ATEMSYS_HAVE_PHY_MODE_25GBASER
 	case PHY_INTERFACE_MODE_25GBASER:
 		return ATEMSYS_PHY_25GBASER;
+#endif
 	default:
 		dev_warn(dev, "phy-mode %s has no EC-Master equivalent: reporting rgmii\n",
 			 phy_modes(inst->interface));
@@ -238,7 +240,7 @@ static void atemsys_dt_parse_phy(struct atemsys_dt_inst *inst,
 	u32 addr;
 
 	inst->phy_addr = ATEMSYS_PHY_AUTO_ADDR;
-	inst->fixed_link = of_property_read_bool(np, "fixed-link");
+	inst->fixed_link = atemsys_of_property_present(np, "fixed-link");
 	child = of_get_child_by_name(np, "fixed-link");
 	if (child) {
 		inst->fixed_link = true;
@@ -330,7 +332,7 @@ static int atemsys_dt_parse(struct atemsys_dt_inst *inst)
 			 ATEMSYS_IDENT_MAX_LEN);
 	of_property_read_u32(np, "atemsys-Instance", &inst->instance);
 	inst->status_okay = of_device_is_available(np);
-	inst->iommu = of_property_read_bool(np, "iommus");
+	inst->iommu = atemsys_of_property_present(np, "iommus");
 
 	inst->phy_mode = atemsys_dt_phy_mode(inst, np);
 	atemsys_dt_parse_phy(inst, np);
@@ -462,7 +464,7 @@ static bool atemsys_dt_unowned(struct atemsys_dt_inst *inst)
 	return unowned;
 }
 
-static void atemsys_dt_remove(struct platform_device *pdev)
+static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 {
 	struct atemsys_dt_inst *inst = platform_get_drvdata(pdev);
 	pid_t pid;
@@ -483,6 +485,7 @@ static void atemsys_dt_remove(struct platform_device *pdev)
 	mutex_unlock(&atemsys_dt_lock);
 	ida_free(&atemsys_dt_ida, inst->index);
 	atemsys_dt_put_nodes(inst);
+	return ATEMSYS_PLATFORM_REMOVED;
 }
 
 static struct atemsys_dt_inst *atemsys_dt_find(const char *ident,

@@ -25,10 +25,10 @@ describe('dkms.conf', () => {
     expect(field('BUILT_MODULE_NAME[0]')).toBe('atemsys');
     expect(field('AUTOINSTALL')).toBe('yes');
   });
-  it('builds for Linux 6.1 and later and skips older kernels', () => {
+  it('builds for Linux 5.10 and later and skips older kernels', () => {
     const re = new RegExp(field('BUILD_EXCLUSIVE_KERNEL') ?? '^$');
-    for (const k of ['6.1.0-57-amd64', '6.12.117+deb12-amd64', '6.18.2', '7.0.1']) expect(re.test(k), k).toBe(true);
-    for (const k of ['6.0.19', '5.10.0-30-amd64', '4.19.0']) expect(re.test(k), k).toBe(false);
+    for (const k of ['5.10.0-30-amd64', '5.15.0-1020-raspi', '6.1.0-57-amd64', '6.12.117+deb12-amd64', '6.18.2', '7.2.13-amd64', '10.1.0']) expect(re.test(k), k).toBe(true);
+    for (const k of ['5.4.0-150-generic', '5.9.16', '4.19.0', '3.10.0']) expect(re.test(k), k).toBe(false);
   });
 });
 
