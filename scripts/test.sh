@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite: orchestrator unit tests (with the checks of the Yocto
-# layer and the Buildroot tree) and type check, the host unit tests of the
-# EtherCAT code (src-kernel/tools), the generated overlays up to
+# layer and the Buildroot tree) and type check, the compile matrix (the
+# module against Debian's kernel sources, 5.10 to sid's newest, three
+# architectures), the host unit tests of the EtherCAT code
+# (src-kernel/tools), the generated overlays up to
 # date, the module's static checks (checkpatch --strict; W=1 and sparse
 # builds against every board kernel), the DKMS package built, installed and
 # checked for the 6.1 and 6.12 headers, and the QEMU smoke runs of every
@@ -75,6 +77,15 @@ count_totals() {
 	[ "$3" -eq 0 ] || [ "$f" -gt 0 ] || f=1
 	count "$p" "$f" "$1"
 }
+
+# The compile matrix: the module W=1 + sparse against Debian's kernel
+# sources, 5.10 to sid's newest, x86_64, arm64 and armhf; every cell counts
+printf '== compile matrix (Debian kernel sources x architectures)\n'
+npx orchestrate matrix >"$logs/matrix.log" 2>&1
+mrc=$?
+sed -n '/^kernel (W=1/,$p' "$logs/matrix.log" | sed 's/^/   /'
+[ $mrc -eq 0 ] || grep -q '^kernel (W=1' "$logs/matrix.log" || tail -n 30 "$logs/matrix.log" | sed 's/^/   | /'
+count_totals matrix "$logs/matrix.log" $mrc
 
 # The EtherCAT frame codec and slave model on the host (ASan, UBSan): every
 # test counts

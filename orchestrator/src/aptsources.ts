@@ -115,10 +115,10 @@ function normUri(uri: string): string {
 }
 
 /** deb822 text for a private apt state (no Architectures: the state's APT::Architecture decides). */
-export function renderDeb822(sources: AptSource[]): string {
+export function renderDeb822(sources: AptSource[], types: readonly string[] = ['deb']): string {
   return sources
     .map((s) => {
-      const lines = [`# from ${s.origin}`, 'Types: deb', `URIs: ${s.uri}`, `Suites: ${s.suites.join(' ')}`, `Components: ${s.components.join(' ')}`];
+      const lines = [`# from ${s.origin}`, `Types: ${types.join(' ')}`, `URIs: ${s.uri}`, `Suites: ${s.suites.join(' ')}`, `Components: ${s.components.join(' ')}`];
       if (s.signedBy !== undefined) {
         const [first, ...rest] = s.signedBy.split('\n');
         lines.push(`Signed-By: ${first ?? ''}`);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Listr, type ListrRendererValue } from 'listr2';
-import { hostDebianArch } from './arch.ts';
+import { hostDebianArch, type Arch } from './arch.ts';
 import { ConfigError, FailureError, InterruptedError, OrchestratorError, UsageError, errorMessage } from './errors.ts';
 import {
   AptStates,
@@ -36,8 +36,9 @@ import { DT_TOOLS } from './devicetree.ts';
 import { EXPORT_TARGETS, type ExportTarget } from './export.ts';
 import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.ts';
 import { BENCH_USAGE, cmdBench, parseBenchOptions } from './cli-bench.ts';
+import { MATRIX_USAGE, cmdMatrix, parseMatrixOptions } from './cli-matrix.ts';
 
-export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'export', 'yocto', 'buildroot', 'package'] as const;
+export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'export', 'yocto', 'buildroot', 'package'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const USAGE: Record<Command | 'main', string> = {
@@ -49,6 +50,7 @@ commands:
   smoke      build if needed, boot each kernel in QEMU, run the selftests, report
   bench      build if needed, boot each PCI board with the benchmark, report latencies and targets
   check      W=1 + sparse builds of the module against every kernel of the board(s)
+  matrix     W=1 + sparse builds against Debian's kernel sources, 5.10 to sid's newest, × 3 arches
   export     write the board overlays meta-atemsys/ and br2-external/ take from boards/
   yocto      build (or parse, or yocto-check-layer) meta-atemsys in a real Yocto tree
   buildroot  configure and build br2-external in a real Buildroot tree
@@ -80,6 +82,7 @@ qemu section, one after the other, and ends with a capability table.
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,
   bench: BENCH_USAGE,
+  matrix: MATRIX_USAGE,
   check: `usage: orchestrate check --board <name|all> [--kernel <series>] [--json]
 
 Build the module with W=1 and sparse (C=2) against each kernel; any warning
@@ -175,6 +178,9 @@ export interface CliOptions {
   quick?: boolean;
   /** bench: a second boot with this atemsys.ko */
   module?: string;
+  /** matrix: only these suites and architectures */
+  suites?: string[];
+  arches?: Arch[];
 }
 
 function isCommand(s: string): s is Command {
@@ -190,6 +196,7 @@ const SPECS: Record<Command, Options> = {
   check: { ...COMMON, ...BOARD_KERNEL },
   smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
+  matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -320,6 +327,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     case 'buildroot':
       o.buildroot = parseBuildroot(values);
       return o;
+    case 'matrix':
+      return parseMatrixOptions(o, values);
     case 'package': {
       if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
       const out = str(values, 'out');
@@ -684,6 +693,8 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
         return await cmdBench(env, o, io, { selectBoards, selectKernels, checkTools, runJob, isFatal, buildSteps });
       case 'check':
         return await cmdCheck(env, o, io);
+      case 'matrix':
+        return await cmdMatrix(env, o, io);
       case 'export':
         return await cmdExport(env, o, io);
       case 'yocto':
