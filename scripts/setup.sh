@@ -11,8 +11,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 packages=(
-	# build the module against Debian's kernel headers (6.12 needs pahole)
-	make gcc gcc-12 bc bison flex libelf-dev libssl-dev dwarves kmod
+	# build the module against Debian's kernel headers (6.12 needs pahole);
+	# kernels of newer suites (trixie, sid) build in a chroot of theirs
+	make gcc gcc-12 bc bison flex libelf-dev libssl-dev dwarves kmod debootstrap
 	# cross compilers and libc for the static selftests
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-i686-linux-gnu
 	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-i386-cross

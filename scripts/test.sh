@@ -8,8 +8,9 @@
 # (src-kernel/tools), the generated overlays up to
 # date, the module's static checks (checkpatch --strict; W=1 and sparse
 # builds against every board kernel), the DKMS package built, installed and
-# checked for the 6.1 and 6.12 headers, and the QEMU smoke runs of every
-# board, and a quick benchmark run as a functional check (numbers are never
+# checked for the 6.1 and 6.12 headers, the QEMU smoke runs of every
+# board and kernel (Debian 12, 13, sid, PREEMPT_RT), of a kernel built here from
+# Debian's linux-source (--kernel-build), and a quick benchmark run as a functional check (numbers are never
 # asserted). Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
@@ -114,6 +115,19 @@ fi
 printf '== smoke (all QEMU boards)\n'
 npx orchestrate smoke --board all 2>&1 | tee "$logs/smoke.log"
 count_totals smoke "$logs/smoke.log" "${PIPESTATUS[0]}"
+
+# Your own kernel: a small 5.10 built from Debian's linux-source (cached
+# under .cache/testkernel/), given to smoke as a user gives theirs
+printf '== smoke of a kernel you built (5.10 from linux-source)\n'
+if npx orchestrate testkernel --json >"$logs/testkernel.json" 2>"$logs/testkernel.log"; then
+	own_build=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/testkernel.json")
+	own_modules=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/testkernel.json")
+	npx orchestrate smoke --board qemu-x86_64 --kernel-build "$own_build" --kernel-modules "$own_modules" 2>&1 | tee "$logs/smoke-own.log"
+	count_totals smoke-own "$logs/smoke-own.log" "${PIPESTATUS[0]}"
+else
+	tail -n 30 "$logs/testkernel.log" | sed 's/^/   | /'
+	count 0 1 "testkernel"
+fi
 
 # Benchmark: a functional check only. bench exits 0 and bench.json is well
 # formed with at least one row in each of the groups irq, rtt, dma and cycle-*.

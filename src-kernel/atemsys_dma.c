@@ -239,10 +239,10 @@ static int atemsys_mmap_io(struct atemsys_file *af,
 
 	refusal = atemsys_io_refusal(af, start, size, true);
 	if (refusal) {
-		dev_warn_ratelimited(atemsys_dev,
-				     "pid %d: refused mmap of %#llx-%#llx: %s\n",
-				     task_pid_nr(current), start,
-				     start + size - 1, refusal);
+		dev_notice_ratelimited(atemsys_dev,
+				       "pid %d: refused mmap of %#llx-%#llx: %s\n",
+				       task_pid_nr(current), start,
+				       start + size - 1, refusal);
 		return -EPERM;
 	}
 
@@ -269,9 +269,9 @@ int atemsys_mmap(struct file *file, struct vm_area_struct *vma)
 	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED)) {
-		dev_warn_ratelimited(atemsys_dev,
-				     "pid %d: mmap needs MAP_SHARED\n",
-				     task_pid_nr(current));
+		dev_notice_ratelimited(atemsys_dev,
+				       "pid %d: mmap needs MAP_SHARED\n",
+				       task_pid_nr(current));
 		return -EINVAL;
 	}
 

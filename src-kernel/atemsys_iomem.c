@@ -39,9 +39,9 @@ static int atemsys_iomem_map(struct atemsys_file *af,
 		return -EINVAL;
 	refusal = atemsys_io_refusal(af, c->phys, c->size, false);
 	if (refusal) {
-		dev_warn_ratelimited(dev, "pid %d: IOMEM_CMD: refused to map %#llx+%#x: %s\n",
-				     task_pid_nr(current), c->phys, c->size,
-				     refusal);
+		dev_notice_ratelimited(dev, "pid %d: IOMEM_CMD: refused to map %#llx+%#x: %s\n",
+				       task_pid_nr(current), c->phys, c->size,
+				       refusal);
 		return -EPERM;
 	}
 
@@ -58,9 +58,9 @@ static int atemsys_iomem_map(struct atemsys_file *af,
 		if (!inst->maps[i].refs)
 			break;
 	if (i == ATEMSYS_IOMEM_MAX_MAPS) {
-		dev_warn_ratelimited(dev, "pid %d: IOMEM_CMD: all %d mappings in use\n",
-				     task_pid_nr(current),
-				     ATEMSYS_IOMEM_MAX_MAPS);
+		dev_notice_ratelimited(dev, "pid %d: IOMEM_CMD: all %d mappings in use\n",
+				       task_pid_nr(current),
+				       ATEMSYS_IOMEM_MAX_MAPS);
 		return -ENOSPC;
 	}
 
@@ -187,10 +187,10 @@ static int atemsys_iomem_access(struct atemsys_dt_inst *inst,
 		return -ENOENT;
 	if (!c->data_size || c->data_size > ATEMSYS_IOMEM_MAX_DATA ||
 	    (u64)c->offset + c->data_size > map->size) {
-		dev_warn_ratelimited(&inst->pdev->dev, "pid %d: IOMEM_CMD: %u bytes at offset %#x are outside the %#x-byte mapping at %#llx (or over %zu bytes)\n",
-				     task_pid_nr(current), c->data_size,
-				     c->offset, map->size, map->phys,
-				     ATEMSYS_IOMEM_MAX_DATA);
+		dev_notice_ratelimited(&inst->pdev->dev, "pid %d: IOMEM_CMD: %u bytes at offset %#x are outside the %#x-byte mapping at %#llx (or over %zu bytes)\n",
+				       task_pid_nr(current), c->data_size,
+				       c->offset, map->size, map->phys,
+				       ATEMSYS_IOMEM_MAX_DATA);
 		return -EINVAL;
 	}
 

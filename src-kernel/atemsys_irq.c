@@ -254,9 +254,9 @@ long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
 		ret = -ENODEV;
 	} else if (value != ATEMSYS_USE_PCI_INT && value != af->pdev->irq) {
 		/* the IRQ number CONF returned is accepted, nothing else */
-		dev_warn_ratelimited(atemsys_dev,
-				     "pid %d: IRQ %u is not the fd's device's; use ATEMSYS_USE_PCI_INT\n",
-				     task_pid_nr(current), value);
+		dev_notice_ratelimited(atemsys_dev,
+				       "pid %d: IRQ %u is not the fd's device's; use ATEMSYS_USE_PCI_INT\n",
+				       task_pid_nr(current), value);
 		ret = -EPERM;
 	} else {
 		ret = atemsys_irq_connect_pci(af);

@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include "atemsys.h"
 
@@ -24,6 +25,18 @@ struct atemsys_pci_inst {
 static DEFINE_MUTEX(atemsys_pci_lock);	/* inst list, owner, removing */
 static LIST_HEAD(atemsys_pci_insts);
 static bool atemsys_pci_registered;
+
+/*
+ * Devices no driver owns that an fd holds, keyed by atemsys_pci_key(): a
+ * second CONF is refused here, before the PCI core would log a "can't
+ * reserve" warning for regions the first fd holds. The xarray's own lock.
+ */
+static DEFINE_XARRAY(atemsys_pci_held);
+
+static unsigned long atemsys_pci_key(struct pci_dev *pdev)
+{
+	return ((unsigned long)pci_domain_nr(pdev->bus) << 16) | pci_dev_id(pdev);
+}
 
 static char *allowed_pci_devices = "PCI_ANY_ID";
 
@@ -236,22 +249,33 @@ static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 {
 	int ret;
 
+	/* a caller's request, refused: notice level, not a kernel problem */
 	if (pdev->dev.driver) {
-		pci_warn(pdev, "bound to driver %s: unbind it first (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
-			 dev_driver_string(&pdev->dev), pci_name(pdev),
-			 dev_driver_string(&pdev->dev));
+		pci_notice_ratelimited(pdev, "pid %d: bound to driver %s: unbind it first (echo %s > /sys/bus/pci/drivers/%s/unbind)\n",
+				       task_pid_nr(current),
+				       dev_driver_string(&pdev->dev),
+				       pci_name(pdev),
+				       dev_driver_string(&pdev->dev));
 		return -EBUSY;
+	}
+	ret = xa_insert(&atemsys_pci_held, atemsys_pci_key(pdev), pdev,
+			GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			pci_notice_ratelimited(pdev, "pid %d: held by another /dev/atemsys fd\n",
+					       task_pid_nr(current));
+		return ret;
 	}
 
 	ret = pci_enable_device(pdev);
 	if (ret) {
 		pci_err(pdev, "cannot enable device: %d\n", ret);
-		return ret;
+		goto err_held;
 	}
 
 	ret = pci_request_regions(pdev, ATEMSYS_DRV_NAME);
 	if (ret) {
-		pci_warn(pdev, "regions in use by another driver or fd\n");
+		pci_warn(pdev, "regions in use by another driver\n");
 		ret = -EBUSY;
 		goto err_disable;
 	}
@@ -266,6 +290,8 @@ err_regions:
 	pci_release_regions(pdev);
 err_disable:
 	pci_disable_device(pdev);
+err_held:
+	xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 	return ret;
 }
 
@@ -370,6 +396,7 @@ void atemsys_pci_release(struct atemsys_file *af)
 	} else {
 		pci_release_regions(pdev);
 		pci_disable_device(pdev);
+		xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 	}
 	af->pdev = NULL;
 	pci_dbg(pdev, "released\n");

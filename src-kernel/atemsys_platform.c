@@ -61,9 +61,9 @@ int atemsys_dt_irq(struct atemsys_file *af, u32 index)
 
 	irq = platform_get_irq_optional(pdev, index);
 	if (irq < 0)
-		dev_warn_ratelimited(&pdev->dev,
-				     "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
-				     task_pid_nr(current), index, irq);
+		dev_notice_ratelimited(&pdev->dev,
+				       "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
+				       task_pid_nr(current), index, irq);
 	return irq;
 }
 
@@ -530,18 +530,18 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 	if (inst->owner == af)
 		return 0;
 	if (inst->owner) {
-		dev_warn_ratelimited(dev, "pid %d: %s instance %u is held by pid %d (%s)\n",
-				     task_pid_nr(current), inst->ident,
-				     inst->instance, inst->owner_pid,
-				     inst->owner_comm);
+		dev_notice_ratelimited(dev, "pid %d: %s instance %u is held by pid %d (%s)\n",
+				       task_pid_nr(current), inst->ident,
+				       inst->instance, inst->owner_pid,
+				       inst->owner_comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		return -EBUSY;
 	}
 	if (af->dt || af->pdev) {
-		dev_warn_ratelimited(dev, "pid %d: the fd already holds %s: one device per fd\n",
-				     task_pid_nr(current),
-				     af->dt ? dev_name(&af->dt->pdev->dev) :
-				     pci_name(af->pdev));
+		dev_notice_ratelimited(dev, "pid %d: the fd already holds %s: one device per fd\n",
+				       task_pid_nr(current),
+				       af->dt ? dev_name(&af->dt->pdev->dev) :
+				       pci_name(af->pdev));
 		*ec = ATEMSYS_EC_E_BUSY;
 		return -EBUSY;
 	}
@@ -610,19 +610,19 @@ struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
 		if (inst->index == index)
 			found = inst;
 	if (!found) {
-		dev_warn_ratelimited(atemsys_dev, "pid %d: no device-tree instance has index %u\n",
-				     task_pid_nr(current), index);
+		dev_notice_ratelimited(atemsys_dev, "pid %d: no device-tree instance has index %u\n",
+				       task_pid_nr(current), index);
 		*ec = ATEMSYS_EC_E_INVALIDINDEX;
 		ret = -ENODEV;
 	} else if (found->owner) {
-		dev_warn_ratelimited(&found->pdev->dev, "pid %d: index %u is held by pid %d (%s)\n",
-				     task_pid_nr(current), index,
-				     found->owner_pid, found->owner_comm);
+		dev_notice_ratelimited(&found->pdev->dev, "pid %d: index %u is held by pid %d (%s)\n",
+				       task_pid_nr(current), index,
+				       found->owner_pid, found->owner_comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		ret = -EBUSY;
 	} else {
-		dev_warn_ratelimited(&found->pdev->dev, "pid %d: index %u is not bound to this fd: call GET_MAC_INFO first\n",
-				     task_pid_nr(current), index);
+		dev_notice_ratelimited(&found->pdev->dev, "pid %d: index %u is not bound to this fd: call GET_MAC_INFO first\n",
+				       task_pid_nr(current), index);
 		*ec = ATEMSYS_EC_E_ERROR;
 		ret = -EPERM;
 	}

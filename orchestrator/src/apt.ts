@@ -4,10 +4,12 @@
  * touching /etc/apt or /var/lib/apt. Used to resolve, download and unpack
  * kernels, headers and busybox for any architecture.
  */
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DebianArch } from './arch.ts';
-import { debianArchiveSources, readHostSources, renderDeb822 } from './aptsources.ts';
+import { createHash } from 'node:crypto';
+import { privateSources, readHostSources, renderDeb822 } from './aptsources.ts';
+import { KNOWN_CODENAMES, bootPockets } from './suites.ts';
 import { ConfigError, FailureError } from './errors.ts';
 import { run, runChecked, tailLines } from './exec.ts';
 
@@ -19,6 +21,8 @@ export interface AptState {
   updated: boolean;
   /** warnings from the last update (a failed index, ...) */
   warnings: string[];
+  /** hash of the sources, written into the freshness stamp */
+  sourcesHash?: string;
 }
 
 export interface MadisonEntry {
@@ -92,7 +96,6 @@ export interface OpenOptions {
   cacheDir: string;
   debArch: DebianArch;
   etcApt?: string;
-  codename?: string;
   /** re-run apt-get update when the last one is older than this (hours) */
   maxAgeHours?: number;
   force?: boolean;
@@ -105,24 +108,28 @@ export async function openAptState(o: OpenOptions): Promise<AptState> {
   for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'state', 'log']) {
     await mkdir(path.join(dir, d), { recursive: true });
   }
-  const host = await readHostSources(o.etcApt);
-  const sources = debianArchiveSources(host, o.codename);
-  if (sources.length === 0) {
+  const sources = privateSources(await readHostSources(o.etcApt), KNOWN_CODENAMES, bootPockets(), "the boot kernels' suites");
+  if (!sources) {
     throw new ConfigError(
-      `no Debian ${o.codename ?? 'bookworm'} archive entry in ${o.etcApt ?? '/etc/apt'}/sources.list{,.d/*.list,.d/*.sources}: ` +
-        'cannot fetch kernels (add the Debian archive to the host apt sources)',
+      `no Debian archive entry (${KNOWN_CODENAMES.join(', ')}) in ${o.etcApt ?? '/etc/apt'}/sources.list{,.d/*.list,.d/*.sources}: ` +
+        'the private apt state takes the archive URI from there (add the Debian archive to the host apt sources)',
     );
   }
+  const text = renderDeb822(sources);
   await writeFile(path.join(dir, 'sources.list'), '');
-  await writeFile(path.join(dir, 'sources.list.d', 'debian.sources'), renderDeb822(sources));
+  await writeFile(path.join(dir, 'sources.list.d', 'debian.sources'), text);
   await writeFile(path.join(dir, 'status'), '');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const state: AptState = { debArch: o.debArch, dir, options: aptStateOptions(dir, o.debArch, isRoot), updated: false, warnings: [] };
 
-  const stampAge = await stat(path.join(dir, 'lists', UPDATE_STAMP)).then(
-    (s) => (Date.now() - s.mtimeMs) / 3_600_000,
+  // the stamp holds the hash of the sources it was made with: new suites mean a new update
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const stamp = path.join(dir, 'lists', UPDATE_STAMP);
+  const stampAge = await readFile(stamp, 'utf8').then(
+    async (t) => (t.includes(hash) ? (Date.now() - (await stat(stamp)).mtimeMs) / 3_600_000 : Infinity),
     () => Infinity,
   );
+  state.sourcesHash = hash;
   const maxAge = o.maxAgeHours ?? 24;
   if (o.force || stampAge > maxAge) await updateAptState(state, o.signal, o.log);
   return state;
@@ -155,7 +162,7 @@ export async function updateAptState(state: AptState, signal?: AbortSignal, log?
   }
   for (const w of state.warnings) log?.(`apt (${state.debArch}): ${w}`);
   const stamp = path.join(state.dir, 'lists', UPDATE_STAMP);
-  await writeFile(stamp, new Date().toISOString());
+  await writeFile(stamp, `${new Date().toISOString()} ${state.sourcesHash ?? ''}\n`);
   const now = new Date();
   await utimes(stamp, now, now);
 }

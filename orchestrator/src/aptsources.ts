@@ -110,6 +110,45 @@ export function debianArchiveSources(all: AptSource[], codename = 'bookworm'): A
   return [...out, ...extra];
 }
 
+/**
+ * The host's Debian archive entry (any entry naming a known release or its
+ * -updates/-backports suite; -security lives elsewhere), or undefined: the
+ * URI, components and keyring the private apt states copy, whatever release
+ * the host runs.
+ */
+export function debianArchiveBase(all: AptSource[], codenames: readonly string[]): AptSource | undefined {
+  const re = new RegExp(`^(${codenames.join('|')})(-updates|-backports)?$`);
+  return all.find((s) => s.components.includes('main') && s.suites.some((x) => re.test(x)));
+}
+
+/** The host's Debian security archive entry (a suite "<codename>-security"), or undefined. */
+export function debianSecurityBase(all: AptSource[], codenames: readonly string[]): AptSource | undefined {
+  const re = new RegExp(`^(${codenames.join('|')})-security$`);
+  return all.find((s) => s.components.includes('main') && s.suites.some((x) => re.test(x)));
+}
+
+/**
+ * The sources of a private state for `pockets`: the -security ones on the
+ * host's security archive (left out when the host has none), the rest on
+ * its main archive.
+ */
+export function privateSources(host: AptSource[], codenames: readonly string[], pockets: readonly string[], why: string): AptSource[] | undefined {
+  const base = debianArchiveBase(host, codenames);
+  if (!base) return undefined;
+  const security = debianSecurityBase(host, codenames);
+  const sec = pockets.filter((p) => p.endsWith('-security'));
+  const out = [archiveSource(base, pockets.filter((p) => !p.endsWith('-security')), why)];
+  if (security && sec.length > 0) out.push(archiveSource(security, sec, why));
+  return out;
+}
+
+/** One source on `base`'s URI and keyring with the given suites (component main). */
+export function archiveSource(base: AptSource, suites: readonly string[], why: string): AptSource {
+  const src: AptSource = { uri: base.uri, suites: [...suites], components: ['main'], origin: `${base.origin} (${why})` };
+  if (base.signedBy !== undefined) src.signedBy = base.signedBy;
+  return src;
+}
+
 function normUri(uri: string): string {
   return uri.replace(/\/+$/, '');
 }

@@ -157,7 +157,7 @@ export interface BenchFile {
   format: typeof BENCH_JSON_FORMAT;
   board: string;
   arch: string;
-  kernel: { series: string; flavour: string; release: string };
+  kernel: { suite: string; series: string; flavour: string; release: string };
   quick: boolean;
   createdAt: string;
   /** from the build's manifest.json */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ArchInfo } from './arch.ts';
 import { FailureError } from './errors.ts';
 import { run, runChecked } from './exec.ts';
+import { runInRoot } from './suiteroot.ts';
 
 /** The userspace tools src-kernel/tools builds (static, one per board arch). */
 export const TOOL_BINARIES: readonly string[] = ['atemsys-ecat', 'atemsys-bench'];
@@ -88,6 +89,16 @@ export interface KbuildParams {
   extra?: string[];
   logFile: string;
   signal?: AbortSignal;
+  /** build in this chroot of the kernel's suite (suiteroot.ts) instead of on the host */
+  root?: BuildRoot;
+  /** environment for make (LINUX_SOURCE for the armhf modpost) */
+  env?: Record<string, string>;
+}
+
+export interface BuildRoot {
+  dir: string;
+  /** host directories bind-mounted at their own path inside */
+  binds: string[];
 }
 
 export function kbuildArgs(p: Omit<KbuildParams, 'logFile' | 'signal'>, jobs = os.availableParallelism()): string[] {
@@ -111,7 +122,10 @@ export interface ModuleResult {
 }
 
 export async function buildModule(p: KbuildParams, release: string): Promise<ModuleResult> {
-  const r = await runChecked('module build', 'make', kbuildArgs(p), { logFile: p.logFile, signal: p.signal, tail: 40 });
+  const opts = { logFile: p.logFile, signal: p.signal, tail: 40, ...(p.env ? { env: p.env } : {}) };
+  const r = p.root
+    ? await runInRoot(`module build (in ${p.root.dir})`, p.root.dir, p.root.binds, ['make', ...kbuildArgs(p)], opts)
+    : await runChecked('module build', 'make', kbuildArgs(p), opts);
   const ko = path.join(p.srcDir, 'atemsys.ko');
   await stat(ko).catch(() => {
     throw new FailureError(`module build finished but ${ko} does not exist (log: ${p.logFile})`);

@@ -14,10 +14,11 @@ import { benchFile, benchText, type BenchFile } from './benchreport.ts';
 import { benchBootTask, benchModules, moduleCheckTask, type BenchState } from './benchrun.ts';
 import type { CliOptions, Io } from './cli.ts';
 import { ConfigError, UsageError, errorMessage } from './errors.ts';
+import type { OwnKernelInput } from './ownkernel.ts';
 import { displayPath, kernelLabel, locateTask, newJob, type Env, type JobTask, type KernelJob } from './pipeline.ts';
 import type { KernelSpec, Profile } from './profile.ts';
 
-export const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <series>] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
+export const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter>] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
 
 Build if needed (as smoke does), boot the board once with /init running
 \`atemsys-bench run\` instead of the selftests, and report latencies in µs:
@@ -29,7 +30,7 @@ Writes bench.json, bench.txt, bench.svg and bench-serial.log beside the
 build in out/<board>/<release>/. \`all\` is every board with a qemu section
 and no dt section; one kernel per board (its first unless --kernel).
   --board <name|all>      board profile, or all PCI boards
-  --kernel <series>       this kernel series instead of the board's first
+  --kernel <filter>       the board's first kernel matching this series/suite/flavour
   --quick                 fewer samples (atemsys-bench run --quick)
   --module <atemsys.ko>   boot a second time with this module (built for the same kernel) and compare
   --json                  print bench.json on stdout, nothing else (an array with several boards)
@@ -52,7 +53,7 @@ export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>
 /** What bench reuses of cli.ts (passed in, so that this file does not import cli.ts at run time). */
 export interface BenchHelpers {
   selectBoards(paths: Env['paths'], board: string, needQemu: boolean): Promise<{ run: Profile[] }>;
-  selectKernels(p: Profile, series: string | undefined): KernelSpec[];
+  selectKernels(p: Profile, series: string | undefined, own?: OwnKernelInput): KernelSpec[];
   checkTools(profiles: readonly Profile[], o: CliOptions, host: Env['host']): Promise<void>;
   runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void>;
   isFatal(err: unknown): boolean;
@@ -105,7 +106,7 @@ export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers)
   const results: (BenchFile | BenchFailure)[] = [];
   let failed = false;
   for (const p of profiles) {
-    const spec = o.kernel !== undefined ? h.selectKernels(p, o.kernel)[0] : p.kernels[0];
+    const spec = o.kernel !== undefined || o.own ? h.selectKernels(p, o.kernel, o.own)[0] : p.kernels[0];
     if (spec === undefined) throw new ConfigError(`board ${p.name} has no kernels`);
     const job = newJob(p, spec, env.host);
     const state: BenchState = { boots: [], outputs: [] };
@@ -140,7 +141,7 @@ export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers)
     const f = benchFile({
       board: p.name,
       arch: p.arch,
-      kernel: { series: spec.series, flavour: spec.flavour, release: job.resolved?.release ?? m?.kernel.release ?? '?' },
+      kernel: { suite: spec.suite, series: job.resolved?.series ?? spec.series, flavour: spec.flavour, release: job.resolved?.release ?? m?.kernel.release ?? '?' },
       quick: o.quick === true,
       tools: m?.tools ?? null,
       git: m?.git ?? null,

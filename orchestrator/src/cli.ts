@@ -24,9 +24,11 @@ import {
   type Env,
   type JobTask,
   type KernelJob,
+  hostDebianSuite,
 } from './pipeline.ts';
 import { resolvePaths, type Paths } from './paths.ts';
 import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile.ts';
+import type { OwnKernelInput } from './ownkernel.ts';
 import { capabilityMatrix, capabilityTable, table, testTable, totalsLine } from './report.ts';
 import { failedBeforeBoot, totals, type RunSummary } from './results.ts';
 import { buildTools, requireTools } from './tools.ts';
@@ -37,9 +39,19 @@ import { EXPORT_TARGETS, type ExportTarget } from './export.ts';
 import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.ts';
 import { BENCH_USAGE, cmdBench, parseBenchOptions } from './cli-bench.ts';
 import { MATRIX_USAGE, cmdMatrix, parseMatrixOptions } from './cli-matrix.ts';
+import { TESTKERNEL_USAGE, cmdTestKernel } from './cli-testkernel.ts';
 
-export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'export', 'yocto', 'buildroot', 'package'] as const;
+export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'export', 'yocto', 'buildroot', 'package'] as const;
 export type Command = (typeof COMMANDS)[number];
+
+const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead of Debian's: its build tree
+                       (make O=…; Yocto tmp/work-shared/<machine>/kernel-build-artifacts;
+                       Buildroot output/build/linux-<version>)
+  --kernel-image <f>   its image (default: <build>/arch/<arch>/boot/bzImage|Image|zImage;
+                       Yocto tmp/deploy/images/<machine>/, Buildroot output/images/)
+  --kernel-modules <p> its modules: a dir with lib/modules/<release>/ (Buildroot output/target),
+                       or Yocto's modules-<machine>.tgz (default: make modules_install)
+  --dtb <file>         its DTB, for device-tree boards (default: <build>/arch/<arch>/boot/dts/)`;
 
 const USAGE: Record<Command | 'main', string> = {
   main: `usage: orchestrate <command> [options]
@@ -51,6 +63,7 @@ commands:
   bench      build if needed, boot each PCI board with the benchmark, report latencies and targets
   check      W=1 + sparse builds of the module against every kernel of the board(s)
   matrix     W=1 + sparse builds against Debian's kernel sources, 5.10 to sid's newest, × 3 arches
+  testkernel build a small 5.10 kernel from Debian's source, to smoke-test a kernel you built
   export     write the board overlays meta-atemsys/ and br2-external/ take from boards/
   yocto      build (or parse, or yocto-check-layer) meta-atemsys in a real Yocto tree
   buildroot  configure and build br2-external in a real Buildroot tree
@@ -62,33 +75,37 @@ Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error
 
 List the board profiles: name, arch, kernels, QEMU machine.
   --json   machine-readable output`,
-  build: `usage: orchestrate build --board <name|all> [--kernel <series>] [--json]
+  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
 atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle.
   --board <name|all>   board profile (boards/<name>.yaml), or all boards
-  --kernel <series>    only this kernel series of the board, e.g. 6.1
+  --kernel <filter>    only the board's kernels of this series, suite or flavour
+                       (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
+${OWN_KERNEL_HELP}
   --json               print the result as JSON (no progress display)`,
-  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <series>] [--verbose] [--json] [--no-build]
+  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter>] [--verbose] [--json] [--no-build]
 
 Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
 junit.xml and results.json beside the artifacts. \`all\` runs every board with a
 qemu section, one after the other, and ends with a capability table.
   --board <name|all>   board profile, or all boards
-  --kernel <series>    only this kernel series, e.g. 6.12
+  --kernel <filter>    only kernels of this series, suite or flavour (see build)
+${OWN_KERNEL_HELP}
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,
   bench: BENCH_USAGE,
   matrix: MATRIX_USAGE,
-  check: `usage: orchestrate check --board <name|all> [--kernel <series>] [--json]
+  testkernel: TESTKERNEL_USAGE,
+  check: `usage: orchestrate check --board <name|all> [--kernel <filter>] [--json]
 
 Build the module with W=1 and sparse (C=2) against each kernel; any warning
 in the module's own sources fails the check.
   --board <name|all>   board profile, or all boards
-  --kernel <series>    only this kernel series
+  --kernel <filter>    only kernels of this series, suite or flavour (see build)
   --json               print the result as JSON`,
   export: `usage: orchestrate export [yocto|buildroot] [--check] [--json]
 
@@ -178,6 +195,8 @@ export interface CliOptions {
   quick?: boolean;
   /** bench: a second boot with this atemsys.ko */
   module?: string;
+  /** a kernel the user built, instead of the board's Debian kernels */
+  own?: OwnKernelInput;
   /** matrix: only these suites and architectures */
   suites?: string[];
   arches?: Arch[];
@@ -189,7 +208,14 @@ function isCommand(s: string): s is Command {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
-const BOARD_KERNEL: Options = { board: { type: 'string' }, kernel: { type: 'string' } };
+const BOARD_KERNEL: Options = {
+  board: { type: 'string' },
+  kernel: { type: 'string' },
+  'kernel-build': { type: 'string' },
+  'kernel-image': { type: 'string' },
+  'kernel-modules': { type: 'string' },
+  dtb: { type: 'string' },
+};
 const SPECS: Record<Command, Options> = {
   boards: COMMON,
   build: { ...COMMON, ...BOARD_KERNEL },
@@ -197,6 +223,7 @@ const SPECS: Record<Command, Options> = {
   smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
+  testkernel: COMMON,
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -329,6 +356,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
       return o;
     case 'matrix':
       return parseMatrixOptions(o, values);
+    case 'testkernel':
+      return o;
     case 'package': {
       if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
       const out = str(values, 'out');
@@ -342,7 +371,21 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (typeof values.kernel === 'string') o.kernel = values.kernel;
   if (first !== 'boards' && o.board === undefined) throw new UsageError(`${first}: --board <name|all> is required`);
   if (o.board !== undefined && o.board.trim() === '') throw new UsageError(`${first}: --board needs a value`);
-  if (o.kernel !== undefined && !/^\d+\.\d+$/.test(o.kernel)) throw new UsageError(`${first}: --kernel expects a series like 6.1, got "${o.kernel}"`);
+  const build = str(values, 'kernel-build');
+  const ownParts = { image: str(values, 'kernel-image'), modules: str(values, 'kernel-modules'), dtb: str(values, 'dtb') };
+  if (build === undefined) {
+    const stray = Object.entries(ownParts).find(([, v]) => v !== undefined);
+    if (stray) throw new UsageError(`${first}: --${stray[0] === 'dtb' ? 'dtb' : `kernel-${stray[0]}`} belongs to a kernel you built: give its build tree with --kernel-build too`);
+  } else {
+    if (build.trim() === '') throw new UsageError(`${first}: --kernel-build needs a directory`);
+    if (o.kernel !== undefined) throw new UsageError(`${first}: --kernel picks Debian kernels; --kernel-build replaces them: give one or the other`);
+    if (o.board === 'all') throw new UsageError(`${first}: --kernel-build needs one board: a kernel is built for one arch and machine`);
+    o.own = { build };
+    for (const [k, v] of Object.entries(ownParts)) if (v !== undefined) o.own[k as 'image' | 'modules' | 'dtb'] = v;
+  }
+  if (o.kernel !== undefined && !KERNEL_FILTER_RE.test(o.kernel)) {
+    throw new UsageError(`${first}: --kernel expects a series, suite or flavour, or several joined by / (6.1, trixie, trixie/rt-amd64), got "${o.kernel}"`);
+  }
   return first === 'bench' ? parseBenchOptions(o, values) : o;
 }
 
@@ -350,11 +393,24 @@ export function usage(topic?: Command): string {
   return USAGE[topic ?? 'main'];
 }
 
-/** Kernels of a profile, filtered by --kernel. */
-export function selectKernels(p: Profile, series: string | undefined): KernelSpec[] {
-  if (series === undefined) return p.kernels;
-  const ks = p.kernels.filter((k) => k.series === series);
-  if (ks.length === 0) throw new UsageError(`board ${p.name} has no ${series} kernel (it has: ${p.kernels.map((k) => k.series).join(', ')})`);
+const KERNEL_FILTER_RE = /^[a-z0-9.+-]+(\/[a-z0-9.+-]+)*$/;
+
+/** Whether a kernel matches a --kernel filter: every /-separated part names its series, suite or flavour. */
+export function kernelMatches(k: KernelSpec, filter: string): boolean {
+  return filter.split('/').every((part) => part === k.series || part === k.suite || part === k.flavour);
+}
+
+/** The kernel spec of a kernel the user built. */
+export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
+  return { suite: 'own', series: 'own', flavour: 'own', own };
+}
+
+/** Kernels of a profile, filtered by --kernel, or the user's own kernel (--kernel-build). */
+export function selectKernels(p: Profile, filter: string | undefined, own?: OwnKernelInput): KernelSpec[] {
+  if (own) return [ownKernelSpec(own)];
+  if (filter === undefined) return p.kernels;
+  const ks = p.kernels.filter((k) => kernelMatches(k, filter));
+  if (ks.length === 0) throw new UsageError(`board ${p.name} has no kernel matching ${filter} (it has: ${p.kernels.map((k) => `${k.suite}/${k.series}/${k.flavour}`).join(', ')})`);
   return ks;
 }
 
@@ -429,11 +485,11 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
   const needs = new Map<string, ReturnType<typeof archInfo>>();
   for (const p of profiles) {
     const a = archInfo(p.arch, host);
-    const kernels = selectKernels(p, o.kernel);
+    const kernels = selectKernels(p, o.kernel, o.own);
     const tools: string[] = [];
     const boots = o.command === 'smoke' || o.command === 'bench';
     if (!(boots && o.noBuild)) {
-      tools.push(...buildTools(a, kernels.map((k) => k.series)));
+      tools.push(...buildTools(a, kernels, await hostDebianSuite()));
       if (p.dt && o.command !== 'check') tools.push(...DT_TOOLS);
     }
     if (boots && p.qemu) tools.push(p.qemu.binary);
@@ -484,7 +540,7 @@ async function cmdBoards(env: Env, o: CliOptions, io: Io): Promise<number> {
       ps.map((p) => [
         p.name,
         p.arch,
-        p.kernels.map((k) => `${k.series} ${k.flavour}${k.version ? `=${k.version}` : ''}`).join(', '),
+        p.kernels.map((k) => `${k.suite}/${k.series}/${k.flavour}${k.version ? `=${k.version}` : ''}`).join(', '),
         p.qemu ? `${p.qemu.binary} -M ${p.qemu.machine}` : 'build only',
         p.description,
       ]),
@@ -508,7 +564,7 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
   const results: Record<string, unknown>[] = [];
   let failed = 0;
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel)) {
+    for (const spec of selectKernels(p, o.kernel, o.own)) {
       const job = newJob(p, spec, env.host);
       try {
         await runJob(job, buildSteps(env, false), o);
@@ -516,6 +572,7 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
         const dir = job.dir ?? '';
         results.push({
           board: p.name,
+          suite: spec.suite,
           series: spec.series,
           flavour: spec.flavour,
           release,
@@ -535,7 +592,7 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
       } catch (err) {
         if (isFatal(err)) throw err;
         failed++;
-        results.push({ board: p.name, series: spec.series, flavour: spec.flavour, release: job.resolved?.release, status: 'failed', error: errorMessage(err) });
+        results.push({ board: p.name, suite: spec.suite, series: spec.series, flavour: spec.flavour, release: job.resolved?.release, status: 'failed', error: errorMessage(err) });
         io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${errorMessage(err)}`);
       }
     }
@@ -561,7 +618,7 @@ async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
   await checkTools(profiles, o, env.host);
   const runs: RunSummary[] = [];
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel)) {
+    for (const spec of selectKernels(p, o.kernel, o.own)) {
       const job = newJob(p, spec, env.host);
       const steps = o.noBuild ? [locateTask(env)] : buildSteps(env, true);
       const echo = (t: string): void => {
@@ -574,7 +631,7 @@ async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
         runs.push(s);
       } catch (err) {
         if (isFatal(err)) throw err;
-        const key = { board: p.name, arch: p.arch, series: spec.series, flavour: spec.flavour };
+        const key = { board: p.name, arch: p.arch, suite: spec.suite, series: spec.series, flavour: spec.flavour };
         const stage = job.guest ? 'boot' : job.ko === undefined && !job.upToDate && !o.noBuild ? 'build' : 'boot';
         const s = failedBeforeBoot(job.resolved ? { ...key, release: job.resolved.release } : key, stage, errorMessage(err));
         if (job.dir) s.dir = job.dir;
@@ -615,7 +672,7 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
   const rows: { board: string; kernel: string; status: 'ok' | 'failed' | 'covered'; coveredBy?: string; error?: string }[] = [];
   const seen = new Map<string, string>();
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel)) {
+    for (const spec of selectKernels(p, o.kernel, o.own)) {
       const job = newJob(p, spec, env.host);
       let coveredBy: string | undefined;
       const claim: JobTask = {
@@ -695,6 +752,8 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
         return await cmdCheck(env, o, io);
       case 'matrix':
         return await cmdMatrix(env, o, io);
+      case 'testkernel':
+        return await cmdTestKernel(env, o, io);
       case 'export':
         return await cmdExport(env, o, io);
       case 'yocto':

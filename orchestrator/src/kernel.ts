@@ -8,6 +8,7 @@ import path from 'node:path';
 import { downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState, type PackageRef } from './apt.ts';
 import { newestVersion } from './debversion.ts';
 import { FailureError } from './errors.ts';
+import { inSuite, suiteByName } from './suites.ts';
 import { candidateNames, resolveKernel, type ResolvedKernel } from './kernelpkgs.ts';
 import type { KernelSpec } from './profile.ts';
 
@@ -93,10 +94,9 @@ export interface KernelContext {
 }
 
 export async function resolveFromIndex(spec: KernelSpec, ctx: KernelContext): Promise<ResolvedKernel> {
-  const names = [
-    ...(await pkgnames(ctx.target, `linux-image-${spec.series}.`, ctx.signal)),
-    ...(await pkgnames(ctx.target, `linux-headers-${spec.series}.`, ctx.signal)),
-  ];
+  const prefix = spec.series === 'newest' ? '' : `${spec.series}.`;
+  const names: string[] = [];
+  for (const kind of ['image', 'headers', 'binary', 'modules', 'base']) names.push(...(await pkgnames(ctx.target, `linux-${kind}-${prefix}`, ctx.signal)));
   const c = candidateNames(spec, names);
   const target = await madison(ctx.target, c.target, ctx.signal);
   const host = await madison(ctx.host, c.kbuild, ctx.signal);
@@ -124,6 +124,7 @@ export async function fetchKernel(spec: KernelSpec, ctx: KernelContext, stats: F
       await download(ctx, ctx.target, resolved.common, stats),
       await download(ctx, ctx.host, resolved.kbuild, stats),
     ];
+    for (const part of resolved.parts) debs.push(await download(ctx, ctx.target, part, stats));
     return { resolved, debs };
   };
   try {
@@ -137,7 +138,11 @@ export async function fetchKernel(spec: KernelSpec, ctx: KernelContext, stats: F
   }
 }
 
+/** Bumped when the unpacked layout changes (2: lib/modules links to a merged-/usr usr/lib/modules). */
+const TREE_LAYOUT = 2;
+
 interface TreeStamp {
+  layout: number;
   release: string;
   packages: string[];
 }
@@ -146,27 +151,40 @@ interface TreeStamp {
 export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[], ctx: KernelContext): Promise<KernelTree> {
   const prefix = path.join(ctx.cacheDir, 'kernels', `${resolved.release}_${resolved.version}`);
   const stampFile = path.join(prefix, '.atemsys-tree.json');
-  const want: TreeStamp = { release: resolved.release, packages: debs.map((d) => path.basename(d.file)).sort() };
-  const tree: KernelTree = {
+  const want: TreeStamp = { layout: TREE_LAYOUT, release: resolved.release, packages: debs.map((d) => path.basename(d.file)).sort() };
+  const tree = async (): Promise<KernelTree> => ({
     resolved,
     release: resolved.release,
     prefix,
-    vmlinuz: path.join(prefix, 'boot', `vmlinuz-${resolved.release}`),
+    vmlinuz: await firstExisting(prefix, vmlinuzPaths(resolved.release)),
     headersDir: path.join(prefix, 'usr', 'src', `linux-headers-${resolved.release}`),
     modulesDir: path.join(prefix, 'lib', 'modules', resolved.release),
-    dtbDir: path.join(prefix, 'usr', 'lib', `linux-image-${resolved.release}`),
+    dtbDir: await firstExisting(prefix, dtbDirs(resolved.release)),
     packages: debs,
-  };
+  });
   const have = await readFile(stampFile, 'utf8').then(
     (t) => JSON.parse(t) as TreeStamp,
     () => undefined,
   );
-  if (have && JSON.stringify(have) === JSON.stringify(want)) return tree;
+  if (have && JSON.stringify(have) === JSON.stringify(want)) return tree();
 
   const tmp = `${prefix}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   for (const d of debs) await extractDeb(d.file, tmp, ctx.signal);
+  // Debian 13 and later ship modules in /usr/lib/modules (the /usr merge): one path for both
+  const merged = await lstat(path.join(tmp, 'usr', 'lib', 'modules')).then(
+    () => true,
+    () => false,
+  );
+  const legacy = await lstat(path.join(tmp, 'lib', 'modules')).then(
+    () => true,
+    () => false,
+  );
+  if (merged && !legacy) {
+    await mkdir(path.join(tmp, 'lib'), { recursive: true });
+    await symlink(path.join('..', 'usr', 'lib', 'modules'), path.join(tmp, 'lib', 'modules'));
+  }
   // everything below is rewritten for the final location
   const headersTmp = path.join(tmp, 'usr', 'src', `linux-headers-${resolved.release}`);
   const makefile = path.join(headersTmp, 'Makefile');
@@ -178,7 +196,7 @@ export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[],
     { dir: path.join(tmp, 'usr', 'src'), depth: 2 },
     { dir: path.join(tmp, 'lib', 'modules', resolved.release), depth: 0 },
   ]);
-  for (const need of [path.join(tmp, 'boot', `vmlinuz-${resolved.release}`), path.join(headersTmp, 'scripts', 'Makefile.build')]) {
+  for (const need of [await firstExisting(tmp, vmlinuzPaths(resolved.release)), path.join(headersTmp, 'scripts', 'Makefile.build')]) {
     await lstat(need).catch(() => {
       throw new FailureError(`unpacked kernel ${resolved.release} lacks ${path.relative(tmp, need)}`);
     });
@@ -186,7 +204,26 @@ export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[],
   await writeFile(path.join(tmp, '.atemsys-tree.json'), JSON.stringify(want));
   await rm(prefix, { recursive: true, force: true });
   await rename(tmp, prefix);
-  return tree;
+  return tree();
+}
+
+/** Where a Debian image puts vmlinuz: /boot until Debian 13, /usr/lib/modules/<release>/ in Debian 14's split image. */
+export function vmlinuzPaths(release: string): string[] {
+  return [path.join('boot', `vmlinuz-${release}`), path.join('usr', 'lib', 'modules', release, 'vmlinuz')];
+}
+
+/** Where a Debian image puts its DTBs, in the same order. */
+export function dtbDirs(release: string): string[] {
+  return [path.join('usr', 'lib', `linux-image-${release}`), path.join('usr', 'lib', 'modules', release, 'dtb'), path.join('usr', 'lib', 'modules', release, 'dtbs')];
+}
+
+/** The first of `rels` under `root` that exists, else the first (for the error that follows). */
+async function firstExisting(root: string, rels: readonly string[]): Promise<string> {
+  for (const r of rels) {
+    const p = path.join(root, r);
+    if (await lstat(p).then(() => true, () => false)) return p;
+  }
+  return path.join(root, rels[0] ?? '');
 }
 
 export interface Busybox {
@@ -194,28 +231,33 @@ export interface Busybox {
   package: DebPackage;
 }
 
-/** busybox-static of the state's arch, newest version, unpacked once. */
-export async function fetchBusybox(ctx: KernelContext, stats: FetchStats): Promise<Busybox> {
-  const entries = await madison(ctx.target, ['busybox-static'], ctx.signal);
+/** busybox-static of the state's arch, the newest in `suite`, unpacked once (bin/busybox, or usr/bin/busybox after the /usr merge). */
+export async function fetchBusybox(ctx: KernelContext, stats: FetchStats, suite: string): Promise<Busybox> {
+  // a backports suite has no busybox of its own: its release's
+  const base = suiteByName(suite)?.codename ?? suite;
+  const entries = (await madison(ctx.target, ['busybox-static'], ctx.signal)).filter((e) => inSuite(e.origin, base));
   const version = newestVersion(entries.map((e) => e.version));
-  if (!version) throw new FailureError(`busybox-static is not in the ${ctx.target.debArch} package index`);
+  if (!version) throw new FailureError(`busybox-static is not in the ${ctx.target.debArch} package index of ${suite}`);
   const pkg = await download(ctx, ctx.target, { name: 'busybox-static', version }, stats);
   const dir = path.join(ctx.cacheDir, 'busybox', ctx.target.debArch, version);
-  const binary = path.join(dir, 'bin', 'busybox');
-  const ok = await lstat(binary).then(
-    () => true,
-    () => false,
-  );
-  if (!ok) {
+  const found = async (root: string): Promise<string | undefined> => {
+    for (const rel of ['bin/busybox', 'usr/bin/busybox']) {
+      const p = path.join(root, rel);
+      if (await lstat(p).then((st) => st.isFile(), () => false)) return p;
+    }
+    return undefined;
+  };
+  let binary = await found(dir);
+  if (!binary) {
     const tmp = `${dir}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
     await extractDeb(pkg.file, tmp, ctx.signal);
-    await lstat(path.join(tmp, 'bin', 'busybox')).catch(() => {
-      throw new FailureError(`${path.basename(pkg.file)} has no bin/busybox`);
-    });
+    if (!(await found(tmp))) throw new FailureError(`${path.basename(pkg.file)} has neither bin/busybox nor usr/bin/busybox`);
     await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
     await rename(tmp, dir);
+    binary = await found(dir);
+    if (!binary) throw new FailureError(`busybox vanished from ${dir}`);
   }
   return { binary, package: pkg };
 }

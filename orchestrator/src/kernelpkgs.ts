@@ -6,9 +6,13 @@
 import type { MadisonEntry, PackageRef } from './apt.ts';
 import { compareDebVersions } from './debversion.ts';
 import { FailureError } from './errors.ts';
+import { inSuite, suiteByName } from './suites.ts';
 import type { KernelSpec } from './profile.ts';
 
 export interface ResolvedKernel {
+  /** the Debian suite it was resolved in */
+  suite: string;
+  /** "6.1", "7.2" (a profile's "newest" resolved) */
   series: string;
   flavour: string;
   /** "6.1.0-56" or "6.12.48+deb12" */
@@ -22,13 +26,30 @@ export interface ResolvedKernel {
   common: PackageRef;
   /** from the host (amd64) index */
   kbuild: PackageRef;
+  /**
+   * Debian 14's split image (linux 7.x in sid): the image package only
+   * depends on linux-binary-* (vmlinuz), linux-modules-* and linux-base-*
+   * (config, System.map, DTBs), fetched beside it. Empty before.
+   */
+  parts: PackageRef[];
+}
+
+/** The packages of Debian's split image, in the order they are unpacked. */
+export function splitImageNames(abi: string, flavour: string): string[] {
+  return ['base', 'binary', 'modules'].map((p) => `linux-${p}-${abi}-${flavour}`);
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** ABI pattern of a series: "6.1" -> 6.1.0-N, "6.12" -> 6.12.N+debNN */
+/** ABI pattern of a series: "6.1" -> 6.1.0-N, "6.12" -> 6.12.N+debNN, "newest" -> any series */
 export function abiPattern(series: string): string {
-  return `${esc(series)}\\.\\d+(?:-\\d+|\\+deb\\d+)`;
+  const s = series === 'newest' ? '\\d+\\.\\d+' : esc(series);
+  return `${s}\\.\\d+(?:-\\d+|\\+deb\\d+)`;
+}
+
+/** The series of an ABI: "6.12.117+deb13" -> "6.12". */
+export function seriesOfAbi(abi: string): string {
+  return /^(\d+\.\d+)\./.exec(abi)?.[1] ?? abi;
 }
 
 export function imageNameRe(series: string, flavour: string): RegExp {
@@ -67,7 +88,7 @@ export function candidateNames(spec: KernelSpec, targetNames: readonly string[])
   }
   const nameSet = new Set(targetNames);
   for (const abi of abis) {
-    for (const n of [headersName(abi, spec.flavour), commonHeadersName(abi, spec.flavour)]) {
+    for (const n of [headersName(abi, spec.flavour), commonHeadersName(abi, spec.flavour), ...splitImageNames(abi, spec.flavour)]) {
       if (nameSet.has(n)) target.push(n);
     }
   }
@@ -80,7 +101,9 @@ export function candidateNames(spec: KernelSpec, targetNames: readonly string[])
  * the arch headers, the common headers (target index) and kbuild (host
  * index) all exist at the same version. `-unsigned` images are preferred.
  */
-export function resolveKernel(spec: KernelSpec, target: readonly MadisonEntry[], host: readonly MadisonEntry[]): ResolvedKernel {
+export function resolveKernel(spec: KernelSpec, allTarget: readonly MadisonEntry[], allHost: readonly MadisonEntry[]): ResolvedKernel {
+  const target = allTarget.filter((e) => inSuite(e.origin, spec.suite));
+  const host = allHost.filter((e) => inSuite(e.origin, spec.suite));
   const imgRe = imageNameRe(spec.series, spec.flavour);
   const has = (list: readonly MadisonEntry[], name: string, version: string): boolean => list.some((e) => e.name === name && e.version === version);
   const candidates: { abi: string; version: string; names: string[] }[] = [];
@@ -97,10 +120,10 @@ export function resolveKernel(spec: KernelSpec, target: readonly MadisonEntry[],
     c.names.push(e.name);
   }
   candidates.sort((a, b) => compareDebVersions(b.version, a.version));
-  const label = `${spec.series} ${spec.flavour}${spec.version ? ` (pinned ${spec.version})` : ''}`;
+  const label = `${spec.suite} ${spec.series} ${spec.flavour}${spec.version ? ` (pinned ${spec.version})` : ''}`;
   if (candidates.length === 0) {
     throw new FailureError(
-      `no Debian kernel image found for ${label}: no package matches ${imgRe.source} in the index` +
+      `no Debian kernel image found for ${label}: no package matches ${imgRe.source} in ${spec.suite} (${suiteByName(spec.suite)?.pockets.join(', ') ?? 'unknown suite'})` +
         (spec.version ? ' (is the pinned ABI still in the archive?)' : ''),
     );
   }
@@ -109,7 +132,10 @@ export function resolveKernel(spec: KernelSpec, target: readonly MadisonEntry[],
     const headers = headersName(c.abi, spec.flavour);
     const common = commonHeadersName(c.abi, spec.flavour);
     const kbuild = kbuildName(c.abi);
+    const split = splitImageNames(c.abi, spec.flavour);
+    const parts = split.filter((n) => has(target, n, c.version));
     const missing = [
+      ...(parts.length > 0 ? split.filter((n) => !parts.includes(n)) : []),
       has(target, headers, c.version) ? undefined : headers,
       has(target, common, c.version) ? undefined : common,
       has(host, kbuild, c.version) ? undefined : `${kbuild} (host index)`,
@@ -121,7 +147,8 @@ export function resolveKernel(spec: KernelSpec, target: readonly MadisonEntry[],
     const unsigned = c.names.find((n) => n.endsWith('-unsigned'));
     const image = unsigned ?? c.names[0] ?? '';
     return {
-      series: spec.series,
+      suite: spec.suite,
+      series: seriesOfAbi(c.abi),
       flavour: spec.flavour,
       abi: c.abi,
       release: kernelRelease(c.abi, spec.flavour),
@@ -130,6 +157,7 @@ export function resolveKernel(spec: KernelSpec, target: readonly MadisonEntry[],
       headers: { name: headers, version: c.version },
       common: { name: common, version: c.version },
       kbuild: { name: kbuild, version: c.version },
+      parts: parts.map((name) => ({ name, version: c.version })),
     };
   }
   throw new FailureError(`no complete Debian kernel package set for ${label}:\n  ${gaps.slice(0, 6).join('\n  ')}`);

@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { archInfo, type Arch, type DebianArch } from './arch.ts';
 import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState } from './apt.ts';
-import { debianArchiveSources, readHostSources, renderDeb822, type AptSource } from './aptsources.ts';
+import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from './aptsources.ts';
+import { KNOWN_CODENAMES } from './suites.ts';
 import { copySources, moduleWarnings } from './build.ts';
 import { ConfigError, FailureError } from './errors.ts';
 import { run, runChecked } from './exec.ts';
@@ -38,7 +39,7 @@ const DONE = '.atemsys-done';
 
 /**
  * The private apt state of the matrix: the Debian archive URI of the
- * host's bookworm entry, with the matrix's suites, binary and source
+ * host's Debian archive entry (whatever release the host runs), with the matrix's suites, binary and source
  * packages (sparse is built from source). Updated when older than a day.
  */
 export async function openSourceState(cacheDir: string, signal?: AbortSignal, log?: Log, etcApt?: string): Promise<AptState> {
@@ -46,11 +47,11 @@ export async function openSourceState(cacheDir: string, signal?: AbortSignal, lo
   for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'state', 'log']) {
     await mkdir(path.join(dir, d), { recursive: true });
   }
-  const archive = debianArchiveSources(await readHostSources(etcApt)).find((s) => s.suites.includes('bookworm'));
+  const archive = debianArchiveBase(await readHostSources(etcApt), KNOWN_CODENAMES);
   if (!archive) {
-    throw new ConfigError(`no Debian bookworm archive entry in ${etcApt ?? '/etc/apt'}: the compile matrix takes its mirror from there (add the Debian archive to the host apt sources)`);
+    throw new ConfigError(`no Debian archive entry in ${etcApt ?? '/etc/apt'}: the compile matrix takes its mirror from there (add the Debian archive to the host apt sources)`);
   }
-  const src: AptSource = { ...archive, suites: MATRIX_SUITES.map((s) => s.suite), origin: `${archive.origin} (the matrix's suites)` };
+  const src = archiveSource(archive, MATRIX_SUITES.map((s) => s.suite), "the matrix's suites");
   await writeFile(path.join(dir, 'sources.list'), '');
   await writeFile(path.join(dir, 'sources.list.d', 'debian.sources'), renderDeb822([src], ['deb', 'deb-src']));
   await writeFile(path.join(dir, 'status'), '');

@@ -31,7 +31,8 @@ export interface Manifest {
   board: string;
   arch: string;
   debianArch: string;
-  kernel: { series: string; flavour: string; abi: string; release: string; debianVersion: string };
+  /** suite: the Debian suite (absent in manifests written before suites were named) */
+  kernel: { suite?: string; series: string; flavour: string; abi: string; release: string; debianVersion: string };
   vermagic: string;
   selftestArgs: string[];
   packages: ManifestPackage[];

@@ -6,8 +6,10 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import { archInfo, type ArchInfo, type DebianArch } from './arch.ts';
-import { openAptState, type AptState } from './apt.ts';
-import { buildModule, buildSelftests, buildUserTools, copySources, moduleWarnings, newestMtime } from './build.ts';
+import { downloadDeb, extractDeb, madison, openAptState, type AptState } from './apt.ts';
+import { newestVersion } from './debversion.ts';
+import { debianArchiveBase, readHostSources } from './aptsources.ts';
+import { buildModule, type BuildRoot, buildSelftests, buildUserTools, copySources, moduleWarnings, newestMtime } from './build.ts';
 import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
 import { buildDeviceTree, type DtBuild } from './devicetree.ts';
@@ -25,6 +27,9 @@ import { onDemandFile } from './moddeps.ts';
 import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
 import { runGuest, spawnProcess, type GuestRun } from './runner.ts';
+import { KNOWN_CODENAMES, hostSuite, inSuite, needsBuildRoot, suiteByName, type DebianSuite } from './suites.ts';
+import { compilerPackage, ensureSuiteRoot, kernelCompiler, packageDepends } from './suiteroot.ts';
+import { resolveOwnKernel, type OwnKernel, type OwnKernelInput } from './ownkernel.ts';
 import { junitXml } from './junit.ts';
 import { wireConformanceTest } from './tshark.ts';
 
@@ -84,6 +89,8 @@ export interface KernelJob {
   bench?: string;
   /** device-tree boards: the overlay and patched DTB */
   dt?: DtBuild;
+  /** the chroot the module was built in (kernels newer than the host) */
+  buildRoot?: BuildRoot;
   /** modules loaded before atemsys in the guest */
   guestModules?: GuestModules;
   manifest?: Manifest;
@@ -98,7 +105,7 @@ export function newJob(profile: Profile, spec: KernelSpec, host: DebianArch): Ke
 }
 
 export function kernelLabel(spec: KernelSpec): string {
-  return `${spec.series} ${spec.flavour}${spec.version ? ` (${spec.version})` : ''}`;
+  return `${spec.suite} ${spec.series} ${spec.flavour}${spec.version ? ` (${spec.version})` : ''}`;
 }
 
 /** The part of a listr2 task wrapper the steps use. */
@@ -129,6 +136,68 @@ async function kernelContext(job: KernelJob, env: Env, task?: TaskOutput): Promi
   return { cacheDir: env.paths.cache, target, host, signal: env.signal, log };
 }
 
+let hostSuitePromise: Promise<DebianSuite | undefined> | undefined;
+
+/** The host's Debian release, from /etc/os-release (read once). */
+export function hostDebianSuite(): Promise<DebianSuite | undefined> {
+  hostSuitePromise ??= readFile('/etc/os-release', 'utf8').then(hostSuite, () => undefined);
+  return hostSuitePromise;
+}
+
+/** Triplets every suite root carries a compiler for (one root serves all arches). */
+const ROOT_TRIPLETS = ['x86_64-linux-gnu', 'aarch64-linux-gnu', 'arm-linux-gnueabihf'];
+
+/**
+ * Where the module for this kernel is built: undefined for the host, or a
+ * chroot of the kernel's suite when it is newer than the host's release
+ * (suiteroot.ts), with the compiler its headers name and its kbuild's
+ * libraries.
+ */
+export async function buildRootFor(job: KernelJob, env: Env, log?: (msg: string) => void): Promise<BuildRoot | undefined> {
+  const tree = need(job.tree, 'kernel tree');
+  // a kernel the user built is built against on the host it was built on
+  if (job.spec.own || !needsBuildRoot(job.spec.suite, await hostDebianSuite())) return undefined;
+  const suite = suiteByName(job.spec.suite);
+  if (!suite) throw new ConfigError(`unknown Debian suite ${job.spec.suite}`);
+  const kv = path.join(tree.headersDir, '.kernelvariables');
+  const compiler = kernelCompiler(await readFile(kv, 'utf8').catch(() => ''));
+  if (!compiler) throw new FailureError(`${kv}: no "CC = … $(CROSS_COMPILE)gcc-N" line: cannot tell which compiler ${tree.release} wants`);
+  const host = await env.apt.get(env.host, log);
+  const kbuildDeps = await packageDepends(host, tree.resolved.kbuild, env.signal);
+  const packages = [...new Set(['make', 'gcc', 'libc6-dev', 'dwarves', 'sparse', 'xz-utils', ...ROOT_TRIPLETS.map((t) => compilerPackage(compiler, t)), ...kbuildDeps])].sort();
+  const archive = debianArchiveBase(await readHostSources(), KNOWN_CODENAMES);
+  if (!archive) throw new ConfigError('no Debian archive entry in /etc/apt: cannot bootstrap a build root');
+  const dir = await ensureSuiteRoot({ cacheDir: env.paths.cache, codename: suite.codename, archive, packages, signal: env.signal, ...(log ? { log } : {}) });
+  return { dir, binds: [env.paths.repo, env.paths.cache, env.paths.out] };
+}
+
+/**
+ * make's environment for a kernel: for 32-bit ARM, LINUX_SOURCE (the
+ * kernel's own linux-source-<series> tarball, from its suite) that
+ * src-kernel/scripts/cross-modpost.sh builds a target modpost from.
+ */
+export async function moduleEnv(job: KernelJob, env: Env): Promise<{ env?: Record<string, string> }> {
+  // a kernel built for the target has the right modpost (only Debian's headers lack one)
+  if (job.arch.kernelArch !== 'arm' || job.spec.own) return {};
+  const tree = need(job.tree, 'kernel tree');
+  const state = await env.apt.get(job.arch.debian);
+  const name = `linux-source-${tree.resolved.series}`;
+  const entries = (await madison(state, [name], env.signal)).filter((e) => inSuite(e.origin, job.spec.suite));
+  const version = newestVersion(entries.map((e) => e.version));
+  if (!version) throw new FailureError(`${job.spec.suite} has no ${name}: the 32-bit ARM modpost is built from it (src-kernel/scripts/cross-modpost.sh)`);
+  const dir = path.join(env.paths.cache, 'linux-source-tarballs', `${name}_${version}`);
+  const src = path.join(dir, 'usr', 'src');
+  let tarball = (await readdir(src).catch(() => [] as string[])).find((f) => f.startsWith(`${name}.tar`));
+  if (!tarball) {
+    const { file } = await downloadDeb(state, { name, version }, path.join(env.paths.cache, 'debs', 'sources'), env.signal);
+    await rm(dir, { recursive: true, force: true });
+    await extractDeb(file, dir, env.signal);
+    tarball = (await readdir(src).catch(() => [] as string[])).find((f) => f.startsWith(`${name}.tar`));
+    if (!tarball) throw new FailureError(`${path.basename(file)} has no usr/src/${name}.tar.*`);
+  }
+  return { env: { LINUX_SOURCE: path.join(src, tarball) } };
+}
+
 /** A DT board's overlay and DTB file names, undefined for other boards. */
 export function profileDtArtifacts(profile: Profile): DtArtifacts | undefined {
   return profile.dt ? dtArtifacts(profile.dt, profile.qemu?.dtOverlay !== undefined) : undefined;
@@ -154,11 +223,41 @@ export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   return oldest > 0 && newest <= oldest;
 }
 
+/** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
+export function ownResolved(release: string): ResolvedKernel {
+  const none = { name: 'own', version: '' };
+  return {
+    suite: 'own',
+    series: /^(\d+\.\d+)/.exec(release)?.[1] ?? release,
+    flavour: 'own',
+    abi: release,
+    release,
+    version: 'own build',
+    image: none,
+    headers: none,
+    common: none,
+    kbuild: none,
+    parts: [],
+  };
+}
+
+async function resolveOwn(job: KernelJob, env: Env, own: OwnKernelInput): Promise<OwnKernel> {
+  return resolveOwnKernel(own, job.arch, job.profile.dt?.base, (release) => path.join(outputDir(env.paths.out, job.profile.name, release), 'own'), env.signal);
+}
+
 export function resolveTask(env: Env, opts: { checkFresh: boolean }): JobTask {
   return {
     title: 'resolve Debian kernel',
     task: async (job, task) => {
       checkAbort(env);
+      const own = job.spec.own;
+      if (own) {
+        const k = await resolveOwn(job, env, own);
+        job.resolved = ownResolved(k.release);
+        job.dir = outputDir(env.paths.out, job.profile.name, k.release);
+        task.title = `your kernel ${k.release} (${displayPath(k.build)})`;
+        return;
+      }
       await timed(job, 'resolveMs', async () => {
         const ctx = await kernelContext(job, env, task);
         job.resolved = await resolveFromIndex(job.spec, ctx);
@@ -180,12 +279,22 @@ export function fetchTask(env: Env): JobTask {
       checkAbort(env);
       await timed(job, 'fetchMs', async () => {
         const ctx = await kernelContext(job, env, task);
+        const own = job.spec.own;
+        if (own) {
+          const k = await resolveOwn(job, env, own);
+          const resolved = ownResolved(k.release);
+          job.resolved = resolved;
+          job.dir = outputDir(env.paths.out, job.profile.name, k.release);
+          job.tree = { resolved, release: k.release, prefix: k.build, vmlinuz: k.image, headersDir: k.build, modulesDir: k.modulesDir, dtbDir: k.dtbDir, packages: [] };
+          job.busybox = await fetchBusybox(ctx, job.stats, (await hostDebianSuite())?.codename ?? 'bookworm');
+          return;
+        }
         const { resolved, debs } = await fetchKernel(job.spec, ctx, job.stats);
         job.resolved = resolved;
         job.dir = outputDir(env.paths.out, job.profile.name, resolved.release);
         task.output = 'unpacking';
         job.tree = await unpackKernel(resolved, debs, ctx);
-        job.busybox = await fetchBusybox(ctx, job.stats);
+        job.busybox = await fetchBusybox(ctx, job.stats, job.spec.suite);
       });
       task.title = `fetched ${job.stats.downloaded.length} package(s), ${job.stats.cached.length} from cache (${secs(job.timings.fetchMs)})`;
     },
@@ -204,9 +313,11 @@ export function buildTask(env: Env): JobTask {
       const src = path.join(work, 'src-kernel');
       await timed(job, 'buildMs', async () => {
         await copySources(env.paths.srcKernel, src);
-        task.output = `make modules against ${tree.release}`;
+        const root = await buildRootFor(job, env, (m) => (task.output = m));
+        job.buildRoot = root;
+        task.output = `make modules against ${tree.release}${root ? ` in ${displayPath(root.dir)}` : ''}`;
         const mod = await buildModule(
-          { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1'], logFile: path.join(work, 'module.log'), signal: env.signal },
+          { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1'], logFile: path.join(work, 'module.log'), signal: env.signal, ...(root ? { root } : {}), ...(await moduleEnv(job, env)) },
           tree.release,
         );
         job.ko = mod.ko;
@@ -343,18 +454,19 @@ export function packageTask(env: Env): JobTask {
         const artifacts = [];
         for (const a of artifactNames(compat, extra)) artifacts.push(await artifactInfo(dir, a));
         const dt = await manifestDt(job);
-        const gccCmd = `${job.arch.crossCompile}gcc-12`;
+        const compiler = kernelCompiler(await readFile(path.join(tree.headersDir, '.kernelvariables'), 'utf8').catch(() => '')) ?? 'gcc';
+        const gccCmd = `${job.arch.crossCompile || 'x86_64-linux-gnu-'}${compiler}`;
         const manifest = buildManifest({
           board: job.profile.name,
           arch: job.profile.arch,
           debianArch: job.arch.debian,
-          kernel: { series: job.spec.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
+          kernel: { suite: job.spec.suite, series: tree.resolved.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
           vermagic: job.vermagic ?? '',
           selftestArgs: job.profile.selftest.args,
           packages: [...tree.packages, busybox.package].map((p) => ({ name: p.name, version: p.version, arch: p.arch, file: path.basename(p.file) })),
           artifacts,
           tools: {
-            gcc: (await toolVersion(gccCmd)) ?? gccCmd,
+            gcc: job.buildRoot ? `${gccCmd} in ${job.buildRoot.dir}` : ((await toolVersion(gccCmd)) ?? gccCmd),
             qemu: job.profile.qemu ? await toolVersion(job.profile.qemu.binary) : null,
             make: await toolVersion('make'),
             node: process.version,
@@ -415,7 +527,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const pcaps = (q.pcap ?? []).map((id) => ({ id, file: pcapFile(dir, id) }));
       const wire = pcaps.length > 0 ? await wireConformanceTest(log, pcaps, env.signal) : undefined;
       const summary = summarizeRun(
-        { board: job.profile.name, arch: job.profile.arch, series: job.spec.series, flavour: job.spec.flavour, release },
+        { board: job.profile.name, arch: job.profile.arch, suite: job.spec.suite, series: job.spec.series, flavour: job.spec.flavour, release },
         ktap,
         guest.durationMs,
         guest.problem ? [guest.problem] : [],
@@ -467,7 +579,8 @@ export async function findExistingBuild(env: Env, job: KernelJob): Promise<{ dir
       (t) => JSON.parse(t) as Manifest,
       () => undefined,
     );
-    if (!m || m.kernel.series !== job.spec.series || m.kernel.flavour !== job.spec.flavour) continue;
+    if (!m || m.kernel.flavour !== job.spec.flavour || (m.kernel.suite ?? 'bookworm') !== job.spec.suite) continue;
+    if (job.spec.series !== 'newest' && m.kernel.series !== job.spec.series) continue;
     if (job.spec.version && m.kernel.abi !== job.spec.version) continue;
     if ((await missingArtifacts(dir, job.profile.name, m.kernel.release, job.arch.compat32 !== undefined, extraArtifacts(job.profile))).length > 0) continue;
     if (!best || m.createdAt > best.manifest.createdAt) best = { dir, manifest: m };
@@ -487,7 +600,11 @@ export function staticCheckTask(env: Env): JobTask {
       const src = path.join(work, 'src-kernel');
       await copySources(env.paths.srcKernel, src);
       const log = path.join(work, 'check.log');
-      const mod = await buildModule({ srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1', 'C=2'], logFile: log, signal: env.signal }, tree.release);
+      const root = await buildRootFor(job, env, (m) => (task.output = m));
+      const mod = await buildModule(
+        { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1', 'C=2'], logFile: log, signal: env.signal, ...(root ? { root } : {}), ...(await moduleEnv(job, env)) },
+        tree.release,
+      );
       const warnings = moduleWarnings(mod.output, src);
       if (warnings.length > 0) {
         throw new FailureError(`${warnings.length} warning(s) in the module sources (log: ${log}):\n${warnings.slice(0, 40).join('\n')}`);

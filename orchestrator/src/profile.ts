@@ -10,17 +10,23 @@ import { ARCHES, isArch, type Arch } from './arch.ts';
 import { ConfigError } from './errors.ts';
 import { checkNetdev, deviceNetdev, forbiddenQemuArg } from './netdev.ts';
 import { parseDt, type DtSpec } from './profiledt.ts';
+import type { OwnKernelInput } from './ownkernel.ts';
+import { DEBIAN_SUITES } from './suites.ts';
 import { Checker, describe, formatIssues, type Entries } from './yamlcheck.ts';
 
 export { formatIssues, type Issue } from './yamlcheck.ts';
 
 export interface KernelSpec {
-  /** Debian series, "6.1" or "6.12". */
+  /** Debian suite the kernel comes from (suites.ts): "bookworm", "trixie", "sid", ... */
+  suite: string;
+  /** Debian series, "6.1" or "6.12", or "newest": the newest series the suite carries. */
   series: string;
   /** Debian flavour: amd64, arm64, armmp, rt-amd64, ... */
   flavour: string;
   /** Optional ABI pin, e.g. "6.1.0-56" or "6.12.48+deb12". */
   version?: string;
+  /** A kernel the user built (suite "own"): --kernel-build and friends (ownkernel.ts). */
+  own?: OwnKernelInput;
 }
 
 export interface QemuSpec {
@@ -91,14 +97,15 @@ export interface Profile {
 }
 
 const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
-const KERNEL_KEYS = ['series', 'flavour', 'version'];
+const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version'];
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
 const BENCH_KEYS = ['timeout'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
-const SERIES_RE = /^\d+\.\d+$/;
+const SERIES_RE = /^(\d+\.\d+|newest)$/;
+const SUITE_RE = new RegExp(`^(${DEBIAN_SUITES.map((x) => x.name).join('|')})$`);
 const FLAVOUR_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ABI_RE = /^\d+\.\d+\.\d+(-\d+|\+deb\d+)$/;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -151,19 +158,20 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         return;
       }
       const ke = c.checkKeys(n, kp, KERNEL_KEYS);
-      const series = c.str(ke, n, kp, 'series', { required: true, pattern: SERIES_RE, hint: 'a Debian kernel series like "6.1"' });
+      const suite = c.str(ke, n, kp, 'suite', { required: true, pattern: SUITE_RE, hint: `a Debian suite: ${DEBIAN_SUITES.map((x) => x.name).join(', ')}` });
+      const series = c.str(ke, n, kp, 'series', { required: true, pattern: SERIES_RE, hint: 'a Debian kernel series like "6.1", or "newest"' });
       const flavour = c.str(ke, n, kp, 'flavour', { required: true, pattern: FLAVOUR_RE, hint: 'a Debian kernel flavour like "amd64"' });
       const version = c.str(ke, n, kp, 'version', { pattern: ABI_RE, hint: 'a kernel ABI like "6.1.0-56" or "6.12.48+deb12"' });
-      if (series !== undefined && flavour !== undefined) {
-        if (version !== undefined && !version.startsWith(`${series}.`)) {
+      if (suite !== undefined && series !== undefined && flavour !== undefined) {
+        if (version !== undefined && (series === 'newest' || !version.startsWith(`${series}.`))) {
           c.add(ke.get('version')?.value, `${kp}.version`, `ABI ${JSON.stringify(version)} is not of series ${series}`);
         }
-        const key = `${series}/${flavour}`;
+        const key = `${suite}/${series}/${flavour}`;
         if (seen.has(key)) {
-          c.add(n, kp, `duplicate kernel ${series} ${flavour} (also kernels[${seen.get(key) ?? 0}])`);
+          c.add(n, kp, `duplicate kernel ${suite} ${series} ${flavour} (also kernels[${seen.get(key) ?? 0}])`);
         }
         seen.set(key, i);
-        kernels.push(version === undefined ? { series, flavour } : { series, flavour, version });
+        kernels.push(version === undefined ? { suite, series, flavour } : { suite, series, flavour, version });
       }
     });
   }

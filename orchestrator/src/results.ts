@@ -4,6 +4,7 @@ import { countResults, type Counts, type KtapReport, type TestResult } from './k
 export interface RunKey {
   board: string;
   arch: string;
+  suite: string;
   series: string;
   flavour: string;
   /** kernel release, undefined when the build failed before resolving it */

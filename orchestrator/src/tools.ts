@@ -2,11 +2,15 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchInfo } from './arch.ts';
+import { needsBuildRoot, suiteByName, type DebianSuite } from './suites.ts';
 import { ConfigError } from './errors.ts';
 
 const STATIC_PACKAGES: Record<string, string> = {
   make: 'make',
   gcc: 'gcc',
+  debootstrap: 'debootstrap',
+  unshare: 'util-linux',
+  chroot: 'coreutils',
   'gcc-12': 'gcc-12',
   dpkg: 'dpkg',
   'dpkg-deb': 'dpkg',
@@ -44,8 +48,11 @@ const STATIC_PACKAGES: Record<string, string> = {
 export function packageForTool(tool: string, arch?: ArchInfo): string {
   if (arch && arch.crossCompile !== '') {
     if (tool === `${arch.crossCompile}gcc`) return arch.gccPackage;
-    if (tool === `${arch.crossCompile}gcc-12`) return arch.gcc12Package;
+    const v = tool.startsWith(arch.crossCompile) ? /^gcc-(\d+)$/.exec(tool.slice(arch.crossCompile.length))?.[1] : undefined;
+    if (v !== undefined) return arch.gcc12Package.replace(/^gcc-12/, `gcc-${v}`);
   }
+  const native = /^gcc-(\d+)$/.exec(tool)?.[1];
+  if (native !== undefined) return tool;
   if (arch?.compat32 && tool === `${arch.compat32.crossCompile}gcc`) return arch.compat32.gccPackage;
   const known = STATIC_PACKAGES[tool];
   if (known) return known;
@@ -53,11 +60,26 @@ export function packageForTool(tool: string, arch?: ArchInfo): string {
   return tool;
 }
 
-/** Tools to build the module and the selftests for an arch. */
-export function buildTools(arch: ArchInfo, series: readonly string[]): string[] {
-  const t = ['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc-12', `${arch.crossCompile}gcc`, `${arch.crossCompile}gcc-12`];
-  // 6.12 headers run pahole (BTF) during modpost
-  if (series.some((s) => s !== '6.1')) t.push('pahole');
+/**
+ * Tools to build the module and the selftests for an arch on a host of
+ * `host`: the compiler each kernel's suite names (suites.ts) for kernels
+ * built on the host, debootstrap/unshare/chroot for those built in a chroot
+ * of a newer suite (suiteroot.ts).
+ */
+export function buildTools(arch: ArchInfo, kernels: readonly { suite: string; series: string }[], host: DebianSuite | undefined): string[] {
+  const t = ['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', `${arch.crossCompile}gcc`];
+  for (const k of kernels) {
+    // a kernel the user built: its own build tree says what it needs
+    if (k.suite === 'own') continue;
+    if (needsBuildRoot(k.suite, host)) {
+      t.push('debootstrap', 'unshare', 'chroot');
+      continue;
+    }
+    const gcc = suiteByName(k.suite)?.gcc;
+    if (gcc !== undefined) t.push(`gcc-${gcc}`, `${arch.crossCompile}gcc-${gcc}`);
+    // headers after 6.1 run pahole (BTF) during modpost
+    if (k.series !== '6.1' && k.series !== '5.10') t.push('pahole');
+  }
   if (arch.compat32) t.push(`${arch.compat32.crossCompile}gcc`);
   return [...new Set(t)];
 }

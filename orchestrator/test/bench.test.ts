@@ -210,7 +210,7 @@ describe('a boot: problems, bench.json, tables', () => {
     expect(boot.rows[3]).toMatchObject({ status: 'skipped', skipped: 'no IOMMU group for 0000:00:02.0' });
     expect(boot.groups.map((g) => g.group)).toEqual(['irq', 'rtt', 'cycle-1000', 'dma']);
     expect(boot.info?.cpus).toBe(2);
-    const f = benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot], createdAt: new Date(0) });
+    const f = benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot], createdAt: new Date(0) });
     expect(f).toMatchObject({ format: 1, status: 'passed', createdAt: '1970-01-01T00:00:00.000Z' });
     expect(JSON.parse(JSON.stringify(f))).toEqual(f);
     const { format: _f, status: _s, createdAt: _c, ...input } = f;
@@ -225,7 +225,7 @@ describe('a boot: problems, bench.json, tables', () => {
     expect(t[4]).toMatch(/\| - +\|$/);
     expect(t[5]).toMatch(/vfio-msi: VFIO type1 MSI \(eventfd\) +\| skipped .*\| no IOMMU group for 0000:00:02\.0$/);
     expect(t.find((l) => l.includes('cycle-1000'))).toMatch(/\| 0 +\| 0\.\d\d× \|$/);
-    const text = benchText(benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot] }));
+    const text = benchText(benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot] }));
     expect(text).toContain('qemu-x86_64 6.1.0-57-amd64 · atemsys (this tree): PASSED — 12 measured, 2 skipped, 0 failed (boot to end 95.0 s)');
     expect(text).toContain('  cycle-1000: 1 ms cycle: jitter |Δt − period| of successive cycles — ratio of p99s to the baseline');
     expect(text).toMatch(/atemsys-intx ≤ 0\.5 × uio-intx \(irq, p50\) +\| INTx round trip, median +\| 0\.44× \(29\.7 \/ 67\.5 µs\) +\| met/);

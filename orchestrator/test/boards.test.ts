@@ -22,25 +22,35 @@ describe('the shipped board profiles', async () => {
     expect(p?.modulesAvailable).toEqual(['e1000e', 'uio_pci_generic', 'vfio-pci', 'vfio_iommu_type1']);
   });
 
-  it('qemu-x86_64: q35, cpu max, ttyS0, Debian 6.1 and 6.12 amd64', () => {
+  it('qemu-x86_64: q35, cpu max, ttyS0, Debian 12 6.1 and 6.12, trixie, sid, RT', () => {
     const p = byName.get('qemu-x86_64');
     expect(p?.arch).toBe('x86_64');
     expect(p?.kernels).toEqual([
-      { series: '6.1', flavour: 'amd64' },
-      { series: '6.12', flavour: 'amd64' },
+      { suite: 'bookworm', series: '6.1', flavour: 'amd64' },
+      { suite: 'bookworm', series: '6.12', flavour: 'amd64' },
+      { suite: 'trixie', series: '6.12', flavour: 'amd64' },
+      { suite: 'sid', series: 'newest', flavour: 'amd64' },
+      { suite: 'bookworm', series: '6.1', flavour: 'rt-amd64' },
+      { suite: 'trixie', series: '6.12', flavour: 'rt-amd64' },
     ]);
     expect(p?.qemu).toMatchObject({ binary: 'qemu-system-x86_64', machine: 'q35', cpu: 'max', console: 'ttyS0' });
   });
 
   it('qemu-arm64: virt, cortex-a57, ttyAMA0, flavour arm64', () => {
     const p = byName.get('qemu-arm64');
-    expect(p?.kernels).toEqual([{ series: '6.1', flavour: 'arm64' }]);
+    expect(p?.kernels.map((k) => `${k.suite}/${k.series}/${k.flavour}`)).toEqual([
+      'bookworm/6.1/arm64',
+      'trixie/6.12/arm64',
+      'sid/newest/arm64',
+      'bookworm/6.1/rt-arm64',
+      'trixie/6.12/rt-arm64',
+    ]);
     expect(p?.qemu).toMatchObject({ binary: 'qemu-system-aarch64', machine: 'virt', cpu: 'cortex-a57', console: 'ttyAMA0' });
   });
 
   it('qemu-armhf: virt with highmem=off, cortex-a15, flavour armmp', () => {
     const p = byName.get('qemu-armhf');
-    expect(p?.kernels).toEqual([{ series: '6.1', flavour: 'armmp' }]);
+    expect(p?.kernels.map((k) => `${k.suite}/${k.series}/${k.flavour}`)).toEqual(['bookworm/6.1/armmp', 'trixie/6.12/armmp']);
     expect(p?.qemu).toMatchObject({ binary: 'qemu-system-arm', machine: 'virt,highmem=off', cpu: 'cortex-a15', console: 'ttyAMA0' });
   });
 

@@ -36,7 +36,8 @@ describe('parseCli', () => {
     [['build'], /--board <name\|all> is required/],
     [['smoke', '--board'], /argument missing|--board/],
     [['smoke', '--board', 'x', 'extra'], /unexpected argument "extra"/],
-    [['smoke', '--board', 'x', '--kernel', '6'], /--kernel expects a series like 6.1/],
+    [['smoke', '--board', 'x', '--kernel', 'Trixie'], /--kernel expects a series, suite or flavour/],
+    [['smoke', '--board', 'x', '--kernel', 'trixie//amd64'], /--kernel expects a series, suite or flavour/],
     [['help', 'nope'], /unknown command "nope"/],
   ])('%j is a usage error', (argv, msg) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
@@ -93,24 +94,28 @@ describe('selectKernels', () => {
     description: 'd',
     arch: 'x86_64',
     kernels: [
-      { series: '6.1', flavour: 'amd64' },
-      { series: '6.12', flavour: 'amd64' },
+      { suite: 'bookworm', series: '6.1', flavour: 'amd64' },
+      { suite: 'bookworm-backports', series: '6.12', flavour: 'amd64' },
     ],
     modules: [],
     selftest: { args: [] },
     file: '/b/qemu-x86_64.yaml',
   };
-  it('returns all kernels or the requested series', () => {
+  it('returns all kernels or those of the requested series, suite or flavour', () => {
     expect(selectKernels(p, undefined)).toHaveLength(2);
-    expect(selectKernels(p, '6.12')).toEqual([{ series: '6.12', flavour: 'amd64' }]);
+    expect(selectKernels(p, '6.12')).toEqual([{ suite: 'bookworm-backports', series: '6.12', flavour: 'amd64' }]);
+    expect(selectKernels(p, 'bookworm')).toEqual([{ suite: 'bookworm', series: '6.1', flavour: 'amd64' }]);
+    expect(selectKernels(p, 'bookworm-backports/amd64')).toHaveLength(1);
+    expect(selectKernels(p, 'amd64')).toHaveLength(2);
   });
-  it('rejects a series the board does not have', () => {
-    expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no 5.10 kernel (it has: 6.1, 6.12)');
+  it('rejects a filter no kernel of the board matches', () => {
+    expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no kernel matching 5.10 (it has: bookworm/6.1/amd64, bookworm-backports/6.12/amd64)');
+    expect(() => selectKernels(p, 'bookworm/6.12')).toThrow(/no kernel matching bookworm\/6\.12/);
   });
 });
 
 describe('build-only boards', () => {
-  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
+  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
   const qemu = { binary: 'qemu-system-aarch64', machine: 'virt', memory: 512, console: 'ttyAMA0', append: '', shutdown: 'poweroff' as const, devices: [], args: [], timeout: 60 };
   const boards: Profile[] = [
     { ...base, name: 'imx8', qemu, file: '/b/imx8.yaml' },
@@ -169,7 +174,7 @@ describe('bench', () => {
     expect(() => parseCli(argv)).toThrow(msg);
   });
 
-  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
+  const base = { description: 'd', arch: 'arm64' as const, kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'arm64' }], modules: [], selftest: { args: [] } };
   const qemu = { binary: 'qemu-system-aarch64', machine: 'virt', memory: 512, console: 'ttyAMA0', append: '', shutdown: 'poweroff' as const, devices: [], args: [], timeout: 60 };
   const pci: Profile = { ...base, name: 'qemu-arm64', qemu, file: '/b/qemu-arm64.yaml' };
   const dt: Profile = { ...base, name: 'imx8', qemu, dt: { base: 'x.dtb', nodes: [] }, file: '/b/imx8.yaml' };

@@ -13,7 +13,7 @@ const board = (name: string, base: string, extra: Partial<Profile> = {}): Profil
   name,
   description: 'd',
   arch: 'arm64',
-  kernels: [{ series: '6.1', flavour: 'arm64' }],
+  kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'arm64' }],
   modules: [],
   selftest: { args: [] },
   file: `/b/${name}.yaml`,

@@ -3,7 +3,7 @@ import { junitXml, xmlEscape } from '../src/junit.ts';
 import { parseKtap } from '../src/ktap.ts';
 import { failedBeforeBoot, summarizeRun } from '../src/results.ts';
 
-const key = { board: 'qemu-x86_64', arch: 'x86_64', series: '6.1', flavour: 'amd64', release: '6.1.0-56-amd64' };
+const key = { board: 'qemu-x86_64', arch: 'x86_64', suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-56-amd64' };
 
 describe('xmlEscape', () => {
   it('escapes markup and drops characters XML cannot hold', () => {

@@ -25,7 +25,7 @@ describe('manifest', () => {
       board: 'qemu-arm64',
       arch: 'arm64',
       debianArch: 'arm64',
-      kernel: { series: '6.1', flavour: 'arm64', abi: '6.1.0-56', release: '6.1.0-56-arm64', debianVersion: '6.1.192-2' },
+      kernel: { suite: 'bookworm', series: '6.1', flavour: 'arm64', abi: '6.1.0-56', release: '6.1.0-56-arm64', debianVersion: '6.1.192-2' },
       vermagic: '6.1.0-56-arm64 SMP mod_unload modversions aarch64',
       selftestArgs: [],
       packages: [

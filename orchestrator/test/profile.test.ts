@@ -6,9 +6,11 @@ const GOOD = `name: demo
 description: a demo board
 arch: arm64
 kernels:
-  - series: "6.1"
+  - suite: bookworm
+    series: "6.1"
     flavour: arm64
-  - series: "6.12"
+  - suite: bookworm-backports
+    series: "6.12"
     flavour: arm64
     version: "6.12.48+deb12"
 qemu:
@@ -42,8 +44,8 @@ describe('parseProfile', () => {
     expect(p.arch).toBe('arm64');
     expect(p.file).toBe('/abs/boards/demo.yaml');
     expect(p.kernels).toEqual([
-      { series: '6.1', flavour: 'arm64' },
-      { series: '6.12', flavour: 'arm64', version: '6.12.48+deb12' },
+      { suite: 'bookworm', series: '6.1', flavour: 'arm64' },
+      { suite: 'bookworm-backports', series: '6.12', flavour: 'arm64', version: '6.12.48+deb12' },
     ]);
     expect(p.qemu).toEqual({
       binary: 'qemu-system-aarch64',
@@ -65,7 +67,7 @@ describe('parseProfile', () => {
   });
 
   it('makes qemu (given a build-only reason) and selftest optional', () => {
-    const p = parseProfile('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\nbuild-only: no emulator\n', 'f', 'demo');
+    const p = parseProfile('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {suite: bookworm, series: "6.1", flavour: amd64}\nbuild-only: no emulator\n', 'f', 'demo');
     expect(p.qemu).toBeUndefined();
     expect(p.buildOnly).toBe('no emulator');
     expect(p.selftest.args).toEqual([]);
@@ -73,21 +75,21 @@ describe('parseProfile', () => {
 
   it('names file, line and field for a bad value', () => {
     const msg = errorOf(GOOD.replace('memory: 512', 'memory: lots'));
-    expect(msg).toBe('boards/demo.yaml:14: qemu.memory: expected a positive integer, got "lots"');
+    expect(msg).toBe('boards/demo.yaml:16: qemu.memory: expected a positive integer, got "lots"');
   });
 
   it('rejects zero, negative and fractional integers', () => {
-    expect(errorOf(GOOD.replace('smp: 2', 'smp: 0'))).toContain(':15: qemu.smp: expected a positive integer, got 0');
-    expect(errorOf(GOOD.replace('timeout: 300', 'timeout: -5'))).toContain(':19: qemu.timeout: expected a positive integer, got -5');
+    expect(errorOf(GOOD.replace('smp: 2', 'smp: 0'))).toContain(':17: qemu.smp: expected a positive integer, got 0');
+    expect(errorOf(GOOD.replace('timeout: 300', 'timeout: -5'))).toContain(':21: qemu.timeout: expected a positive integer, got -5');
     expect(errorOf(GOOD.replace('memory: 512', 'memory: 1.5'))).toContain('qemu.memory: expected a positive integer, got 1.5');
   });
 
   it('reports unknown keys with their line', () => {
     const msg = errorOf(GOOD.replace('  cpu: cortex-a57', '  cpu: cortex-a57\n  cpus: 4'));
-    expect(msg).toMatch(/^boards\/demo\.yaml:14: qemu\.cpus: unknown key \(allowed: /);
-    expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:22: colour: unknown key');
-    expect(errorOf(GOOD.replace('    flavour: arm64\n  - series', '    flavour: arm64\n    flavor: x\n  - series'))).toContain(
-      ':7: kernels[0].flavor: unknown key',
+    expect(msg).toMatch(/^boards\/demo\.yaml:16: qemu\.cpus: unknown key \(allowed: /);
+    expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:24: colour: unknown key');
+    expect(errorOf(GOOD.replace('    flavour: arm64\n  - suite', '    flavour: arm64\n    flavor: x\n  - suite'))).toContain(
+      ':8: kernels[0].flavor: unknown key',
     );
   });
 
@@ -103,28 +105,35 @@ describe('parseProfile', () => {
 
   it('asks to quote an unquoted series (6.10 would read as 6.1)', () => {
     expect(errorOf(GOOD.replace('series: "6.1"', 'series: 6.1'))).toBe(
-      'boards/demo.yaml:5: kernels[0].series: expected a string (quote it), got 6.1',
+      'boards/demo.yaml:6: kernels[0].series: expected a string (quote it), got 6.1',
     );
   });
 
   it('checks missing required fields at the line of their mapping', () => {
     const msg = errorOf(GOOD.replace('  console: ttyAMA0\n', ''));
-    expect(msg).toBe('boards/demo.yaml:11: qemu.console: required field is missing');
+    expect(msg).toBe('boards/demo.yaml:13: qemu.console: required field is missing');
     expect(errorOf(GOOD.replace('description: a demo board\n', ''))).toBe('boards/demo.yaml:1: description: required field is missing');
   });
 
   it('checks kernels: non-empty list, patterns, pin of the right series, duplicates', () => {
     expect(errorOf(GOOD.replace(/kernels:\n(  .*\n)+?qemu:/, 'kernels: []\nqemu:'))).toContain('kernels: expected a non-empty list of kernels, got a list');
-    expect(errorOf(GOOD.replace('flavour: arm64\n  - series', 'flavour: "Arm 64"\n  - series'))).toContain(
+    expect(errorOf(GOOD.replace('flavour: arm64\n  - suite', 'flavour: "Arm 64"\n  - suite'))).toContain(
       'kernels[0].flavour: expected a Debian kernel flavour like "amd64", got "Arm 64"',
     );
     expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: "6.1.0-56"'))).toContain(
-      ':9: kernels[1].version: ABI "6.1.0-56" is not of series 6.12',
+      ':11: kernels[1].version: ABI "6.1.0-56" is not of series 6.12',
     );
     expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: newest'))).toContain('kernels[1].version: expected a kernel ABI');
-    expect(errorOf(GOOD.replace('series: "6.12"', 'series: "6.1"').replace('    version: "6.12.48+deb12"\n', ''))).toContain(
-      'kernels[1]: duplicate kernel 6.1 arm64',
+    expect(errorOf(GOOD.replace('series: "6.12"', 'series: "6.1"').replace('suite: bookworm-backports', 'suite: bookworm').replace('    version: "6.12.48+deb12"\n', ''))).toContain(
+      'kernels[1]: duplicate kernel bookworm 6.1 arm64',
     );
+    expect(errorOf(GOOD.replace('suite: bookworm-backports', 'suite: buster'))).toContain('kernels[1].suite: expected a Debian suite: bullseye, bookworm, bookworm-backports, trixie, sid, got "buster"');
+    expect(errorOf(GOOD.replace('  - suite: bookworm\n    series: "6.1"', '  - series: "6.1"'))).toContain('kernels[0].suite: required field is missing');
+    expect(parseProfile(GOOD.replace('series: "6.12"', 'series: newest').replace('suite: bookworm-backports', 'suite: sid').replace('    version: "6.12.48+deb12"\n', ''), 'f', 'demo').kernels[1]).toEqual({
+      suite: 'sid',
+      series: 'newest',
+      flavour: 'arm64',
+    });
   });
 
   it('checks lists of strings item by item', () => {
@@ -132,7 +141,7 @@ describe('parseProfile', () => {
       'qemu.devices[1]: expected a non-empty string, got 3',
     );
     expect(errorOf(GOOD.replace('args: ["--group", "pci"]', 'args: "--group pci"'))).toContain(
-      ':21: selftest.args: expected a list of strings, got "--group pci"',
+      ':23: selftest.args: expected a list of strings, got "--group pci"',
     );
   });
 
@@ -140,7 +149,7 @@ describe('parseProfile', () => {
     const msg = errorOf(GOOD.replace('arch: arm64', 'arch: sparc').replace('memory: 512', 'memory: big'));
     expect(msg.split('\n')).toEqual([
       'boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "sparc"',
-      'boards/demo.yaml:14: qemu.memory: expected a positive integer, got "big"',
+      'boards/demo.yaml:16: qemu.memory: expected a positive integer, got "big"',
     ]);
   });
 
@@ -182,7 +191,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('allows only hubports, each id once, with file:line:field errors', () => {
     expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"user,id=ll1"'))).toBe(
-      'boards/demo.yaml:19: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
+      'boards/demo.yaml:21: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
     );
     expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"hubport,id=ll0,hubid=1"'))).toContain(
       'qemu.netdevs[1]: id "ll0" is used twice: give each netdev its own id',
@@ -191,7 +200,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('reports the line of the item in a block list', () => {
     const block = NET.replace('  netdevs: ["hubport,id=ll0,hubid=0", "hubport,id=ll1,hubid=0"]\n', '  netdevs:\n    - "hubport,id=ll0,hubid=0"\n    - "socket,id=ll1,listen=:1234"\n');
-    expect(errorOf(block)).toContain('boards/demo.yaml:21: qemu.netdevs[1]: backend type "socket" is not allowed');
+    expect(errorOf(block)).toContain('boards/demo.yaml:23: qemu.netdevs[1]: backend type "socket" is not allowed');
   });
 
   it('checks that devices and pcap name netdevs that exist', () => {
@@ -204,7 +213,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('refuses network options in qemu.args and says where they go', () => {
     expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-serial", "null", "-netdev", "user,id=n0"]\n  timeout: 300'))).toBe(
-      'boards/demo.yaml:19: qemu.args[2]: -netdev is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap',
+      'boards/demo.yaml:21: qemu.args[2]: -netdev is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap',
     );
     expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-object", "filter-dump,id=d,netdev=n,file=x"]\n  timeout: 300'))).toContain('qemu.args[0]: -object is not allowed');
   });
@@ -214,7 +223,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     expect(errorOf(`${GOOD}modules-available: [vfio-pci, vfio_pci]\n`)).toContain('modules-available[1]: "vfio_pci" is listed twice');
     expect(errorOf(`${GOOD}bench:\n  timeout: 0\n`)).toContain('bench.timeout: expected a positive integer, got 0');
     expect(errorOf(`${GOOD}bench:\n  runs: 3\n`)).toContain('bench.runs: unknown key (allowed: timeout)');
-    expect(errorOf('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {series: "6.1", flavour: amd64}\nbuild-only: x\nbench:\n  timeout: 5\n')).toContain(
+    expect(errorOf('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {suite: bookworm, series: "6.1", flavour: amd64}\nbuild-only: x\nbench:\n  timeout: 5\n')).toContain(
       'bench: needs a qemu section',
     );
   });

@@ -6,8 +6,8 @@ const DT = `name: demo
 description: a DT board
 arch: arm64
 kernels:
-  - series: "6.1"
-    flavour: arm64
+  - {suite: bookworm, series: "6.1",
+     flavour: arm64}
 dt:
   base: freescale/imx8mp-evk.dtb
   nodes:
@@ -126,7 +126,7 @@ describe('parseProfile: device-tree boards', () => {
 });
 
 describe('parseProfile: build-only boards', () => {
-  const BASE = 'name: demo\ndescription: d\narch: arm64\nkernels:\n  - {series: "6.1", flavour: arm64}\n';
+  const BASE = 'name: demo\ndescription: d\narch: arm64\nkernels:\n  - {suite: bookworm, series: "6.1", flavour: arm64}\n';
   it('requires a reason when there is no qemu section', () => {
     expect(errorOf(BASE)).toBe('boards/demo.yaml:1: build-only: required when there is no qemu section: say why the board cannot be booted in QEMU');
     expect(errorOf(`${BASE}build-only: ""\n`)).toBe('boards/demo.yaml:6: build-only: expected a non-empty string');

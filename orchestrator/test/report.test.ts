@@ -30,11 +30,11 @@ describe('testTable', () => {
 
 describe('capability table and totals', () => {
   const ok = summarizeRun(
-    { board: 'qemu-arm64', arch: 'arm64', series: '6.1', flavour: 'arm64', release: '6.1.0-56-arm64' },
+    { board: 'qemu-arm64', arch: 'arm64', suite: 'bookworm', series: '6.1', flavour: 'arm64', release: '6.1.0-56-arm64' },
     parseKtap('ATEMSYS-SMOKE-BEGIN\n1..3\nok 1 a\nok 2 b\nok 3 c # SKIP\nATEMSYS-SMOKE-END rc=0\n'),
     2400,
   );
-  const bad = failedBeforeBoot({ board: 'qemu-armhf', arch: 'armhf', series: '6.1', flavour: 'armmp' }, 'build', 'boom');
+  const bad = failedBeforeBoot({ board: 'qemu-armhf', arch: 'armhf', suite: 'bookworm', series: '6.1', flavour: 'armmp' }, 'build', 'boom');
 
   it('has one row per board × kernel', () => {
     expect(capabilityTable([ok, bad]).split('\n')).toEqual([
@@ -58,7 +58,7 @@ describe('capability table and totals', () => {
 
 describe('capabilityMatrix', () => {
   const run = (board: string, body: string) =>
-    summarizeRun({ board, arch: 'x86_64', series: '6.1', flavour: 'amd64', release: '6.1.0-56-amd64' }, parseKtap(`ATEMSYS-SMOKE-BEGIN\n${body}\nATEMSYS-SMOKE-END rc=0\n`), 1000);
+    summarizeRun({ board, arch: 'x86_64', suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-56-amd64' }, parseKtap(`ATEMSYS-SMOKE-BEGIN\n${body}\nATEMSYS-SMOKE-END rc=0\n`), 1000);
 
   it('marks a capability ok, FAIL or not run, per board and kernel', () => {
     const a = run('a', '1..4\nok 1 irq_msi\nok 2 dma_to_device\nnot ok 3 dma_from_device # bad\nok 4 irq_shared_intx # SKIP one edu');

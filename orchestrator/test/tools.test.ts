@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { suiteByName } from '../src/suites.ts';
 import { archInfo } from '../src/arch.ts';
 import { formatCommand, shellQuote, tailLines } from '../src/exec.ts';
 import { buildTools, missingToolsMessage, packageForTool } from '../src/tools.ts';
@@ -22,9 +23,20 @@ describe('tools', () => {
     expect(packageForTool('xz')).toBe('xz-utils');
   });
 
-  it('lists the build tools, pahole only for newer series', () => {
-    expect(buildTools(arm, ['6.1'])).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc-12', 'arm-linux-gnueabihf-gcc', 'arm-linux-gnueabihf-gcc-12']);
-    expect(buildTools(archInfo('x86_64', 'amd64'), ['6.1', '6.12'])).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc-12', 'gcc', 'pahole', 'i686-linux-gnu-gcc']);
+  it('lists the build tools: the suite compiler on the host, a chroot for newer suites, pahole after 6.1', () => {
+    const bookworm = suiteByName('bookworm');
+    const bw = { suite: 'bookworm', series: '6.1' };
+    expect(buildTools(arm, [bw], bookworm)).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'gcc-12', 'arm-linux-gnueabihf-gcc-12']);
+    expect(buildTools(archInfo('x86_64', 'amd64'), [bw, { suite: 'bookworm-backports', series: '6.12' }], bookworm)).toEqual([
+      'make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc', 'gcc-12', 'pahole', 'i686-linux-gnu-gcc',
+    ]);
+    expect(buildTools(arm, [{ suite: 'trixie', series: '6.12' }], bookworm)).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'debootstrap', 'unshare', 'chroot']);
+    // on a trixie host a trixie kernel is built on the host with gcc-14, a bookworm one with gcc-12
+    expect(buildTools(arm, [{ suite: 'trixie', series: '6.12' }, bw], suiteByName('trixie'))).toEqual([
+      'make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'gcc-14', 'arm-linux-gnueabihf-gcc-14', 'pahole', 'gcc-12', 'arm-linux-gnueabihf-gcc-12',
+    ]);
+    expect(packageForTool('arm-linux-gnueabihf-gcc-14', arm)).toBe('gcc-14-arm-linux-gnueabihf');
+    expect(packageForTool('debootstrap')).toBe('debootstrap');
   });
 
   it('names the package of the 32-bit compat compiler', () => {

@@ -67,7 +67,8 @@ static const struct st_test st_tests[] = {
 	  test_irq_disconnect_wakes_reader,
 	  "INT_DISCONNECT wakes a blocked read() with EINVAL; read() EINVALs" },
 	{ "cpu_affinity", "pci", ST_PHASE_GROUP, test_cpu_affinity,
-	  "INT_SET_CPU_AFFINITY (4 bytes and cpu_set_t) -> smp_affinity_list" },
+	  "INT_SET_CPU_AFFINITY (4 bytes and cpu_set_t) -> smp_affinity_list, "
+	  "interrupts then counted on CPU 1, a handler thread moved there" },
 	{ "old_struct_revisions", "pci", ST_PHASE_GROUP, test_old_struct_revisions,
 	  "FIND/CONF with the 80- and 84-byte structs agree with 108-byte" },
 	{ "release_and_reconf", "pci", ST_PHASE_GROUP, test_release_and_reconf,
@@ -130,7 +131,8 @@ static const struct st_test st_tests[] = {
 	  test_rmmod_refused_while_open,
 	  "delete_module fails while /dev/atemsys is open" },
 	{ "kernel_log_clean", NULL, ST_PHASE_LATE, test_kernel_log_clean,
-	  "no WARNING/BUG/Oops/refcount/UBSAN/KASAN lines since the load" },
+	  "no kernel record at KERN_WARNING or worse (taint notes aside), "
+	  "no WARNING/BUG/Oops/refcount/UBSAN/KASAN line, since the load" },
 	{ "rmmod_after_close", NULL, ST_PHASE_LAST, test_rmmod_after_close,
 	  "delete_module succeeds with every fd closed; unload log clean" },
 };

@@ -337,6 +337,37 @@ bool proc_irq_has(unsigned int irq, const char *name)
 	return proc_interrupts_scan((int)irq, name) > 0;
 }
 
+long proc_irq_cpu_count(unsigned int irq, unsigned int col)
+{
+	char *buf = slurp("/proc/interrupts", NULL), *line, *next;
+	long count = -1;
+	unsigned int n;
+
+	if (!buf)
+		return -1;
+	for (line = buf; *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		char *p, *end;
+
+		next = line + len + (line[len] ? 1 : 0);
+		if (!proc_line_irq(line, &n) || n != irq)
+			continue;
+		line[len] = '\0';
+		p = strchr(line, ':');
+		for (n = 0; p && n <= col; n++, p = end) {
+			unsigned long v = strtoul(p + (n ? 0 : 1), &end, 10);
+
+			if (end == p + (n ? 0 : 1))
+				break;
+			if (n == col)
+				count = (long)v;
+		}
+		break;
+	}
+	free(buf);
+	return count;
+}
+
 int proc_interrupts_count(const char *name)
 {
 	return proc_interrupts_scan(-1, name);

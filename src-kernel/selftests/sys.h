@@ -44,6 +44,8 @@ bool klog_last_line(const char *needle, char *buf, size_t len);
 
 /* /proc/interrupts: does the line of irq name handler "name"? */
 bool proc_irq_has(unsigned int irq, const char *name);
+/* /proc/interrupts: count of irq in column col (CPU col when all are online), or -1 */
+long proc_irq_cpu_count(unsigned int irq, unsigned int col);
 /* Lines of /proc/interrupts naming "name" */
 int proc_interrupts_count(const char *name);
 

@@ -5,6 +5,7 @@
  * interrupt is killed.
  */
 
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -401,6 +402,74 @@ static enum st_result affinity_reads(unsigned int irq, const char *want)
 	return ST_PASS;
 }
 
+/*
+ * The CPUs the handler thread of irq may run on ("1"), or "" when the
+ * handler has no thread (a PREEMPT_RT kernel threads every handler; others
+ * only with threadirqs). Its name is "irq/<irq>-atemsys".
+ */
+static void irq_thread_cpus(unsigned int irq, char cpus[32])
+{
+	char comm[64], want[32], status[4096];
+	struct dirent *d;
+	DIR *dir;
+
+	cpus[0] = '\0';
+	snprintf(want, sizeof(want), "irq/%u-atemsys", irq);
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		char *p;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		if (read_sysfs_line(comm, sizeof(comm), "/proc/%s/comm", d->d_name) ||
+		    strcmp(comm, want))
+			continue;
+		if (read_file(status, sizeof(status), "/proc/%s/status", d->d_name) < 0)
+			break;
+		p = strstr(status, "Cpus_allowed_list:");
+		if (p)
+			sscanf(p, "Cpus_allowed_list: %31s", cpus);
+		break;
+	}
+	closedir(dir);
+}
+
+/*
+ * With the affinity on CPU 1, interrupts raised now are handled there: the
+ * CPU 1 column of /proc/interrupts counts them (all but the first, which
+ * may still arrive the old way on x86's IO-APIC), and a handler thread
+ * follows the interrupt to CPU 1.
+ */
+static enum st_result affinity_takes_effect(const struct edu *e, unsigned int irq)
+{
+	long c0 = proc_irq_cpu_count(irq, 0), c1 = proc_irq_cpu_count(irq, 1);
+	long d0, d1;
+	char cpus[32];
+	int i;
+
+	EXPECT(c0 >= 0 && c1 >= 0, "/proc/interrupts: no counts for irq %u", irq);
+	for (i = 0; i < 10; i++)
+		EXPECT_PASS(edu_irq_roundtrip(e, 0x10 + (uint32_t)i, IRQ_TIMEOUT_MS, NULL));
+	d0 = proc_irq_cpu_count(irq, 0) - c0;
+	d1 = proc_irq_cpu_count(irq, 1) - c1;
+	EXPECT(d1 >= 9,
+	       "10 interrupts with the affinity on CPU 1: %ld counted on CPU 1, %ld on CPU 0",
+	       d1, d0);
+	irq_thread_cpus(irq, cpus);
+	if (cpus[0]) {
+		EXPECT(!strcmp(cpus, "1"),
+		       "handler thread irq/%u-atemsys may run on CPUs \"%s\", expected \"1\"",
+		       irq, cpus);
+		st_diag("irq %u: %ld of 10 on CPU 1; its handler thread runs on CPU %s",
+			irq, d1, cpus);
+	} else {
+		st_diag("irq %u: %ld of 10 on CPU 1 (no handler thread)", irq, d1);
+	}
+	return ST_PASS;
+}
+
 enum st_result test_cpu_affinity(void)
 {
 	uint32_t mask4;
@@ -425,6 +494,7 @@ enum st_result test_cpu_affinity(void)
 	EXPECT_OK(ioctl(e.fd, ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY, &mask4),
 		  "INT_SET_CPU_AFFINITY {CPU 1} (4 bytes)");
 	EXPECT_PASS(affinity_reads(irq, "1"));
+	EXPECT_PASS(affinity_takes_effect(&e, irq));
 
 	/* a whole cpu_set_t: CPU 0 */
 	CPU_ZERO(&set);

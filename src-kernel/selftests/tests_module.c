@@ -51,6 +51,38 @@ static const char *const log_patterns[] = {
 	"blocked for more than",
 };
 
+/*
+ * Kernel records at KERN_WARNING or worse that are expected: the notes any
+ * out-of-tree, unsigned module load prints once, and the hrtimer core's
+ * note that one timer interrupt ran long (an emulator, QEMU TCG, stalls a
+ * virtual CPU for milliseconds). Everything else at that level is a finding
+ * (a 6.14+ of_property_read_bool() on a valued property, say).
+ */
+static const char *const log_expected[] = {
+	"loading out-of-tree module taints kernel",
+	"module verification failed",
+	"hrtimer: interrupt took",
+};
+
+/*
+ * The syslog level of a "<N>..." record of the kernel facility (N < 8), or
+ * -1 for a record from userspace (/dev/kmsg writes: facility LOG_USER) or
+ * without a prefix.
+ */
+static int kernel_level(const char *line, size_t len)
+{
+	int n = 0;
+	size_t i;
+
+	if (len < 3 || line[0] != '<')
+		return -1;
+	for (i = 1; i < len && line[i] >= '0' && line[i] <= '9'; i++)
+		n = n * 10 + (line[i] - '0');
+	if (i == 1 || i >= len || line[i] != '>' || n >= 8)
+		return -1;
+	return n;
+}
+
 static long delete_atemsys(void)
 {
 	return syscall(__NR_delete_module, "atemsys", O_NONBLOCK);
@@ -121,18 +153,26 @@ static char *read_kernel_log(void)
 	return log;
 }
 
+static bool line_has(const char *line, size_t len, const char *what)
+{
+	return memmem(line, len, what, strlen(what)) != NULL;
+}
+
+/* Why a log line is suspicious, or NULL */
 static const char *log_match(const char *line, size_t len)
 {
-	size_t i, j;
+	int level = kernel_level(line, len);
+	size_t i;
 
-	for (i = 0; i < sizeof(log_patterns) / sizeof(log_patterns[0]); i++) {
-		size_t plen = strlen(log_patterns[i]);
-
-		for (j = 0; j + plen <= len; j++)
-			if (!memcmp(line + j, log_patterns[i], plen))
-				return log_patterns[i];
-	}
-	return NULL;
+	for (i = 0; i < sizeof(log_patterns) / sizeof(log_patterns[0]); i++)
+		if (line_has(line, len, log_patterns[i]))
+			return log_patterns[i];
+	if (level < 0 || level > 4)
+		return NULL;
+	for (i = 0; i < sizeof(log_expected) / sizeof(log_expected[0]); i++)
+		if (line_has(line, len, log_expected[i]))
+			return NULL;
+	return "KERN_WARNING or worse";
 }
 
 /*
