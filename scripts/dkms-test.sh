@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install test of the atemsys-dkms package: usage scripts/dkms-test.sh PATH.deb
-# (as root, on Debian 12 amd64). Installs dkms and the newest bookworm amd64
-# headers of the 6.1 and 6.12 series, installs the package, and checks that
-# DKMS built and installed atemsys.ko for both kernels (dkms status, the
-# module file, its vermagic and version), the udev rule and the atemsys group;
+# (as root, on Debian 12 or 13, amd64). Installs dkms and the newest amd64
+# headers of every series and flavour (generic, rt, cloud) the host's apt
+# offers, installs the package, and checks that DKMS built and installed
+# atemsys.ko for each kernel (dkms status, the module file, its vermagic and
+# version), the udev rule and the atemsys group;
 # then purges the package (also on failure) and checks the modules are gone.
 # Nothing is loaded into the running kernel. Runnable again at any time: the
-# headers stay installed (the 6.12 ones pull in their kernel image).
+# headers stay installed (some pull in their kernel image).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,24 +82,30 @@ if installed; then
 	purged=0
 fi
 
-# (a) dkms and the newest 6.1 and 6.12 generic amd64 headers
+# (a) dkms and the newest headers of every series and amd64 flavour the
+# host's apt offers (Debian 12: 6.1 and 6.12, generic, rt and cloud; Debian
+# 13: 6.12): DKMS must build for each
 "${APT[@]}" update >"$LOG/update.log" 2>&1 || echo "# apt-get update failed: using the package lists there are"
-newest() {
-	apt-cache search --names-only "$1" | cut -d' ' -f1 | sort -V | tail -n 1
+# newest_per_series: of "linux-headers-<abi>-<flavour>" names, the newest ABI per series and flavour
+newest_per_series() {
+	sort -V | awk '{
+		n = $0; sub(/^linux-headers-/, "", n)
+		split(n, v, "."); fl = n; sub(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+|\+deb[0-9]+)-/, "", fl)
+		last[v[1] "." v[2] " " fl] = $0
+	} END { for (k in last) print last[k] }' | sort -V
 }
-hdr61=$(newest '^linux-headers-6\.1\.0-[0-9]+-amd64$')
-hdr612=$(newest '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$')
-if [ -z "$hdr61" ] || [ -z "$hdr612" ]; then
-	bail "find 6.1 and 6.12 headers (found '$hdr61' '$hdr612')"
-fi
-kernels=("${hdr61#linux-headers-}" "${hdr612#linux-headers-}")
+mapfile -t headers < <(apt-cache search --names-only '^linux-headers-[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+|\+deb[0-9]+)-(amd64|rt-amd64|cloud-amd64)$' |
+	cut -d' ' -f1 | newest_per_series)
+[ "${#headers[@]}" -gt 0 ] || bail "find installable amd64 kernel headers in the host's apt"
+kernels=()
+for h in "${headers[@]}"; do kernels+=("${h#linux-headers-}"); done
 echo "# kernels: ${kernels[*]}"
 t=$(now)
-if "${APT[@]}" install dkms "$hdr61" "$hdr612" >"$LOG/headers.log" 2>&1; then
-	ok "install dkms, $hdr61, $hdr612 ($(elapsed "$t") s)"
+if "${APT[@]}" install dkms "${headers[@]}" >"$LOG/headers.log" 2>&1; then
+	ok "install dkms and ${#headers[@]} headers packages ($(elapsed "$t") s)"
 else
 	tail -n 30 "$LOG/headers.log" | sed 's/^/# /'
-	bail "install dkms, $hdr61, $hdr612"
+	bail "install dkms, ${headers[*]}"
 fi
 
 # (b) the package: its postinst has DKMS build the module for every kernel

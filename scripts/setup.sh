@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Installs everything this project needs on Debian 12 (bookworm): Debian
-# packages through apt-get, npm packages through npm ci, and checkpatch.pl
-# unpacked from Debian's linux-source-6.1. Safe to run again: it only
-# installs what is missing.
+# Installs everything this project needs on Debian 12 (bookworm) or 13
+# (trixie): Debian packages through apt-get, npm packages through npm ci, and
+# checkpatch.pl unpacked from the release's linux-source. Safe to run again:
+# it only installs what is missing.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# The release: its kernel source (checkpatch.pl) and whether QEMU must come
+# from backports (bookworm has 7.2; the i.MX8MP EVK machine needs 9.2)
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+case "$codename" in
+bookworm) source_series=6.1 ;;
+trixie) source_series=6.12 ;;
+*)
+	echo "setup: this is ${PRETTY_NAME:-$(. /etc/os-release && echo "$PRETTY_NAME")}; set-up knows Debian 12 (bookworm) and 13 (trixie)" >&2
+	exit 1
+	;;
+esac
+
 packages=(
-	# build the module against Debian's kernel headers (6.12 needs pahole);
-	# kernels of newer suites (trixie, sid) build in a chroot of theirs
+	# build the module against Debian's kernel headers (6.12 needs pahole):
+	# Debian 12's kernels name gcc-12, also on a Debian 13 host; kernels of a
+	# newer suite than the host's build in a chroot of theirs (debootstrap)
 	make gcc gcc-12 bc bison flex libelf-dev libssl-dev dwarves kmod debootstrap
+	gcc-12-aarch64-linux-gnu gcc-12-arm-linux-gnueabihf
 	# cross compilers and libc for the static selftests
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-i686-linux-gnu
 	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-i386-cross
 	# static checks: sparse, and checkpatch.pl from the kernel source
-	sparse linux-source-6.1 perl
+	sparse "linux-source-$source_series" perl
 	# guests: QEMU, initramfs, device trees
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 	device-tree-compiler file ca-certificates
@@ -82,7 +96,7 @@ bookworm_mirror() {
 }
 
 backports=/etc/apt/sources.list.d/atemsys-bookworm-backports.sources
-if ! qemu_new_enough; then
+if [ "$codename" = bookworm ] && ! qemu_new_enough; then
 	if [ ! -f "$backports" ]; then
 		mirror=$(bookworm_mirror | head -n 1)
 		if [ -z "$mirror" ]; then
@@ -101,10 +115,12 @@ if ! qemu_new_enough; then
 	qemu_new_enough || { echo "setup: QEMU is still older than 9.2 after installing from bookworm-backports" >&2; exit 1; }
 fi
 
-# checkpatch.pl and the data files it reads, from linux-source-6.1
+qemu_new_enough || { echo "setup: QEMU is older than 9.2 (the i.MX8MP EVK machine needs it)" >&2; exit 1; }
+
+# checkpatch.pl and the data files it reads, from the release's linux-source
 cp_dir=.cache/linux-source
 if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
-	src=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
+	src=$(ls /usr/src/linux-source-"$source_series".tar.* | head -n 1)
 	mkdir -p "$cp_dir"
 	tar -xf "$src" -C "$cp_dir" --strip-components=1 \
 		--wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \

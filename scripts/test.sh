@@ -8,7 +8,7 @@
 # (src-kernel/tools), the generated overlays up to
 # date, the module's static checks (checkpatch --strict; W=1 and sparse
 # builds against every board kernel), the DKMS package built, installed and
-# checked for the 6.1 and 6.12 headers, the QEMU smoke runs of every
+# checked for every amd64 headers series and flavour the host offers, the QEMU smoke runs of every
 # board and kernel (Debian 12, 13, sid, PREEMPT_RT), of a kernel built here from
 # Debian's linux-source (--kernel-build), and a quick benchmark run as a functional check (numbers are never
 # asserted). Ends with "N passed, N failed"; exits non-zero if anything failed.
@@ -97,8 +97,8 @@ tail -n 1 "$logs/ecat-unit.log" | sed 's/^/   /'
 [ $erc -eq 0 ] || tail -n 20 "$logs/ecat-unit.log" | sed 's/^/   | /'
 count_totals ecat-unit "$logs/ecat-unit.log" $erc
 
-# DKMS: build the Debian package, install it, DKMS builds the module for the
-# 6.1 and 6.12 headers (each check counts); the package is purged after
+# DKMS: build the Debian package, install it, DKMS builds the module for every
+# installable amd64 headers series and flavour (each check counts); purged after
 printf '== DKMS package (build, install, modinfo)\n'
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)

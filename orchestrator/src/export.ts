@@ -39,14 +39,30 @@ export interface OverlayName {
   dtbo: string;
   /** the base it is meant for, e.g. "freescale/imx8mp-evk.dtb" */
   base: string;
+  /**
+   * the base with the overlay applied, built by the kernel beside it
+   * ("freescale/imx8mp-evk-atemsys.dtb"): for boot loaders that take one DTB
+   */
+  merged?: string;
+  /** Raspberry Pi: the firmware applies overlays/<name>.dtbo named by a dtoverlay=<name> line in config.txt */
+  rpiOverlay?: string;
 }
 
-/** The overlay of a base DTB sits beside it in the kernel tree: <dir>/<stem>-atemsys.dtso. */
+/** Bases the Raspberry Pi firmware boots: it applies overlays itself (meta-raspberrypi, config.txt). */
+export const RPI_FIRMWARE_BASE = /^broadcom\/bcm2\d{3}-rpi-/;
+
+/**
+ * The overlay of a base DTB sits beside it in the kernel tree:
+ * <dir>/<stem>-atemsys.dtso, and the merged <dir>/<stem>-atemsys.dtb beside
+ * that; a Raspberry Pi's goes to overlays/ where its firmware looks.
+ */
 export function overlayName(spec: DtSpec): OverlayName {
   const dir = path.posix.dirname(spec.base);
   const stem = path.posix.basename(spec.base, '.dtb');
+  const name = `${stem}-atemsys`;
+  if (RPI_FIRMWARE_BASE.test(spec.base)) return { source: `overlays/${name}.dtso`, dtbo: `overlays/${name}.dtbo`, base: spec.base, rpiOverlay: name };
   const rel = (f: string): string => (dir === '.' ? f : `${dir}/${f}`);
-  return { source: rel(`${stem}-atemsys.dtso`), dtbo: rel(`${stem}-atemsys.dtbo`), base: spec.base };
+  return { source: rel(`${name}.dtso`), dtbo: rel(`${name}.dtbo`), base: spec.base, merged: rel(`${name}.dtb`) };
 }
 
 /**
@@ -82,17 +98,37 @@ export function exportedOverlay(p: Profile, spec: DtSpec): string {
   return atemsysOverlay(nodes, [notice(p), `For ${spec.base}: ${handed(nodes)}.`]);
 }
 
-/** The layer's per-board fragment: the kernel builds the overlay (KERNEL_DEVICETREE) from the layer's source. */
+/**
+ * The layer's per-board fragment: the kernel builds the overlay from the
+ * layer's source, and either the merged DTB beside the base (both in
+ * KERNEL_DEVICETREE, deployed like the machine's own) or, on a Raspberry Pi,
+ * the overlay where meta-raspberrypi deploys overlays
+ * (RPI_KERNEL_DEVICETREE_OVERLAYS: overlays/<name>.dtbo on the boot
+ * partition) with its dtoverlay= line in config.txt (RPI_EXTRA_CONFIG).
+ */
 export function yoctoBoardConf(p: Profile, spec: DtSpec): string {
   const o = overlayName(spec);
+  const head = [`# ${notice(p)}`, `# For ${o.base}: ${handed(exportNodes(p, spec))}.`, `# Use: require conf/atemsys/${p.name}.inc (in local.conf or the machine configuration).`];
+  if (o.rpiOverlay !== undefined) {
+    return [
+      ...head,
+      `# The kernel builds ${o.dtbo} from the source atemsys-devicetree.bbclass puts into`,
+      '# its tree; meta-raspberrypi deploys it to the boot partition, the firmware applies it.',
+      'KERNEL_CLASSES:append = " atemsys-devicetree"',
+      `RPI_KERNEL_DEVICETREE_OVERLAYS:append = " ${o.dtbo}"`,
+      `RPI_EXTRA_CONFIG:append = "\\ndtoverlay=${o.rpiOverlay}"`,
+      '',
+    ].join('\n');
+  }
   return [
-    `# ${notice(p)}`,
-    `# For ${o.base}: ${handed(exportNodes(p, spec))}.`,
-    `# Use: require conf/atemsys/${p.name}.inc (in local.conf or the machine configuration).`,
-    `# The kernel builds ${o.dtbo} (KERNEL_DEVICETREE) from the source`,
-    '# that atemsys-devicetree.bbclass puts into its tree.',
+    ...head,
+    `# The kernel builds ${o.dtbo} from the source atemsys-devicetree.bbclass puts into its`,
+    `# tree, and ${o.merged ?? ''}: ${o.base} with the overlay applied (kbuild's`,
+    '# <name>-dtbs rule), deployed beside the base. Boot it instead of the base DTB (the boot',
+    "# loader's fdtfile, or KERNEL_DEVICETREE's first entry on machines that boot that one),",
+    '# or apply the overlay at boot (U-Boot fdt apply).',
     'KERNEL_CLASSES:append = " atemsys-devicetree"',
-    `KERNEL_DEVICETREE:append = " ${o.dtbo}"`,
+    `KERNEL_DEVICETREE:append = " ${o.dtbo} ${o.merged ?? ''}"`,
     '',
   ].join('\n');
 }

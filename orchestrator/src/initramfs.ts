@@ -16,7 +16,7 @@ export const DMESG_END = 'ATEMSYS-DMESG-END';
 /** rc reported when insmod fails */
 export const INSMOD_FAILED_RC = 125;
 
-export const APPLETS = ['sh', 'mount', 'insmod', 'rmmod', 'modprobe', 'cat', 'echo', 'grep', 'sleep', 'poweroff', 'reboot', 'ls', 'dmesg', 'mkdir', 'readlink'];
+export const APPLETS = ['sh', 'mount', 'insmod', 'rmmod', 'modprobe', 'cat', 'echo', 'grep', 'sleep', 'poweroff', 'reboot', 'ls', 'dmesg', 'mkdir', 'readlink', 'mdev'];
 
 /** Prefix of the lines that say what became of each device-tree node handed to atemsys. */
 export const DT_REPORT = 'atemsys-dt:';
@@ -205,8 +205,18 @@ export interface InitramfsContents {
   modules?: readonly { name: string; data: Buffer }[];
   /** the text of lib/modules/modules.ondemand (moddeps.ts onDemandFile), left out when undefined */
   onDemand?: string;
+  /**
+   * What a BusyBox-init product image carries (src-kernel/init/): the init
+   * script as etc/init.d/atemsys and the mdev rule as etc/mdev.conf, with an
+   * atemsys group (GID ATEMSYS_GUEST_GID) in etc/group; the selftest
+   * init_script_mdev runs them
+   */
+  boot?: { initScript: string; mdevConf: string };
   init: string;
 }
+
+/** The atemsys group's GID in the guest's etc/group. */
+export const ATEMSYS_GUEST_GID = 990;
 
 export function initramfsEntries(c: InitramfsContents): CpioEntry[] {
   return [
@@ -221,7 +231,20 @@ export function initramfsEntries(c: InitramfsContents): CpioEntry[] {
     ...(c.modules ?? []).map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.name}.ko`, data: m.data, mode: 0o644 })),
     ...(c.onDemand !== undefined ? [{ type: 'file', path: `lib/modules/${ONDEMAND_FILE}`, data: Buffer.from(c.onDemand, 'utf8'), mode: 0o644 } as const] : []),
     { type: 'file', path: 'lib/modules/atemsys.ko', data: c.module, mode: 0o644 },
+    ...(c.boot ? bootEntries(c.boot) : []),
     { type: 'file', path: 'init', data: Buffer.from(c.init, 'utf8'), mode: 0o755 },
+  ];
+}
+
+function bootEntries(b: { initScript: string; mdevConf: string }): CpioEntry[] {
+  const text = (p: string, s: string, mode = 0o644): CpioEntry => ({ type: 'file', path: p, data: Buffer.from(s, 'utf8'), mode });
+  return [
+    { type: 'dir', path: 'etc' },
+    { type: 'dir', path: 'etc/init.d' },
+    text('etc/init.d/atemsys', b.initScript, 0o755),
+    text('etc/mdev.conf', b.mdevConf),
+    text('etc/passwd', 'root:x:0:0:root:/:/bin/sh\n'),
+    text('etc/group', `root:x:0:\natemsys:x:${ATEMSYS_GUEST_GID}:\n`),
   ];
 }
 

@@ -37,10 +37,16 @@ export interface FetchStats {
   cached: string[];
 }
 
-/** The arch headers tree's Makefile includes the common tree by absolute /usr/src path: point it into the prefix. */
+/**
+ * The arch headers tree's Makefile includes the common tree by absolute
+ * /usr/src path (and, from Linux 7.x, sets KBUILD_OUTPUT to its own): point
+ * them into the prefix.
+ */
 export function rewriteHeadersMakefile(text: string, prefix: string): string {
   const p = prefix.replace(/\/+$/, '');
-  return text.replace(/^(\s*-?include\s+)(\/usr\/src\/)/gm, (_m, inc: string, usr: string) => `${inc}${p}${usr}`);
+  return text
+    .replace(/^(\s*-?include\s+)(\/usr\/src\/)/gm, (_m, inc: string, usr: string) => `${inc}${p}${usr}`)
+    .replace(/^(\s*KBUILD_OUTPUT\s*:?=\s*)(\/usr\/src\/)/gm, (_m, set: string, usr: string) => `${set}${p}${usr}`);
 }
 
 /** Where an absolute link target inside the package tree lives under the prefix, as a relative link from `linkPath`. */
@@ -138,8 +144,8 @@ export async function fetchKernel(spec: KernelSpec, ctx: KernelContext, stats: F
   }
 }
 
-/** Bumped when the unpacked layout changes (2: lib/modules links to a merged-/usr usr/lib/modules). */
-const TREE_LAYOUT = 2;
+/** Bumped when the unpacked layout changes (2: lib/modules links to a merged-/usr usr/lib/modules; 3: KBUILD_OUTPUT rewritten). */
+const TREE_LAYOUT = 3;
 
 interface TreeStamp {
   layout: number;

@@ -443,6 +443,10 @@ export function packageTask(env: Env): JobTask {
           ],
           modules,
           ...(onDemand ? { onDemand: onDemandFile(onDemand.entries) } : {}),
+          boot: {
+            initScript: await readFile(path.join(env.paths.srcKernel, 'init', 'atemsys-init'), 'utf8'),
+            mdevConf: await readFile(path.join(env.paths.srcKernel, 'init', 'mdev.conf'), 'utf8'),
+          },
           init: initScript({
             selftestArgs: job.profile.selftest.args,
             modules: mods.order.map((m) => m.name),

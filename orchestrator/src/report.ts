@@ -66,6 +66,7 @@ export function totalsLine(runs: readonly RunSummary[]): string {
  */
 export const CAPABILITIES: readonly { label: string; tests: readonly string[] }[] = [
   { label: 'load, version, rmmod', tests: ['version', 'rmmod_refused_while_open', 'rmmod_after_close', 'kernel_log_clean'] },
+  { label: 'init script + mdev rule', tests: ['init_script_mdev'] },
   { label: 'PCI find / conf / release', tests: ['find_by_id', 'conf_by_bdf', 'old_struct_revisions', 'release_and_reconf'] },
   { label: 'BAR mmap (edu, e1000e)', tests: ['bar_mmap_edu', 'e1000e_status'] },
   { label: 'DMA both ways', tests: ['dma_to_device', 'dma_from_device'] },

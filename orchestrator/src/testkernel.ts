@@ -47,7 +47,7 @@ export const TEST_KERNEL: TestKernelRecipe = {
     // the EtherCAT link: AF_PACKET, the kernel's e1000e (AF_PACKET baseline), an IPv4 socket for ifup
     'NET', 'PACKET', 'UNIX', 'INET', 'NETDEVICES', 'ETHERNET', 'NET_VENDOR_INTEL',
     // readable traces if something goes wrong
-    'KALLSYMS', 'UNWINDER_FRAME_POINTER',
+    'KALLSYMS',
   ],
   module: ['E1000E', 'UIO', 'UIO_PCI_GENERIC'],
   exclude: [

@@ -27,6 +27,14 @@ describe('export (pure)', () => {
       source: 'freescale/imx8mp-evk-atemsys.dtso',
       dtbo: 'freescale/imx8mp-evk-atemsys.dtbo',
       base: 'freescale/imx8mp-evk.dtb',
+      merged: 'freescale/imx8mp-evk-atemsys.dtb',
+    });
+    // the Raspberry Pi firmware applies overlays/<name>.dtbo itself
+    expect(overlayName({ base: 'broadcom/bcm2711-rpi-4-b.dtb', nodes: [] })).toEqual({
+      source: 'overlays/bcm2711-rpi-4-b-atemsys.dtso',
+      dtbo: 'overlays/bcm2711-rpi-4-b-atemsys.dtbo',
+      base: 'broadcom/bcm2711-rpi-4-b.dtb',
+      rpiOverlay: 'bcm2711-rpi-4-b-atemsys',
     });
     expect(overlayName({ base: 'imx6q-sabrelite.dtb', nodes: [] }).source).toBe('imx6q-sabrelite-atemsys.dtso');
   });
@@ -40,7 +48,7 @@ describe('export (pure)', () => {
     ]);
     expect(files[0]?.content).toBe(files[2]?.content);
     expect(files[0]?.content).toContain('&{/soc/ethernet@1000} {');
-    expect(files[1]?.content).toContain('KERNEL_DEVICETREE:append = " freescale/x-atemsys.dtbo"');
+    expect(files[1]?.content).toContain('KERNEL_DEVICETREE:append = " freescale/x-atemsys.dtbo freescale/x-atemsys.dtb"');
     expect(exportFiles([board('b1', 'freescale/x.dtb')], ['buildroot']).map((f) => f.target)).toEqual(['buildroot']);
   });
 

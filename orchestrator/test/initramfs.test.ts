@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { APPLETS, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/initramfs.ts';
+import { APPLETS, ATEMSYS_GUEST_GID, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/initramfs.ts';
 
 interface Parsed {
   name: string;
@@ -162,6 +165,18 @@ describe('initramfsEntries', () => {
     expect(byName.get('bin/atemsys-selftest')?.mode).toBe(0o100755);
     expect(byName.get('init')?.mode).toBe(0o100755);
     expect(byName.get('dev/console')?.rdevmajor).toBe(5);
+  });
+
+  it('carries what a BusyBox-init product image has: the init script, the mdev rule, the atemsys group', () => {
+    const base = { busybox: Buffer.from('bb'), module: Buffer.from('ko'), selftest: Buffer.from('st'), init: '#!/bin/sh\n' };
+    const script = readFileSync(path.join(REPO_ROOT, 'src-kernel', 'init', 'atemsys-init'), 'utf8');
+    const rule = readFileSync(path.join(REPO_ROOT, 'src-kernel', 'init', 'mdev.conf'), 'utf8');
+    const got = new Map(readNewc(newcArchive(initramfsEntries({ ...base, boot: { initScript: script, mdevConf: rule } }))).map((e) => [e.name, e]));
+    expect(got.get('etc/init.d/atemsys')?.mode).toBe(0o100755);
+    expect(got.get('etc/mdev.conf')?.data.toString()).toMatch(/^atemsys root:atemsys 660$/m);
+    expect(got.get('etc/group')?.data.toString()).toContain(`atemsys:x:${ATEMSYS_GUEST_GID}:`);
+    expect(APPLETS).toContain('mdev');
+    expect(readNewc(newcArchive(initramfsEntries(base))).map((e) => e.name)).not.toContain('etc/mdev.conf');
   });
 
   it('ships the 32-bit selftest beside the 64-bit one when there is one', () => {

@@ -10,6 +10,11 @@ describe('rewriteHeadersMakefile', () => {
       'include /c/k/p/usr/src/linux-headers-6.1.0-56-common/Makefile\n',
     );
   });
+  it('points Linux 7.x KBUILD_OUTPUT into the prefix too', () => {
+    expect(rewriteHeadersMakefile('KBUILD_OUTPUT=/usr/src/linux-headers-7.2.13+deb14-amd64\ninclude /usr/src/linux-headers-7.2.13+deb14-common/Makefile\n', '/c/k/p')).toBe(
+      'KBUILD_OUTPUT=/c/k/p/usr/src/linux-headers-7.2.13+deb14-amd64\ninclude /c/k/p/usr/src/linux-headers-7.2.13+deb14-common/Makefile\n',
+    );
+  });
   it('leaves other lines and already rewritten includes alone', () => {
     const t = 'include /c/k/p/usr/src/x/Makefile\n# see /usr/src/foo\nVAR := /usr/src/y\n';
     expect(rewriteHeadersMakefile(t, '/c/k/p')).toBe(t);

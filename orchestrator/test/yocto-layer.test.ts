@@ -166,21 +166,37 @@ describe('recipes', () => {
 
 describe('device-tree overlays in the layer', () => {
   const incs = readdirSync(path.join(REPO_ROOT, LAYER_BOARD_CONF_DIR)).filter((f) => f.endsWith('.inc'));
-  it('every board fragment names overlays whose sources the class finds', () => {
+  it('every board fragment names overlays whose sources the class finds, and a merged DTB or the RPi firmware way', () => {
     expect(incs.length).toBeGreaterThan(0);
     for (const inc of incs) {
       const v = readRecipe(path.join(REPO_ROOT, LAYER_BOARD_CONF_DIR, inc));
       expect(v.get('KERNEL_CLASSES:append'), inc).toBe(' atemsys-devicetree');
-      const dtbos = (v.get('KERNEL_DEVICETREE:append') ?? '').trim().split(/\s+/);
+      const rpi = v.get('RPI_KERNEL_DEVICETREE_OVERLAYS:append');
+      const entries = (rpi ?? v.get('KERNEL_DEVICETREE:append') ?? '').trim().split(/\s+/);
+      const dtbos = entries.filter((d) => d.endsWith('.dtbo'));
+      expect(dtbos.length, inc).toBeGreaterThan(0);
       for (const d of dtbos) {
         expect(d, inc).toMatch(/-atemsys\.dtbo$/);
         expect(existsSync(path.join(REPO_ROOT, LAYER_DTS_DIR, d.replace(/\.dtbo$/, '.dtso'))), `${inc}: ${d}`).toBe(true);
+      }
+      if (rpi !== undefined) {
+        // meta-raspberrypi deploys overlays/<name>.dtbo; config.txt names <name>
+        for (const d of dtbos) {
+          expect(d, inc).toMatch(/^overlays\/[^/]+$/);
+          expect(v.get('RPI_EXTRA_CONFIG:append'), inc).toBe(`\\ndtoverlay=${path.posix.basename(d, '.dtbo')}`);
+        }
+      } else {
+        // the merged DTB beside each base, built from the base and the overlay the fragment names too
+        const merged = entries.filter((d) => d.endsWith('.dtb'));
+        expect(merged, inc).toEqual(dtbos.map((d) => d.replace(/\.dtbo$/, '.dtb')));
       }
     }
   });
   it('the class looks for them where export writes them', () => {
     const cls = readFileSync(path.join(layer, 'classes-recipe/atemsys-devicetree.bbclass'), 'utf8');
     expect(cls).toContain(`ATEMSYS_DTS_DIR ?= "\${ATEMSYS_LAYERDIR}/${path.relative(LAYER_DIR, LAYER_DTS_DIR)}"`);
+    // the merged DTB by kbuild's composite rule: <name>-dtbs := <base>.dtb <name>.dtbo
+    expect(cls).toContain('%s-dtbs := %s.dtb %s.dtbo');
   });
 });
 

@@ -135,6 +135,9 @@ static const struct st_test st_tests[] = {
 	  "no WARNING/BUG/Oops/refcount/UBSAN/KASAN line, since the load" },
 	{ "rmmod_after_close", NULL, ST_PHASE_LAST, test_rmmod_after_close,
 	  "delete_module succeeds with every fd closed; unload log clean" },
+	{ "init_script_mdev", NULL, ST_PHASE_LAST, test_init_script_mdev,
+	  "/etc/init.d/atemsys start loads the module, mdev.conf gives /dev/atemsys "
+	  "to group atemsys 0660, stop unloads it (BusyBox init + mdev images)" },
 };
 
 #define N_TESTS		(sizeof(st_tests) / sizeof(st_tests[0]))

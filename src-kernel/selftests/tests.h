@@ -13,6 +13,7 @@ enum st_result test_version(void);
 enum st_result test_rmmod_refused_while_open(void);
 enum st_result test_kernel_log_clean(void);
 enum st_result test_rmmod_after_close(void);
+enum st_result test_init_script_mdev(void);
 
 /* tests_pci.c */
 enum st_result test_find_by_id(void);

@@ -5,11 +5,14 @@
  */
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atemsys.h>
@@ -258,4 +261,135 @@ enum st_result test_rmmod_after_close(void)
 	if (marked)
 		return log_check(marker, true, "since the rmmod");
 	return ST_PASS;
+}
+
+#define INIT_SCRIPT	"/etc/init.d/atemsys"
+#define MDEV_CONF	"/etc/mdev.conf"
+#define HOTPLUG		"/proc/sys/kernel/hotplug"
+#define MDEV		"/bin/mdev"
+
+/* The GID of group "atemsys" in /etc/group, or -1 */
+static long atemsys_gid(void)
+{
+	char *buf = slurp("/etc/group", NULL), *p;
+	long gid = -1;
+
+	if (!buf)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "atemsys:", 8)) {
+			char *f = strchr(p + 8, ':');
+
+			if (f)
+				gid = strtol(f + 1, NULL, 10);
+			break;
+		}
+	free(buf);
+	return gid;
+}
+
+struct node_want {
+	long gid;
+	struct stat st;
+};
+
+static bool node_has_group(void *arg)
+{
+	struct node_want *w = arg;
+
+	return !stat(ATEMSYS_FILE_NAME, &w->st) && (long)w->st.st_gid == w->gid;
+}
+
+/* Run "INIT_SCRIPT <verb>" with the module file in ATEMSYS_MODULE: its exit status */
+static int init_script(const char *verb)
+{
+	char cmd[128];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "ATEMSYS_MODULE=/lib/modules/atemsys.ko %s %s >/dev/kmsg 2>&1",
+		 INIT_SCRIPT, verb);
+	rc = system(cmd);
+	return rc == -1 ? -1 : WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+/*
+ * Start mdev the way BusyBox-init images do (Buildroot's S10mdev): as the
+ * kernel's hotplug helper where the kernel has one (CONFIG_UEVENT_HELPER),
+ * else as a daemon on the uevent netlink socket (mdev -df; Debian's kernels
+ * have no helper). Returns the daemon's pid, 0 for the helper, -1 on error.
+ */
+static pid_t mdev_start(char *old, size_t len)
+{
+	pid_t pid;
+
+	if (path_exists(HOTPLUG)) {
+		(void)read_sysfs_line(old, len, HOTPLUG);
+		return write_sysfs(MDEV, HOTPLUG) ? -1 : 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		execl(MDEV, "mdev", "-df", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		sleep_ms(300);	/* until it listens */
+	return pid;
+}
+
+static void mdev_stop(pid_t pid, const char *old)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	} else if (pid == 0) {
+		(void)write_sysfs(old[0] ? old : "\n", HOTPLUG);
+	}
+}
+
+/*
+ * What a BusyBox-init image does at boot (Buildroot's default, Yocto's
+ * INIT_MANAGER = "mdev-busybox"): mdev runs, the init script
+ * src-kernel/init/atemsys-init loads the module, mdev creates /dev/atemsys
+ * by the rule of src-kernel/init/mdev.conf. Runs after rmmod_after_close,
+ * on an image that carries both files.
+ */
+enum st_result test_init_script_mdev(void)
+{
+	struct node_want w = { 0 };
+	char old[256] = "";
+	enum st_result res = ST_PASS;
+	pid_t mdev;
+
+	if (!path_exists(INIT_SCRIPT) || !path_exists(MDEV_CONF) || !path_exists(MDEV))
+		return st_skip("no " INIT_SCRIPT ", " MDEV_CONF " and " MDEV ": not a BusyBox-init image");
+	if (path_exists(ATEMSYS_SYSFS))
+		return st_skip("atemsys is loaded (rmmod_after_close did not run or failed)");
+	w.gid = atemsys_gid();
+	EXPECT(w.gid > 0, "/etc/group has no atemsys group");
+
+	mdev = mdev_start(old, sizeof(old));
+	EXPECT(mdev >= 0, "start %s (hotplug helper or -df daemon): %s", MDEV, strerror(errno));
+
+	if (init_script("start")) {
+		res = st_fail("%s start failed: the module did not load", INIT_SCRIPT);
+	} else if (!path_exists(ATEMSYS_SYSFS)) {
+		res = st_fail("%s start exited 0 but %s does not exist", INIT_SCRIPT, ATEMSYS_SYSFS);
+	} else if (!poll_until(node_has_group, &w, 3000)) {
+		res = st_fail("%s: group %ld, mode %04o 3 s after the load, expected group atemsys (%ld) by the mdev rule",
+			      ATEMSYS_FILE_NAME, (long)w.st.st_gid, w.st.st_mode & 07777, w.gid);
+	} else if ((w.st.st_mode & 07777) != 0660) {
+		res = st_fail("%s: mode %04o, expected 0660", ATEMSYS_FILE_NAME, w.st.st_mode & 07777);
+	} else if (init_script("status")) {
+		res = st_fail("%s status: not loaded", INIT_SCRIPT);
+	} else if (init_script("stop") || path_exists(ATEMSYS_SYSFS)) {
+		res = st_fail("%s stop did not unload the module", INIT_SCRIPT);
+	} else {
+		st_diag("%s start: module loaded, %s group %ld mode 0660 by mdev (%s); stop: unloaded",
+			INIT_SCRIPT, ATEMSYS_FILE_NAME, w.gid,
+			mdev ? "daemon" : "hotplug helper");
+	}
+	mdev_stop(mdev, old);
+	if (path_exists(ATEMSYS_SYSFS))
+		(void)delete_atemsys();
+	return res;
 }

@@ -5,7 +5,7 @@
 set -eu
 
 rules="$(dirname "$0")/../../../src-kernel/udev/60-atemsys.rules"
-mdev_line='atemsys root:atemsys 660'
+mdev_line=$(grep -v '^#' "$(dirname "$0")/../../../src-kernel/init/mdev.conf")
 
 if grep -Eq '^BR2_ROOTFS_DEVICE_CREATION_DYNAMIC_(EUDEV|SYSTEMD)=y$' "${BR2_CONFIG}"; then
 	install -D -m 0644 "${rules}" "${TARGET_DIR}/etc/udev/rules.d/60-atemsys.rules"
