@@ -14,6 +14,7 @@
 #include <linux/of.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/workqueue.h>
 #if IS_REACHABLE(CONFIG_PHYLIB)
 #include <linux/phy.h>
 #endif
@@ -143,5 +144,19 @@ static inline void atemsys_mii_bus_set_ops(struct mii_bus *bus)
 }
 #endif
 #endif /* IS_REACHABLE(CONFIG_PHYLIB) */
+
+/*
+ * The unbound default workqueue: system_dfl_wq since 6.17 (and Debian
+ * 13's 6.12 by backport); Linux 7 warns when work is queued on the old
+ * name, system_unbound_wq, which is what older kernels have.
+ */
+static inline struct workqueue_struct *atemsys_unbound_wq(void)
+{
+#ifdef ATEMSYS_HAVE_SYSTEM_DFL_WQ
+	return system_dfl_wq;
+#else
+	return system_unbound_wq;
+#endif
+}
 
 #endif /* ATEMSYS_COMPAT_H */

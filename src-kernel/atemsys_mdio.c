@@ -102,11 +102,12 @@ static int atemsys_mdio_xfer(struct atemsys_mdio *m, bool write, int addr,
 	r->state = ATEMSYS_REQ_NONE;
 	spin_unlock(&m->lock);
 
+	/* the master's duty, not a kernel problem: notice level */
 	if (timed_out)
-		dev_warn_ratelimited(&m->inst->pdev->dev,
-				     "MDIO %s of PHY %d register %#x not served within %u ms (GET/RETURN_MDIO_ORDER)%s\n",
-				     write ? "write" : "read", addr, reg, ms,
-				     stalled ? ": PHY parked until stopped and started again" : "");
+		dev_notice_ratelimited(&m->inst->pdev->dev,
+				       "MDIO %s of PHY %d reg %#x not served within %u ms (GET/RETURN_MDIO_ORDER)%s\n",
+				       write ? "write" : "read", addr, reg, ms,
+				       stalled ? ": PHY parked until stopped and restarted" : "");
 	return ret;
 }
 
@@ -210,6 +211,9 @@ static bool atemsys_mdio_stopping(struct atemsys_mdio *m)
 	return stopping;
 }
 
+/* No operations: the device is never registered, phylib only attaches to it */
+static const struct net_device_ops atemsys_mdio_netdev_ops;
+
 /*
  * Register the proxy bus (from the MAC's mdio node, which also lets PHY
  * nodes without reg be found by scanning), connect the PHY to a net_device
@@ -225,6 +229,8 @@ static int atemsys_mdio_bring_up(struct atemsys_mdio *m)
 	m->ndev = alloc_etherdev(sizeof(m));
 	if (!m->ndev)
 		return -ENOMEM;
+	/* phylib reads the ops of the device it attaches to (Linux 7: its ops lock) */
+	m->ndev->netdev_ops = &atemsys_mdio_netdev_ops;
 	SET_NETDEV_DEV(m->ndev, dev);
 	*(struct atemsys_mdio **)netdev_priv(m->ndev) = m;
 
@@ -298,10 +304,14 @@ static void atemsys_mdio_start_work(struct work_struct *work)
 
 	ret = atemsys_mdio_bring_up(m);
 	if (ret) {
-		if (!atemsys_mdio_stopping(m))
+		/* unserved MDIO orders are the master's doing: notice level */
+		bool stopping = atemsys_mdio_stopping(m);
+
+		if (!stopping && m->start_timed_out)
+			dev_notice(dev, "PHY start failed: %d (MDIO accesses were not served: GET/RETURN_MDIO_ORDER)\n",
+				   ret);
+		else if (!stopping)
 			dev_warn(dev, "PHY start failed: %d%s\n", ret,
-				 m->start_timed_out ?
-				 " (MDIO accesses were not served: GET/RETURN_MDIO_ORDER)" :
 				 ret == -ENODEV ? " (no PHY found)" : "");
 		atemsys_mdio_teardown(m);
 	}
@@ -327,7 +337,7 @@ static void atemsys_mdio_start(struct atemsys_mdio *m)
 	m->stalled = false;
 	spin_unlock(&m->lock);
 
-	queue_work(system_unbound_wq, &m->start_work);
+	queue_work(atemsys_unbound_wq(), &m->start_work);
 }
 
 /*

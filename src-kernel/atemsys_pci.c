@@ -524,7 +524,7 @@ static void atemsys_pci_remove(struct pci_dev *pdev)
 	mutex_unlock(&atemsys_pci_lock);
 
 	if (!atemsys_pci_inst_unowned(inst)) {
-		pci_warn(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
+		pci_notice(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
 		wait_event(inst->wq, atemsys_pci_inst_unowned(inst));
 	}
 

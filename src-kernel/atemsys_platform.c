@@ -475,8 +475,8 @@ static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 	mutex_unlock(&atemsys_dt_lock);
 
 	if (pid) {
-		dev_warn(&pdev->dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
-			 pid);
+		dev_notice(&pdev->dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
+			   pid);
 		wait_event(inst->wq, atemsys_dt_unowned(inst));
 	}
 

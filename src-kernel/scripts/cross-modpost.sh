@@ -29,8 +29,10 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 top=linux-source-$series
-tar -xf "$src" -C "$tmp" "$top/scripts/mod" "$top/include/linux/mod_devicetable.h" \
-	"$top/include/linux/license.h"
+# scripts/ (mod/ and, since 6.x, include/ with xalloc.h and list.h) and
+# include/linux/ (mod_devicetable.h, license.h, module_symbol.h): whole
+# directories, as the files they hold differ between releases
+tar -xf "$src" -C "$tmp" "$top/scripts" "$top/include/linux"
 mod=$tmp/$top/scripts/mod
 
 # the target's struct layouts and ELF class, as kbuild computes them
@@ -54,8 +56,13 @@ awk 'BEGIN {
 END { print "#endif" }' "$mod/devicetable-offsets.s" > "$mod/devicetable-offsets.h"
 ${HOSTCC:-cc} -O2 -o "$mod/mk_elfconfig" "$mod/mk_elfconfig.c"
 "$mod/mk_elfconfig" < "$mod/empty.o" > "$mod/elfconfig.h"
-${HOSTCC:-cc} -O2 -I"$mod" -o "$mod/modpost" "$mod/modpost.c" \
-	"$mod/file2alias.c" "$mod/sumversion.c"
+# the objects its Makefile names (symsearch.o since 6.11)
+objs=$(sed -n 's/^modpost-objs[[:space:]]*:=[[:space:]]*//p' "$mod/Makefile")
+[ -n "$objs" ] || objs="modpost.o file2alias.o sumversion.o"
+srcs=
+for o in $objs; do srcs="$srcs $mod/${o%.o}.c"; done
+# shellcheck disable=SC2086 # one word per source
+${HOSTCC:-cc} -O2 -I"$mod" -I"$tmp/$top/scripts/include" -o "$mod/modpost" $srcs
 
 mkdir -p "$out"
 cp "$mod/modpost" "$out/modpost"
