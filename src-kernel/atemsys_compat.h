@@ -9,6 +9,7 @@
 #define ATEMSYS_COMPAT_H
 
 #include <linux/device.h>
+#include <linux/interrupt.h>
 #include <linux/kconfig.h>
 #include <linux/mm.h>
 #include <linux/of.h>
@@ -156,6 +157,30 @@ static inline struct workqueue_struct *atemsys_unbound_wq(void)
 	return system_dfl_wq;
 #else
 	return system_unbound_wq;
+#endif
+}
+
+/*
+ * Modules may call irq_set_affinity() since 5.13; before, it is an inline
+ * around the unexported __irq_set_affinity(), and what a module has is the
+ * affinity hint setter, which applies the mask too. A hint must be cleared
+ * before free_irq() (which warns about one left set):
+ * atemsys_compat_irq_unhint().
+ */
+static inline int atemsys_compat_irq_affinity(unsigned int irq,
+					      const struct cpumask *mask)
+{
+#ifdef ATEMSYS_HAVE_IRQ_SET_AFFINITY
+	return irq_set_affinity(irq, mask);
+#else
+	return irq_set_affinity_hint(irq, mask);
+#endif
+}
+
+static inline void atemsys_compat_irq_unhint(unsigned int irq)
+{
+#ifndef ATEMSYS_HAVE_IRQ_SET_AFFINITY
+	irq_set_affinity_hint(irq, NULL);
 #endif
 }
 

@@ -274,6 +274,7 @@ void atemsys_irq_disconnect(struct atemsys_file *af)
 	if (!ai->connected)
 		return;
 
+	atemsys_compat_irq_unhint(ai->irq);
 	free_irq(ai->irq, af);
 	masked = ai->masked;
 	if (ai->pci) {
@@ -338,7 +339,7 @@ long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
 	if (!af->irq.connected)
 		ret = -ENOTCONN;
 	else
-		ret = irq_set_affinity(af->irq.irq, mask);
+		ret = atemsys_compat_irq_affinity(af->irq.irq, mask);
 	mutex_unlock(&af->lock);
 
 out_mask:

@@ -214,6 +214,16 @@ static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
 	wake_up(&inst->wq);
 }
 
+/* The host bridge above pdev (pci_find_host_bridge(), not exported on 5.10) */
+static struct pci_host_bridge *atemsys_pci_host_bridge(struct pci_dev *pdev)
+{
+	struct pci_bus *bus = pdev->bus;
+
+	while (!pci_is_root_bus(bus))
+		bus = bus->parent;
+	return to_pci_host_bridge(bus->bridge);
+}
+
 /*
  * DT (and other runtime-mapping) platforms route INTx only when a driver
  * probes the device, so a device no driver owns has no IRQ yet. Ask the host
@@ -222,7 +232,7 @@ static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
  */
 static void atemsys_pci_route_intx(struct pci_dev *pdev)
 {
-	struct pci_host_bridge *bridge = pci_find_host_bridge(pdev->bus);
+	struct pci_host_bridge *bridge = atemsys_pci_host_bridge(pdev);
 	u8 pin = 0, slot = 0;
 	int irq;
 

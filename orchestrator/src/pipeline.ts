@@ -22,7 +22,7 @@ import { parseKtap } from './ktap.ts';
 import { artifactInfo, buildManifest, gitInfo, renderManifest, sha256File, toolVersion, type Manifest, type ManifestDt } from './manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from './overlay.ts';
 import type { Paths } from './paths.ts';
-import type { KernelSpec, Profile } from './profile.ts';
+import { qemuOverlayFor, type KernelSpec, type Profile } from './profile.ts';
 import { onDemandFile } from './moddeps.ts';
 import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
@@ -374,7 +374,7 @@ export function dtTask(env: Env): JobTask {
       const artifacts = need(profileDtArtifacts(job.profile), 'dt artifacts');
       await mkdir(dir, { recursive: true });
       await timed(job, 'buildMs', async () => {
-        const qemuOverlay = job.profile.qemu?.dtOverlay;
+        const qemuOverlay = qemuOverlayFor(job.profile.qemu, tree.resolved.series);
         job.dt = await buildDeviceTree({
           spec,
           dtbDir: tree.dtbDir,

@@ -5,7 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { ARCHES, isArch, type Arch } from './arch.ts';
 import { ConfigError } from './errors.ts';
 import { checkNetdev, deviceNetdev, forbiddenQemuArg } from './netdev.ts';
@@ -48,8 +48,13 @@ export interface QemuSpec {
   serial?: string[];
   /** how the guest ends: poweroff (PSCI/ACPI make QEMU exit) or reboot (with -no-reboot, e.g. via imx2_wdt) */
   shutdown: Shutdown;
-  /** overlay source body applied on top of the atemsys DTB for QEMU only (what the emulation lacks) */
-  dtOverlay?: string;
+  /**
+   * overlay source body applied on top of the atemsys DTB for QEMU only
+   * (what the emulation lacks): one for every kernel, or one per kernel
+   * series from which it applies (a board's DT changes between releases):
+   * qemuOverlayFor() picks
+   */
+  dtOverlay?: string | Readonly<Record<string, string>>;
   devices: string[];
   /**
    * `-netdev` option strings, emitted before the devices: only `hubport`
@@ -202,7 +207,7 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         }
       }
       const shutdown = (c.str(qe, q, 'qemu', 'shutdown', { oneOf: SHUTDOWNS }) ?? 'poweroff') as Shutdown;
-      const dtOverlay = c.str(qe, q, 'qemu', 'dt-overlay');
+      const dtOverlay = dtOverlayOf(c, qe);
       if (dtOverlay !== undefined && !top.has('dt')) c.add(qe.get('dt-overlay')?.key, 'qemu.dt-overlay', 'needs a dt section (it is applied on top of the atemsys DTB)');
       const devices = c.strList(qe, 'qemu', 'devices') ?? [];
       const net = checkNetworking(c, qe, devices);
@@ -374,4 +379,49 @@ export async function findProfile(boardsDir: string, repoRoot: string, name: str
     throw new ConfigError(`unknown board "${name}" (known: ${known.join(', ') || 'none'}; profiles live in boards/<name>.yaml)`);
   }
   return loadProfile(file, repoRoot);
+}
+
+/**
+ * qemu.dt-overlay: a string, or a mapping from kernel series ("6.1",
+ * "6.12") to the overlay for that series and later ones.
+ */
+function dtOverlayOf(c: Checker, qe: Entries): string | Record<string, string> | undefined {
+  const entry = qe.get('dt-overlay');
+  if (!entry) return undefined;
+  const v = entry.value;
+  if (!isMap(v)) return c.strValue(v as Node | null, entry.key as Node, 'qemu.dt-overlay');
+  const out: Record<string, string> = {};
+  for (const it of v.items) {
+    const k = isScalar(it.key) ? String(it.key.value) : '';
+    const fp = `qemu.dt-overlay.${k}`;
+    if (!/^\d+\.\d+$/.test(k)) {
+      c.add(it.key as Node, fp, `expected a kernel series like "6.12" (the overlay applies from that series on), got ${JSON.stringify(k)}`);
+      continue;
+    }
+    const body = c.strValue(it.value as Node | null, it.key as Node, fp);
+    if (body !== undefined) out[k] = body;
+  }
+  if (Object.keys(out).length === 0) c.add(v, 'qemu.dt-overlay', 'expected an overlay, or a mapping from kernel series to overlays');
+  return out;
+}
+
+function seriesValue(s: string): number {
+  const [a, b] = s.split('.').map(Number);
+  return (a ?? 0) * 1000 + (b ?? 0);
+}
+
+/**
+ * The QEMU overlay for a kernel of `series` ("6.12"): the string form for
+ * every series, else the entry of the highest series at or below it.
+ * Undefined when the profile has none; ConfigError (exit 2) when no entry
+ * is old enough.
+ */
+export function qemuOverlayFor(q: QemuSpec | undefined, series: string): string | undefined {
+  const o = q?.dtOverlay;
+  if (o === undefined || typeof o === 'string') return o;
+  const fit = Object.keys(o)
+    .filter((k) => seriesValue(k) <= seriesValue(series))
+    .sort((a, b) => seriesValue(b) - seriesValue(a))[0];
+  if (fit === undefined) throw new ConfigError(`qemu.dt-overlay has no overlay for kernel series ${series} (it has ${Object.keys(o).join(', ')}): add one for ${series} or older`);
+  return o[fit];
 }

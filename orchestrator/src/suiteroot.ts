@@ -123,12 +123,14 @@ export async function ensureSuiteRoot(r: SuiteRootRequest): Promise<string> {
 }
 
 /**
- * `unshare` arguments that run `argv` chrooted in `root` with each of
- * `binds` (absolute host directories) bind-mounted at the same path inside.
- * The mount namespace is private: the mounts end with the process.
+ * `unshare` arguments that run `argv` chrooted in `root` with /proc mounted
+ * (Linux 7's objtool reads it) and each of `binds` (absolute host
+ * directories) bind-mounted at the same path inside. The mount namespace is
+ * private: the mounts end with the process.
  */
 export function chrootArgs(root: string, binds: readonly string[], argv: readonly string[]): string[] {
-  const script = 'r=$1; shift; while [ "$1" != -- ]; do mkdir -p "$r$1"; mount --rbind "$1" "$r$1"; shift; done; shift; exec chroot "$r" "$@"';
+  const script =
+    'r=$1; shift; mount -t proc proc "$r/proc"; while [ "$1" != -- ]; do mkdir -p "$r$1"; mount --rbind "$1" "$r$1"; shift; done; shift; exec chroot "$r" "$@"';
   return ['--mount', '--propagation', 'private', '--', 'sh', '-euc', script, 'sh', root, ...binds, '--', ...argv];
 }
 
