@@ -44,6 +44,8 @@ export const TEST_KERNEL: TestKernelRecipe = {
     'MULTIUSER', 'FUTEX', 'EPOLL', 'SIGNALFD', 'TIMERFD', 'EVENTFD', 'POSIX_TIMERS', 'SHMEM', 'FILE_LOCKING', 'SYSVIPC',
     // modules, and their unload (rmmod tests)
     'MODULES', 'MODULE_UNLOAD',
+    // 32-bit clients through compat_ioctl (the compat32 selftest)
+    'IA32_EMULATION',
     // the EtherCAT link: AF_PACKET, the kernel's e1000e (AF_PACKET baseline), an IPv4 socket for ifup
     'NET', 'PACKET', 'UNIX', 'INET', 'NETDEVICES', 'ETHERNET', 'NET_VENDOR_INTEL',
     // readable traces if something goes wrong
