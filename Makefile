@@ -8,6 +8,8 @@
 #   make setup                   install everything this project needs (Debian 12, root or sudo)
 #   make smoke                   set-up, then build and smoke-test every QEMU board
 #   make test                    set-up, then the whole test suite (what CI runs)
+#   make test-full               make test plus the lanes that do not fit CI's hour
+#                                (W=1 + sparse against every board kernel)
 
 KERNELDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -36,4 +38,7 @@ smoke: setup
 test: setup
 	./scripts/test.sh
 
-.PHONY: all modules modules_install checkpatch clean setup smoke test
+test-full: setup
+	ATEMSYS_TEST_FULL=1 ./scripts/test.sh
+
+.PHONY: all modules modules_install checkpatch clean setup smoke test test-full

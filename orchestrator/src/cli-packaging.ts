@@ -224,13 +224,28 @@ export async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promis
     mode: y.mode,
     logs,
     ...(parsed !== undefined ? { atemsys: { PV: bitbakeVar(parsed, 'PV'), SRCREV: bitbakeVar(parsed, 'SRCREV'), S: bitbakeVar(parsed, 'S') } } : {}),
-    ...(kernel !== undefined ? { kernel: { PN: bitbakeVar(kernel, 'PN'), PV: bitbakeVar(kernel, 'PV'), overlays: bitbakeVar(kernel, 'ATEMSYS_DT_OVERLAYS')?.trim() } } : {}),
+    ...(kernel !== undefined
+      ? {
+          kernel: {
+            PN: bitbakeVar(kernel, 'PN'),
+            PV: bitbakeVar(kernel, 'PV'),
+            overlays: bitbakeVar(kernel, 'ATEMSYS_DT_OVERLAYS')?.trim(),
+            merged: bitbakeVar(kernel, 'ATEMSYS_DT_MERGED')?.trim(),
+            // meta-raspberrypi: the config.txt lines (dtoverlay=)
+            rpiExtraConfig: bitbakeVar(kernel, 'RPI_EXTRA_CONFIG')?.trim(),
+          },
+        }
+      : {}),
   };
   if (o.json) io.out(JSON.stringify(result, null, 2));
   else {
     const what = y.mode === 'parse' ? 'parsed atemsys, atemsys-selftest, packagegroup-atemsys' : y.mode === 'check-layer' ? 'yocto-check-layer passed' : `built ${y.target}`;
     io.out(`yocto ${series.join('/')} ${y.machine}: ${what}${result.atemsys ? ` (atemsys ${result.atemsys.PV ?? '?'})` : ''}; logs in ${rel(logs)}/`);
-    if (result.kernel) io.out(`kernel ${result.kernel.PN ?? '?'} ${result.kernel.PV ?? '?'} builds ${result.kernel.overlays ?? '?'}`);
+    if (result.kernel) {
+      const k = result.kernel;
+      io.out(`kernel ${k.PN ?? '?'} ${k.PV ?? '?'} builds ${k.overlays ?? '?'}${k.merged ? ` and ${k.merged}` : ''}`);
+      if (k.rpiExtraConfig) io.out(`config.txt gets: ${k.rpiExtraConfig.replace(/\\n/g, ' | ')}`);
+    }
   }
   return 0;
 }

@@ -320,6 +320,11 @@ export function buildTask(env: Env): JobTask {
           { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1'], logFile: path.join(work, 'module.log'), signal: env.signal, ...(root ? { root } : {}), ...(await moduleEnv(job, env)) },
           tree.release,
         );
+        // W=1 clean on every kernel a board boots (sparse: `check`, and the compile matrix)
+        const warnings = moduleWarnings(mod.output, src);
+        if (warnings.length > 0) {
+          throw new FailureError(`${warnings.length} W=1 warning(s) in the module sources (log: ${path.join(work, 'module.log')}):\n${warnings.slice(0, 40).join('\n')}`);
+        }
         job.ko = mod.ko;
         job.vermagic = mod.vermagic;
         checkAbort(env);
