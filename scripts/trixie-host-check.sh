@@ -39,13 +39,13 @@ uri_of() {	# uri_of <regex of a suite>
 					if ($i ~ /^Suites:/) s = $i
 				}
 				if (u != "" && s ~ re) print u
-			}'
+			}' || true
 		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
 			awk -v re="$1" '$1 == "deb" {
 				i = 2	# skip [options]
 				if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
 				if ($(i + 1) ~ re) print $i
-			}'
+			}' || true
 	} | head -n 1
 }
 archive=$(uri_of '(bookworm|trixie|sid)([ \t]|-updates|-backports|$)')
