@@ -66,6 +66,13 @@ if [ ! -f "$root/.atemsys-host-ready" ]; then
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	touch "$root/.atemsys-host-ready"
 fi
+# the host's own certificate authorities (a TLS proxy in front of the
+# package registries, say): the chroot is this host's network, not a new one
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+	chroot "$root" update-ca-certificates >/dev/null
+fi
 
 echo "== clone $(git -C "$top" rev-parse --short HEAD) into $root/work/atemsys"
 rm -rf "$root/work/atemsys"
@@ -81,4 +88,5 @@ unshare --mount --propagation private -- sh -euc '
 	mount --rbind /dev "$r/dev"
 	exec chroot "$r" "$@"' sh "$root" \
 	env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 CI=true \
+	NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
 	sh -euc "cd /work/atemsys && apt-get update -q && make setup && npx orchestrate $cmd"
