@@ -66,6 +66,9 @@ if [ ! -f "$root/.atemsys-host-ready" ]; then
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	touch "$root/.atemsys-host-ready"
 fi
+# the host's apt settings for its mirror (Acquire::*: a snapshot mirror
+# whose Release files are past Valid-Until, say)
+grep -h '^Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null >"$root/etc/apt/apt.conf.d/99host-acquire" || true
 # the host's own certificate authorities (a TLS proxy in front of the
 # package registries, say): the chroot is this host's network, not a new one
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
