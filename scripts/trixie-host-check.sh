@@ -68,7 +68,10 @@ if [ ! -f "$root/.atemsys-host-ready" ]; then
 fi
 # the host's apt settings for its mirror (Acquire::*: a snapshot mirror
 # whose Release files are past Valid-Until, say)
-grep -h '^Acquire::' /etc/apt/apt.conf.d/* 2>/dev/null >"$root/etc/apt/apt.conf.d/99host-acquire" || true
+rm -f "$root/etc/apt/apt.conf.d/99host-acquire"
+for f in $(grep -l 'Acquire::Check-' /etc/apt/apt.conf.d/* 2>/dev/null); do
+	cp "$f" "$root/etc/apt/apt.conf.d/$(basename "$f")"
+done
 # the host's own certificate authorities (a TLS proxy in front of the
 # package registries, say): the chroot is this host's network, not a new one
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
