@@ -89,6 +89,8 @@ printf -v cmd '%q ' "${args[@]}"
 echo "== in the trixie chroot: make setup && npx orchestrate ${cmd}"
 unshare --mount --propagation private -- sh -euc '
 	r=$1; shift
+	# / of a real host is a mount point (unshare --propagation needs one)
+	mount --bind "$r" "$r"
 	mount -t proc proc "$r/proc"
 	mount --rbind /sys "$r/sys"
 	mount --rbind /dev "$r/dev"
