@@ -80,6 +80,14 @@ export function moduleWarnings(log: string, srcDir: string): string[] {
   return [...new Set(out)];
 }
 
+/** FailureError listing the module's own warnings in a build's output (moduleWarnings), if any. */
+export function refuseModuleWarnings(output: string, srcDir: string, what: string, logFile: string): void {
+  const warnings = moduleWarnings(output, srcDir);
+  if (warnings.length > 0) {
+    throw new FailureError(`${warnings.length} ${what} warning(s) in the module sources (log: ${logFile}):\n${warnings.slice(0, 40).join('\n')}`);
+  }
+}
+
 export interface KbuildParams {
   /** the copied src-kernel */
   srcDir: string;

@@ -9,7 +9,7 @@ import { archInfo, type ArchInfo, type DebianArch } from './arch.ts';
 import { downloadDeb, extractDeb, madison, openAptState, type AptState } from './apt.ts';
 import { newestVersion } from './debversion.ts';
 import { debianArchiveBase, readHostSources } from './aptsources.ts';
-import { buildModule, type BuildRoot, buildSelftests, buildUserTools, copySources, moduleWarnings, newestMtime } from './build.ts';
+import { buildModule, type BuildRoot, buildSelftests, buildUserTools, copySources, newestMtime, refuseModuleWarnings } from './build.ts';
 import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
 import { buildDeviceTree, type DtBuild } from './devicetree.ts';
@@ -321,10 +321,7 @@ export function buildTask(env: Env): JobTask {
           tree.release,
         );
         // W=1 clean on every kernel a board boots (sparse: `check`, and the compile matrix)
-        const warnings = moduleWarnings(mod.output, src);
-        if (warnings.length > 0) {
-          throw new FailureError(`${warnings.length} W=1 warning(s) in the module sources (log: ${path.join(work, 'module.log')}):\n${warnings.slice(0, 40).join('\n')}`);
-        }
+        refuseModuleWarnings(mod.output, src, 'W=1', path.join(work, 'module.log'));
         job.ko = mod.ko;
         job.vermagic = mod.vermagic;
         checkAbort(env);
@@ -614,10 +611,7 @@ export function staticCheckTask(env: Env): JobTask {
         { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1', 'C=2'], logFile: log, signal: env.signal, ...(root ? { root } : {}), ...(await moduleEnv(job, env)) },
         tree.release,
       );
-      const warnings = moduleWarnings(mod.output, src);
-      if (warnings.length > 0) {
-        throw new FailureError(`${warnings.length} warning(s) in the module sources (log: ${log}):\n${warnings.slice(0, 40).join('\n')}`);
-      }
+      refuseModuleWarnings(mod.output, src, 'W=1/sparse', log);
       task.title = `W=1 + sparse build against ${tree.release}: no warnings`;
     },
   };
