@@ -39,7 +39,8 @@ packages=(
 	# smoke: Wireshark's EtherCAT dissector checks the recorded frames (wire_conformance)
 	tshark
 	# the DKMS Debian package: build it, install it, let DKMS build the module
-	dpkg-dev debhelper dh-dkms dkms
+	# (dpkg-buildpackage checks for build-essential, which a minimal host lacks)
+	build-essential dpkg-dev debhelper dh-dkms dkms
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -118,7 +119,13 @@ fi
 qemu_new_enough || { echo "setup: QEMU is older than 9.2 (the i.MX8MP EVK machine needs it)" >&2; exit 1; }
 
 # checkpatch.pl and the data files it reads, from the release's linux-source
-cp_dir=.cache/linux-source
+# (in the project's cache: ATEMSYS_CACHE, else $XDG_CACHE_HOME/atemsys, else
+# ~/.cache/atemsys, as orchestrator/src/paths.ts resolves it)
+case "${XDG_CACHE_HOME:-}" in
+/*) cache=${ATEMSYS_CACHE:-$XDG_CACHE_HOME/atemsys} ;;
+*) cache=${ATEMSYS_CACHE:-$HOME/.cache/atemsys} ;;
+esac
+cp_dir=$cache/linux-source
 if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
 	src=$(ls /usr/src/linux-source-"$source_series".tar.* | head -n 1)
 	mkdir -p "$cp_dir"

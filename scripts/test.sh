@@ -122,7 +122,7 @@ npx orchestrate smoke --board all 2>&1 | tee "$logs/smoke.log"
 count_totals smoke "$logs/smoke.log" "${PIPESTATUS[0]}"
 
 # Your own kernel: a small 5.10 built from Debian's linux-source (cached
-# under .cache/testkernel/), given to smoke as a user gives theirs
+# in the cache, ~/.cache/atemsys/testkernel/), given to smoke as a user gives theirs
 printf '== smoke of a kernel you built (5.10 from linux-source)\n'
 if npx orchestrate testkernel --json >"$logs/testkernel.json" 2>"$logs/testkernel.log"; then
 	own_build=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/testkernel.json")

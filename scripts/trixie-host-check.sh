@@ -7,13 +7,16 @@
 # there, as a newcomer would:
 #   make setup                      (apt-get, npm ci: nothing pre-installed)
 #   npx orchestrate <ARGS>          (default: smoke --board qemu-x86_64 --kernel trixie)
+#   or, when ARGS start with "make": that make command (make test: the whole suite)
 # inside a private mount namespace with /proc, /sys and /dev bound (they end
 # with the script). Root only: debootstrap and chroot need it.
 #
-#   scripts/trixie-host-check.sh [--dir DIR] [ORCHESTRATE ARGS...]
+#   scripts/trixie-host-check.sh [--dir DIR] [ORCHESTRATE ARGS... | make TARGET...]
 #
 # DIR defaults to /var/tmp/atemsys-trixie-host (kept: a second run reuses
-# the chroot and its .cache). Exit status: that of the last command, 2 usage.
+# the chroot and the project's cache in its /root/.cache/atemsys, outside
+# the clone, as on a host).
+# Exit status: that of the last command, 2 usage.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,12 +84,13 @@ if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
 fi
 
 echo "== clone $(git -C "$top" rev-parse --short HEAD) into $root/work/atemsys"
-rm -rf "$root/work/atemsys"
 mkdir -p "$root/work"
+rm -rf "$root/work/atemsys"
 git clone -q "$top" "$root/work/atemsys"
 
 printf -v cmd '%q ' "${args[@]}"
-echo "== in the trixie chroot: make setup && npx orchestrate ${cmd}"
+[ "${args[0]}" = make ] || cmd="npx orchestrate $cmd"
+echo "== in the trixie chroot: make setup && ${cmd}"
 unshare --mount --propagation private -- sh -euc '
 	r=$1; shift
 	# / of a real host is a mount point (unshare --propagation needs one)
@@ -97,4 +101,4 @@ unshare --mount --propagation private -- sh -euc '
 	exec chroot "$r" "$@"' sh "$root" \
 	env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 CI=true \
 	NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
-	sh -euc "cd /work/atemsys && apt-get update -q && make setup && npx orchestrate $cmd"
+	sh -euc "cd /work/atemsys && apt-get update -q && make setup && $cmd"

@@ -12,6 +12,7 @@ import { privateSources, readHostSources, renderDeb822 } from './aptsources.ts';
 import { KNOWN_CODENAMES, bootPockets } from './suites.ts';
 import { ConfigError, FailureError } from './errors.ts';
 import { run, runChecked, tailLines } from './exec.ts';
+import { sha256File } from './manifest.ts';
 
 export interface AptState {
   debArch: DebianArch;
@@ -188,16 +189,68 @@ export async function findCachedDeb(dir: string, pkg: PackageRef): Promise<strin
   return hit === undefined ? undefined : path.join(dir, hit);
 }
 
-/** `apt-get download name=version` into `destDir`, unless a file of that name and version is already there. */
+/** The SHA256 fields of `apt-cache show` output (one per stanza). */
+export function parseShowSha256(text: string): string[] {
+  return [...text.matchAll(/^SHA256:\s*([0-9a-f]{64})\s*$/gm)].map((m) => m[1] as string);
+}
+
+/** The sha256 the index gives for name=version, or undefined when the index no longer has it. */
+export async function indexSha256(state: AptState, pkg: PackageRef, signal?: AbortSignal): Promise<string | undefined> {
+  const r = await run('apt-cache', [...state.options, 'show', `${pkg.name}=${pkg.version}`], { signal });
+  return r.exitCode === 0 ? parseShowSha256(r.stdout)[0] : undefined;
+}
+
+/** `<deb>.verified`: size and mtime of a .deb whose sha256 matched the index. */
+function verifiedStamp(deb: string): string {
+  return `${deb}.verified`;
+}
+
+async function stampOf(deb: string): Promise<string | undefined> {
+  const s = await stat(deb).catch(() => undefined);
+  return s ? `${s.size} ${Math.trunc(s.mtimeMs)}\n` : undefined;
+}
+
+/** Was this file verified as it is now (same size and mtime)? */
+async function stillVerified(deb: string): Promise<boolean> {
+  const want = await stampOf(deb);
+  return want !== undefined && (await readFile(verifiedStamp(deb), 'utf8').catch(() => '')) === want;
+}
+
+async function markVerified(deb: string): Promise<void> {
+  const s = await stampOf(deb);
+  if (s) await writeFile(verifiedStamp(deb), s);
+}
+
+/**
+ * `apt-get download name=version` into `destDir`, unless a file of that
+ * name and version is already there whose sha256 is the index's (a cached
+ * file the index no longer lists is trusted). A corrupt cached file is
+ * deleted and fetched again: `corrupt` says why. apt-get download checks
+ * what it fetches against the index itself. A file checked once is not
+ * hashed again while its size and mtime stay (`<deb>.verified`): a torn
+ * or replaced file is caught, silent bit rot in place is not.
+ */
 export async function downloadDeb(
   state: AptState,
   pkg: PackageRef,
   destDir: string,
   signal?: AbortSignal,
-): Promise<{ file: string; downloaded: boolean }> {
+): Promise<{ file: string; downloaded: boolean; corrupt?: string }> {
   await mkdir(destDir, { recursive: true });
   const cached = await findCachedDeb(destDir, pkg);
-  if (cached) return { file: cached, downloaded: false };
+  let corrupt: string | undefined;
+  if (cached) {
+    if (await stillVerified(cached)) return { file: cached, downloaded: false };
+    const want = await indexSha256(state, pkg, signal);
+    const got = want === undefined ? undefined : await sha256File(cached);
+    if (want === undefined || got === want) {
+      if (want !== undefined) await markVerified(cached);
+      return { file: cached, downloaded: false };
+    }
+    corrupt = `${path.basename(cached)}: sha256 ${got?.slice(0, 12) ?? '?'}…, the index says ${want.slice(0, 12)}…`;
+    await rm(cached, { force: true });
+    await rm(verifiedStamp(cached), { force: true });
+  }
   const tmp = path.join(destDir, `.tmp-${process.pid}-${pkg.name}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
@@ -213,7 +266,8 @@ export async function downloadDeb(
     if (!got) throw new FailureError(`apt-get download ${pkg.name}=${pkg.version} produced no .deb in ${tmp}`);
     const final = path.join(destDir, path.basename(got));
     await rename(got, final);
-    return { file: final, downloaded: true };
+    await markVerified(final);
+    return { file: final, downloaded: true, ...(corrupt ? { corrupt } : {}) };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 /** The artifact directory out/<board>/<release>/ and its .tar.gz bundle. */
-import { stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { create } from 'tar';
 
@@ -47,8 +47,16 @@ export async function oldestArtifactMtime(dir: string, compat32 = false, extra: 
   return oldest === Infinity ? 0 : oldest;
 }
 
+/** The bundle tarball, written under a temporary name and renamed: never a torn one. */
 export async function writeBundle(dir: string, board: string, release: string, compat32 = false, extra: readonly string[] = []): Promise<string> {
   const file = path.join(dir, bundleName(board, release));
-  await create({ gzip: true, file, cwd: dir, portable: true }, [...artifactNames(compat32, extra), MANIFEST]);
+  const tmp = path.join(dir, `.${bundleName(board, release)}.tmp-${process.pid}`);
+  try {
+    await create({ gzip: true, file: tmp, cwd: dir, portable: true }, [...artifactNames(compat32, extra), MANIFEST]);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
   return file;
 }

@@ -23,7 +23,7 @@ cell per suite and architecture:
 Each linux-source is fetched through a private
 apt state (the host's Debian mirror), prepared from the architecture's
 defconfig with PCI, OF, PHYLIB and OF_MDIO on, so that every file of the
-module builds. Sources and prepared trees are cached under .cache/ (ksrc/,
+module builds. Sources and prepared trees are cached under ~/.cache/atemsys/ (ksrc/,
 kprep/) by version: a second run only builds the module. A kernel that
 refuses the host's sparse gets one built from sid's Debian source.
 Prints the matrix and "N passed, N failed" (one per cell).

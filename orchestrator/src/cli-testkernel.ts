@@ -16,7 +16,7 @@ export const TESTKERNEL_USAGE = `usage: orchestrate testkernel [--json]
 
 Build a small kernel from Debian's linux-source (${TEST_KERNEL.suite}'s, Linux 5.10) for
 qemu-x86_64: tinyconfig plus what the board's selftests use. It proves that
-smoke takes a kernel you built. Cached under .cache/testkernel/ by source
+smoke takes a kernel you built. Cached under ~/.cache/atemsys/testkernel/ by source
 version, config and compiler (the first build takes about 5 minutes).
 Prints the build tree, modules and image, and the smoke command that uses them.
   --json   print them as JSON

@@ -26,6 +26,7 @@ import {
   type KernelJob,
   hostDebianSuite,
 } from './pipeline.ts';
+import { acquireOutLock } from './outlock.ts';
 import { resolvePaths, type Paths } from './paths.ts';
 import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile.ts';
 import type { OwnKernelInput } from './ownkernel.ts';
@@ -583,11 +584,13 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
           packages: job.manifest?.packages ?? [],
           downloaded: job.stats.downloaded,
           cached: job.stats.cached,
+          corrupt: job.stats.corrupt,
           timings: job.timings,
         });
         if (!o.json) {
           io.out(`${p.name} ${release}: artifacts in ${rel(dir)}/ (bundle ${path.basename(job.bundle ?? '')})`);
           io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
+          for (const c of job.stats.corrupt) io.out(`  corrupt in the cache, fetched again: ${c}`);
         }
       } catch (err) {
         if (isFatal(err)) throw err;
@@ -712,6 +715,9 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+/** Commands that write out/: one at a time per output directory (outlock.ts). */
+const OUT_WRITERS: ReadonlySet<string> = new Set(['build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'package']);
+
 export async function main(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
   let o: CliOptions;
   try {
@@ -738,7 +744,9 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
   const host = hostDebianArch();
   if (!host) throw new ConfigError(`unsupported host architecture ${process.arch}`);
   const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version };
+  let release: (() => void) | undefined;
   try {
+    if (OUT_WRITERS.has(o.command)) release = await acquireOutLock(paths.out, o.command);
     switch (o.command) {
       case 'boards':
         return await cmdBoards(env, o, io);
@@ -763,6 +771,7 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
       case 'package':
         return await cmdPackage(env, o, io);
     }
+    return 2;
   } catch (err) {
     if (signal.aborted) throw new InterruptedError();
     if (err instanceof UsageError) {
@@ -771,6 +780,8 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
       return 2;
     }
     throw err;
+  } finally {
+    release?.();
   }
 }
 

@@ -3,9 +3,10 @@
  * tools, the image modules and a generated /init, as gzip'd cpio (newc);
  * and the small overlay archives `orchestrate bench` appends to it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { writeFileAtomic } from './manifest.ts';
 import { shellQuote } from './exec.ts';
 import { ONDEMAND_FILE } from './moddeps.ts';
 
@@ -250,7 +251,7 @@ function bootEntries(b: { initScript: string; mdevConf: string }): CpioEntry[] {
 
 export async function writeInitramfs(file: string, c: InitramfsContents): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, gzipSync(newcArchive(initramfsEntries(c)), { level: 6 }));
+  await writeFileAtomic(file, gzipSync(newcArchive(initramfsEntries(c)), { level: 6 }));
 }
 
 /**

@@ -35,6 +35,8 @@ export interface KernelTree {
 export interface FetchStats {
   downloaded: string[];
   cached: string[];
+  /** cached files that did not match the index's sha256 (deleted and fetched again): why */
+  corrupt: string[];
 }
 
 /**
@@ -113,6 +115,7 @@ async function download(ctx: KernelContext, state: AptState, pkg: PackageRef, st
   const dir = path.join(ctx.cacheDir, 'debs', state.debArch);
   const r = await downloadDeb(state, pkg, dir, ctx.signal);
   (r.downloaded ? stats.downloaded : stats.cached).push(path.basename(r.file));
+  if (r.corrupt) stats.corrupt.push(r.corrupt);
   return { ...pkg, file: r.file, arch: archFromDebFile(r.file) };
 }
 

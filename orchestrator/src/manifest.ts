@@ -1,7 +1,7 @@
 /** manifest.json: what an artifact directory was built from. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from './exec.ts';
 
@@ -124,4 +124,44 @@ export async function gitInfo(repo: string): Promise<{ commit: string | null; di
   const rev = await run('git', ['-C', repo, 'rev-parse', 'HEAD']).catch(() => undefined);
   const st = await run('git', ['-C', repo, 'status', '--porcelain']).catch(() => undefined);
   return parseGit(rev && rev.exitCode === 0 ? rev.stdout : null, st && st.exitCode === 0 ? st.stdout : null);
+}
+
+/**
+ * Write a file under a temporary name beside it, then rename it into place:
+ * an interrupted write (Ctrl-C, a killed process) leaves the old file or
+ * none, never a torn one a later run would trust.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Why the artifacts of dir do not match its manifest.json (a missing,
+ * torn or rewritten file), or undefined when each artifact the manifest
+ * lists has its size and sha256. A missing or unreadable manifest is a
+ * mismatch too: the build that writes it last never finished.
+ */
+export async function manifestMismatch(dir: string, manifestName: string): Promise<string | undefined> {
+  let m: Manifest;
+  try {
+    m = JSON.parse(await readFile(path.join(dir, manifestName), 'utf8')) as Manifest;
+  } catch (err) {
+    return `${manifestName}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) return `${manifestName} lists no artifacts`;
+  for (const a of m.artifacts) {
+    const p = path.join(dir, a.file);
+    const s = await stat(p).catch(() => undefined);
+    if (!s) return `${a.file} is missing`;
+    if (s.size !== a.size) return `${a.file} has ${s.size} bytes, the manifest says ${a.size}`;
+    if ((await sha256File(p)) !== a.sha256) return `${a.file} does not match its sha256 in ${manifestName}`;
+  }
+  return undefined;
 }

@@ -19,7 +19,7 @@ import { initScript, writeInitramfs } from './initramfs.ts';
 import { fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from './kernel.ts';
 import type { ResolvedKernel } from './kernelpkgs.ts';
 import { parseKtap } from './ktap.ts';
-import { artifactInfo, buildManifest, gitInfo, renderManifest, sha256File, toolVersion, type Manifest, type ManifestDt } from './manifest.ts';
+import { artifactInfo, buildManifest, gitInfo, manifestMismatch, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from './manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from './overlay.ts';
 import type { Paths } from './paths.ts';
 import { qemuOverlayFor, type KernelSpec, type Profile } from './profile.ts';
@@ -101,7 +101,7 @@ export interface KernelJob {
 }
 
 export function newJob(profile: Profile, spec: KernelSpec, host: DebianArch): KernelJob {
-  return { profile, spec, arch: archInfo(profile.arch, host), stats: { downloaded: [], cached: [] }, timings: {} };
+  return { profile, spec, arch: archInfo(profile.arch, host), stats: { downloaded: [], cached: [], corrupt: [] }, timings: {} };
 }
 
 export function kernelLabel(spec: KernelSpec): string {
@@ -220,7 +220,9 @@ export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   if ((await missingArtifacts(job.dir, job.profile.name, job.resolved.release, compat, extra)).length > 0) return false;
   const oldest = await oldestArtifactMtime(job.dir, compat, extra);
   const newest = await newestMtime(sourceInputs(env.paths, job.profile));
-  return oldest > 0 && newest <= oldest;
+  if (oldest <= 0 || newest > oldest) return false;
+  // an interrupted build leaves files the manifest (written last) does not vouch for
+  return (await manifestMismatch(job.dir, MANIFEST)) === undefined;
 }
 
 /** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
@@ -483,7 +485,7 @@ export function packageTask(env: Env): JobTask {
           guestModules: mods.order.map((m) => ({ name: m.name, file: m.rel })),
           ...(onDemand ? { onDemandModules: onDemand.entries } : {}),
         });
-        await writeFile(path.join(dir, MANIFEST), renderManifest(manifest));
+        await writeFileAtomic(path.join(dir, MANIFEST), renderManifest(manifest));
         job.manifest = manifest;
         job.bundle = await writeBundle(dir, job.profile.name, tree.release, compat, extra);
       });

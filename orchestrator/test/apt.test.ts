@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aptStateOptions, debFilePrefix, parseMadison, updateProblems } from '../src/apt.ts';
+import { aptStateOptions, debFilePrefix, parseMadison, parseShowSha256, updateProblems } from '../src/apt.ts';
 
 describe('aptStateOptions', () => {
   it('points every apt directory into the private state and sets the architecture', () => {
@@ -64,5 +64,15 @@ describe('updateProblems', () => {
       'E: Failed to fetch http://m/debian-security/dists/bookworm-security/main/binary-armhf/Packages.xz  File has unexpected size',
       'E: Some index files failed to download. They have been ignored, or old ones used instead.',
     ]);
+  });
+});
+
+describe('parseShowSha256', () => {
+  it('takes the SHA256 field of each stanza of apt-cache show, nothing else', () => {
+    const a = 'a'.repeat(64);
+    const b = '0123456789abcdef'.repeat(4);
+    const text = `Package: busybox-static\nVersion: 1:1.36.1-9\nMD5sum: ${'f'.repeat(32)}\nSHA256: ${a}\nDescription: x\n SHA256: ${b}\n\nPackage: busybox-static\nSHA256: ${b}\n`;
+    expect(parseShowSha256(text)).toEqual([a, b]);
+    expect(parseShowSha256('N: Unable to locate package x\n')).toEqual([]);
   });
 });

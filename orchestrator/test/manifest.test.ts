@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactInfo, buildManifest, firstLine, parseGit, renderManifest, sha256File } from '../src/manifest.ts';
+import { artifactInfo, buildManifest, firstLine, manifestMismatch, parseGit, renderManifest, sha256File, writeFileAtomic } from '../src/manifest.ts';
 
 describe('manifest', () => {
   it('takes the first line of --version output', () => {
@@ -56,5 +56,29 @@ describe('manifest', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('interrupted builds are not trusted', () => {
+  it('manifestMismatch: torn, rewritten or missing artifacts and a missing or torn manifest', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-manifest-'));
+    await writeFile(path.join(dir, 'atemsys.ko'), 'module bytes');
+    await writeFile(path.join(dir, 'initramfs.cpio.gz'), 'initramfs bytes');
+    const artifacts = [await artifactInfo(dir, 'atemsys.ko'), await artifactInfo(dir, 'initramfs.cpio.gz')];
+    await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({ artifacts }));
+    expect(await manifestMismatch(dir, 'manifest.json')).toBeUndefined();
+
+    await truncate(path.join(dir, 'initramfs.cpio.gz'), 4);
+    expect(await manifestMismatch(dir, 'manifest.json')).toBe('initramfs.cpio.gz has 4 bytes, the manifest says 15');
+    await writeFile(path.join(dir, 'initramfs.cpio.gz'), 'initramfs BYTES');
+    expect(await manifestMismatch(dir, 'manifest.json')).toMatch(/initramfs.cpio.gz does not match its sha256/);
+    await rm(path.join(dir, 'atemsys.ko'));
+    expect(await manifestMismatch(dir, 'manifest.json')).toBe('atemsys.ko is missing');
+
+    await writeFile(path.join(dir, 'manifest.json'), '{"artifacts": [');
+    expect(await manifestMismatch(dir, 'manifest.json')).toMatch(/^manifest.json: /);
+    await rm(path.join(dir, 'manifest.json'));
+    expect(await manifestMismatch(dir, 'manifest.json')).toMatch(/^manifest.json: ENOENT/);
+    await rm(dir, { recursive: true });
   });
 });

@@ -1,0 +1,96 @@
+/**
+ * One orchestrate at a time per output directory: commands that write
+ * out/ (build, smoke, bench, check, matrix, testkernel, package) hold
+ * out/.orchestrate.lock, created exclusively, holding the holder's pid,
+ * command and start time. A second run is refused while that pid lives
+ * (ConfigError: exit code 2); a lock left by a killed run (its pid gone) is
+ * taken over. Released when the command ends, also on Ctrl-C or an error.
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from './errors.ts';
+
+export const LOCK_FILE = '.orchestrate.lock';
+
+export interface LockInfo {
+  pid: number;
+  command: string;
+  /** ISO 8601 */
+  started: string;
+}
+
+/** The lock file's content, or undefined when it is not a lock (empty, torn, foreign). */
+export function parseLock(text: string): LockInfo | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null) return undefined;
+    const o = v as Record<string, unknown>;
+    if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0) return undefined;
+    return { pid: o.pid, command: typeof o.command === 'string' ? o.command : '?', started: typeof o.started === 'string' ? o.started : '?' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Does a process with this pid exist? (signal 0: EPERM means it does, owned by another user) */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The refusal for a lock held by a live process. */
+export function busyMessage(outDir: string, held: LockInfo): string {
+  return (
+    `${outDir} is in use by \`orchestrate ${held.command}\` (pid ${held.pid}, since ${held.started}): ` +
+    `two runs on one output directory would overwrite each other's artifacts. Wait for it to finish, or stop it (kill ${held.pid}).`
+  );
+}
+
+/**
+ * Take the lock of outDir for command. Returns the release function (safe
+ * to call twice). Throws ConfigError while a live process holds it.
+ */
+export async function acquireOutLock(outDir: string, command: string, alive: (pid: number) => boolean = pidAlive): Promise<() => void> {
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, LOCK_FILE);
+  const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const held = parseLock(readText(file));
+      if (held && held.pid !== process.pid && alive(held.pid)) throw new ConfigError(busyMessage(outDir, held));
+      // stale (its run was killed) or torn: take it over
+      rmSync(file, { force: true });
+      continue;
+    }
+    writeSync(fd, `${JSON.stringify(mine)}\n`);
+    closeSync(fd);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      process.off('exit', release);
+      // only our own lock: a run that took over a lock we lost keeps its own
+      if (parseLock(readText(file))?.pid === process.pid) rmSync(file, { force: true });
+    };
+    process.on('exit', release);
+    return release;
+  }
+  throw new ConfigError(`cannot take ${file}: another run keeps creating it`);
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive } from '../src/outlock.ts';
+
+const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'atemsys-lock-'));
+
+describe('out/ lock', () => {
+  it('parses its own lines and rejects torn or foreign files', () => {
+    expect(parseLock('{"pid":42,"command":"smoke","started":"2026-11-30T00:00:00Z"}\n')).toEqual({ pid: 42, command: 'smoke', started: '2026-11-30T00:00:00Z' });
+    expect(parseLock('{"pid":4')).toBeUndefined();
+    expect(parseLock('')).toBeUndefined();
+    expect(parseLock('{"pid":-1}')).toBeUndefined();
+    expect(parseLock('[1]')).toBeUndefined();
+  });
+
+  it('a second run on the same out/ is refused while the first lives, with who and how to proceed', async () => {
+    const dir = tmp();
+    const other = { pid: 4242, command: 'smoke', started: '2026-11-30T22:00:00.000Z' };
+    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify(other));
+    const err = await acquireOutLock(dir, 'build', (pid) => pid === 4242).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(busyMessage(dir, other));
+    expect((err as Error).message).toMatch(/orchestrate smoke.*pid 4242.*kill 4242/);
+    // the holder's lock is left alone
+    expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toEqual(other);
+  });
+
+  it("takes over a killed run's lock, and a torn one; releases on the way out", async () => {
+    for (const stale of ['{"pid":4242,"command":"smoke","started":"x"}', '{"pid":']) {
+      const dir = tmp();
+      writeFileSync(path.join(dir, LOCK_FILE), stale);
+      const release = await acquireOutLock(dir, 'build', () => false);
+      expect(parseLock(readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, command: 'build' });
+      release();
+      release();
+      expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    }
+  });
+
+  it('this process and a dead pid', () => {
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(pidAlive(2 ** 22 + 12345)).toBe(false);
+  });
+});
+
+describe('out/ lock, end to end', () => {
+  it('orchestrate build on an out/ another live run holds exits 2 and says which run', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const out = tmp();
+    const holder = spawn('sleep', ['30']);
+    try {
+      writeFileSync(path.join(out, LOCK_FILE), JSON.stringify({ pid: holder.pid, command: 'smoke', started: '2026-11-30T22:00:00.000Z' }));
+      const r = spawnSync('npx', ['orchestrate', 'build', '--board', 'qemu-x86_64'], {
+        env: { ...process.env, ATEMSYS_OUT: out },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`is in use by \`orchestrate smoke\` (pid ${holder.pid}`);
+    } finally {
+      holder.kill();
+    }
+  }, 90_000);
+});
