@@ -50,8 +50,9 @@ struct atemsys_file {
 	struct atemsys_dt_inst *dt; /* bound device-tree MAC, if any */
 	bool dma64;		/* caller handles 64-bit DMA addresses */
 
-	spinlock_t map_lock;	/* dma_bufs, io_maps, bus_master */
+	spinlock_t map_lock;	/* dma_bufs, dma_bytes, io_maps, bus_master */
 	struct list_head dma_bufs;
+	size_t dma_bytes;	/* allocated in dma_bufs, mapped or not */
 	unsigned int io_maps;	/* live IO VMAs */
 	bool bus_master;	/* a device may DMA: defer freeing buffers */
 

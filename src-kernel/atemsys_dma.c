@@ -4,28 +4,70 @@
  * (offset = physical address).
  */
 
+#include <linux/capability.h>
 #include <linux/dma-mapping.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "atemsys.h"
+
+static unsigned int dma_limit_mib = 64;
+module_param(dma_limit_mib, uint, 0644);
+MODULE_PARM_DESC(dma_limit_mib,
+		 "DMA memory one fd may hold, in MiB, mapped or awaiting free (0: no limit; default 64)");
 
 struct atemsys_dma_buf {
 	struct list_head node;		/* in af->dma_bufs */
 	struct atemsys_file *af;
 	struct device *dev;		/* allocated on it (reference held) */
+	struct mm_struct *mm;		/* charged to its pinned_vm (mmgrab) */
 	void *cpu_addr;
 	dma_addr_t dma_addr;
-	size_t size;
+	size_t size;			/* page aligned */
 	unsigned int map_count;		/* VMAs mapping it, under map_lock */
 };
+
+/*
+ * Charge @size bytes of pinned DMA memory to @mm, as RDMA and VFIO do:
+ * mm->pinned_vm (VmPin in /proc/<pid>/status), held to RLIMIT_MEMLOCK
+ * unless the caller has CAP_IPC_LOCK (root has). Lock-free (an atomic), so
+ * the uncharge can run from munmap, exit or close. -ENOMEM over the limit.
+ */
+static int atemsys_dma_charge(struct mm_struct *mm, size_t size)
+{
+	unsigned long pages = size >> PAGE_SHIFT;
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if ((unsigned long)atomic64_add_return(pages, &mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pages, &mm->pinned_vm);
+		dev_notice_ratelimited(atemsys_dev,
+				       "pid %d: DMA buffer of %zu bytes refused: over RLIMIT_MEMLOCK (%lu bytes; raise it, ulimit -l, or grant CAP_IPC_LOCK)\n",
+				       task_pid_nr(current), size,
+				       rlimit(RLIMIT_MEMLOCK));
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 static void atemsys_dma_buf_free(struct atemsys_dma_buf *buf)
 {
 	dma_free_coherent(buf->dev, buf->size, buf->cpu_addr, buf->dma_addr);
+	atomic64_sub(buf->size >> PAGE_SHIFT, &buf->mm->pinned_vm);
+	mmdrop(buf->mm);
 	put_device(buf->dev);
 	kfree(buf);
+}
+
+/* Take @buf off its fd's list; map_lock held */
+static void atemsys_dma_buf_unlink(struct atemsys_dma_buf *buf)
+{
+	list_del(&buf->node);
+	buf->af->dma_bytes -= buf->size;
 }
 
 static void atemsys_dma_vm_open(struct vm_area_struct *vma)
@@ -50,7 +92,7 @@ static void atemsys_dma_vm_close(struct vm_area_struct *vma)
 
 	spin_lock(&af->map_lock);
 	if (!--buf->map_count && !af->bus_master) {
-		list_del(&buf->node);
+		atemsys_dma_buf_unlink(buf);
 		free_now = true;
 	}
 	spin_unlock(&af->map_lock);
@@ -116,20 +158,18 @@ void atemsys_dma_free_unmapped(struct atemsys_file *af)
 	LIST_HEAD(unmapped);
 
 	spin_lock(&af->map_lock);
-	list_for_each_entry_safe(buf, tmp, &af->dma_bufs, node)
-		if (!buf->map_count)
-			list_move(&buf->node, &unmapped);
+	list_for_each_entry_safe(buf, tmp, &af->dma_bufs, node) {
+		if (!buf->map_count) {
+			atemsys_dma_buf_unlink(buf);
+			list_add(&buf->node, &unmapped);
+		}
+	}
 	spin_unlock(&af->map_lock);
 
 	list_for_each_entry_safe(buf, tmp, &unmapped, node)
 		atemsys_dma_buf_free(buf);
 }
 
-/*
- * Allocate a coherent buffer on the fd's device and map it. Its bus address
- * goes into the first bytes: low 32 bits, then the high 32 bits if the caller
- * declared 64-bit DMA support (MOD_SET_API_VERSION >= 1.4.15).
- */
 /* The fd's PCI device, its bound device-tree MAC, or the fallback */
 static struct device *atemsys_dma_dev(struct atemsys_file *af)
 {
@@ -140,6 +180,110 @@ static struct device *atemsys_dma_dev(struct atemsys_file *af)
 	return atemsys_dma_fallback;
 }
 
+/*
+ * An unmapped buffer of this fd on @dev that holds @size bytes, the smallest
+ * such, claimed (map_count 1); NULL if none. Buffers stay allocated after
+ * munmap while the device may master the bus: reusing them keeps a map and
+ * unmap loop flat. Only this fd's own device can have written to it.
+ */
+static struct atemsys_dma_buf *atemsys_dma_reuse(struct atemsys_file *af,
+						 struct device *dev,
+						 size_t size)
+{
+	struct atemsys_dma_buf *buf, *best = NULL;
+
+	spin_lock(&af->map_lock);
+	list_for_each_entry(buf, &af->dma_bufs, node)
+		if (!buf->map_count && buf->dev == dev && buf->size >= size &&
+		    (!best || buf->size < best->size))
+			best = buf;
+	if (best)
+		best->map_count = 1;
+	spin_unlock(&af->map_lock);
+	return best;
+}
+
+/*
+ * A new coherent buffer on @dev, charged to @mm (the mapping process's
+ * RLIMIT_MEMLOCK) and to the fd's limit (dma_limit_mib), on af->dma_bufs
+ * with map_count 1. ERR_PTR(-ENOMEM) over a limit or when the allocation
+ * fails.
+ */
+static struct atemsys_dma_buf *atemsys_dma_alloc(struct atemsys_file *af,
+						 struct device *dev,
+						 struct mm_struct *mm,
+						 size_t size)
+{
+	size_t limit = (size_t)READ_ONCE(dma_limit_mib) << 20;
+	struct atemsys_dma_buf *buf;
+	int ret;
+
+	spin_lock(&af->map_lock);
+	if (limit && af->dma_bytes + size > limit) {
+		spin_unlock(&af->map_lock);
+		dev_notice_ratelimited(atemsys_dev,
+				       "pid %d: DMA buffer of %zu bytes refused: the fd holds %zu of dma_limit_mib=%u MiB (unmap or release buffers, or raise the parameter)\n",
+				       task_pid_nr(current), size, af->dma_bytes,
+				       dma_limit_mib);
+		return ERR_PTR(-ENOMEM);
+	}
+	af->dma_bytes += size;	/* reserved; given back on failure */
+	spin_unlock(&af->map_lock);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_reserved;
+	}
+	ret = atemsys_dma_charge(mm, size);
+	if (ret)
+		goto err_free;
+	buf->cpu_addr = dma_alloc_coherent(dev, size, &buf->dma_addr,
+					   GFP_KERNEL | __GFP_NOWARN);
+	if (!buf->cpu_addr) {
+		dev_notice_ratelimited(dev, "pid %d: no DMA memory for %zu bytes\n",
+				       task_pid_nr(current), size);
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+
+	buf->af = af;
+	buf->dev = get_device(dev);
+	buf->mm = mm;
+	mmgrab(mm);
+	buf->size = size;
+	buf->map_count = 1;
+	spin_lock(&af->map_lock);
+	list_add(&buf->node, &af->dma_bufs);
+	spin_unlock(&af->map_lock);
+	return buf;
+
+err_uncharge:
+	atomic64_sub(size >> PAGE_SHIFT, &mm->pinned_vm);
+err_free:
+	kfree(buf);
+err_reserved:
+	spin_lock(&af->map_lock);
+	af->dma_bytes -= size;
+	spin_unlock(&af->map_lock);
+	return ERR_PTR(ret);
+}
+
+/* Give a claimed buffer back after a failed mmap: unmapped, on the list */
+static void atemsys_dma_unclaim(struct atemsys_dma_buf *buf)
+{
+	spin_lock(&buf->af->map_lock);
+	buf->map_count = 0;
+	spin_unlock(&buf->af->map_lock);
+}
+
+/*
+ * Map a coherent buffer of the fd's device: a reused one (zeroed, as a new
+ * one is) or a new one. Its bus address goes into the first bytes: low 32
+ * bits, then the high 32 bits if the caller declared 64-bit DMA support
+ * (MOD_SET_API_VERSION >= 1.4.15). -ENOMEM over the fd's dma_limit_mib or
+ * the caller's RLIMIT_MEMLOCK, or with no memory.
+ */
 static int atemsys_mmap_dma(struct atemsys_file *af,
 			    struct vm_area_struct *vma, size_t size)
 {
@@ -148,51 +292,40 @@ static int atemsys_mmap_dma(struct atemsys_file *af,
 	u32 *words;
 	int ret;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	buf->cpu_addr = dma_alloc_coherent(dev, size, &buf->dma_addr,
-					   GFP_KERNEL);
-	if (!buf->cpu_addr) {
-		ret = -ENOMEM;
-		goto err_free;
+	buf = atemsys_dma_reuse(af, dev, size);
+	if (buf) {
+		memset(buf->cpu_addr, 0, buf->size);
+	} else {
+		buf = atemsys_dma_alloc(af, dev, vma->vm_mm, size);
+		if (IS_ERR(buf))
+			return PTR_ERR(buf);
 	}
 	if (upper_32_bits(buf->dma_addr) && !af->dma64) {
 		dev_warn(dev, "DMA address %pad is above 4 GiB: the caller must declare API version >= 1.4.15\n",
 			 &buf->dma_addr);
 		ret = -ENOMEM;
-		goto err_dma;
+		goto err_unclaim;
 	}
 
 	atemsys_vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
-	ret = dma_mmap_coherent(dev, vma, buf->cpu_addr, buf->dma_addr, size);
+	ret = dma_mmap_coherent(dev, vma, buf->cpu_addr, buf->dma_addr,
+				buf->size);
 	if (ret) {
 		dev_warn(dev, "cannot map DMA memory: %d\n", ret);
-		goto err_dma;
+		goto err_unclaim;
 	}
 
 	words = buf->cpu_addr;
 	words[0] = lower_32_bits(buf->dma_addr);
 	if (af->dma64)
 		words[1] = upper_32_bits(buf->dma_addr);
-
-	buf->af = af;
-	buf->dev = get_device(dev);
-	buf->size = size;
-	buf->map_count = 1;
 	vma->vm_private_data = buf;
 	vma->vm_ops = &atemsys_dma_vm_ops;
-
-	spin_lock(&af->map_lock);
-	list_add(&buf->node, &af->dma_bufs);
-	spin_unlock(&af->map_lock);
 	return 0;
 
-err_dma:
-	dma_free_coherent(dev, size, buf->cpu_addr, buf->dma_addr);
-err_free:
-	kfree(buf);
+err_unclaim:
+	/* kept for reuse: freed with the others after bus mastering is off */
+	atemsys_dma_unclaim(buf);
 	return ret;
 }
 

@@ -184,14 +184,20 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 	nvec = pci_alloc_irq_vectors(pdev, 1, 1, atemsys_irq_mode_flags());
 	devres_close_group(&pdev->dev, ai->vec_group);
 	if (nvec < 0) {
-		pci_warn(pdev, "no interrupt of the types pci_irq_mode allows: %d\n",
-			 nvec);
+		/* the device's or the parameter's limit, not a kernel problem */
+		pci_notice_ratelimited(pdev, "pid %d: the device has no interrupt of the types pci_irq_mode=%s allows: %d\n",
+				       task_pid_nr(current),
+				       atemsys_irq_mode_names[READ_ONCE(atemsys_irq_mode)],
+				       nvec);
 		ret = nvec;
 		goto err_group;
 	}
 	irq = pci_irq_vector(pdev, 0);
 	intx = !pdev->msi_enabled && !pdev->msix_enabled;
 	maskable = intx && pci_intx_mask_supported(pdev);
+	/* CONF and disconnect leave INTx off; a maskable line opens on unmask */
+	if (intx && !maskable)
+		pci_intx(pdev, 1);
 
 	ret = atemsys_irq_request(af, irq, true, intx, maskable);
 	if (ret) {
@@ -269,21 +275,23 @@ long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
 void atemsys_irq_disconnect(struct atemsys_file *af)
 {
 	struct atemsys_irq *ai = &af->irq;
-	bool masked;
 
 	if (!ai->connected)
 		return;
 
 	atemsys_compat_irq_unhint(ai->irq);
 	free_irq(ai->irq, af);
-	masked = ai->masked;
 	if (ai->pci) {
-		/* leave a line that still asserts masked: no storm */
-		if (ai->intx_maskable && masked)
-			pci_check_and_unmask_intx(af->pdev);
 		pci_free_irq_vectors(af->pdev);
 		devres_release_group(&af->pdev->dev, ai->vec_group);
 		ai->vec_group = NULL;
+		/*
+		 * Freeing MSI or MSI-X vectors turns INTx back on (the MSI
+		 * core's shutdown). No handler is left: a device that raises
+		 * its interrupt now would assert a line nobody claims and
+		 * storm whoever shares it. INTx stays off until a connect.
+		 */
+		pci_intx(af->pdev, 0);
 	}
 
 	spin_lock_irq(&ai->wq.lock);

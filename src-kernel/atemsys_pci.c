@@ -268,6 +268,17 @@ static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 				       dev_driver_string(&pdev->dev));
 		return -EBUSY;
 	}
+	/*
+	 * Endpoints only: a bridge (a host bridge has no driver) carries other
+	 * devices' traffic and interrupts, and a reset or bus-master change
+	 * there reaches everything behind it.
+	 */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL ||
+	    pdev->class >> 16 == PCI_BASE_CLASS_BRIDGE) {
+		pci_notice_ratelimited(pdev, "pid %d: a bridge (class %06x), not an endpoint: refused\n",
+				       task_pid_nr(current), pdev->class);
+		return -EPERM;
+	}
 	ret = xa_insert(&atemsys_pci_held, atemsys_pci_key(pdev), pdev,
 			GFP_KERNEL);
 	if (ret) {
@@ -285,7 +296,8 @@ static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 
 	ret = pci_request_regions(pdev, ATEMSYS_DRV_NAME);
 	if (ret) {
-		pci_warn(pdev, "regions in use by another driver\n");
+		pci_notice_ratelimited(pdev, "pid %d: regions in use by another driver (see /proc/iomem)\n",
+				       task_pid_nr(current));
 		ret = -EBUSY;
 		goto err_disable;
 	}
@@ -305,6 +317,25 @@ err_held:
 	return ret;
 }
 
+/*
+ * Silence the device: no DMA, no INTx (MSI and MSI-X are off once the
+ * vectors are freed), then a function reset where it has one (FLR, PM or a
+ * bus reset of its own; PCI core, pci_reset_function()), as vfio-pci does
+ * on open and release. The reset restores config space saved with bus
+ * mastering and INTx off. It is skipped, not waited for, while someone holds
+ * the device lock (remove() waiting for this fd).
+ */
+static void atemsys_pci_quiesce(struct pci_dev *pdev)
+{
+	int ret;
+
+	pci_clear_master(pdev);
+	pci_intx(pdev, 0);
+	ret = pci_try_reset_function(pdev);
+	if (ret && ret != -ENOTTY)
+		pci_dbg(pdev, "no function reset: %d\n", ret);
+}
+
 /* Called with af->lock held; takes over the caller's reference on pdev */
 static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 {
@@ -322,6 +353,8 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 
 	af->inst = inst;
 	af->pdev = pdev;
+	/* whatever ran it before, the fd starts from a quiet, reset device */
+	atemsys_pci_quiesce(pdev);
 	pci_set_master(pdev);
 	atemsys_dma_set_bus_master(af, true);
 	return 0;
@@ -396,7 +429,7 @@ void atemsys_pci_release(struct atemsys_file *af)
 		return;
 
 	atemsys_irq_disconnect(af);
-	pci_clear_master(pdev);
+	atemsys_pci_quiesce(pdev);
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);
 

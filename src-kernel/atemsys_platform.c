@@ -685,9 +685,30 @@ long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
 }
 
 /*
+ * Pulse the MAC's resets (the node's "resets", if any): the MAC stops its
+ * DMA and comes back with its interrupt sources off, as after power-up.
+ * The controls are shared, so a line that also serves a MAC still in use
+ * elsewhere is not asserted (reset_control_assert() on a shared control).
+ */
+static void atemsys_dt_reset_mac(struct atemsys_dt_inst *inst)
+{
+	if (!inst->resets)
+		return;
+	if (reset_control_assert(inst->resets)) {
+		dev_warn(&inst->pdev->dev, "cannot assert resets: the MAC was not reset on release\n");
+		return;
+	}
+	usleep_range(10, 20);
+	if (reset_control_deassert(inst->resets))
+		dev_warn(&inst->pdev->dev, "cannot deassert resets after release\n");
+}
+
+/*
  * Give the fd's DT MAC back, on close or process death; af->lock held.
- * Interrupt, PHY and MDIO bus, kernel mappings go first, then the DMA
- * memory the MAC could have written to, then the binding.
+ * Interrupt (free_irq() leaves the line masked at the controller), PHY and
+ * MDIO bus, kernel mappings go first, then the MAC is reset where its node
+ * gives the means, then the DMA memory it could have written to is freed,
+ * then the binding.
  */
 void atemsys_dt_release(struct atemsys_file *af)
 {
@@ -699,6 +720,7 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_irq_disconnect(af);
 	atemsys_mdio_stop(inst);
 	atemsys_iomem_unmap_all(inst);
+	atemsys_dt_reset_mac(inst);
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);
 

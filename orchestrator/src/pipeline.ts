@@ -22,7 +22,7 @@ import { parseKtap } from './ktap.ts';
 import { artifactInfo, buildManifest, gitInfo, manifestMismatch, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from './manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from './overlay.ts';
 import type { Paths } from './paths.ts';
-import { qemuOverlayFor, type KernelSpec, type Profile } from './profile.ts';
+import { qemuOverlayFor, selftestArgsFor, type KernelSpec, type Profile } from './profile.ts';
 import { onDemandFile } from './moddeps.ts';
 import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
@@ -452,7 +452,7 @@ export function packageTask(env: Env): JobTask {
             mdevConf: await readFile(path.join(env.paths.srcKernel, 'init', 'mdev.conf'), 'utf8'),
           },
           init: initScript({
-            selftestArgs: job.profile.selftest.args,
+            selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups),
             modules: mods.order.map((m) => m.name),
             dtNodes: (job.profile.dt?.nodes ?? []).map((n) => n.path),
             shutdown: q?.shutdown ?? 'poweroff',
@@ -470,7 +470,7 @@ export function packageTask(env: Env): JobTask {
           debianArch: job.arch.debian,
           kernel: { suite: job.spec.suite, series: tree.resolved.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
           vermagic: job.vermagic ?? '',
-          selftestArgs: job.profile.selftest.args,
+          selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups),
           packages: [...tree.packages, busybox.package].map((p) => ({ name: p.name, version: p.version, arch: p.arch, file: path.basename(p.file) })),
           artifacts,
           tools: {

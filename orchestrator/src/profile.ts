@@ -27,6 +27,22 @@ export interface KernelSpec {
   version?: string;
   /** A kernel the user built (suite "own"): --kernel-build and friends (ownkernel.ts). */
   own?: OwnKernelInput;
+  /** Selftest groups only this kernel runs besides the board's (e.g. fuzz: once per arch, not per kernel). */
+  extraGroups?: string[];
+}
+
+/**
+ * The selftest arguments for one kernel: the board's, with the kernel's
+ * extra groups added to its --group list (a board without --group runs
+ * every group already). Pure.
+ */
+export function selftestArgsFor(boardArgs: readonly string[], extraGroups: readonly string[] = []): string[] {
+  const args = [...boardArgs];
+  const i = args.indexOf('--group');
+  if (extraGroups.length === 0 || i < 0 || i + 1 >= args.length) return args;
+  const have = (args[i + 1] ?? '').split(',').filter(Boolean);
+  args[i + 1] = [...have, ...extraGroups.filter((g) => !have.includes(g))].join(',');
+  return args;
 }
 
 export interface QemuSpec {
@@ -102,7 +118,8 @@ export interface Profile {
 }
 
 const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
-const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version'];
+const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups'];
+const GROUP_RE = /^[a-z0-9]+$/;
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
 const BENCH_KEYS = ['timeout'];
@@ -176,7 +193,10 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
           c.add(n, kp, `duplicate kernel ${suite} ${series} ${flavour} (also kernels[${seen.get(key) ?? 0}])`);
         }
         seen.set(key, i);
-        kernels.push(version === undefined ? { suite, series, flavour } : { suite, series, flavour, version });
+        const extra = c.strList(ke, kp, 'extra-groups');
+        const badGroup = extra?.findIndex((g) => !GROUP_RE.test(g)) ?? -1;
+        if (extra && badGroup >= 0) c.add(ke.get('extra-groups')?.value, `${kp}.extra-groups[${badGroup}]`, `expected a selftest group name like "fuzz", got ${JSON.stringify(extra[badGroup])}`);
+        kernels.push({ suite, series, flavour, ...(version === undefined ? {} : { version }), ...(extra && extra.length > 0 ? { extraGroups: extra } : {}) });
       }
     });
   }

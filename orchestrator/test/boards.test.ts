@@ -28,7 +28,7 @@ describe('the shipped board profiles', async () => {
     expect(p?.kernels).toEqual([
       { suite: 'bookworm', series: '6.1', flavour: 'amd64' },
       { suite: 'bookworm', series: '6.12', flavour: 'amd64' },
-      { suite: 'trixie', series: '6.12', flavour: 'amd64' },
+      { suite: 'trixie', series: '6.12', flavour: 'amd64', extraGroups: ['fuzz'] },
       { suite: 'sid', series: 'newest', flavour: 'amd64' },
       { suite: 'bookworm', series: '6.1', flavour: 'rt-amd64' },
       { suite: 'trixie', series: '6.12', flavour: 'rt-amd64' },
@@ -54,7 +54,7 @@ describe('the shipped board profiles', async () => {
     expect(p?.qemu).toMatchObject({ binary: 'qemu-system-arm', machine: 'virt,highmem=off', cpu: 'cortex-a15', console: 'ttyAMA0' });
   });
 
-  it('PCI boards: 512 MiB, 2 CPUs, no NIC of their own, edu with a 32-bit DMA mask, e1000e, and the EtherCAT pair on one hub', () => {
+  it('PCI boards: 512 MiB, 2 CPUs, no NIC of their own, edu with a 32-bit DMA mask, e1000e, the EtherCAT pair on one hub, an igb with FLR', () => {
     for (const p of profiles.filter((x) => x.name.startsWith('qemu-'))) {
       if (!p.qemu) throw new Error(`${p.name} has no qemu section`);
       const args = qemuArgs(p.qemu, { kernel: 'k', initrd: 'i' });
@@ -69,12 +69,19 @@ describe('the shipped board profiles', async () => {
         // instances 1 and 2 of 8086:10d3 in B/D/F order, joined by hub 0 and nothing else
         'e1000e,netdev=ll0,addr=4',
         'e1000e,netdev=ll1,addr=5',
+        // release_resets_function: QEMU's igb has FLR (the e1000e only a PM reset QEMU ignores)
+        'igb,addr=7',
       ]);
       expect(p.qemu.netdevs).toEqual(['hubport,id=ll0,hubid=0', 'hubport,id=ll1,hubid=0']);
       expect(p.qemu.pcap).toEqual(['ll0']);
       expect(p.modulesAvailable?.slice(0, 2)).toEqual(['e1000e', 'uio_pci_generic']);
       expect(path.basename(p.file)).toBe(`${p.name}.yaml`);
     }
+  });
+
+  it('the fuzzer runs once per arch (x86_64, arm64, armhf) and on one DT board', () => {
+    const fuzzed = profiles.flatMap((p) => p.kernels.filter((k) => k.extraGroups?.includes('fuzz')).map((k) => `${p.name} ${k.suite}/${k.series}/${k.flavour}`));
+    expect(fuzzed.sort()).toEqual(['imx8 trixie/6.12/arm64', 'qemu-arm64 trixie/6.12/arm64', 'qemu-armhf trixie/6.12/armmp', 'qemu-x86_64 trixie/6.12/amd64']);
   });
 
   it('DT boards: the overlay hands one MAC to atemsys, selftest group dt', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.ts';
-import { formatIssues, parseProfile } from '../src/profile.ts';
+import { formatIssues, parseProfile, selftestArgsFor } from '../src/profile.ts';
 
 const GOOD = `name: demo
 description: a demo board
@@ -229,3 +229,26 @@ describe('parseProfile: network, on-demand modules, bench', () => {
   });
 });
 
+
+describe('extra selftest groups per kernel', () => {
+  const text = (extra: string): string =>
+    `name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {suite: bookworm, series: "6.1", flavour: amd64${extra}}\nbuild-only: no emulator\nselftest:\n  args: ["--group", "pci,ll"]\n`;
+
+  it('a kernel may add groups (the fuzzer runs once per arch, not on every kernel)', () => {
+    const p = parseProfile(text(', extra-groups: [fuzz]'), 'f', 'demo');
+    expect(p.kernels[0]).toEqual({ suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz'] });
+    expect(selftestArgsFor(p.selftest.args, p.kernels[0]?.extraGroups)).toEqual(['--group', 'pci,ll,fuzz']);
+    expect(parseProfile(text(''), 'f', 'demo').kernels[0]).toEqual({ suite: 'bookworm', series: '6.1', flavour: 'amd64' });
+  });
+
+  it('refuses a group name that is not one', () => {
+    expect(() => parseProfile(text(', extra-groups: ["fuzz,ll"]'), 'f', 'demo')).toThrow(/kernels\[0\]\.extra-groups\[0\]: expected a selftest group name like "fuzz", got "fuzz,ll"/);
+  });
+
+  it('adds to --group, keeps the rest, never twice; no --group means every group already', () => {
+    expect(selftestArgsFor(['--group', 'dt'], ['fuzz'])).toEqual(['--group', 'dt,fuzz']);
+    expect(selftestArgsFor(['--group', 'dt,fuzz'], ['fuzz'])).toEqual(['--group', 'dt,fuzz']);
+    expect(selftestArgsFor(['--timeout', '30'], ['fuzz'])).toEqual(['--timeout', '30']);
+    expect(selftestArgsFor(['--group', 'pci'])).toEqual(['--group', 'pci']);
+  });
+});

@@ -232,6 +232,40 @@ static void st_child(const struct st_test *t, pid_t runner)
 	_exit(0);
 }
 
+/*
+ * Where a timed-out child is, before it is killed: its state and wait
+ * channel (/proc/<pid>/stat, wchan) into where, its kernel stack
+ * (/proc/<pid>/stack, root only) as diagnostics, so a hang names the
+ * kernel function it waits in and whether the test body had returned.
+ */
+static void st_where(pid_t pid, char *where, size_t len)
+{
+	char stat[512], wchan[128] = "", *p, state = '?';
+	char *stack;
+	char path[64];
+
+	if (read_file(stat, sizeof(stat), "/proc/%d/stat", (int)pid) > 0) {
+		p = strrchr(stat, ')');
+		if (p && p[1] == ' ')
+			state = p[2];
+	}
+	if (read_file(wchan, sizeof(wchan), "/proc/%d/wchan", (int)pid) < 0)
+		wchan[0] = '\0';
+	snprintf(where, len, "%s, state %c%s%s",
+		 st_shared->result >= 0 ?
+		 "the test had returned: stuck releasing what it held" :
+		 "still in the test",
+		 state, wchan[0] && strcmp(wchan, "0") ? ", wchan " : "",
+		 wchan[0] && strcmp(wchan, "0") ? wchan : "");
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	stack = slurp(path, NULL);
+	if (!stack)
+		return;
+	for (p = strtok(stack, "\n"); p; p = strtok(NULL, "\n"))
+		st_diag("timed-out pid %d: %s", (int)pid, p);
+	free(stack);
+}
+
 /* Wait for the child up to timeout_ms; true if it was reaped */
 static bool st_reap(pid_t pid, int *status, unsigned int timeout_ms)
 {
@@ -280,15 +314,19 @@ enum st_result st_run_test(const struct st_test *t, unsigned int timeout_s,
 	setpgid(pid, pid);	/* also here: no race with the child's own */
 
 	if (!st_reap(pid, &status, timeout_s * 1000u)) {
+		char where[192];
+
+		st_where(pid, where, sizeof(where));
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		if (!st_reap(pid, &status, 10000))
 			snprintf(reason, len,
-				 "timed out after %u s, and still alive 10 s after SIGKILL (stuck in the kernel)",
-				 timeout_s);
+				 "timed out after %u s (%s), and still alive 10 s after SIGKILL (stuck in the kernel)",
+				 timeout_s, where);
 		else
-			snprintf(reason, len, "timed out after %u s%s%s",
-				 timeout_s, st_shared->reason[0] ? ": " : "",
+			snprintf(reason, len, "timed out after %u s (%s)%s%s",
+				 timeout_s, where,
+				 st_shared->reason[0] ? ": " : "",
 				 st_shared->reason);
 		/* its helpers, if any are left */
 		kill(-pid, SIGKILL);

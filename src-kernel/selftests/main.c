@@ -40,7 +40,7 @@
  * every group (module-wide checks). A new group adds its name to st_groups
  * and its tests here.
  */
-static const char *const st_groups[] = { "pci", "dt", "ll" };
+static const char *const st_groups[] = { "pci", "dt", "ll", "fuzz" };
 
 static const struct st_test st_tests[] = {
 	{ "version", NULL, ST_PHASE_FIRST, test_version,
@@ -55,6 +55,10 @@ static const struct st_test st_tests[] = {
 	  "DMA buffer (4-byte address) to the edu and back; DMA without a device" },
 	{ "dma_from_device", "pci", ST_PHASE_GROUP, test_dma_from_device,
 	  "DMA buffer (8-byte address, API 1.4.15) from two edu offsets" },
+	{ "dma_churn", "pci", ST_PHASE_GROUP, test_dma_churn,
+	  "2000 x mmap(64 KiB) + munmap on one fd: one buffer, reused; memory flat" },
+	{ "dma_limit", "pci", ST_PHASE_GROUP, test_dma_limit,
+	  "over RLIMIT_MEMLOCK (no CAP_IPC_LOCK) or dma_limit_mib: ENOMEM, logged" },
 	{ "irq_msi", "pci", ST_PHASE_GROUP, test_irq_msi,
 	  "auto mode connects MSI; raise -> read(); O_NONBLOCK -> EAGAIN" },
 	{ "irq_intx", "pci", ST_PHASE_GROUP, test_irq_intx,
@@ -79,8 +83,12 @@ static const struct st_test st_tests[] = {
 	  "allow_unclaimed_mmio: off by default; on maps unclaimed MMIO, never RAM" },
 	{ "e1000e_status", "pci", ST_PHASE_GROUP, test_e1000e_status,
 	  "e1000e BAR0: STATUS, NVM checksum 0xbaba, MAC in RAL0/RAH0" },
+	{ "release_resets_function", "pci", ST_PHASE_GROUP, test_release_resets_function,
+	  "igb left programmed: RELEASE and SIGKILL leave it reset (FLR), INTx off" },
 	{ "killed_child_cleanup", "pci", ST_PHASE_GROUP, test_killed_child_cleanup,
 	  "SIGKILLed holder: IRQ freed, bus mastering off, device reusable" },
+	{ "killed_holder_quiet", "pci", ST_PHASE_GROUP, test_killed_holder_quiet,
+	  "SIGKILLed MSI holder's edu raises: INTx off, shared line quiet, no \"nobody cared\"" },
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
 	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,
@@ -125,6 +133,8 @@ static const struct st_test st_tests[] = {
 	  "no simulator: master exit 4 within its timeouts, says what to check" },
 	{ "ll_kill_master", "ll", ST_PHASE_GROUP, test_ll_kill_master,
 	  "SIGKILLed master: IRQ freed, bus mastering off, NIC reusable" },
+	{ "fuzz", "fuzz", ST_PHASE_GROUP, test_fuzz,
+	  "1,000,000 random calls, 4 processes x 2 threads, SIGKILLs: no complaint, no leak" },
 	{ "compat32", NULL, ST_PHASE_COMPAT, test_compat32,
 	  "the 32-bit build (compat_ioctl) passes the same tests, as a subtest" },
 	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,
@@ -138,9 +148,30 @@ static const struct st_test st_tests[] = {
 	{ "init_script_mdev", NULL, ST_PHASE_LAST, test_init_script_mdev,
 	  "/etc/init.d/atemsys start loads the module, mdev.conf gives /dev/atemsys "
 	  "to group atemsys 0660, stop unloads it (BusyBox init + mdev images)" },
+	{ "device_permissions", NULL, ST_PHASE_LAST, test_device_permissions,
+	  "mdev rule: group atemsys opens and uses it, others EACCES; no RAM, no foreign BAR" },
 };
 
 #define N_TESTS		(sizeof(st_tests) / sizeof(st_tests[0]))
+
+/* Tests that need longer than --timeout, in seconds */
+static const struct {
+	const char *name;
+	unsigned int limit_s;
+} st_long_tests[] = {
+	{ "fuzz", 900 },
+};
+
+static unsigned int time_limit(const struct st_test *t, unsigned int timeout)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(st_long_tests) / sizeof(st_long_tests[0]); i++)
+		if (!strcmp(t->name, st_long_tests[i].name) &&
+		    st_long_tests[i].limit_s > timeout)
+			return st_long_tests[i].limit_s;
+	return timeout;
+}
 #define N_GROUPS	(sizeof(st_groups) / sizeof(st_groups[0]))
 
 static bool group_selected[N_GROUPS];
@@ -148,6 +179,11 @@ static bool any_group_selected;
 static bool test_selected[N_TESTS];
 static bool any_test_selected;
 static bool subtest;		/* run by a 64-bit build's compat32 test */
+
+bool st_subtest_run(void)
+{
+	return subtest;
+}
 static char *opt_group;		/* --group as given, for the 32-bit run */
 static unsigned int opt_timeout;
 
@@ -383,7 +419,8 @@ int main(int argc, char **argv)
 
 		reason[0] = '\0';
 		res = st_run_test(plan[i], plan[i]->phase == ST_PHASE_COMPAT ?
-				  COMPAT32_TIMEOUT_S : timeout,
+				  COMPAT32_TIMEOUT_S :
+				  time_limit(plan[i], timeout),
 				  reason, sizeof(reason));
 		ktap_result((unsigned int)i + 1, plan[i]->name, res, reason);
 		if (res == ST_PASS)

@@ -4,6 +4,7 @@
  */
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -92,6 +93,34 @@ int pci_find_sysfs(int vendor, int device, unsigned int instance,
 		return -1;
 	}
 	return 0;
+}
+
+int pci_find_unbound_class(unsigned int base_class, struct st_pci *out)
+{
+	struct dirent **names;
+	int n, i, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	n = scandir(PCI_SYSFS, &names, pci_dot_filter, alphasort);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned long cls;
+		char drv[64];
+
+		if (ret == 0 || !pci_parse_bdf(names[i]->d_name, out) ||
+		    read_sysfs_ulong(&cls, PCI_SYSFS "/%s/class", out->bdf) ||
+		    cls >> 16 != base_class ||
+		    pci_driver(out, drv, sizeof(drv)) != 0 || drv[0])
+			continue;
+		ret = pci_by_location(out->domain, out->bus, out->dev, out->fn, out);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (ret)
+		errno = ENODEV;
+	return ret;
 }
 
 int pci_count_sysfs(int vendor, int device)
@@ -219,6 +248,15 @@ int pci_bus_master(const struct st_pci *p)
 	if (pci_read_config(p, PCI_COMMAND, &cmd, 1))
 		return -1;
 	return !!(cmd & PCI_COMMAND_MASTER);
+}
+
+int pci_intx_disabled(const struct st_pci *p)
+{
+	uint16_t cmd;
+
+	if (pci_read_config(p, PCI_COMMAND, &cmd, sizeof(cmd)))
+		return -1;
+	return !!(le16toh(cmd) & PCI_COMMAND_INTX_DISABLE);
 }
 
 int pci_msi_irqs(const struct st_pci *p, unsigned int *irqs, int max)

@@ -20,6 +20,7 @@
 #define EDU_DEVICE		0x11e8
 #define NIC_VENDOR		0x8086	/* e1000e, 82574L */
 #define NIC_DEVICE		0x10d3
+#define IGB_DEVICE		0x10c9	/* igb, 82576: has FLR in QEMU */
 
 /* Flags of /sys/bus/pci/devices/<bdf>/resource (include/linux/ioport.h) */
 #define SYSFS_IORESOURCE_IO	0x00000100UL
@@ -27,6 +28,7 @@
 
 #define PCI_COMMAND		0x04
 #define PCI_COMMAND_MASTER	0x0004
+#define PCI_COMMAND_INTX_DISABLE 0x0400
 
 struct st_pci {
 	bool present;
@@ -53,6 +55,8 @@ extern struct st_env env;
 /* sysfs */
 int pci_find_sysfs(int vendor, int device, unsigned int instance,
 		   struct st_pci *out);
+/* The first device of PCI base class base_class (0x06: bridge) no driver holds */
+int pci_find_unbound_class(unsigned int base_class, struct st_pci *out);
 int pci_count_sysfs(int vendor, int device);
 bool pci_bdf_exists(int domain, int bus, int dev, int fn);
 bool pci_bus_used(int domain, int bus);
@@ -65,6 +69,8 @@ int pci_read_config(const struct st_pci *p, unsigned int off, void *buf,
 		    size_t len);
 /* Bus mastering bit of the command register: 0, 1, or -1 with errno */
 int pci_bus_master(const struct st_pci *p);
+/* INTx Disable bit of the command register: 0, 1, or -1 with errno */
+int pci_intx_disabled(const struct st_pci *p);
 /* Entries of msi_irqs/ (0 if it does not exist), up to max into irqs */
 int pci_msi_irqs(const struct st_pci *p, unsigned int *irqs, int max);
 /* Name of the bound driver, "" if none; 0 or -1 */

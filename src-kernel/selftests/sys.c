@@ -4,6 +4,7 @@
  */
 
 #include <ctype.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,8 +14,10 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,4 +519,82 @@ long page_size(void)
 	if (!size)
 		size = sysconf(_SC_PAGESIZE);
 	return size;
+}
+
+pid_t st_fork_holder(const char *(*hold)(void *arg), void *arg, char *why,
+		     size_t len)
+{
+	const char *msg;
+	struct pollfd pfd;
+	char word[128] = "";
+	int fds[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds)) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (!pid) {
+		close(fds[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		msg = hold(arg);
+		if (!msg)
+			msg = "ready";
+		if (write(fds[1], msg, strlen(msg)) < 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		close(fds[0]);
+		return -1;
+	}
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	n = poll(&pfd, 1, 5000) == 1 ? read(fds[0], word, sizeof(word) - 1) : -1;
+	close(fds[0]);
+	if (n > 0)
+		word[n] = '\0';
+	if (!strcmp(word, "ready"))
+		return pid;
+	snprintf(why, len, "%s", word[0] ? word : "no word within 5 s");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* The first whole page of the first "System RAM" range in /proc/iomem */
+int first_ram_page(uint64_t *addr)
+{
+	char *iomem = slurp("/proc/iomem", NULL), *line, *next;
+	uint64_t pg = (uint64_t)page_size();
+	int ret = -1;
+
+	if (!iomem)
+		return -1;
+	for (line = iomem; *line; line = next) {
+		unsigned long long start, end;
+		size_t len = strcspn(line, "\n");
+		uint64_t a;
+
+		next = line + len + (line[len] ? 1 : 0);
+		if (line[0] == ' ' || !memmem(line, len, ": System RAM", 12))
+			continue;
+		if (sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		a = (start + pg - 1) & ~(pg - 1);
+		if (!a)
+			a = pg;	/* offset 0 is the DMA allocator */
+		if (a + pg - 1 > end)
+			continue;
+		*addr = a;
+		ret = 0;
+		break;
+	}
+	free(iomem);
+	return ret;
 }

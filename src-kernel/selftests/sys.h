@@ -20,6 +20,15 @@ void sleep_ms(unsigned int ms);
 /* Calls cond(arg) until it returns true or timeout_ms pass */
 bool poll_until(bool (*cond)(void *arg), void *arg, unsigned int timeout_ms);
 
+/*
+ * Fork a child that runs hold(arg) and, when it returns NULL, stays alive
+ * holding what it took until killed (also when this process dies). Returns
+ * the child's pid once it holds, or -1 with why filled in: hold()'s error
+ * message, or "no word within 5 s" (the child is then killed and reaped).
+ */
+pid_t st_fork_holder(const char *(*hold)(void *arg), void *arg, char *why,
+		     size_t len);
+
 /* files; paths are printf formats. Return -1 with errno on failure. */
 ssize_t read_file(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -41,6 +50,9 @@ char *slurp(const char *path, size_t *len);
 char *klog_read(void);
 /* Last kernel log line containing needle, into buf; false if none */
 bool klog_last_line(const char *needle, char *buf, size_t len);
+
+/* The first whole page of the first "System RAM" range in /proc/iomem (root) */
+int first_ram_page(uint64_t *addr);
 
 /* /proc/interrupts: does the line of irq name handler "name"? */
 bool proc_irq_has(unsigned int irq, const char *name);

@@ -14,6 +14,9 @@ enum st_result test_rmmod_refused_while_open(void);
 enum st_result test_kernel_log_clean(void);
 enum st_result test_rmmod_after_close(void);
 enum st_result test_init_script_mdev(void);
+/* No complaint in the kernel log after the last line containing marker */
+enum st_result st_log_clean_since(const char *marker);
+enum st_result test_device_permissions(void);
 
 /* tests_pci.c */
 enum st_result test_find_by_id(void);
@@ -26,7 +29,12 @@ enum st_result test_release_and_reconf(void);
 enum st_result test_negative(void);
 enum st_result test_unclaimed_mmio(void);
 enum st_result test_e1000e_status(void);
+enum st_result test_release_resets_function(void);
 enum st_result test_atemsys_pci_driver(void);
+
+/* tests_dma.c */
+enum st_result test_dma_churn(void);
+enum st_result test_dma_limit(void);
 
 /* tests_irq.c */
 enum st_result test_irq_msi(void);
@@ -36,6 +44,7 @@ enum st_result test_poll(void);
 enum st_result test_irq_disconnect_wakes_reader(void);
 enum st_result test_cpu_affinity(void);
 enum st_result test_killed_child_cleanup(void);
+enum st_result test_killed_holder_quiet(void);
 
 /* tests_dt.c */
 enum st_result test_dt_mac_info(void);
@@ -72,5 +81,10 @@ enum st_result test_compat32(void);
  * the program name: --subtest and this run's selection and time limit.
  */
 size_t st_subtest_args(const char **argv, size_t max);
+/* main.c: is this the 32-bit build's run under a 64-bit one (compat32)? */
+bool st_subtest_run(void);
+
+/* tests_fuzz.c */
+enum st_result test_fuzz(void);
 
 #endif /* ST_TESTS_H */

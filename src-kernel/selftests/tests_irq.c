@@ -6,6 +6,7 @@
  */
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -613,4 +614,150 @@ enum st_result test_killed_child_cleanup(void)
 	EXPECT(proc_interrupts_count("atemsys") == 0,
 	       "/proc/interrupts names atemsys after the last disconnect");
 	return ST_PASS;
+}
+
+/* Kernel log lines containing needle */
+static int klog_count(const char *needle)
+{
+	char *log = klog_read(), *p;
+	int n = 0;
+
+	if (!log)
+		return -1;
+	for (p = log; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+/* In the child of test_killed_holder_quiet: the first edu on MSI */
+static const char *hold_edu_msi(void *arg)
+{
+	struct edu *e = arg;
+
+	if (edu_open(e, true) != ST_PASS)
+		return "CONF or BAR mmap failed";
+	if (at_connect(e->fd))
+		return "INT_CONNECT failed";
+	return NULL;
+}
+
+/* Interrupts of irq on all CPUs, from /proc/interrupts; -1 if none */
+static long irq_total(unsigned int irq)
+{
+	long n, total = -1;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < (unsigned int)env.ncpus; cpu++) {
+		n = proc_irq_cpu_count(irq, cpu);
+		if (n < 0)
+			break;
+		total = (total < 0 ? 0 : total) + n;
+	}
+	return total;
+}
+
+static bool one_atemsys_irq(void *arg)
+{
+	(void)arg;
+	return proc_interrupts_count("atemsys") == 1;
+}
+
+/*
+ * The first edu, held on MSI by a process that is then killed, raises its
+ * interrupt (a NIC left with its causes enabled does on the next frame),
+ * through its BAR in sysfs since nobody holds it. Its INTx line is shared
+ * with the second edu, held on INTx by this process: the line must stay
+ * quiet (INTx Disable set on release), the kernel must not log "nobody
+ * cared", and the second edu's interrupts keep arriving.
+ */
+static enum st_result killed_holder_body(const struct st_pci *p2)
+{
+	unsigned int irq1 = 0, irq2, msi[8];
+	int status, fd, nobody = klog_count("nobody cared");
+	volatile void *bar1;
+	long before, storm;
+	struct edu e1, e2;
+	char path[256], why[128];
+	pid_t pid;
+
+	EXPECT(!pci_read_irq(&env.edu, &irq1) && irq1,
+	       "%s/irq: no INTx line for the first edu", env.edu.bdf);
+	fd = at_open();
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_PASS(edu_attach_dev(&e2, fd, p2, true));
+	edu_write(&e2, EDU_REG_STATUS, 0);
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0xffffffff);
+	EXPECT_OK(at_connect(e2.fd), "INT_CONNECT of the second edu %s in intx mode",
+		  p2->bdf);
+	EXPECT_OK(at_irq(e2.fd, &irq2), "INT_INFO");
+	EXPECT(irq1 == irq2,
+	       "edus %s (irq %u) and %s (irq %u) do not share an INTx line: the board must put them on slots whose INTx meet",
+	       env.edu.bdf, irq1, p2->bdf, irq2);
+
+	EXPECT_PASS(set_irq_mode("msi"));
+	pid = st_fork_holder(hold_edu_msi, &e1, why, sizeof(why));
+	EXPECT(pid > 0, "the child could not take the first edu on MSI: %s", why);
+	if (pci_msi_irqs(&env.edu, msi, 8) < 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return st_fail("%s/msi_irqs/ is empty while the child holds the edu in msi mode",
+			       env.edu.bdf);
+	}
+	EXPECT_OK(kill(pid, SIGKILL), "kill the MSI holder");
+	EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	       "waitpid: the MSI holder did not die of SIGKILL");
+	EXPECT(poll_until(one_atemsys_irq, NULL, 2000),
+	       "/proc/interrupts: %d lines name atemsys 2 s after the MSI holder was killed, expected 1 (the second edu's)",
+	       proc_interrupts_count("atemsys"));
+	EXPECT(pci_msi_irqs(&env.edu, msi, 8) == 0,
+	       "%s/msi_irqs/ still lists vectors after its holder was killed",
+	       env.edu.bdf);
+	snprintf(path, sizeof(path), PCI_SYSFS "/%s/resource0", env.edu.bdf);
+	fd = st_open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open %s", path);
+	bar1 = st_mmap(fd, 0, (size_t)page_size());
+	EXPECT(bar1, "mmap %s: %s", path, strerror(errno));
+	before = irq_total(irq1);
+	mmio_write32(bar1, EDU_REG_IRQ_RAISE, 0x40);
+	sleep_ms(2000);
+	storm = irq_total(irq1) - before;
+
+	edu_write(&e2, EDU_REG_IRQ_RAISE, 0x80);
+	EXPECT_PASS(expect_irq_read(e2.fd, 0,
+				    "second edu raised while the unheld first edu's interrupt is raised"));
+	edu_write(&e2, EDU_REG_IRQ_ACK, 0x80);
+	mmio_write32(bar1, EDU_REG_IRQ_ACK, 0x40);
+	st_diag("irq %u: %ld interrupts in the 2 s after the unheld edu raised", irq1,
+		storm);
+	EXPECT(storm < 10,
+	       "irq %u fired %ld times in the 2 s after the unheld edu %s raised its interrupt: the line storms with no handler claiming it",
+	       irq1, storm, env.edu.bdf);
+	EXPECT(klog_count("nobody cared") == nobody,
+	       "the kernel logged \"nobody cared\": irq %u storms while the unheld edu %s raises its interrupt",
+	       irq1, env.edu.bdf);
+	EXPECT(pci_intx_disabled(&env.edu) == 1,
+	       "%s: INTx Disable is clear in the command register after its holder was killed",
+	       env.edu.bdf);
+	return expect_disconnected(e2.fd, irq2);
+}
+
+enum st_result test_killed_holder_quiet(void)
+{
+	struct st_pci p2;
+	enum st_result res;
+
+	EXPECT_PASS(need_edu());
+	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 1, &p2))
+		return st_fail("needs a second edu on the first one's INTx line (QEMU: -device edu,addr=6 beside the one at addr=2)");
+
+	res = set_irq_mode("intx");
+	if (res == ST_PASS)
+		res = killed_holder_body(&p2);
+	st_release_all();
+	if (write_sysfs("auto", IRQ_MODE_PARAM) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "restore \"auto\" in " IRQ_MODE_PARAM);
+	return res;
 }

@@ -6,10 +6,12 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atemsys.h>
@@ -503,38 +505,6 @@ enum st_result test_release_and_reconf(void)
 	return ST_PASS;
 }
 
-/* The first whole page of the first "System RAM" range in /proc/iomem */
-static int first_ram_page(uint64_t *addr)
-{
-	char *iomem = slurp("/proc/iomem", NULL), *line, *next;
-	uint64_t pg = (uint64_t)page_size();
-	int ret = -1;
-
-	if (!iomem)
-		return -1;
-	for (line = iomem; *line; line = next) {
-		unsigned long long start, end;
-		size_t len = strcspn(line, "\n");
-		uint64_t a;
-
-		next = line + len + (line[len] ? 1 : 0);
-		if (line[0] == ' ' || !memmem(line, len, ": System RAM", 12))
-			continue;
-		if (sscanf(line, "%llx-%llx", &start, &end) != 2)
-			continue;
-		a = (start + pg - 1) & ~(pg - 1);
-		if (!a)
-			a = pg;	/* offset 0 is the DMA allocator */
-		if (a + pg - 1 > end)
-			continue;
-		*addr = a;
-		ret = 0;
-		break;
-	}
-	free(iomem);
-	return ret;
-}
-
 static enum st_result expect_mmap_eperm(int fd, uint64_t addr, size_t len,
 					const char *what)
 {
@@ -554,6 +524,7 @@ enum st_result test_negative(void)
 	size_t pg = (size_t)page_size();
 	uint64_t ram, edu_bar, edu_len;
 	struct st_bar nic_bars[6], edu_bars[6];
+	struct st_pci bridge;
 	at_desc d;
 	int fd, fd2;
 	struct edu e;
@@ -605,6 +576,13 @@ enum st_result test_negative(void)
 	EXPECT_OK(at_connect(fd), "INT_CONNECT");
 	EXPECT_ERR(at_connect(fd), EBUSY, "INT_CONNECT twice");
 	EXPECT_OK(at_disconnect(fd), "INT_DISCONNECT");
+
+	/* endpoints only: the host bridge (no driver holds it) is refused */
+	if (!pci_find_unbound_class(0x06, &bridge))
+		EXPECT_ERR(at_conf(fd2, &bridge, &d), EPERM,
+			   "CONF of the bridge %s", bridge.bdf);
+	else
+		st_diag("no bridge without a driver: CONF of a bridge not tried");
 
 	/* mappings outside what the fd owns */
 	EXPECT(!first_ram_page(&ram), "no whole page of System RAM in /proc/iomem");
@@ -784,6 +762,121 @@ enum st_result test_e1000e_status(void)
 	EXPECT(rah & E1000_RAH_AV, "e1000e RAH0 0x%08x: address valid bit clear",
 	       rah);
 	return ST_PASS;
+}
+
+/*
+ * A NIC left programmed by its holder comes back reset. RAL0 (receive
+ * address 0, 0x5400 on the 82574 and the 82576) is loaded from the NVM by a
+ * reset: a changed RAL0 that reads the NVM's value again shows the reset.
+ */
+struct nic_probe {
+	const struct st_pci *p;
+	uint32_t ral0;		/* the value a reset gives */
+};
+
+/* The NIC's RAL0, through BAR0 in sysfs (nobody holds it) */
+static enum st_result unheld_ral0(const struct st_pci *p, uint32_t *ral0)
+{
+	volatile void *regs;
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), PCI_SYSFS "/%s/resource0", p->bdf);
+	fd = st_open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open %s", path);
+	regs = st_mmap(fd, 0, E1000_RAL0 + 4);
+	EXPECT(regs, "mmap %s: %s", path, strerror(errno));
+	*ral0 = mmio_read32(regs, E1000_RAL0);
+	st_munmap((void *)regs, E1000_RAL0 + 4);
+	st_close(fd);
+	return ST_PASS;
+}
+
+/*
+ * CONF the NIC on fd and change RAL0: NULL, or what went wrong. With
+ * learn, np->ral0 is first set to what RAL0 reads after CONF (a reset
+ * device; sysfs reads of a device no driver has enabled give all ones on
+ * platforms whose firmware leaves memory decoding off).
+ */
+static const char *nic_program(int fd, struct nic_probe *np, bool learn)
+{
+	volatile void *regs;
+	at_desc d;
+
+	if (at_conf(fd, np->p, &d))
+		return "CONF failed";
+	regs = st_mmap(fd, d.bars[0].addr, E1000_RAL0 + 4);
+	if (!regs)
+		return "BAR0 mmap failed";
+	if (learn)
+		np->ral0 = mmio_read32(regs, E1000_RAL0);
+	mmio_write32(regs, E1000_RAL0, ~np->ral0);
+	if (mmio_read32(regs, E1000_RAL0) != ~np->ral0)
+		return "RAL0 does not read back what was written";
+	st_munmap((void *)regs, E1000_RAL0 + 4);
+	return NULL;
+}
+
+/* In the child of test_release_resets_function: the NIC, programmed */
+static const char *hold_nic_programmed(void *arg)
+{
+	int fd = at_open();
+
+	if (fd < 0)
+		return "open " ATEMSYS_FILE_NAME " failed";
+	return nic_program(fd, arg, false);
+}
+
+static enum st_result expect_reset(const struct nic_probe *np, const char *after)
+{
+	uint32_t ral0;
+
+	EXPECT_PASS(unheld_ral0(np->p, &ral0));
+	EXPECT(ral0 == np->ral0,
+	       "%s RAL0 0x%08x after %s, not the NVM's 0x%08x: the function was not reset",
+	       np->p->bdf, ral0, after, np->ral0);
+	EXPECT(pci_bus_master(np->p) == 0 && pci_intx_disabled(np->p) == 1,
+	       "%s command register after %s: bus master %d, INTx Disable %d; expected 0, 1",
+	       np->p->bdf, after, pci_bus_master(np->p), pci_intx_disabled(np->p));
+	return ST_PASS;
+}
+
+/*
+ * PCI_RELEASE_DEVICE and a SIGKILLed holder leave the NIC reset, bus
+ * mastering and INTx off. It needs a NIC whose function reset QEMU carries
+ * out: the igb (82576) has FLR; the e1000e offers only a PM reset, which
+ * QEMU does not act on.
+ */
+enum st_result test_release_resets_function(void)
+{
+	struct nic_probe np;
+	struct st_pci igb;
+	char why[128];
+	const char *err;
+	int fd, status;
+	pid_t pid;
+
+	if (pci_find_sysfs(NIC_VENDOR, IGB_DEVICE, 0, &igb))
+		return st_skip("no igb (8086:%04x; QEMU -device igb): no NIC whose function reset QEMU carries out",
+			       IGB_DEVICE);
+	EXPECT(path_exists(PCI_SYSFS "/%s/reset", igb.bdf),
+	       "igb %s has no reset in sysfs: the kernel found no function reset (FLR)",
+	       igb.bdf);
+	np.p = &igb;
+	EXPECT_PASS(open_fd(&fd));
+	err = nic_program(fd, &np, true);
+	EXPECT(!err, "igb %s: %s", igb.bdf, err);
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), "RELEASE igb");
+	EXPECT_PASS(expect_reset(&np, "PCI_RELEASE_DEVICE"));
+	st_release_all();
+
+	pid = st_fork_holder(hold_nic_programmed, &np, why, sizeof(why));
+	EXPECT(pid > 0, "the child could not take the igb: %s", why);
+	EXPECT_OK(kill(pid, SIGKILL), "kill the holder");
+	EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+	       "waitpid: the holder did not die of SIGKILL");
+	return expect_reset(&np, "its holder was killed");
 }
 
 #define PCI_DRIVERS		"/sys/bus/pci/drivers"

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA memory bounds: a map/unmap loop on one fd stays flat (unmapped
+ * buffers are reused while the device may master the bus), pinned DMA
+ * memory is charged to RLIMIT_MEMLOCK (VmPin) and held to it without
+ * CAP_IPC_LOCK, and one fd is held to dma_limit_mib.
+ */
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atemsys.h>
+
+#include "edu.h"
+#include "pci.h"
+#include "sys.h"
+#include "tests.h"
+
+#define DMA_LIMIT_PARAM		ATEMSYS_PARAM("dma_limit_mib")
+#define CHURN_CYCLES		2000
+#define CHURN_SIZE		(64u << 10)
+#define NOBODY_UID		65534
+
+/* A /proc/self/status or /proc/meminfo field in kB, or -1 */
+static long proc_kb(const char *file, const char *field)
+{
+	char buf[8192], *p;
+	long kb;
+
+	if (read_file(buf, sizeof(buf), "%s", file) < 0)
+		return -1;
+	p = strstr(buf, field);
+	if (!p || sscanf(p + strlen(field), ": %ld kB", &kb) != 1)
+		return -1;
+	return kb;
+}
+
+static long vm_pin_kb(void)
+{
+	return proc_kb("/proc/self/status", "VmPin");
+}
+
+/*
+ * 2,000 cycles of mmap(offset 0, 64 KiB) + munmap with the edu configured
+ * (bus mastering on: nothing is freed before release): memory stays flat,
+ * every cycle gets the same buffer, and VmPin shows the one buffer.
+ */
+enum st_result test_dma_churn(void)
+{
+	long avail0, avail1, pin0, pin1;
+	uint32_t first = 0, bus;
+	unsigned int i, moved = 0;
+	struct edu e;
+	void *p;
+
+	EXPECT_PASS(edu_open(&e, false));
+	avail0 = proc_kb("/proc/meminfo", "MemAvailable");
+	pin0 = vm_pin_kb();
+	EXPECT(avail0 > 0 && pin0 >= 0, "no MemAvailable in /proc/meminfo or VmPin in /proc/self/status");
+	for (i = 0; i < CHURN_CYCLES; i++) {
+		p = mmap(NULL, CHURN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 e.fd, 0);
+		if (p == MAP_FAILED)
+			return st_fail_ret(-1, errno, 0,
+					   "cycle %u of %u: mmap(offset 0, %u bytes)",
+					   i, CHURN_CYCLES, CHURN_SIZE);
+		bus = *(volatile uint32_t *)p;
+		if (!i)
+			first = bus;
+		else if (bus != first)
+			moved++;
+		munmap(p, CHURN_SIZE);
+	}
+	avail1 = proc_kb("/proc/meminfo", "MemAvailable");
+	pin1 = vm_pin_kb();
+	st_diag("%u cycles of %u KiB: MemAvailable %ld -> %ld kB, VmPin %ld -> %ld kB, %u cycles got another buffer",
+		CHURN_CYCLES, CHURN_SIZE >> 10, avail0, avail1, pin0, pin1, moved);
+	EXPECT(pin1 - pin0 == CHURN_SIZE >> 10,
+	       "VmPin grew by %ld kB over %u map/unmap cycles of %u KiB: expected one buffer (%u kB), reused",
+	       pin1 - pin0, CHURN_CYCLES, CHURN_SIZE >> 10, CHURN_SIZE >> 10);
+	EXPECT(avail0 - avail1 < 8192,
+	       "MemAvailable fell by %ld kB over %u map/unmap cycles: unmapped buffers pile up",
+	       avail0 - avail1, CHURN_CYCLES);
+	EXPECT(!moved, "%u of %u cycles got a buffer at another bus address than the first",
+	       moved, CHURN_CYCLES);
+	return ST_PASS;
+}
+
+/*
+ * Map 64 KiB DMA buffers on fd until mmap fails (at most max, <= 64), then
+ * unmap them: how many were mapped, and the refusal's errno (0 if none).
+ */
+static unsigned int map_until_refused(int fd, unsigned int max, int *err)
+{
+	void *maps[64];
+	unsigned int n, i;
+
+	*err = 0;
+	for (n = 0; n < max && n < 64; n++) {
+		maps[n] = mmap(NULL, CHURN_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd, 0);
+		if (maps[n] == MAP_FAILED) {
+			*err = errno;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		munmap(maps[i], CHURN_SIZE);
+	return n;
+}
+
+/*
+ * In a child: the edu configured as root, then RLIMIT_MEMLOCK 256 KiB and
+ * uid nobody (no CAP_IPC_LOCK). The exit status says what it saw: 0 when
+ * exactly 4 buffers of 64 KiB were mapped and the 5th got ENOMEM.
+ */
+static int limited_child(void)
+{
+	struct rlimit rl = { 256u << 10, 256u << 10 };
+	unsigned int n;
+	struct edu e;
+	int err;
+
+	if (edu_open(&e, false) != ST_PASS)
+		return 10;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setgid(NOBODY_UID) || setuid(NOBODY_UID))
+		return 11;
+	n = map_until_refused(e.fd, 16, &err);
+	if (n != 4)
+		return 20 + (int)n;	/* 20..36: mapped n */
+	return err == ENOMEM ? 0 : 12;
+}
+
+static enum st_result limited_process(void)
+{
+	char line[512], want[64];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	EXPECT(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(limited_child());
+	EXPECT(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+	       "the limited child did not exit normally");
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		break;
+	case 10:
+		return st_fail("limited child: CONF of the edu failed");
+	case 11:
+		return st_fail("limited child: setrlimit or setuid(%d) failed", NOBODY_UID);
+	case 12:
+		return st_fail("limited child: the 5th 64 KiB buffer was refused, but not with ENOMEM");
+	default:
+		return st_fail("limited child with RLIMIT_MEMLOCK 256 KiB, no CAP_IPC_LOCK: mapped %d buffers of 64 KiB, expected 4",
+			       WEXITSTATUS(status) - 20);
+	}
+	snprintf(want, sizeof(want), "pid %d: DMA buffer", (int)pid);
+	EXPECT(klog_last_line(want, line, sizeof(line)) &&
+	       strstr(line, "RLIMIT_MEMLOCK (262144 bytes"),
+	       "no kernel log line \"%s ... over RLIMIT_MEMLOCK (262144 bytes\"", want);
+	return ST_PASS;
+}
+
+/* As root: dma_limit_mib=1 holds one fd to 16 buffers of 64 KiB */
+static enum st_result per_fd_limit(void)
+{
+	char line[512], want[64];
+	unsigned int n;
+	struct edu e;
+	int err;
+
+	EXPECT_OK(write_sysfs("1", DMA_LIMIT_PARAM), "write 1 to " DMA_LIMIT_PARAM);
+	EXPECT_PASS(edu_open(&e, false));
+	n = map_until_refused(e.fd, 64, &err);
+	EXPECT(n == 16 && err == ENOMEM,
+	       "dma_limit_mib=1: mapped %u buffers of 64 KiB on one fd, then %s; expected 16, then ENOMEM",
+	       n, err ? st_errname(err) : "no refusal");
+	snprintf(want, sizeof(want), "pid %d: DMA buffer", (int)getpid());
+	EXPECT(klog_last_line(want, line, sizeof(line)) &&
+	       strstr(line, "dma_limit_mib=1 MiB"),
+	       "no kernel log line \"%s ... dma_limit_mib=1 MiB\"", want);
+	/* a second fd has its own budget */
+	st_release_all();
+	EXPECT_PASS(edu_open(&e, false));
+	n = map_until_refused(e.fd, 1, &err);
+	EXPECT(n == 1, "a fresh fd after closing the full one: mmap %s",
+	       st_errname(err));
+	return ST_PASS;
+}
+
+/*
+ * Over RLIMIT_MEMLOCK without CAP_IPC_LOCK, and over the per-fd limit as
+ * root: ENOMEM and one log line naming the pid and the limit; the memory
+ * comes back when the process exits.
+ */
+enum st_result test_dma_limit(void)
+{
+	char old[32] = "64";
+	long avail0, avail1;
+	enum st_result res;
+
+	EXPECT_PASS(need_edu());
+	EXPECT_OK(read_sysfs_line(old, sizeof(old), DMA_LIMIT_PARAM),
+		  "read " DMA_LIMIT_PARAM);
+	avail0 = proc_kb("/proc/meminfo", "MemAvailable");
+	res = limited_process();
+	if (res == ST_PASS)
+		res = per_fd_limit();
+	st_release_all();
+	if (write_sysfs(old, DMA_LIMIT_PARAM) && res == ST_PASS)
+		res = st_fail_ret(-1, errno, 0, "restore %s in " DMA_LIMIT_PARAM, old);
+	avail1 = proc_kb("/proc/meminfo", "MemAvailable");
+	st_diag("MemAvailable %ld kB before, %ld kB after", avail0, avail1);
+	if (res == ST_PASS && avail0 - avail1 > 8192)
+		res = st_fail("MemAvailable fell by %ld kB: the refused processes' DMA memory was not given back",
+			      avail0 - avail1);
+	return res;
+}
