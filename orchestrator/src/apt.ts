@@ -51,6 +51,11 @@ export function aptStateOptions(dir: string, debArch: string, isRoot: boolean): 
     ...o('Dir::State::extended_states', path.join(dir, 'state', 'extended_states')),
     ...o('Dir::Cache', path.join(dir, 'cache')),
     ...o('Dir::Cache::archives', path.join(dir, 'cache', 'archives')),
+    // the parsed-index caches, named: a host config may turn them off (Docker
+    // images' docker-clean sets them to ""), and then every apt-cache call
+    // parses all four suites' indexes again (about 4 s instead of 0.04 s)
+    ...o('Dir::Cache::pkgcache', path.join(dir, 'cache', 'pkgcache.bin')),
+    ...o('Dir::Cache::srcpkgcache', path.join(dir, 'cache', 'srcpkgcache.bin')),
     ...o('Dir::Log', path.join(dir, 'log')),
     ...o('APT::Architecture', debArch),
     ...o('APT::Architectures::', debArch),

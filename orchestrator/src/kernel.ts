@@ -154,13 +154,15 @@ interface TreeStamp {
   layout: number;
   release: string;
   packages: string[];
+  /** where it was unpacked: the headers' Makefile names it, so a moved cache unpacks again */
+  prefix: string;
 }
 
 /** dpkg -x the packages into cache/kernels/<release>_<version>/ (once) and fix the headers tree. */
 export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[], ctx: KernelContext): Promise<KernelTree> {
   const prefix = path.join(ctx.cacheDir, 'kernels', `${resolved.release}_${resolved.version}`);
   const stampFile = path.join(prefix, '.atemsys-tree.json');
-  const want: TreeStamp = { layout: TREE_LAYOUT, release: resolved.release, packages: debs.map((d) => path.basename(d.file)).sort() };
+  const want: TreeStamp = { layout: TREE_LAYOUT, release: resolved.release, packages: debs.map((d) => path.basename(d.file)).sort(), prefix };
   const tree = async (): Promise<KernelTree> => ({
     resolved,
     release: resolved.release,

@@ -141,7 +141,8 @@ export function prepareRecipe(arch: Arch, version: string): string {
 /** `<defconfig>` + MATRIX_ENABLE + `modules_prepare` in its own output directory (once per recipe). */
 export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSource, arch: Arch, signal?: AbortSignal, log?: Log): Promise<string> {
   const out = path.join(cacheDir, 'kprep', `${r.package}_${r.version}-${arch}`);
-  const recipe = prepareRecipe(arch, r.version);
+  // the O= tree names its source and itself by absolute path: a moved cache prepares again
+  const recipe = `${prepareRecipe(arch, r.version)} ${tree} ${out}`;
   if (await done(out, recipe)) return out;
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });

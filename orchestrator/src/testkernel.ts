@@ -103,7 +103,9 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   const modules = path.join(top, 'modules');
   const image = path.join(build, 'arch', 'x86', 'boot', 'bzImage');
   const release = async (): Promise<string> => (await readFile(path.join(build, 'include', 'config', 'kernel.release'), 'utf8')).trim();
-  if ((await readFile(path.join(top, DONE), 'utf8').catch(() => '')) === key) {
+  // the build tree names itself by absolute path: a moved cache builds again
+  const stamp = `${key} ${top}`;
+  if ((await readFile(path.join(top, DONE), 'utf8').catch(() => '')) === stamp) {
     return { release: await release(), build, modules, image, source, cached: true };
   }
   const parent = path.dirname(top);
@@ -133,6 +135,6 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   await make('bzImage modules', `-j${os.availableParallelism()}`, 'bzImage', 'modules');
   await make('modules_install', `INSTALL_MOD_PATH=${modules}`, 'INSTALL_MOD_STRIP=1', 'modules_install');
   // the source tree stays: the build tree's Makefile includes it (out-of-tree modules build against both)
-  await writeFile(path.join(top, DONE), key);
+  await writeFile(path.join(top, DONE), stamp);
   return { release: await release(), build, modules, image, source, cached: false };
 }

@@ -15,6 +15,9 @@ describe('aptStateOptions', () => {
     expect(kv.get('Dir::State::lists')).toBe('/c/apt/arm64/lists');
     expect(kv.get('Dir::State::status')).toBe('/c/apt/arm64/status');
     expect(kv.get('Dir::Cache')).toBe('/c/apt/arm64/cache');
+    // named, so a host that turns them off (docker-clean) still keeps them
+    expect(kv.get('Dir::Cache::pkgcache')).toBe('/c/apt/arm64/cache/pkgcache.bin');
+    expect(kv.get('Dir::Cache::srcpkgcache')).toBe('/c/apt/arm64/cache/srcpkgcache.bin');
     expect(kv.get('APT::Architecture')).toBe('arm64');
     expect(kv.get('APT::Architectures::')).toBe('arm64');
     expect(kv.get('APT::Sandbox::User')).toBe('root');
