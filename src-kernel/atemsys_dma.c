@@ -301,8 +301,9 @@ static int atemsys_mmap_dma(struct atemsys_file *af,
 			return PTR_ERR(buf);
 	}
 	if (upper_32_bits(buf->dma_addr) && !af->dma64) {
-		dev_warn(dev, "DMA address %pad is above 4 GiB: the caller must declare API version >= 1.4.15\n",
-			 &buf->dma_addr);
+		/* the caller's API version: notice level */
+		dev_notice_ratelimited(dev, "pid %d: DMA address %pad is above 4 GiB: the caller must declare API version >= 1.4.15\n",
+				       task_pid_nr(current), &buf->dma_addr);
 		ret = -ENOMEM;
 		goto err_unclaim;
 	}

@@ -311,8 +311,8 @@ static void atemsys_mdio_start_work(struct work_struct *work)
 			dev_notice(dev, "PHY start failed: %d (MDIO accesses were not served: GET/RETURN_MDIO_ORDER)\n",
 				   ret);
 		else if (!stopping)
-			dev_warn(dev, "PHY start failed: %d%s\n", ret,
-				 ret == -ENODEV ? " (no PHY found)" : "");
+			dev_notice(dev, "PHY start failed: %d%s\n", ret,
+				   ret == -ENODEV ? " (no PHY answered the MDIO orders the master served)" : "");
 		atemsys_mdio_teardown(m);
 	}
 

@@ -32,6 +32,8 @@ static bool atemsys_pci_registered;
  * reserve" warning for regions the first fd holds. The xarray's own lock.
  */
 static DEFINE_XARRAY(atemsys_pci_held);
+static DECLARE_WAIT_QUEUE_HEAD(atemsys_pci_held_wq);	/* one was let go */
+static bool atemsys_pci_notifying;
 
 static unsigned long atemsys_pci_key(struct pci_dev *pdev)
 {
@@ -123,8 +125,9 @@ static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 		if (len > U32_MAX)
 			len = U32_MAX;
 		if (!wide && upper_32_bits(start)) {
-			pci_warn(pdev, "BAR%d above 4 GiB: the caller must use the 1.4.12 select-desc struct\n",
-				 bar);
+			/* the caller's struct revision: notice level */
+			pci_notice_ratelimited(pdev, "pid %d: BAR%d above 4 GiB: the caller must use the 1.4.12 select-desc struct\n",
+					       task_pid_nr(current), bar);
 			return -ENODEV;
 		}
 		if (wide) {
@@ -314,6 +317,7 @@ err_disable:
 	pci_disable_device(pdev);
 err_held:
 	xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
+	wake_up_all(&atemsys_pci_held_wq);
 	return ret;
 }
 
@@ -440,6 +444,7 @@ void atemsys_pci_release(struct atemsys_file *af)
 		pci_release_regions(pdev);
 		pci_disable_device(pdev);
 		xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
+		wake_up_all(&atemsys_pci_held_wq);
 	}
 	af->pdev = NULL;
 	pci_dbg(pdev, "released\n");
@@ -595,14 +600,52 @@ static struct pci_driver atemsys_pci_driver = {
 	.remove		= atemsys_pci_remove,
 };
 
+static bool atemsys_pci_is_held(struct pci_dev *pdev)
+{
+	return xa_load(&atemsys_pci_held, atemsys_pci_key(pdev)) == pdev;
+}
+
+/*
+ * Hot-unplug or a sysfs remove of a device an fd holds without a driver:
+ * the PCI core frees its resources next, under the fd's regions, mappings,
+ * interrupt and DMA. As the atemsys_pci driver's remove() and vfio-pci do,
+ * the removal waits until the holder releases the device or closes (or
+ * dies). TASK_IDLE: a long wait is not reported as a hung task.
+ */
+static int atemsys_pci_bus_notify(struct notifier_block *nb,
+				  unsigned long action, void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	if (action != BUS_NOTIFY_DEL_DEVICE || !atemsys_pci_is_held(pdev))
+		return NOTIFY_DONE;
+	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
+	wait_event_idle(atemsys_pci_held_wq, !atemsys_pci_is_held(pdev));
+	pci_dbg(pdev, "released: removal goes on\n");
+	return NOTIFY_OK;
+}
+
+static struct notifier_block atemsys_pci_nb = {
+	.notifier_call	= atemsys_pci_bus_notify,
+};
+
+/* The removal notifier, then the driver unless AllowedPciDevices is "" */
 int atemsys_pci_driver_register(void)
 {
 	int ret;
 
+	ret = bus_register_notifier(&pci_bus_type, &atemsys_pci_nb);
+	if (ret)
+		return ret;
+	atemsys_pci_notifying = true;
 	if (!*allowed_pci_devices)
 		return 0;
 	ret = pci_register_driver(&atemsys_pci_driver);
 	atemsys_pci_registered = !ret;
+	if (ret) {
+		bus_unregister_notifier(&pci_bus_type, &atemsys_pci_nb);
+		atemsys_pci_notifying = false;
+	}
 	return ret;
 }
 
@@ -610,4 +653,8 @@ void atemsys_pci_driver_unregister(void)
 {
 	if (atemsys_pci_registered)
 		pci_unregister_driver(&atemsys_pci_driver);
+	atemsys_pci_registered = false;
+	if (atemsys_pci_notifying)
+		bus_unregister_notifier(&pci_bus_type, &atemsys_pci_nb);
+	atemsys_pci_notifying = false;
 }

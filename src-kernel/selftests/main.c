@@ -89,6 +89,8 @@ static const struct st_test st_tests[] = {
 	  "SIGKILLed holder: IRQ freed, bus mastering off, device reusable" },
 	{ "killed_holder_quiet", "pci", ST_PHASE_GROUP, test_killed_holder_quiet,
 	  "SIGKILLed MSI holder's edu raises: INTx off, shared line quiet, no \"nobody cared\"" },
+	{ "hot_remove_waits", "pci", ST_PHASE_GROUP, test_hot_remove_waits,
+	  "hot-unplug (sysfs remove) of a held edu waits for its holder; rescan brings it back" },
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
 	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,
@@ -143,6 +145,8 @@ static const struct st_test st_tests[] = {
 	{ "kernel_log_clean", NULL, ST_PHASE_LATE, test_kernel_log_clean,
 	  "no kernel record at KERN_WARNING or worse (taint notes aside), "
 	  "no WARNING/BUG/Oops/refcount/UBSAN/KASAN line, since the load" },
+	{ "kmemleak_clean", NULL, ST_PHASE_LATE, test_kmemleak_clean,
+	  "a kmemleak scan reports nothing atemsys allocated (debug kernels)" },
 	{ "rmmod_after_close", NULL, ST_PHASE_LAST, test_rmmod_after_close,
 	  "delete_module succeeds with every fd closed; unload log clean" },
 	{ "init_script_mdev", NULL, ST_PHASE_LAST, test_init_script_mdev,

@@ -12,10 +12,13 @@
 enum st_result test_version(void);
 enum st_result test_rmmod_refused_while_open(void);
 enum st_result test_kernel_log_clean(void);
+enum st_result test_kmemleak_clean(void);
 enum st_result test_rmmod_after_close(void);
 enum st_result test_init_script_mdev(void);
-/* No complaint in the kernel log after the last line containing marker */
-enum st_result st_log_clean_since(const char *marker);
+/* Check kernel log records as they come, from start to stop (fuzz) */
+struct st_kmsg_watch;
+struct st_kmsg_watch *st_kmsg_watch_start(void);
+enum st_result st_kmsg_watch_stop(struct st_kmsg_watch *w, const char *during);
 enum st_result test_device_permissions(void);
 
 /* tests_pci.c */
@@ -45,6 +48,7 @@ enum st_result test_irq_disconnect_wakes_reader(void);
 enum st_result test_cpu_affinity(void);
 enum st_result test_killed_child_cleanup(void);
 enum st_result test_killed_holder_quiet(void);
+enum st_result test_hot_remove_waits(void);
 
 /* tests_dt.c */
 enum st_result test_dt_mac_info(void);

@@ -46,6 +46,8 @@
 #define FUZZ_DEVS	8	/* PCI devices the structs aim at */
 #define FUZZ_CALLS	1000000ul
 #define FUZZ_KILL_MS	300	/* mean time between SIGKILLs */
+#define FUZZ_REPORT_MS	30000	/* progress line */
+#define FUZZ_BAD_FD	900	/* fds from here up are never open in a worker */
 
 static const char *const fuzz_idents[] = { "FslFec", "GEM", "BcmGenet", "", "x" };
 
@@ -120,9 +122,17 @@ static void *arg_ptr(struct fuzz_proc *p, uint64_t *s, void *good, size_t len)
 	}
 }
 
+/*
+ * Mostly one of the process's /dev/atemsys fds, else one that is not open:
+ * -1 or a number above any open fd (a random small number could be the
+ * serial console, whose termios a random ioctl changes, or a pipe of the
+ * test runner).
+ */
 static int pick_fd(struct fuzz_proc *p, uint64_t *s)
 {
-	return below(s, 64) ? p->fds[below(s, FUZZ_FDS)] : (int)below(s, 1024) - 1;
+	if (below(s, 64))
+		return p->fds[below(s, FUZZ_FDS)];
+	return below(s, 2) ? -1 : FUZZ_BAD_FD + (int)below(s, 64);
 }
 
 /*
@@ -408,6 +418,12 @@ static void fuzz_worker(struct fuzz_shared *sh, uint64_t seed)
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* nothing but its own fds: no console, no pipe of the test runner */
+	for (i = 0; i < FUZZ_BAD_FD + 64; i++)
+		close(i);
+	i = open("/dev/null", O_RDWR);
+	if (i != 0 || dup2(0, 1) != 1 || dup2(0, 2) != 2)
+		_exit(4);
 	pages = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pages == MAP_FAILED)
@@ -485,7 +501,7 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 			       unsigned int *kills)
 {
 	pid_t pids[FUZZ_PROCS];
-	uint64_t s = seed, next;
+	uint64_t s = seed, next, report;
 	unsigned int i, spawned = 0;
 	int status;
 
@@ -497,8 +513,16 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 	}
 	*kills = 0;
 	next = now_ms() + 1 + below(&s, 2 * FUZZ_KILL_MS);
+	report = now_ms() + FUZZ_REPORT_MS;
 	for (;;) {
 		bool alive = false;
+
+		if (now_ms() >= report) {
+			/* progress on a slow machine: a hang shows where it stopped */
+			st_diag("%lu of %lu calls, %u workers SIGKILLed so far",
+				atomic_load(&sh->calls), sh->target, *kills);
+			report += FUZZ_REPORT_MS;
+		}
 
 		for (i = 0; i < FUZZ_PROCS; i++) {
 			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
@@ -506,6 +530,9 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 					return st_fail("worker %d died of signal %d after %lu calls (seed %" PRIu64 ")",
 						       (int)pids[i], WTERMSIG(status),
 						       atomic_load(&sh->calls), seed);
+				if (WIFEXITED(status) && WEXITSTATUS(status))
+					return st_fail("worker %d could not set up (exit %d: stdio, pages or threads)",
+						       (int)pids[i], WEXITSTATUS(status));
 				pids[i] = 0;
 			}
 			alive |= pids[i] > 0;
@@ -542,13 +569,38 @@ static bool refcnt_back(void *arg)
 	return module_refcnt() == *(long *)arg;
 }
 
+struct fuzz_before {
+	long ref, avail, cma;
+};
+
+/* After the workers: nothing the fuzzer's processes held is left */
+static enum st_result fuzz_leaks(const struct fuzz_before *b)
+{
+	long avail = meminfo_kb("MemAvailable"), cma = meminfo_kb("CmaFree");
+	long ref = b->ref;
+
+	EXPECT(poll_until(no_atemsys_irq, NULL, 5000),
+	       "/proc/interrupts still names atemsys 5 s after every worker ended");
+	EXPECT(poll_until(refcnt_back, &ref, 5000),
+	       ATEMSYS_SYSFS "/refcnt is %ld, was %ld before the fuzzer: an fd or mapping leaked",
+	       module_refcnt(), b->ref);
+	st_diag("MemAvailable %ld -> %ld kB, CmaFree %ld -> %ld kB", b->avail, avail,
+		b->cma, cma);
+	EXPECT(b->avail - avail < 16384,
+	       "MemAvailable fell by %ld kB over the fuzzer: memory leaked", b->avail - avail);
+	EXPECT(b->cma < 0 || b->cma - cma < 4096,
+	       "CmaFree fell by %ld kB over the fuzzer: DMA memory leaked", b->cma - cma);
+	return ST_PASS;
+}
+
 enum st_result test_fuzz(void)
 {
 	uint64_t seed = fuzz_env("ATEMSYS_FUZZ_SEED", st_seed() | 1);
-	long ref0, avail0, cma0, avail1, cma1;
+	struct st_kmsg_watch *watch;
+	struct fuzz_before before;
 	struct fuzz_shared *sh;
 	unsigned int kills = 0;
-	enum st_result res;
+	enum st_result res, log;
 	char marker[96];
 	uint64_t t0;
 
@@ -561,9 +613,12 @@ enum st_result test_fuzz(void)
 			      FUZZ_CALLS);
 	fuzz_targets(sh);
 
-	ref0 = module_refcnt();
-	avail0 = meminfo_kb("MemAvailable");
-	cma0 = meminfo_kb("CmaFree");
+	before.ref = module_refcnt();
+	before.avail = meminfo_kb("MemAvailable");
+	before.cma = meminfo_kb("CmaFree");
+	/* every record is checked as it comes: the notices may overrun the buffer */
+	watch = st_kmsg_watch_start();
+	EXPECT(watch, "cannot read /dev/kmsg: %s", strerror(errno));
 	snprintf(marker, sizeof(marker), "atemsys-selftest: fuzz seed %" PRIu64 "\n", seed);
 	(void)write_sysfs(marker, "/dev/kmsg");
 	st_diag("seed %" PRIu64 " (ATEMSYS_FUZZ_SEED=%" PRIu64 " repeats it), %lu calls, %d processes x %d threads, %d PCI targets",
@@ -571,23 +626,11 @@ enum st_result test_fuzz(void)
 
 	t0 = now_ms();
 	res = fuzz_run(sh, seed, &kills);
-	if (res != ST_PASS)
-		return res;
-	st_diag("%lu calls in %" PRIu64 " ms, %u workers SIGKILLed mid-call",
-		sh->target, now_ms() - t0, kills);
-
-	EXPECT(poll_until(no_atemsys_irq, NULL, 5000),
-	       "/proc/interrupts still names atemsys 5 s after every worker ended");
-	EXPECT(poll_until(refcnt_back, &ref0, 5000),
-	       ATEMSYS_SYSFS "/refcnt is %ld, was %ld before the fuzzer: an fd or mapping leaked",
-	       module_refcnt(), ref0);
-	avail1 = meminfo_kb("MemAvailable");
-	cma1 = meminfo_kb("CmaFree");
-	st_diag("MemAvailable %ld -> %ld kB, CmaFree %ld -> %ld kB", avail0, avail1,
-		cma0, cma1);
-	EXPECT(avail0 - avail1 < 16384,
-	       "MemAvailable fell by %ld kB over the fuzzer: memory leaked", avail0 - avail1);
-	EXPECT(cma0 < 0 || cma0 - cma1 < 4096,
-	       "CmaFree fell by %ld kB over the fuzzer: DMA memory leaked", cma0 - cma1);
-	return st_log_clean_since("atemsys-selftest: fuzz seed");
+	if (res == ST_PASS) {
+		st_diag("%lu calls in %" PRIu64 " ms, %u workers SIGKILLed mid-call",
+			sh->target, now_ms() - t0, kills);
+		res = fuzz_leaks(&before);
+	}
+	log = st_kmsg_watch_stop(watch, "during the fuzzer");
+	return res != ST_PASS ? res : log;
 }

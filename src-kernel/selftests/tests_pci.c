@@ -967,3 +967,104 @@ enum st_result test_atemsys_pci_driver(void)
 	EXPECT_OK(at_conf(fd, &env.edu, &d), "CONF the edu after unbinding it");
 	return ST_PASS;
 }
+
+#define PCI_RESCAN	"/sys/bus/pci/rescan"
+
+struct held_edu {
+	struct edu e;
+	const struct st_pci *p;
+};
+
+/* In the child of test_hot_remove_waits: the second edu, BAR mapped, IRQ on */
+static const char *hold_edu2(void *arg)
+{
+	struct held_edu *h = arg;
+	int fd = at_open();
+
+	if (fd < 0)
+		return "open " ATEMSYS_FILE_NAME " failed";
+	if (edu_attach_dev(&h->e, fd, h->p, true) != ST_PASS)
+		return "CONF or BAR mmap failed";
+	if (at_connect(fd))
+		return "INT_CONNECT failed";
+	return NULL;
+}
+
+/* In a child: echo 1 > <dev>/remove (it blocks while the device is held) */
+static pid_t start_remove(const struct st_pci *p)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(write_sysfs("1", PCI_SYSFS "/%s/remove", p->bdf) ? 1 : 0);
+	return pid;
+}
+
+static bool bdf_gone(void *arg)
+{
+	const struct st_pci *p = arg;
+
+	return !pci_bdf_exists(p->domain, p->bus, p->dev, p->fn);
+}
+
+static bool bdf_back(void *arg)
+{
+	return !bdf_gone(arg);
+}
+
+/*
+ * Hot-unplug of a held device (its sysfs remove: the PCI core's removal, as
+ * pciehp's): the removal waits while a process holds the device mapped
+ * with its interrupt on, and goes on once the holder dies; a rescan brings
+ * the device back and the next process configures it.
+ */
+enum st_result test_hot_remove_waits(void)
+{
+	struct held_edu h = { .p = NULL };
+	struct st_pci p2;
+	char why[128];
+	pid_t holder, remover;
+	int status, fd;
+
+	EXPECT_PASS(need_edu());
+	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 1, &p2))
+		return st_fail("needs a second edu (QEMU: -device edu,addr=6)");
+	h.p = &p2;
+	holder = st_fork_holder(hold_edu2, &h, why, sizeof(why));
+	EXPECT(holder > 0, "the child could not take the second edu: %s", why);
+
+	remover = start_remove(&p2);
+	if (remover < 0) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		return st_fail("fork: %s", strerror(errno));
+	}
+	sleep_ms(1000);
+	if (waitpid(remover, &status, WNOHANG) != 0 || bdf_gone(&p2)) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		if (waitpid(remover, NULL, 0) == remover && bdf_gone(&p2))
+			(void)write_sysfs("1", PCI_RESCAN);
+		return st_fail("the removal of %s went on while a process held it (mapped, IRQ connected)",
+			       p2.bdf);
+	}
+
+	EXPECT_OK(kill(holder, SIGKILL), "kill the holder");
+	EXPECT(waitpid(holder, NULL, 0) == holder, "waitpid of the holder");
+	EXPECT(waitpid(remover, &status, 0) == remover && WIFEXITED(status) &&
+	       !WEXITSTATUS(status), "echo 1 > %s/remove failed after the holder died",
+	       p2.bdf);
+	EXPECT(poll_until(bdf_gone, &p2, 3000), "%s still there 3 s after its removal returned",
+	       p2.bdf);
+
+	EXPECT_OK(write_sysfs("1", PCI_RESCAN), "echo 1 > " PCI_RESCAN);
+	EXPECT(poll_until(bdf_back, &p2, 3000), "%s not back 3 s after a rescan", p2.bdf);
+	fd = at_open();
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_PASS(edu_attach_dev(&h.e, fd, &p2, true));
+	EXPECT(edu_read(&h.e, EDU_REG_ID) >> 16 == 0x0100,
+	       "edu identification reads 0x%08x after the rescan",
+	       edu_read(&h.e, EDU_REG_ID));
+	return ST_PASS;
+}
