@@ -9,7 +9,8 @@
 #   make smoke                   set-up, then build and smoke-test every QEMU board
 #   make test                    set-up, then the whole test suite (what CI runs)
 #   make test-full               make test plus the lanes that do not fit CI's hour
-#                                (W=1 + sparse against every board kernel)
+#                                (W=1 + sparse against every board kernel, the debug
+#                                kernel with the fuzzer, the fuzzer on armhf and imx8)
 
 KERNELDIR ?= /lib/modules/$(shell uname -r)/build
 

@@ -11,7 +11,9 @@
 # checked for every amd64 headers series and flavour the host offers, the QEMU smoke runs of every
 # board and kernel (Debian 12, 13, sid, PREEMPT_RT), of a kernel built here from
 # Debian's linux-source (--kernel-build), and a quick benchmark run as a functional check (numbers are never
-# asserted). Ends with "N passed, N failed"; exits non-zero if anything failed.
+# asserted). ATEMSYS_TEST_FULL=1 (make test-full) adds W=1 + sparse against
+# every board kernel, the debug kernel lane and the fuzzer on armhf and imx8.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,6 +135,39 @@ else
 	tail -n 30 "$logs/testkernel.log" | sed 's/^/   | /'
 	count 0 1 "testkernel"
 fi
+
+# The debug kernel: the same 5.10 with KASAN, KMEMLEAK, lockdep (PROVE_LOCKING,
+# PROVE_RCU), DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and the hung-task detector;
+# the PCI and ll selftests (the kill tests among them) and the fuzzer run on
+# it, kmemleak_clean scans after them, and any report fails kernel_log_clean
+debug_kernel_lane() {
+	printf '== smoke of the debug kernel (5.10 + KASAN, KMEMLEAK, lockdep, fuzzer)\n'
+	if npx orchestrate testkernel --debug --json >"$logs/debugkernel.json" 2>"$logs/debugkernel.log"; then
+		local b m
+		b=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/debugkernel.json")
+		m=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/debugkernel.json")
+		npx orchestrate smoke --board qemu-x86_64 --kernel-build "$b" --kernel-modules "$m" \
+			--extra-groups fuzz --timeout 1500 2>&1 | tee "$logs/smoke-debug.log"
+		count_totals smoke-debug "$logs/smoke-debug.log" "${PIPESTATUS[0]}"
+	else
+		tail -n 30 "$logs/debugkernel.log" | sed 's/^/   | /'
+		count 0 1 "debug kernel"
+	fi
+}
+[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || debug_kernel_lane
+
+# The fuzzer on armhf and on a device-tree board: 1,000,000 calls take 5 to
+# 10 minutes each under TCG there (x86_64 and arm64 fuzz in make test)
+fuzz_slow_lane() {
+	local b
+	for b in "qemu-armhf --kernel trixie" "imx8 --kernel trixie"; do
+		printf '== fuzzer on %s\n' "$b"
+		# shellcheck disable=SC2086 # board and kernel: two words each
+		npx orchestrate smoke --board $b --extra-groups fuzz --timeout 1500 2>&1 | tee "$logs/fuzz-${b%% *}.log"
+		count_totals "fuzz-${b%% *}" "$logs/fuzz-${b%% *}.log" "${PIPESTATUS[0]}"
+	done
+}
+[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || fuzz_slow_lane
 
 # Benchmark: a functional check only. bench exits 0 and bench.json is well
 # formed with at least one row in each of the groups irq, rtt, dma and cycle-*.

@@ -1,5 +1,5 @@
 /** Cross-building atemsys.ko against an unpacked Debian kernel, the static selftest binary and the static userspace tools. */
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ArchInfo } from './arch.ts';
@@ -145,8 +145,34 @@ export async function buildModule(p: KbuildParams, release: string): Promise<Mod
   return { ko, vermagic: mi.stdout.trim(), log: p.logFile, output: r.all };
 }
 
+/**
+ * Static userspace binaries built in this process, by what and compiler:
+ * they do not depend on the kernel, so the first job of an arch builds them
+ * and the others of the run copy them (a run's sources do not change under
+ * it). The key is "<what> <CROSS_COMPILE>", the value the binaries' paths.
+ */
+const builtThisRun = new Map<string, string[]>();
+
+/** Copy a previous job's binaries into outDir; undefined if this run built none. */
+async function reuseBuilt(key: string, outDir: string, logFile: string): Promise<string[] | undefined> {
+  const prev = builtThisRun.get(key);
+  if (!prev) return undefined;
+  await mkdir(outDir, { recursive: true });
+  const out: string[] = [];
+  for (const bin of prev) {
+    const dest = path.join(outDir, path.basename(bin));
+    if (dest !== bin) await copyFile(bin, dest);
+    out.push(dest);
+  }
+  await writeFile(logFile, `${key}: built earlier in this run, copied from ${path.dirname(prev[0] ?? '')}\n`);
+  return out;
+}
+
 /** Static selftest binary for `crossCompile` (the arch's own, or its compat32 one) in outDir. */
 export async function buildSelftests(p: { selftestsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<string> {
+  const key = `selftests ${p.crossCompile}`;
+  const reused = await reuseBuilt(key, p.outDir, p.logFile);
+  if (reused?.[0] !== undefined) return reused[0];
   await stat(path.join(p.selftestsDir, 'Makefile')).catch(() => {
     throw new FailureError(`${p.selftestsDir}/Makefile does not exist: cannot build the selftests`);
   });
@@ -160,6 +186,7 @@ export async function buildSelftests(p: { selftestsDir: string; outDir: string; 
   await stat(bin).catch(() => {
     throw new FailureError(`selftest build finished but ${bin} does not exist (log: ${p.logFile})`);
   });
+  builtThisRun.set(key, [bin]);
   return bin;
 }
 
@@ -175,6 +202,12 @@ export interface UserTools {
  * Throws FailureError with the log's tail when make fails or a binary is missing.
  */
 export async function buildUserTools(p: { toolsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<UserTools> {
+  const key = `tools ${p.crossCompile}`;
+  const reused = await reuseBuilt(key, p.outDir, p.logFile);
+  if (reused) {
+    const [ecat, bench] = reused;
+    if (ecat !== undefined && bench !== undefined) return { ecat, bench };
+  }
   await stat(path.join(p.toolsDir, 'Makefile')).catch(() => {
     throw new FailureError(`${p.toolsDir}/Makefile does not exist: cannot build the userspace tools`);
   });
@@ -194,5 +227,6 @@ export async function buildUserTools(p: { toolsDir: string; outDir: string; cros
   }
   const [ecat, bench] = found;
   if (ecat === undefined || bench === undefined) throw new FailureError('internal: tool list');
+  builtThisRun.set(key, found);
   return { ecat, bench };
 }

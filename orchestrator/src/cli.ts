@@ -54,6 +54,9 @@ const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead of Debia
                        or Yocto's modules-<machine>.tgz (default: make modules_install)
   --dtb <file>         its DTB, for device-tree boards (default: <build>/arch/<arch>/boot/dts/)`;
 
+const RUN_GROUPS_HELP = `  --extra-groups <g,…> selftest groups to run besides the board's, on every selected
+                       kernel (e.g. fuzz; a profile's kernels can name them too)`;
+
 const USAGE: Record<Command | 'main', string> = {
   main: `usage: orchestrate <command> [options]
 
@@ -76,7 +79,7 @@ Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error
 
 List the board profiles: name, arch, kernels, QEMU machine.
   --json   machine-readable output`,
-  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--json]
+  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
@@ -85,8 +88,10 @@ atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle
   --kernel <filter>    only the board's kernels of this series, suite or flavour
                        (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
 ${OWN_KERNEL_HELP}
+${RUN_GROUPS_HELP}
   --json               print the result as JSON (no progress display)`,
-  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter>] [--verbose] [--json] [--no-build]
+  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--timeout <s>]
+                       [--verbose] [--json] [--no-build]
 
 Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
@@ -95,6 +100,9 @@ qemu section, one after the other, and ends with a capability table.
   --board <name|all>   board profile, or all boards
   --kernel <filter>    only kernels of this series, suite or flavour (see build)
 ${OWN_KERNEL_HELP}
+${RUN_GROUPS_HELP}
+  --timeout <s>        the guest's hard timeout in seconds, instead of the profile's
+                       qemu.timeout (a debug kernel runs several times slower)
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,
@@ -198,6 +206,12 @@ export interface CliOptions {
   module?: string;
   /** a kernel the user built, instead of the board's Debian kernels */
   own?: OwnKernelInput;
+  /** testkernel: the debug kernel */
+  debugKernel?: boolean;
+  /** build, smoke: selftest groups added to every selected kernel's */
+  extraGroups?: string[];
+  /** smoke: the guest's hard timeout (s), over the profile's */
+  timeout?: number;
   /** matrix: only these suites and architectures */
   suites?: string[];
   arches?: Arch[];
@@ -219,12 +233,12 @@ const BOARD_KERNEL: Options = {
 };
 const SPECS: Record<Command, Options> = {
   boards: COMMON,
-  build: { ...COMMON, ...BOARD_KERNEL },
+  build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' } },
   check: { ...COMMON, ...BOARD_KERNEL },
-  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' } },
+  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, timeout: { type: 'string' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
-  testkernel: COMMON,
+  testkernel: { ...COMMON, debug: { type: 'boolean' } },
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -358,6 +372,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     case 'matrix':
       return parseMatrixOptions(o, values);
     case 'testkernel':
+      if (values.debug === true) o.debugKernel = true;
       return o;
     case 'package': {
       if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
@@ -384,6 +399,18 @@ export function parseCli(argv: readonly string[]): CliOptions {
     o.own = { build };
     for (const [k, v] of Object.entries(ownParts)) if (v !== undefined) o.own[k as 'image' | 'modules' | 'dtb'] = v;
   }
+  const groups = str(values, 'extra-groups');
+  if (groups !== undefined) {
+    const gs = groups.split(',').filter(Boolean);
+    const bad = gs.find((g) => !/^[a-z0-9]+$/.test(g));
+    if (gs.length === 0 || bad !== undefined) throw new UsageError(`${first}: --extra-groups expects selftest group names joined by commas (fuzz; pci,ll), got "${groups}"`);
+    o.extraGroups = gs;
+  }
+  const timeout = str(values, 'timeout');
+  if (timeout !== undefined) {
+    if (!/^[1-9][0-9]{0,5}$/.test(timeout)) throw new UsageError(`${first}: --timeout expects whole seconds (900), got "${timeout}"`);
+    o.timeout = Number(timeout);
+  }
   if (o.kernel !== undefined && !KERNEL_FILTER_RE.test(o.kernel)) {
     throw new UsageError(`${first}: --kernel expects a series, suite or flavour, or several joined by / (6.1, trixie, trixie/rt-amd64), got "${o.kernel}"`);
   }
@@ -406,13 +433,26 @@ export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
   return { suite: 'own', series: 'own', flavour: 'own', own };
 }
 
-/** Kernels of a profile, filtered by --kernel, or the user's own kernel (--kernel-build). */
-export function selectKernels(p: Profile, filter: string | undefined, own?: OwnKernelInput): KernelSpec[] {
-  if (own) return [ownKernelSpec(own)];
-  if (filter === undefined) return p.kernels;
+/** What the command line adds to each selected kernel (--extra-groups, --timeout). */
+export interface RunAdjust {
+  extraGroups?: string[];
+  timeout?: number;
+}
+
+/** A kernel spec with the command line's extra groups (after its own) and timeout. Pure. */
+export function adjustKernel(k: KernelSpec, a: RunAdjust = {}): KernelSpec {
+  const groups = [...(k.extraGroups ?? [])];
+  for (const g of a.extraGroups ?? []) if (!groups.includes(g)) groups.push(g);
+  return { ...k, ...(groups.length > 0 ? { extraGroups: groups } : {}), ...(a.timeout !== undefined ? { timeout: a.timeout } : {}) };
+}
+
+/** Kernels of a profile, filtered by --kernel, or the user's own kernel (--kernel-build); adjusted by --extra-groups and --timeout. */
+export function selectKernels(p: Profile, filter: string | undefined, own?: OwnKernelInput, adjust?: RunAdjust): KernelSpec[] {
+  if (own) return [adjustKernel(ownKernelSpec(own), adjust)];
+  if (filter === undefined) return p.kernels.map((k) => adjustKernel(k, adjust));
   const ks = p.kernels.filter((k) => kernelMatches(k, filter));
   if (ks.length === 0) throw new UsageError(`board ${p.name} has no kernel matching ${filter} (it has: ${p.kernels.map((k) => `${k.suite}/${k.series}/${k.flavour}`).join(', ')})`);
-  return ks;
+  return ks.map((k) => adjustKernel(k, adjust));
 }
 
 export interface BuildOnlyBoard {
@@ -486,7 +526,7 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
   const needs = new Map<string, ReturnType<typeof archInfo>>();
   for (const p of profiles) {
     const a = archInfo(p.arch, host);
-    const kernels = selectKernels(p, o.kernel, o.own);
+    const kernels = selectKernels(p, o.kernel, o.own, o);
     const tools: string[] = [];
     const boots = o.command === 'smoke' || o.command === 'bench';
     if (!(boots && o.noBuild)) {
@@ -565,7 +605,7 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
   const results: Record<string, unknown>[] = [];
   let failed = 0;
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel, o.own)) {
+    for (const spec of selectKernels(p, o.kernel, o.own, o)) {
       const job = newJob(p, spec, env.host);
       try {
         await runJob(job, buildSteps(env, false), o);
@@ -621,7 +661,7 @@ async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
   await checkTools(profiles, o, env.host);
   const runs: RunSummary[] = [];
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel, o.own)) {
+    for (const spec of selectKernels(p, o.kernel, o.own, o)) {
       const job = newJob(p, spec, env.host);
       const steps = o.noBuild ? [locateTask(env)] : buildSteps(env, true);
       const echo = (t: string): void => {
@@ -675,7 +715,7 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
   const rows: { board: string; kernel: string; status: 'ok' | 'failed' | 'covered'; coveredBy?: string; error?: string }[] = [];
   const seen = new Map<string, string>();
   for (const p of profiles) {
-    for (const spec of selectKernels(p, o.kernel, o.own)) {
+    for (const spec of selectKernels(p, o.kernel, o.own, o)) {
       const job = newJob(p, spec, env.host);
       let coveredBy: string | undefined;
       const claim: JobTask = {

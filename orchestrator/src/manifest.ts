@@ -146,9 +146,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
  * Why the artifacts of dir do not match its manifest.json (a missing,
  * torn or rewritten file), or undefined when each artifact the manifest
  * lists has its size and sha256. A missing or unreadable manifest is a
- * mismatch too: the build that writes it last never finished.
+ * mismatch too: the build that writes it last never finished. With
+ * selftestArgs, a build whose /init runs other selftest arguments is one.
  */
-export async function manifestMismatch(dir: string, manifestName: string): Promise<string | undefined> {
+export async function manifestMismatch(dir: string, manifestName: string, selftestArgs?: readonly string[]): Promise<string | undefined> {
   let m: Manifest;
   try {
     m = JSON.parse(await readFile(path.join(dir, manifestName), 'utf8')) as Manifest;
@@ -156,6 +157,10 @@ export async function manifestMismatch(dir: string, manifestName: string): Promi
     return `${manifestName}: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (!Array.isArray(m.artifacts) || m.artifacts.length === 0) return `${manifestName} lists no artifacts`;
+  // the initramfs's /init runs the selftests with these: other groups, another build
+  if (selftestArgs && JSON.stringify(m.selftestArgs) !== JSON.stringify(selftestArgs)) {
+    return `built with selftest arguments ${JSON.stringify(m.selftestArgs)}, wanted ${JSON.stringify(selftestArgs)}`;
+  }
   for (const a of m.artifacts) {
     const p = path.join(dir, a.file);
     const s = await stat(p).catch(() => undefined);

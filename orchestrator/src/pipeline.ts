@@ -222,7 +222,7 @@ export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   const newest = await newestMtime(sourceInputs(env.paths, job.profile));
   if (oldest <= 0 || newest > oldest) return false;
   // an interrupted build leaves files the manifest (written last) does not vouch for
-  return (await manifestMismatch(job.dir, MANIFEST)) === undefined;
+  return (await manifestMismatch(job.dir, MANIFEST, selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups))) === undefined;
 }
 
 /** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
@@ -520,10 +520,11 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       );
       for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
       await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
-      task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${q.timeout} s)`;
+      const timeout = job.spec.timeout ?? q.timeout;
+      task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
       const guest = await runGuest(spawnProcess, q.binary, args, {
         serialLog,
-        timeoutMs: q.timeout * 1000,
+        timeoutMs: timeout * 1000,
         signal: env.signal,
         ...(o.verbose ? { echo: o.echo } : {}),
       });

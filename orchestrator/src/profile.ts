@@ -29,6 +29,8 @@ export interface KernelSpec {
   own?: OwnKernelInput;
   /** Selftest groups only this kernel runs besides the board's (e.g. fuzz: once per arch, not per kernel). */
   extraGroups?: string[];
+  /** The guest's hard timeout (s) for this kernel, over qemu.timeout (key timeout; smoke --timeout overrides). */
+  timeout?: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export interface Profile {
 }
 
 const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
-const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups'];
+const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 'timeout'];
 const GROUP_RE = /^[a-z0-9]+$/;
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
@@ -196,7 +198,15 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         const extra = c.strList(ke, kp, 'extra-groups');
         const badGroup = extra?.findIndex((g) => !GROUP_RE.test(g)) ?? -1;
         if (extra && badGroup >= 0) c.add(ke.get('extra-groups')?.value, `${kp}.extra-groups[${badGroup}]`, `expected a selftest group name like "fuzz", got ${JSON.stringify(extra[badGroup])}`);
-        kernels.push({ suite, series, flavour, ...(version === undefined ? {} : { version }), ...(extra && extra.length > 0 ? { extraGroups: extra } : {}) });
+        const timeout = c.posInt(ke, n, kp, 'timeout', false);
+        kernels.push({
+          suite,
+          series,
+          flavour,
+          ...(version === undefined ? {} : { version }),
+          ...(extra && extra.length > 0 ? { extraGroups: extra } : {}),
+          ...(timeout === undefined ? {} : { timeout }),
+        });
       }
     });
   }

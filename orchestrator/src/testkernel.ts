@@ -17,6 +17,8 @@ import { resolveSources, type ResolvedSource } from './kernelsrc.ts';
 import { MATRIX_SUITES } from './matrix.ts';
 
 export interface TestKernelRecipe {
+  /** names its cache directory: recipes of one source live side by side */
+  name: string;
   /** the matrix suite whose linux-source is built */
   suite: string;
   arch: 'x86_64';
@@ -25,12 +27,17 @@ export interface TestKernelRecipe {
   enable: readonly string[];
   /** options built as modules (the board's modules-available) */
   module: readonly string[];
+  /** options switched off over the base (the other side of a choice) */
+  disable?: readonly string[];
+  /** CONFIG_LOCALVERSION: a release (and out/ directory) of its own */
+  localversion?: string;
   /** source paths not unpacked (C files only: every Kconfig stays) */
   exclude: readonly string[];
 }
 
 /** What qemu-x86_64's selftests (groups pci and ll) need from a kernel, on tinyconfig. */
 export const TEST_KERNEL: TestKernelRecipe = {
+  name: 'test',
   suite: 'bullseye',
   arch: 'x86_64',
   base: 'tinyconfig',
@@ -62,10 +69,35 @@ export const TEST_KERNEL: TestKernelRecipe = {
   ],
 };
 
+/**
+ * The debug kernel: TEST_KERNEL with the kernel's runtime checkers on
+ * (Documentation/dev-tools/: kasan.rst, kmemleak.rst; locking/lockdep-design.rst;
+ * core-api/debug-objects.rst), for the fuzzer and the kill tests. KASAN and
+ * KMEMLEAK need SLUB (tinyconfig picks SLOB) and debugfs.
+ */
+export const DEBUG_KERNEL: TestKernelRecipe = {
+  ...TEST_KERNEL,
+  name: 'debug',
+  enable: [
+    ...TEST_KERNEL.enable,
+    'DEBUG_KERNEL', 'DEBUG_FS', 'SLUB', 'STACKTRACE',
+    // out-of-bounds and use-after-free, kernel memory leaks
+    'KASAN', 'KASAN_GENERIC', 'DEBUG_KMEMLEAK',
+    // lock order and context, RCU use, sleeping in atomic context
+    'PROVE_LOCKING', 'PROVE_RCU', 'DEBUG_ATOMIC_SLEEP',
+    // freed timers, work items and kobjects still in use
+    'DEBUG_OBJECTS', 'DEBUG_OBJECTS_FREE', 'DEBUG_OBJECTS_TIMERS', 'DEBUG_OBJECTS_WORK',
+    // a task stuck in D state (120 s)
+    'DETECT_HUNG_TASK',
+  ],
+  disable: ['SLOB'],
+  localversion: '-debug',
+};
+
 /** Options of a recipe the final .config does not have as asked (olddefconfig dropped them). */
 export function missingOptions(config: string, r: TestKernelRecipe): string[] {
   const has = (o: string, v: string): boolean => new RegExp(`^CONFIG_${o}=${v}$`, 'm').test(config);
-  return [...r.enable.filter((o) => !has(o, 'y')), ...r.module.filter((o) => !has(o, 'm'))];
+  return [...r.enable.filter((o) => !has(o, 'y')), ...r.module.filter((o) => !has(o, 'm')), ...(r.disable ?? []).filter((o) => has(o, '[ym]'))];
 }
 
 export interface TestKernel {
@@ -98,7 +130,7 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
     .update(JSON.stringify({ version: source.version, r, gcc }))
     .digest('hex')
     .slice(0, 12);
-  const top = path.join(cacheDir, 'testkernel', `${source.package}_${source.version}-${r.arch}-${key}`);
+  const top = path.join(cacheDir, 'testkernel', `${r.name}-${source.package}_${source.version}-${r.arch}-${key}`);
   const build = path.join(top, 'build');
   const modules = path.join(top, 'modules');
   const image = path.join(build, 'arch', 'x86', 'boot', 'bzImage');
@@ -109,7 +141,8 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
     return { release: await release(), build, modules, image, source, cached: true };
   }
   const parent = path.dirname(top);
-  for (const e of await readdir(parent).catch(() => [] as string[])) if (e.startsWith(`${source.package}_`)) await rm(path.join(parent, e), { recursive: true, force: true });
+  // an older build of this recipe is not needed any more
+  for (const e of await readdir(parent).catch(() => [] as string[])) if (e.startsWith(`${r.name}-${source.package}_`)) await rm(path.join(parent, e), { recursive: true, force: true });
   await mkdir(top, { recursive: true });
   const logFile = path.join(top, 'build.log');
 
@@ -124,10 +157,10 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   const src = path.join(top, source.package);
 
   const make = (what: string, ...args: string[]): Promise<unknown> => runChecked(`test kernel: ${what}`, 'make', ['-C', src, `O=${build}`, 'ARCH=x86_64', ...args], { signal, logFile, append: true, tail: 30 });
-  log?.(`${r.base} + ${r.enable.length} options, ${r.module.join(', ')} as modules`);
+  log?.(`${r.base} + ${r.enable.length} options${r.disable ? ` - ${r.disable.join(', ')}` : ''}, ${r.module.join(', ')} as modules`);
   await make(r.base, r.base);
   const config = path.join(build, '.config');
-  await runChecked('scripts/config', path.join(src, 'scripts', 'config'), ['--file', config, ...r.enable.flatMap((o) => ['--enable', o]), ...r.module.flatMap((o) => ['--module', o])], { signal, logFile, append: true });
+  await runChecked('scripts/config', path.join(src, 'scripts', 'config'), ['--file', config, ...r.enable.flatMap((o) => ['--enable', o]), ...r.module.flatMap((o) => ['--module', o]), ...(r.disable ?? []).flatMap((o) => ['--disable', o]), ...(r.localversion ? ['--set-str', 'LOCALVERSION', r.localversion] : [])], { signal, logFile, append: true });
   await make('olddefconfig', 'olddefconfig');
   const off = missingOptions(await readFile(config, 'utf8'), r);
   if (off.length > 0) throw new FailureError(`test kernel: olddefconfig did not keep ${off.map((o) => `CONFIG_${o}`).join(', ')} (log: ${logFile})`);

@@ -1,6 +1,32 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archInfo } from '../src/arch.ts';
-import { isBuildOutput, kbuildArgs, moduleWarnings, vermagicProblem } from '../src/build.ts';
+import { buildSelftests, isBuildOutput, kbuildArgs, moduleWarnings, vermagicProblem } from '../src/build.ts';
+
+describe('userspace builds of one run', () => {
+  it('builds the selftests once per CROSS_COMPILE and copies them for the next kernel', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-userbuild-'));
+    const src = path.join(dir, 'selftests');
+    const count = path.join(dir, 'makes');
+    await mkdir(src);
+    // a stand-in Makefile: counts its runs, writes the binary into O=
+    await writeFile(path.join(src, 'Makefile'), `all:\n\techo run >> ${count}\n\techo bin > $(O)/atemsys-selftest\n`);
+    const cc = `test-${path.basename(dir)}-`;
+    const one = await buildSelftests({ selftestsDir: src, outDir: path.join(dir, 'k1'), crossCompile: cc, logFile: path.join(dir, 'k1.log') });
+    const two = await buildSelftests({ selftestsDir: src, outDir: path.join(dir, 'k2'), crossCompile: cc, logFile: path.join(dir, 'k2.log') });
+    expect(one).toBe(path.join(dir, 'k1', 'atemsys-selftest'));
+    expect(two).toBe(path.join(dir, 'k2', 'atemsys-selftest'));
+    expect(await readFile(two, 'utf8')).toBe('bin\n');
+    expect((await readFile(count, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect(await readFile(path.join(dir, 'k2.log'), 'utf8')).toMatch(/built earlier in this run, copied from .*k1/);
+    // another compiler is another build
+    await buildSelftests({ selftestsDir: src, outDir: path.join(dir, 'k3'), crossCompile: `${cc}32-`, logFile: path.join(dir, 'k3.log') });
+    expect((await readFile(count, 'utf8')).trim().split('\n')).toHaveLength(2);
+    await rm(dir, { recursive: true });
+  });
+});
 
 describe('isBuildOutput', () => {
   it.each(['atemsys.o', 'atemsys.ko', 'atemsys.mod', 'atemsys.mod.c', '.atemsys.o.cmd', 'Module.symvers', 'modules.order', '.tmp_versions', '.module-common.o', 'x/atemsys-selftest', '.checkpatch-camelcase.git'])(

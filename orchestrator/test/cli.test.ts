@@ -5,6 +5,14 @@ import { ConfigError, UsageError } from '../src/errors.ts';
 import type { Profile } from '../src/profile.ts';
 
 describe('parseCli', () => {
+  it('parses --extra-groups and --timeout, and refuses bad values', () => {
+    expect(parseCli(['smoke', '--board', 'qemu-x86_64', '--extra-groups', 'fuzz,ll', '--timeout', '900'])).toMatchObject({ extraGroups: ['fuzz', 'll'], timeout: 900 });
+    expect(parseCli(['build', '--board', 'qemu-x86_64', '--extra-groups', 'fuzz'])).toMatchObject({ extraGroups: ['fuzz'] });
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--extra-groups', 'Fuzz!'])).toThrow(/--extra-groups expects selftest group names/);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '0'])).toThrow(/--timeout expects whole seconds/);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '1.5'])).toThrow(/--timeout expects whole seconds/);
+    expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--timeout', '60'])).toThrow(UsageError);
+  });
   it('parses each command and its options', () => {
     expect(parseCli(['boards', '--json'])).toMatchObject({ command: 'boards', json: true, help: false });
     expect(parseCli(['build', '--board', 'qemu-arm64', '--kernel', '6.1'])).toMatchObject({ command: 'build', board: 'qemu-arm64', kernel: '6.1', json: false });
@@ -107,6 +115,16 @@ describe('selectKernels', () => {
     expect(selectKernels(p, 'bookworm')).toEqual([{ suite: 'bookworm', series: '6.1', flavour: 'amd64' }]);
     expect(selectKernels(p, 'bookworm-backports/amd64')).toHaveLength(1);
     expect(selectKernels(p, 'amd64')).toHaveLength(2);
+  });
+  it('adds --extra-groups after a kernel\'s own groups and sets --timeout on every selected kernel', () => {
+    const withFuzz: Profile = { ...p, kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz'] }] };
+    expect(selectKernels(withFuzz, undefined, undefined, { extraGroups: ['ll', 'fuzz'], timeout: 900 })).toEqual([
+      { suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz', 'll'], timeout: 900 },
+    ]);
+    expect(selectKernels(p, 'bookworm', undefined, {})).toEqual([{ suite: 'bookworm', series: '6.1', flavour: 'amd64' }]);
+    expect(selectKernels(p, undefined, { build: '/k/build' }, { extraGroups: ['fuzz'] })).toEqual([
+      { suite: 'own', series: 'own', flavour: 'own', own: { build: '/k/build' }, extraGroups: ['fuzz'] },
+    ]);
   });
   it('rejects a filter no kernel of the board matches', () => {
     expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no kernel matching 5.10 (it has: bookworm/6.1/amd64, bookworm-backports/6.12/amd64)');

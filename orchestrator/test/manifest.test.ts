@@ -67,6 +67,10 @@ describe('interrupted builds are not trusted', () => {
     const artifacts = [await artifactInfo(dir, 'atemsys.ko'), await artifactInfo(dir, 'initramfs.cpio.gz')];
     await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({ artifacts }));
     expect(await manifestMismatch(dir, 'manifest.json')).toBeUndefined();
+    // an /init built for other selftest groups is a different build
+    await writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify({ artifacts, selftestArgs: ['--group', 'pci,ll'] }));
+    expect(await manifestMismatch(dir, 'manifest.json', ['--group', 'pci,ll'])).toBeUndefined();
+    expect(await manifestMismatch(dir, 'manifest.json', ['--group', 'pci,ll,fuzz'])).toMatch(/^built with selftest arguments \["--group","pci,ll"\], wanted/);
 
     await truncate(path.join(dir, 'initramfs.cpio.gz'), 4);
     expect(await manifestMismatch(dir, 'manifest.json')).toBe('initramfs.cpio.gz has 4 bytes, the manifest says 15');

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { archInfo } from '../src/arch.ts';
 import { ConfigError } from '../src/errors.ts';
 import { bannerRelease, bzImageRelease, resolveOwnKernel } from '../src/ownkernel.ts';
-import { missingOptions, TEST_KERNEL } from '../src/testkernel.ts';
+import { DEBUG_KERNEL, missingOptions, TEST_KERNEL } from '../src/testkernel.ts';
 
 /** A bzImage head as Documentation/arch/x86/boot.rst lays it out: "HdrS" at 0x202, version pointer at 0x20e. */
 function bzImage(version: string): Buffer {
@@ -70,5 +70,13 @@ describe('the test kernel recipe', () => {
     const all = [...TEST_KERNEL.enable.map((o) => `CONFIG_${o}=y`), ...TEST_KERNEL.module.map((o) => `CONFIG_${o}=m`)].join('\n');
     expect(missingOptions(all, TEST_KERNEL)).toEqual([]);
     expect(missingOptions(all.replace('CONFIG_E1000E=m', '# CONFIG_E1000E is not set'), TEST_KERNEL)).toEqual(['E1000E']);
+  });
+  it('the debug kernel adds the runtime checkers, swaps SLOB for SLUB and has a cache name of its own', () => {
+    for (const o of ['KASAN', 'DEBUG_KMEMLEAK', 'PROVE_LOCKING', 'PROVE_RCU', 'DEBUG_ATOMIC_SLEEP', 'DEBUG_OBJECTS', 'SLUB']) expect(DEBUG_KERNEL.enable).toContain(o);
+    expect(DEBUG_KERNEL.enable).toEqual(expect.arrayContaining([...TEST_KERNEL.enable]));
+    expect(DEBUG_KERNEL.name).not.toBe(TEST_KERNEL.name);
+    const all = [...DEBUG_KERNEL.enable.map((o) => `CONFIG_${o}=y`), ...DEBUG_KERNEL.module.map((o) => `CONFIG_${o}=m`)].join('\n');
+    expect(missingOptions(`${all}\n# CONFIG_SLOB is not set`, DEBUG_KERNEL)).toEqual([]);
+    expect(missingOptions(`${all}\nCONFIG_SLOB=y`, DEBUG_KERNEL)).toEqual(['SLOB']);
   });
 });

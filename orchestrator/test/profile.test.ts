@@ -241,6 +241,11 @@ describe('extra selftest groups per kernel', () => {
     expect(parseProfile(text(''), 'f', 'demo').kernels[0]).toEqual({ suite: 'bookworm', series: '6.1', flavour: 'amd64' });
   });
 
+  it('a kernel may have a longer guest timeout than qemu.timeout (the fuzzer on a slow machine)', () => {
+    expect(parseProfile(text(', extra-groups: [fuzz], timeout: 900'), 'f', 'demo').kernels[0]).toEqual({ suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz'], timeout: 900 });
+    expect(() => parseProfile(text(', timeout: 0'), 'f', 'demo')).toThrow(/kernels\[0\]\.timeout/);
+  });
+
   it('refuses a group name that is not one', () => {
     expect(() => parseProfile(text(', extra-groups: ["fuzz,ll"]'), 'f', 'demo')).toThrow(/kernels\[0\]\.extra-groups\[0\]: expected a selftest group name like "fuzz", got "fuzz,ll"/);
   });
