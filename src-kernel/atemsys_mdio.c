@@ -312,7 +312,8 @@ static void atemsys_mdio_start_work(struct work_struct *work)
 				   ret);
 		else if (!stopping)
 			dev_notice(dev, "PHY start failed: %d%s\n", ret,
-				   ret == -ENODEV ? " (no PHY answered the MDIO orders the master served)" : "");
+				   ret == -ENODEV ?
+				   " (no PHY answered the MDIO orders served)" : "");
 		atemsys_mdio_teardown(m);
 	}
 
