@@ -610,7 +610,9 @@ static bool atemsys_pci_is_held(struct pci_dev *pdev)
  * the PCI core frees its resources next, under the fd's regions, mappings,
  * interrupt and DMA. As the atemsys_pci driver's remove() and vfio-pci do,
  * the removal waits until the holder releases the device or closes (or
- * dies). TASK_IDLE: a long wait is not reported as a hung task.
+ * dies). Killable, so a process that removes the device it holds itself
+ * can still be killed (the removal then goes on under it); a kernel thread
+ * (pciehp) waits for the holder. A killable wait is no hung task.
  */
 static int atemsys_pci_bus_notify(struct notifier_block *nb,
 				  unsigned long action, void *data)
@@ -620,8 +622,8 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 	if (action != BUS_NOTIFY_DEL_DEVICE || !atemsys_pci_is_held(pdev))
 		return NOTIFY_DONE;
 	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
-	wait_event_idle(atemsys_pci_held_wq, !atemsys_pci_is_held(pdev));
-	pci_dbg(pdev, "released: removal goes on\n");
+	if (wait_event_killable(atemsys_pci_held_wq, !atemsys_pci_is_held(pdev)))
+		pci_notice(pdev, "removal killed while waiting: going on with the device still held\n");
 	return NOTIFY_OK;
 }
 

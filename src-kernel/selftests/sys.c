@@ -598,3 +598,17 @@ int first_ram_page(uint64_t *addr)
 	free(iomem);
 	return ret;
 }
+
+/* A /proc/self/status or /proc/meminfo field in kB, or -1 */
+long proc_kb(const char *file, const char *field)
+{
+	char buf[8192], *p;
+	long kb;
+
+	if (read_file(buf, sizeof(buf), "%s", file) < 0)
+		return -1;
+	p = strstr(buf, field);
+	if (!p || sscanf(p + strlen(field), ": %ld kB", &kb) != 1)
+		return -1;
+	return kb;
+}

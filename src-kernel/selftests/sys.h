@@ -48,6 +48,8 @@ char *slurp(const char *path, size_t *len);
 
 /* The kernel log (klogctl), malloc'ed and NUL-terminated, or NULL */
 char *klog_read(void);
+/* A /proc/self/status or /proc/meminfo field in kB ("VmPin", "MemAvailable"), or -1 */
+long proc_kb(const char *file, const char *field);
 /* Last kernel log line containing needle, into buf; false if none */
 bool klog_last_line(const char *needle, char *buf, size_t len);
 

@@ -30,20 +30,6 @@
 #define CHURN_SIZE		(64u << 10)
 #define NOBODY_UID		65534
 
-/* A /proc/self/status or /proc/meminfo field in kB, or -1 */
-static long proc_kb(const char *file, const char *field)
-{
-	char buf[8192], *p;
-	long kb;
-
-	if (read_file(buf, sizeof(buf), "%s", file) < 0)
-		return -1;
-	p = strstr(buf, field);
-	if (!p || sscanf(p + strlen(field), ": %ld kB", &kb) != 1)
-		return -1;
-	return kb;
-}
-
 static long vm_pin_kb(void)
 {
 	return proc_kb("/proc/self/status", "VmPin");

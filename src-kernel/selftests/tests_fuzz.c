@@ -476,19 +476,6 @@ static void fuzz_targets(struct fuzz_shared *sh)
 		sh->ram = 0x1000;
 }
 
-static long meminfo_kb(const char *field)
-{
-	char buf[8192], *p;
-	long kb;
-
-	if (read_file(buf, sizeof(buf), "/proc/meminfo") < 0)
-		return -1;
-	p = strstr(buf, field);
-	if (!p || sscanf(p + strlen(field), ": %ld kB", &kb) != 1)
-		return -1;
-	return kb;
-}
-
 static long module_refcnt(void)
 {
 	char v[32];
@@ -576,7 +563,7 @@ struct fuzz_before {
 /* After the workers: nothing the fuzzer's processes held is left */
 static enum st_result fuzz_leaks(const struct fuzz_before *b)
 {
-	long avail = meminfo_kb("MemAvailable"), cma = meminfo_kb("CmaFree");
+	long avail = proc_kb("/proc/meminfo", "MemAvailable"), cma = proc_kb("/proc/meminfo", "CmaFree");
 	long ref = b->ref;
 
 	EXPECT(poll_until(no_atemsys_irq, NULL, 5000),
@@ -614,8 +601,8 @@ enum st_result test_fuzz(void)
 	fuzz_targets(sh);
 
 	before.ref = module_refcnt();
-	before.avail = meminfo_kb("MemAvailable");
-	before.cma = meminfo_kb("CmaFree");
+	before.avail = proc_kb("/proc/meminfo", "MemAvailable");
+	before.cma = proc_kb("/proc/meminfo", "CmaFree");
 	/* every record is checked as it comes: the notices may overrun the buffer */
 	watch = st_kmsg_watch_start();
 	EXPECT(watch, "cannot read /dev/kmsg: %s", strerror(errno));

@@ -196,27 +196,37 @@ enum st_result test_irq_intx(void)
 	return res;
 }
 
+/*
+ * The second edu on a new fd, quiet (status and interrupts cleared), its
+ * interrupt connected (INTx: pci_irq_mode=intx), on the first edu's line irq1.
+ */
+static enum st_result second_edu_on_line(struct edu *e2, const struct st_pci *p2,
+					 unsigned int irq1, unsigned int *irq2)
+{
+	int fd = at_open();
+
+	if (fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_PASS(edu_attach_dev(e2, fd, p2, true));
+	edu_write(e2, EDU_REG_STATUS, 0);
+	edu_write(e2, EDU_REG_IRQ_ACK, 0xffffffff);
+	EXPECT_OK(at_connect(e2->fd), "INT_CONNECT of the second edu %s in intx mode",
+		  p2->bdf);
+	EXPECT_OK(at_irq(e2->fd, irq2), "INT_INFO");
+	EXPECT(irq1 == *irq2,
+	       "edus %s (irq %u) and %s (irq %u) do not share an INTx line: the board must put them on slots whose INTx meet",
+	       env.edu.bdf, irq1, p2->bdf, *irq2);
+	return ST_PASS;
+}
+
 /* Both edus on one INTx line: each interrupt reaches its own fd only */
 static enum st_result shared_intx_body(const struct st_pci *p2)
 {
 	unsigned int irq1, irq2;
 	struct edu e1, e2;
-	int fd;
 
 	EXPECT_PASS(edu_connected_intx(&e1, &irq1));
-	fd = at_open();
-	if (fd < 0)
-		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
-	EXPECT_PASS(edu_attach_dev(&e2, fd, p2, true));
-	edu_write(&e2, EDU_REG_STATUS, 0);
-	edu_write(&e2, EDU_REG_IRQ_ACK, 0xffffffff);
-	EXPECT_OK(at_connect(e2.fd),
-		  "INT_CONNECT of the second edu %s while %s holds irq %u",
-		  p2->bdf, env.edu.bdf, irq1);
-	EXPECT_OK(at_irq(e2.fd, &irq2), "INT_INFO");
-	EXPECT(irq1 == irq2,
-	       "edus %s (irq %u) and %s (irq %u) do not share an INTx line: the board must put them on slots whose INTx meet",
-	       env.edu.bdf, irq1, p2->bdf, irq2);
+	EXPECT_PASS(second_edu_on_line(&e2, p2, irq1, &irq2));
 
 	edu_write(&e2, EDU_REG_IRQ_RAISE, 0x4);
 	EXPECT_PASS(expect_irq_read(e2.fd, 1, "second edu raised"));
@@ -248,7 +258,11 @@ static enum st_result shared_intx_body(const struct st_pci *p2)
 	return expect_disconnected(e2.fd, irq2);
 }
 
-enum st_result test_irq_shared_intx(void)
+/*
+ * Run body with the second edu (on the first one's INTx line) and
+ * pci_irq_mode=intx; release everything and restore "auto" afterwards.
+ */
+static enum st_result with_second_edu_intx(enum st_result (*body)(const struct st_pci *p2))
 {
 	struct st_pci p2;
 	enum st_result res;
@@ -259,11 +273,16 @@ enum st_result test_irq_shared_intx(void)
 
 	res = set_irq_mode("intx");
 	if (res == ST_PASS)
-		res = shared_intx_body(&p2);
+		res = body(&p2);
 	st_release_all();
 	if (write_sysfs("auto", IRQ_MODE_PARAM) && res == ST_PASS)
 		res = st_fail_ret(-1, errno, 0, "restore \"auto\" in " IRQ_MODE_PARAM);
 	return res;
+}
+
+enum st_result test_irq_shared_intx(void)
+{
+	return with_second_edu_intx(shared_intx_body);
 }
 
 static enum st_result expect_poll(int fd, int timeout_ms, short want,
@@ -683,18 +702,7 @@ static enum st_result killed_holder_body(const struct st_pci *p2)
 
 	EXPECT(!pci_read_irq(&env.edu, &irq1) && irq1,
 	       "%s/irq: no INTx line for the first edu", env.edu.bdf);
-	fd = at_open();
-	if (fd < 0)
-		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
-	EXPECT_PASS(edu_attach_dev(&e2, fd, p2, true));
-	edu_write(&e2, EDU_REG_STATUS, 0);
-	edu_write(&e2, EDU_REG_IRQ_ACK, 0xffffffff);
-	EXPECT_OK(at_connect(e2.fd), "INT_CONNECT of the second edu %s in intx mode",
-		  p2->bdf);
-	EXPECT_OK(at_irq(e2.fd, &irq2), "INT_INFO");
-	EXPECT(irq1 == irq2,
-	       "edus %s (irq %u) and %s (irq %u) do not share an INTx line: the board must put them on slots whose INTx meet",
-	       env.edu.bdf, irq1, p2->bdf, irq2);
+	EXPECT_PASS(second_edu_on_line(&e2, p2, irq1, &irq2));
 
 	EXPECT_PASS(set_irq_mode("msi"));
 	pid = st_fork_holder(hold_edu_msi, &e1, why, sizeof(why));
@@ -746,18 +754,5 @@ static enum st_result killed_holder_body(const struct st_pci *p2)
 
 enum st_result test_killed_holder_quiet(void)
 {
-	struct st_pci p2;
-	enum st_result res;
-
-	EXPECT_PASS(need_edu());
-	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 1, &p2))
-		return st_fail("needs a second edu on the first one's INTx line (QEMU: -device edu,addr=6 beside the one at addr=2)");
-
-	res = set_irq_mode("intx");
-	if (res == ST_PASS)
-		res = killed_holder_body(&p2);
-	st_release_all();
-	if (write_sysfs("auto", IRQ_MODE_PARAM) && res == ST_PASS)
-		res = st_fail_ret(-1, errno, 0, "restore \"auto\" in " IRQ_MODE_PARAM);
-	return res;
+	return with_second_edu_intx(killed_holder_body);
 }
