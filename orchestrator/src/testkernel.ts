@@ -142,7 +142,10 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   }
   const parent = path.dirname(top);
   // an older build of this recipe is not needed any more
-  for (const e of await readdir(parent).catch(() => [] as string[])) if (e.startsWith(`${r.name}-${source.package}_`)) await rm(path.join(parent, e), { recursive: true, force: true });
+  // (and one of the layout before recipes had names: "<package>_<version>-…")
+  for (const e of await readdir(parent).catch(() => [] as string[])) {
+    if (e.startsWith(`${r.name}-${source.package}_`) || e.startsWith(`${source.package}_`)) await rm(path.join(parent, e), { recursive: true, force: true });
+  }
   await mkdir(top, { recursive: true });
   const logFile = path.join(top, 'build.log');
 
