@@ -16,6 +16,7 @@
 
 /* time */
 uint64_t now_ms(void);
+uint64_t now_us(void);
 void sleep_ms(unsigned int ms);
 /* Calls cond(arg) until it returns true or timeout_ms pass */
 bool poll_until(bool (*cond)(void *arg), void *arg, unsigned int timeout_ms);

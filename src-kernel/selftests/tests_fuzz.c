@@ -51,8 +51,31 @@
 
 static const char *const fuzz_idents[] = { "FslFec", "GEM", "BcmGenet", "", "x" };
 
+/* What one worker thread is doing, read back if its process dies of a signal */
+struct fuzz_last {
+	uint32_t op;			/* fuzz_call()'s case + 1; 0 before the first */
+	int32_t fd;
+	uint32_t cmd;			/* the ioctl command, or the mmap length */
+	uint32_t calls;			/* calls this thread made */
+	uint64_t arg;			/* the ioctl argument, or the mmap offset */
+};
+
+#define FUZZ_KINDS	24	/* fuzz_call()'s cases */
+
+/* fuzz_call()'s cases by name, for the time report */
+static const char *const fuzz_kind_names[FUZZ_KINDS] = {
+	"FIND", "FIND", "CONF", "PCI_RELEASE", "INT_CONNECT", "INT_DISCONNECT",
+	"INT_INFO", "affinity", "GETVERSION", "SET_API_VERSION", "random ioctl",
+	"DT ioctl", "DT ioctl", "mmap", "mmap", "munmap/MMIO", "munmap/MMIO",
+	"read", "poll", "write", "close/open", "cycle count", "cycle count",
+	"cycle count",
+};
+
 struct fuzz_shared {
 	atomic_ulong calls;
+	/* µs spent in each case, by worker slot and thread (each writes its own) */
+	uint64_t kind_us[FUZZ_PROCS][FUZZ_THREADS][FUZZ_KINDS];
+	struct fuzz_last last[FUZZ_PROCS][FUZZ_THREADS];
 	unsigned long target;
 	int ndevs;
 	struct st_pci devs[FUZZ_DEVS];
@@ -73,8 +96,9 @@ struct fuzz_proc {
 	struct fuzz_map maps[FUZZ_MAPS];
 	uint8_t *edge;			/* last bytes before a PROT_NONE page */
 	uint8_t *rdonly;		/* a read-only page */
-	uint64_t seed;
 };
+
+static __thread struct fuzz_last *fuzz_now;	/* this thread's record in fuzz_shared */
 
 /* xorshift64*: reproducible for a seed */
 static uint64_t rnd(uint64_t *s)
@@ -120,6 +144,14 @@ static void *arg_ptr(struct fuzz_proc *p, uint64_t *s, void *good, size_t len)
 	default:
 		return good;
 	}
+}
+
+/* ioctl() that first records what it is about to do, for a post-mortem */
+static void fz_ioctl(int fd, unsigned int cmd, void *arg)
+{
+	fuzz_now->cmd = cmd;
+	fuzz_now->arg = (uint64_t)(uintptr_t)arg;
+	(void)ioctl(fd, cmd, arg);
 }
 
 /*
@@ -238,7 +270,7 @@ static void dt_call(struct fuzz_proc *p, uint64_t *s, int fd)
 			a.io.data_size = 3;	/* never a valid write */
 		break;
 	}
-	ioctl(fd, cmd, arg_ptr(p, s, &a, sizeof(a)));
+	fz_ioctl(fd, cmd, arg_ptr(p, s, &a, sizeof(a)));
 }
 
 static void map_add(struct fuzz_proc *p, void *addr, size_t len, bool edu)
@@ -301,6 +333,8 @@ static void mmap_call(struct fuzz_proc *p, uint64_t *s, int fd)
 		off = rnd(s) & ~(uint64_t)(pg - 1) & 0xffffffffffull;
 		break;
 	}
+	fuzz_now->cmd = (uint32_t)len;
+	fuzz_now->arg = off;
 	a = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 below(s, 16) ? MAP_SHARED : MAP_PRIVATE, fd, (off_t)off);
 	if (a != MAP_FAILED)
@@ -312,49 +346,52 @@ static void fuzz_call(struct fuzz_proc *p, uint64_t *s)
 {
 	int fd = pick_fd(p, s), i;
 	uint8_t buf[2048];
+	unsigned int op = below(s, FUZZ_KINDS);
 	struct pollfd pfd;
 	at_desc d;
 
-	switch (below(s, 24)) {
+	*fuzz_now = (struct fuzz_last){ .op = op + 1, .fd = fd,
+					.calls = fuzz_now->calls + 1 };
+	switch (op) {
 	case 0:
 	case 1:
 		desc_fill(p, s, &d);
-		ioctl(fd, pci_cmd(s, false), arg_ptr(p, s, &d, sizeof(d)));
+		fz_ioctl(fd, pci_cmd(s, false), arg_ptr(p, s, &d, sizeof(d)));
 		break;
 	case 2:
 		desc_fill(p, s, &d);
-		ioctl(fd, pci_cmd(s, true), arg_ptr(p, s, &d, sizeof(d)));
+		fz_ioctl(fd, pci_cmd(s, true), arg_ptr(p, s, &d, sizeof(d)));
 		break;
 	case 3:
-		ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE);
+		fz_ioctl(fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE, NULL);
 		break;
 	case 4:
-		ioctl(fd, ATEMSYS_IOCTL_INT_CONNECT,
-		      below(s, 4) ? ATEMSYS_USE_PCI_INT : (unsigned long)rnd(s));
+		fz_ioctl(fd, ATEMSYS_IOCTL_INT_CONNECT, (void *)(uintptr_t)
+			 (below(s, 4) ? ATEMSYS_USE_PCI_INT : rnd(s)));
 		break;
 	case 5:
-		ioctl(fd, ATEMSYS_IOCTL_INT_DISCONNECT, 0);
+		fz_ioctl(fd, ATEMSYS_IOCTL_INT_DISCONNECT, NULL);
 		break;
 	case 6:
-		ioctl(fd, ATEMSYS_IOCTL_INT_INFO, arg_ptr(p, s, buf, 4));
+		fz_ioctl(fd, ATEMSYS_IOCTL_INT_INFO, arg_ptr(p, s, buf, 4));
 		break;
 	case 7:
 		fill(s, buf, sizeof(buf));
 		i = (int)below(s, 1100);
-		ioctl(fd, ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N(i & 0x3fff),
+		fz_ioctl(fd, ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N(i & 0x3fff),
 		      arg_ptr(p, s, buf, i ? (size_t)i : 1));
 		break;
 	case 8:
-		ioctl(fd, ATEMSYS_IOCTL_MOD_GETVERSION, arg_ptr(p, s, buf, 4));
+		fz_ioctl(fd, ATEMSYS_IOCTL_MOD_GETVERSION, arg_ptr(p, s, buf, 4));
 		break;
 	case 9:
 		*(uint32_t *)buf = below(s, 2) ? ATEMSYS_API_64BIT_DMA : (uint32_t)rnd(s);
-		ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, arg_ptr(p, s, buf, 4));
+		fz_ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, arg_ptr(p, s, buf, 4));
 		break;
 	case 10:
 		/* any command number, any size, any direction */
 		fill(s, buf, sizeof(buf));
-		ioctl(fd, below(s, 2) ? (unsigned int)rnd(s) :
+		fz_ioctl(fd, below(s, 2) ? (unsigned int)rnd(s) :
 		      _IOC(below(s, 4), ATEMSYS_IOCTL_TYPE, below(s, 24), below(s, 2048)),
 		      arg_ptr(p, s, buf, 2048));
 		break;
@@ -389,30 +426,45 @@ static void fuzz_call(struct fuzz_proc *p, uint64_t *s)
 		}
 		break;
 	default:
-		ioctl(fd, ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT, arg_ptr(p, s, buf, 4));
+		fz_ioctl(fd, ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT, arg_ptr(p, s, buf, 4));
 		break;
 	}
 }
 
+/* One worker thread: its own seed (the sequence it makes) and record */
+struct fuzz_thread {
+	struct fuzz_proc *p;
+	uint64_t seed;
+	struct fuzz_last *last;
+	uint64_t *kind_us;		/* [FUZZ_KINDS] in fuzz_shared */
+};
+
 static void *fuzz_thread(void *arg)
 {
-	struct fuzz_proc *p = arg;
-	uint64_t s = p->seed ^ (uint64_t)(uintptr_t)pthread_self();
+	struct fuzz_thread *t = arg;
+	uint64_t s = t->seed ? t->seed : 1;
 
-	if (!s)
-		s = 1;
+	fuzz_now = t->last;
 	for (;;) {
-		if (atomic_fetch_add(&p->sh->calls, 1) >= p->sh->target)
+		uint64_t t0;
+
+		if (atomic_fetch_add(&t->p->sh->calls, 1) >= t->p->sh->target)
 			return NULL;
-		fuzz_call(p, &s);
+		t0 = now_us();
+		fuzz_call(t->p, &s);
+		t->kind_us[fuzz_now->op - 1] += now_us() - t0;
 	}
 }
 
-/* One worker process: its fds, its threads; exits when the target is met */
-static void fuzz_worker(struct fuzz_shared *sh, uint64_t seed)
+/*
+ * One worker process in slot @slot: its fds, its threads; exits when the
+ * target is met
+ */
+static void fuzz_worker(struct fuzz_shared *sh, unsigned int slot, uint64_t seed)
 {
+	struct fuzz_thread targ[FUZZ_THREADS];
 	pthread_t th[FUZZ_THREADS];
-	struct fuzz_proc p = { .sh = sh, .seed = seed };
+	struct fuzz_proc p = { .sh = sh };
 	size_t pg = (size_t)page_size();
 	uint8_t *pages;
 	int i;
@@ -436,8 +488,12 @@ static void fuzz_worker(struct fuzz_shared *sh, uint64_t seed)
 	for (i = 0; i < FUZZ_FDS; i++)
 		p.fds[i] = open(ATEMSYS_FILE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	for (i = 0; i < FUZZ_THREADS; i++) {
-		p.seed = seed + (uint64_t)i * 0x9e3779b97f4a7c15ull;
-		if (pthread_create(&th[i], NULL, fuzz_thread, &p))
+		targ[i] = (struct fuzz_thread){
+			.p = &p, .seed = seed + (uint64_t)i * 0x9e3779b97f4a7c15ull,
+			.last = &sh->last[slot][i],
+			.kind_us = sh->kind_us[slot][i],
+		};
+		if (pthread_create(&th[i], NULL, fuzz_thread, &targ[i]))
 			_exit(3);
 	}
 	for (i = 0; i < FUZZ_THREADS; i++)
@@ -483,6 +539,65 @@ static long module_refcnt(void)
 	return read_sysfs_line(v, sizeof(v), ATEMSYS_SYSFS "/refcnt") ? -1 : atol(v);
 }
 
+/* A worker in slot @slot with a fresh record; its pid, or -1 (errno) */
+static pid_t fuzz_spawn(struct fuzz_shared *sh, unsigned int slot, uint64_t seed)
+{
+	pid_t pid;
+
+	memset(sh->last[slot], 0, sizeof(sh->last[slot]));
+	pid = fork();
+	if (!pid)
+		fuzz_worker(sh, slot, seed);
+	return pid;
+}
+
+/* What the threads of the worker in @slot were doing when it died */
+static void fuzz_post_mortem(const struct fuzz_shared *sh, unsigned int slot)
+{
+	unsigned int t;
+
+	for (t = 0; t < FUZZ_THREADS; t++) {
+		const struct fuzz_last *l = &sh->last[slot][t];
+
+		st_diag("thread %u: call %u was case %u on fd %d, cmd/length 0x%x, arg/offset 0x%" PRIx64,
+			t, l->calls, l->op ? l->op - 1 : 0, l->fd, l->cmd, l->arg);
+	}
+}
+
+/*
+ * Where the time went: the kinds of call that took most of it, "mmap 41%,
+ * CONF 22%, ..." (the names merge cases that share one)
+ */
+static void fuzz_time_report(const struct fuzz_shared *sh, char *out, size_t len)
+{
+	unsigned long long by[FUZZ_KINDS] = { 0 }, total = 0, us;
+	unsigned int i, k, n, w;
+	size_t used = 0;
+
+	for (i = 0; i < FUZZ_KINDS; i++) {
+		for (k = 0; strcmp(fuzz_kind_names[k], fuzz_kind_names[i]); k++)
+			;
+		for (w = 0; w < FUZZ_PROCS * FUZZ_THREADS; w++) {
+			us = sh->kind_us[w / FUZZ_THREADS][w % FUZZ_THREADS][i];
+			by[k] += us;
+			total += us;
+		}
+	}
+	out[0] = '\0';
+	for (n = 0; n < 4 && total; n++) {
+		for (k = 0, i = 1; i < FUZZ_KINDS; i++)
+			if (by[i] > by[k])
+				k = i;
+		if (!by[k])
+			break;
+		used += (size_t)snprintf(out + used, len - used, "%s%s %llu%%", n ? ", " : "",
+					 fuzz_kind_names[k], by[k] * 100 / total);
+		if (used >= len)
+			break;
+		by[k] = 0;
+	}
+}
+
 /* Run the workers until target calls are made, killing one now and then */
 static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 			       unsigned int *kills)
@@ -493,9 +608,7 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 	int status;
 
 	for (i = 0; i < FUZZ_PROCS; i++) {
-		pids[i] = fork();
-		if (!pids[i])
-			fuzz_worker(sh, seed + ++spawned * 0x632be59bd9b4e019ull);
+		pids[i] = fuzz_spawn(sh, i, seed + ++spawned * 0x632be59bd9b4e019ull);
 		EXPECT(pids[i] > 0, "fork: %s", strerror(errno));
 	}
 	*kills = 0;
@@ -506,17 +619,22 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 
 		if (now_ms() >= report) {
 			/* progress on a slow machine: a hang shows where it stopped */
-			st_diag("%lu of %lu calls, %u workers SIGKILLed so far",
-				atomic_load(&sh->calls), sh->target, *kills);
+			char where[160];
+
+			fuzz_time_report(sh, where, sizeof(where));
+			st_diag("%lu of %lu calls, %u workers SIGKILLed so far; time in %s",
+				atomic_load(&sh->calls), sh->target, *kills, where);
 			report += FUZZ_REPORT_MS;
 		}
 
 		for (i = 0; i < FUZZ_PROCS; i++) {
 			if (pids[i] > 0 && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
-				if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+				if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+					fuzz_post_mortem(sh, i);
 					return st_fail("worker %d died of signal %d after %lu calls (seed %" PRIu64 ")",
 						       (int)pids[i], WTERMSIG(status),
 						       atomic_load(&sh->calls), seed);
+				}
 				if (WIFEXITED(status) && WEXITSTATUS(status))
 					return st_fail("worker %d could not set up (exit %d: stdio, pages or threads)",
 						       (int)pids[i], WEXITSTATUS(status));
@@ -535,9 +653,7 @@ static enum st_result fuzz_run(struct fuzz_shared *sh, uint64_t seed,
 				waitpid(pids[i], NULL, 0);
 				(*kills)++;
 			}
-			pids[i] = fork();
-			if (!pids[i])
-				fuzz_worker(sh, seed + ++spawned * 0x632be59bd9b4e019ull);
+			pids[i] = fuzz_spawn(sh, i, seed + ++spawned * 0x632be59bd9b4e019ull);
 			EXPECT(pids[i] > 0, "fork: %s", strerror(errno));
 			next = now_ms() + 1 + below(&s, 2 * FUZZ_KILL_MS);
 		}
@@ -614,8 +730,11 @@ enum st_result test_fuzz(void)
 	t0 = now_ms();
 	res = fuzz_run(sh, seed, &kills);
 	if (res == ST_PASS) {
-		st_diag("%lu calls in %" PRIu64 " ms, %u workers SIGKILLed mid-call",
-			sh->target, now_ms() - t0, kills);
+		char where[160];
+
+		fuzz_time_report(sh, where, sizeof(where));
+		st_diag("%lu calls in %" PRIu64 " ms, %u workers SIGKILLed mid-call; time in %s",
+			sh->target, now_ms() - t0, kills, where);
 		res = fuzz_leaks(&before);
 	}
 	log = st_kmsg_watch_stop(watch, "during the fuzzer");

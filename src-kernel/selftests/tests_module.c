@@ -443,6 +443,7 @@ enum st_result test_rmmod_after_close(void)
 #define MDEV_CONF	"/etc/mdev.conf"
 #define HOTPLUG		"/proc/sys/kernel/hotplug"
 #define MDEV		"/bin/mdev"
+#define MDEV_WAIT_MS	10000	/* for mdev to listen, then to set the node's group */
 
 /* The GID of group "atemsys" in /etc/group, or -1 */
 static long atemsys_gid(void)
@@ -494,6 +495,34 @@ static int init_script(const char *verb)
  * else as a daemon on the uevent netlink socket (mdev -df; Debian's kernels
  * have no helper). Returns the daemon's pid, 0 for the helper, -1 on error.
  */
+/*
+ * Has process *@arg bound a NETLINK_KOBJECT_UEVENT socket? /proc/net/netlink
+ * lists each socket: "sk Eth Pid ...", Eth the protocol (15), Pid the port,
+ * which an unbound socket's autobind sets to the process's pid.
+ */
+static bool uevent_listener(void *arg)
+{
+	FILE *f = fopen("/proc/net/netlink", "r");
+	unsigned long proto, port;
+	bool found = false;
+	char line[256];
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%*s %lu %lu", &proto, &port) == 2 &&
+			proto == 15 && port == (unsigned long)*(pid_t *)arg;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Start mdev the way the image does: as the kernel's hotplug helper, or
+ * (kernels without CONFIG_UEVENT_HELPER) as "mdev -df", waited for until it
+ * listens for uevents, so a slow kernel's load event is not missed. The
+ * helper returns 0 (@old keeps the helper before), the daemon its pid; -1
+ * with errno.
+ */
 static pid_t mdev_start(char *old, size_t len)
 {
 	pid_t pid;
@@ -507,8 +536,12 @@ static pid_t mdev_start(char *old, size_t len)
 		execl(MDEV, "mdev", "-df", (char *)NULL);
 		_exit(127);
 	}
-	if (pid > 0)
-		sleep_ms(300);	/* until it listens */
+	if (pid > 0 && !poll_until(uevent_listener, &pid, MDEV_WAIT_MS)) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	return pid;
 }
 
@@ -550,9 +583,10 @@ enum st_result test_init_script_mdev(void)
 		res = st_fail("%s start failed: the module did not load", INIT_SCRIPT);
 	} else if (!path_exists(ATEMSYS_SYSFS)) {
 		res = st_fail("%s start exited 0 but %s does not exist", INIT_SCRIPT, ATEMSYS_SYSFS);
-	} else if (!poll_until(node_has_group, &w, 3000)) {
-		res = st_fail("%s: group %ld, mode %04o 3 s after the load, expected group atemsys (%ld) by the mdev rule",
-			      ATEMSYS_FILE_NAME, (long)w.st.st_gid, w.st.st_mode & 07777, w.gid);
+	} else if (!poll_until(node_has_group, &w, MDEV_WAIT_MS)) {
+		res = st_fail("%s: group %ld, mode %04o %d s after the load, expected group atemsys (%ld) by the mdev rule",
+			      ATEMSYS_FILE_NAME, (long)w.st.st_gid, w.st.st_mode & 07777,
+			      MDEV_WAIT_MS / 1000, w.gid);
 	} else if ((w.st.st_mode & 07777) != 0660) {
 		res = st_fail("%s: mode %04o, expected 0660", ATEMSYS_FILE_NAME, w.st.st_mode & 07777);
 	} else if (init_script("status")) {
@@ -716,8 +750,9 @@ enum st_result test_device_permissions(void)
 	EXPECT(mdev >= 0, "start %s (hotplug helper or -df daemon): %s", MDEV, strerror(errno));
 	if (init_script("start"))
 		res = st_fail("%s start failed: the module did not load", INIT_SCRIPT);
-	else if (!poll_until(node_has_group, &w, 3000))
-		res = st_fail("%s: not group atemsys 3 s after the load", ATEMSYS_FILE_NAME);
+	else if (!poll_until(node_has_group, &w, MDEV_WAIT_MS))
+		res = st_fail("%s: not group atemsys %d s after the load", ATEMSYS_FILE_NAME,
+			      MDEV_WAIT_MS / 1000);
 	else
 		res = permissions_body(&pc);
 	st_release_all();
