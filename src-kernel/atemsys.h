@@ -37,6 +37,7 @@ struct atemsys_irq {
 	u32 pending;		/* interrupts not yet returned by read() */
 	u64 total;
 	unsigned int gen;	/* bumped on disconnect, wakes readers */
+	bool device_gone;	/* the device is being removed: -ENODEV */
 };
 
 struct atemsys_pci_inst;
@@ -101,6 +102,8 @@ void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on);
 void atemsys_irq_init(struct atemsys_irq *ai);
 long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg);
 void atemsys_irq_disconnect(struct atemsys_file *af);
+void atemsys_irq_device_gone(struct atemsys_irq *ai, bool gone);
+bool atemsys_irq_is_device_gone(struct atemsys_irq *ai);
 long atemsys_irq_info(struct atemsys_file *af, void __user *arg);
 long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
 			      void __user *arg);

@@ -410,7 +410,9 @@ int atemsys_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 
 	mutex_lock(&af->lock);
-	if (vma->vm_pgoff)
+	if (atemsys_irq_is_device_gone(&af->irq))
+		ret = -ENODEV;	/* being removed: release it */
+	else if (vma->vm_pgoff)
 		ret = atemsys_mmap_io(af, vma, size);
 	else
 		ret = atemsys_mmap_dma(af, vma, size);

@@ -73,6 +73,30 @@ void atemsys_irq_init(struct atemsys_irq *ai)
 	init_waitqueue_head(&ai->wq);
 }
 
+/*
+ * Mark the fd's device as being removed (hot-unplug, sysfs remove, driver
+ * unbind; the removal waits until the fd lets the device go) or, @gone
+ * false, the fd as free of it again (on release). While set, read() fails
+ * with -ENODEV (a blocked reader is woken), poll() reports EPOLLERR |
+ * EPOLLHUP, and INT_CONNECT and mmap fail with -ENODEV: the process learns
+ * it must release the device. Any context; takes ai->wq.lock.
+ */
+void atemsys_irq_device_gone(struct atemsys_irq *ai, bool gone)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ai->wq.lock, flags);
+	ai->device_gone = gone;
+	if (gone)
+		wake_up_locked(&ai->wq);
+	spin_unlock_irqrestore(&ai->wq.lock, flags);
+}
+
+bool atemsys_irq_is_device_gone(struct atemsys_irq *ai)
+{
+	return READ_ONCE(ai->device_gone);
+}
+
 /* Count one interrupt; called with ai->wq.lock held */
 static void atemsys_irq_count(struct atemsys_irq *ai)
 {
@@ -251,7 +275,9 @@ long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
 	long ret;
 
 	mutex_lock(&af->lock);
-	if (af->irq.connected) {
+	if (atemsys_irq_is_device_gone(&af->irq)) {
+		ret = -ENODEV;
+	} else if (af->irq.connected) {
 		ret = -EBUSY;
 	} else if (af->dt) {
 		ret = value == ATEMSYS_USE_PCI_INT ? -ENODEV :
@@ -386,7 +412,9 @@ static bool atemsys_irq_rearm(struct atemsys_file *af, unsigned int *gen)
 
 /*
  * Returns 4 bytes: the number of interrupts since the last read. Blocks
- * until there is one, unless O_NONBLOCK.
+ * until there is one, unless O_NONBLOCK. -ENODEV once the device is being
+ * removed, -EINVAL without a connected interrupt or when it is disconnected
+ * meanwhile.
  */
 ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 		     loff_t *ppos)
@@ -399,16 +427,22 @@ ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 
 	if (count < sizeof(u32))
 		return -EINVAL;
+	if (atemsys_irq_is_device_gone(ai))
+		return -ENODEV;
 	if (!atemsys_irq_rearm(af, &gen))
 		return -EINVAL;
 
 	spin_lock_irq(&ai->wq.lock);
-	if (!ai->pending && ai->gen == gen && (file->f_flags & O_NONBLOCK))
+	if (!ai->pending && ai->gen == gen && !ai->device_gone &&
+	    (file->f_flags & O_NONBLOCK))
 		ret = -EAGAIN;
 	else
 		ret = wait_event_interruptible_locked_irq(ai->wq,
-							  ai->pending || ai->gen != gen);
-	if (!ret && ai->gen != gen)
+							  ai->pending || ai->gen != gen ||
+							  ai->device_gone);
+	if (!ret && ai->device_gone)
+		ret = -ENODEV;	/* being removed meanwhile */
+	else if (!ret && ai->gen != gen)
 		ret = -EINVAL;	/* disconnected meanwhile */
 	if (!ret) {
 		n = ai->pending;
@@ -432,6 +466,8 @@ __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait)
 
 	poll_wait(file, &ai->wq, wait);
 
+	if (atemsys_irq_is_device_gone(ai))
+		return EPOLLERR | EPOLLHUP;
 	if (!atemsys_irq_rearm(af, &gen))
 		return EPOLLERR;
 	if (READ_ONCE(ai->pending))

@@ -22,14 +22,18 @@ struct atemsys_pci_inst {
 	wait_queue_head_t wq;		/* remove() waits for the owner */
 };
 
-static DEFINE_MUTEX(atemsys_pci_lock);	/* inst list, owner, removing */
+/* inst list, owner, removing; taken before an owner's irq.wq.lock */
+static DEFINE_MUTEX(atemsys_pci_lock);
 static LIST_HEAD(atemsys_pci_insts);
 static bool atemsys_pci_registered;
 
 /*
- * Devices no driver owns that an fd holds, keyed by atemsys_pci_key(): a
- * second CONF is refused here, before the PCI core would log a "can't
- * reserve" warning for regions the first fd holds. The xarray's own lock.
+ * Devices no driver owns that an fd holds: the holding fd, keyed by
+ * atemsys_pci_key() of its af->pdev. A second CONF is refused here, before
+ * the PCI core would log a "can't reserve" warning for regions the first fd
+ * holds. The xarray's own lock; an fd is freed only after it erased its
+ * entry, so one found under that lock is alive. Lock order: xa_lock, then
+ * the fd's irq.wq.lock (atemsys_irq_device_gone()).
  */
 static DEFINE_XARRAY(atemsys_pci_held);
 static DECLARE_WAIT_QUEUE_HEAD(atemsys_pci_held_wq);	/* one was let go */
@@ -257,8 +261,12 @@ static void atemsys_pci_route_intx(struct pci_dev *pdev)
 	pci_write_config_byte(pdev, PCI_INTERRUPT_LINE, irq);
 }
 
-/* A device no driver owns: enable it and take its regions for this fd */
-static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
+/*
+ * A device no driver owns: enable it and take its regions for @af, whose
+ * af->pdev it already is
+ */
+static int atemsys_pci_enable_unbound(struct atemsys_file *af,
+				      struct pci_dev *pdev)
 {
 	int ret;
 
@@ -282,7 +290,7 @@ static int atemsys_pci_enable_unbound(struct pci_dev *pdev)
 				       task_pid_nr(current), pdev->class);
 		return -EPERM;
 	}
-	ret = xa_insert(&atemsys_pci_held, atemsys_pci_key(pdev), pdev,
+	ret = xa_insert(&atemsys_pci_held, atemsys_pci_key(pdev), af,
 			GFP_KERNEL);
 	if (ret) {
 		if (ret == -EBUSY)
@@ -327,15 +335,23 @@ err_held:
  * bus reset of its own; PCI core, pci_reset_function()), as vfio-pci does
  * on open and release. The reset restores config space saved with bus
  * mastering and INTx off. It is skipped, not waited for, while someone holds
- * the device lock (remove() waiting for this fd).
+ * the device lock (remove() waiting for this fd). A device alone behind a
+ * bridge (a PCIe root port's slot) may only have a secondary bus reset:
+ * the bridge's config access is held for it, as pci_reset_function() does
+ * from 6.13 (6.12 warns "unlocked secondary bus reset" otherwise).
  */
 static void atemsys_pci_quiesce(struct pci_dev *pdev)
 {
-	int ret;
+	struct pci_dev *bridge = pci_upstream_bridge(pdev);
+	int ret = -EAGAIN;
 
 	pci_clear_master(pdev);
 	pci_intx(pdev, 0);
-	ret = pci_try_reset_function(pdev);
+	if (!bridge || pci_cfg_access_trylock(bridge)) {
+		ret = pci_try_reset_function(pdev);
+		if (bridge)
+			pci_cfg_access_unlock(bridge);
+	}
 	if (ret && ret != -ENOTTY)
 		pci_dbg(pdev, "no function reset: %d\n", ret);
 }
@@ -349,14 +365,17 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 	inst = atemsys_pci_inst_claim(pdev, af);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
+	/* before the held entry: a removal looks for the fd by it */
+	WRITE_ONCE(af->pdev, pdev);
 	if (!inst) {
-		ret = atemsys_pci_enable_unbound(pdev);
-		if (ret)
+		ret = atemsys_pci_enable_unbound(af, pdev);
+		if (ret) {
+			WRITE_ONCE(af->pdev, NULL);
 			return ret;
+		}
 	}
 
 	af->inst = inst;
-	af->pdev = pdev;
 	/* whatever ran it before, the fd starts from a quiet, reset device */
 	atemsys_pci_quiesce(pdev);
 	pci_set_master(pdev);
@@ -446,7 +465,8 @@ void atemsys_pci_release(struct atemsys_file *af)
 		xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 		wake_up_all(&atemsys_pci_held_wq);
 	}
-	af->pdev = NULL;
+	WRITE_ONCE(af->pdev, NULL);
+	atemsys_irq_device_gone(&af->irq, false);
 	pci_dbg(pdev, "released\n");
 	pci_dev_put(pdev);
 }
@@ -569,6 +589,8 @@ static void atemsys_pci_remove(struct pci_dev *pdev)
 
 	mutex_lock(&atemsys_pci_lock);
 	inst->removing = true;
+	if (inst->owner)
+		atemsys_irq_device_gone(&inst->owner->irq, true);
 	mutex_unlock(&atemsys_pci_lock);
 
 	if (!atemsys_pci_inst_unowned(inst)) {
@@ -600,9 +622,22 @@ static struct pci_driver atemsys_pci_driver = {
 	.remove		= atemsys_pci_remove,
 };
 
-static bool atemsys_pci_is_held(struct pci_dev *pdev)
+/*
+ * Does an fd hold @pdev without a driver? If so and @tell, that fd learns
+ * the device is going away (atemsys_irq_device_gone()).
+ */
+static bool atemsys_pci_is_held(struct pci_dev *pdev, bool tell)
 {
-	return xa_load(&atemsys_pci_held, atemsys_pci_key(pdev)) == pdev;
+	struct atemsys_file *af;
+	bool held;
+
+	xa_lock(&atemsys_pci_held);
+	af = xa_load(&atemsys_pci_held, atemsys_pci_key(pdev));
+	held = af && READ_ONCE(af->pdev) == pdev;
+	if (held && tell)
+		atemsys_irq_device_gone(&af->irq, true);
+	xa_unlock(&atemsys_pci_held);
+	return held;
 }
 
 /*
@@ -610,19 +645,21 @@ static bool atemsys_pci_is_held(struct pci_dev *pdev)
  * the PCI core frees its resources next, under the fd's regions, mappings,
  * interrupt and DMA. As the atemsys_pci driver's remove() and vfio-pci do,
  * the removal waits until the holder releases the device or closes (or
- * dies). Killable, so a process that removes the device it holds itself
- * can still be killed (the removal then goes on under it); a kernel thread
- * (pciehp) waits for the holder. A killable wait is no hung task.
+ * dies); the holder is told (read() -ENODEV, poll() EPOLLHUP). Killable,
+ * so a process that removes the device it holds itself can still be killed
+ * (the removal then goes on under it); a kernel thread (pciehp) waits for
+ * the holder. A killable wait is no hung task.
  */
 static int atemsys_pci_bus_notify(struct notifier_block *nb,
 				  unsigned long action, void *data)
 {
 	struct pci_dev *pdev = to_pci_dev(data);
 
-	if (action != BUS_NOTIFY_DEL_DEVICE || !atemsys_pci_is_held(pdev))
+	if (action != BUS_NOTIFY_DEL_DEVICE || !atemsys_pci_is_held(pdev, true))
 		return NOTIFY_DONE;
 	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
-	if (wait_event_killable(atemsys_pci_held_wq, !atemsys_pci_is_held(pdev)))
+	if (wait_event_killable(atemsys_pci_held_wq,
+				!atemsys_pci_is_held(pdev, false)))
 		pci_notice(pdev, "removal killed while waiting: going on with the device still held\n");
 	return NOTIFY_OK;
 }

@@ -23,7 +23,8 @@
 
 #define ATEMSYS_PHY_RESET_MAX_MS	1000
 
-static DEFINE_MUTEX(atemsys_dt_lock);	/* instance list, owner, removing */
+/* instance list, owner, removing; taken before an owner's irq.wq.lock */
+static DEFINE_MUTEX(atemsys_dt_lock);
 static LIST_HEAD(atemsys_dt_insts);
 static DEFINE_IDA(atemsys_dt_ida);
 
@@ -472,6 +473,8 @@ static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 	mutex_lock(&atemsys_dt_lock);
 	inst->removing = true;
 	pid = inst->owner ? inst->owner_pid : 0;
+	if (inst->owner)
+		atemsys_irq_device_gone(&inst->owner->irq, true);
 	mutex_unlock(&atemsys_dt_lock);
 
 	if (pid) {

@@ -91,6 +91,8 @@ static const struct st_test st_tests[] = {
 	  "SIGKILLed MSI holder's edu raises: INTx off, shared line quiet, no \"nobody cared\"" },
 	{ "hot_remove_waits", "pci", ST_PHASE_GROUP, test_hot_remove_waits,
 	  "hot-unplug (sysfs remove) of a held edu waits for its holder; rescan brings it back" },
+	{ "hot_unplug_qmp", "pci", ST_PHASE_GROUP, test_hot_unplug_qmp,
+	  "QMP device_del of a held edu: blocked read() gets ENODEV, release, device_add, reuse" },
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
 	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,

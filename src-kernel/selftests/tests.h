@@ -49,6 +49,7 @@ enum st_result test_cpu_affinity(void);
 enum st_result test_killed_child_cleanup(void);
 enum st_result test_killed_holder_quiet(void);
 enum st_result test_hot_remove_waits(void);
+enum st_result test_hot_unplug_qmp(void);
 
 /* tests_dt.c */
 enum st_result test_dt_mac_info(void);

@@ -4,13 +4,18 @@
  * revisions, refusals, the e1000e and the atemsys_pci driver.
  */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,25 +39,36 @@ static enum st_result open_fd(int *fd)
 }
 
 /* FIND vendor:device instance and compare with the sysfs scan */
+/*
+ * FIND's instances 0..n-1 are the n matching devices of sysfs, each once.
+ * Their order is the kernel's device list (pci_get_device()), which is
+ * B/D/F order at boot but puts a removed and rescanned or hot-plugged
+ * device last; sysfs lists by B/D/F.
+ */
 static enum st_result find_matches_sysfs(int fd, int vendor, int device)
 {
+	at_desc seen[32];
 	struct st_pci p;
-	int n, i;
+	int n, i, k;
 	at_desc d;
 
 	n = pci_count_sysfs(vendor, device);
-	EXPECT(n > 0, "no %04x:%04x in sysfs", (unsigned int)vendor & 0xffff,
+	EXPECT(n > 0 && n <= 32, "%d of %04x:%04x in sysfs", n, (unsigned int)vendor & 0xffff,
 	       (unsigned int)device & 0xffff);
 	for (i = 0; i < n; i++) {
 		EXPECT_OK(at_find(fd, vendor, device, i, &d),
 			  "FIND %04x:%04x instance %d", vendor & 0xffff,
 			  device & 0xffff, i);
-		EXPECT(!pci_find_sysfs(vendor, device, (unsigned int)i, &p),
-		       "sysfs scan for instance %d: %s", i, strerror(errno));
-		EXPECT(at_desc_is(&d, &p),
-		       "FIND %04x:%04x instance %d gave " BDF_FMT ", sysfs has %s",
-		       vendor & 0xffff, device & 0xffff, i, BDF_ARGS(&d),
-		       p.bdf);
+		EXPECT(!pci_by_location(d.domain, d.bus, d.device, d.function, &p) &&
+		       (vendor == PCI_ANY || p.vendor == (unsigned int)vendor) &&
+		       (device == PCI_ANY || p.device == (unsigned int)device),
+		       "FIND %04x:%04x instance %d gave " BDF_FMT ", not such a device in sysfs",
+		       vendor & 0xffff, device & 0xffff, i, BDF_ARGS(&d));
+		for (k = 0; k < i; k++)
+			EXPECT(!at_desc_is(&seen[k], &p),
+			       "FIND %04x:%04x instances %d and %d both gave %s",
+			       vendor & 0xffff, device & 0xffff, k, i, p.bdf);
+		seen[i] = d;
 	}
 	EXPECT_ERR(at_find(fd, vendor, device, n, &d), ENODEV,
 		   "FIND %04x:%04x instance %d (sysfs has %d)", vendor & 0xffff,
@@ -1066,5 +1082,193 @@ enum st_result test_hot_remove_waits(void)
 	EXPECT(edu_read(&h.e, EDU_REG_ID) >> 16 == 0x0100,
 	       "edu identification reads 0x%08x after the rescan",
 	       edu_read(&h.e, EDU_REG_ID));
+	return ST_PASS;
+}
+
+#define PCI_SLOTS	"/sys/bus/pci/slots"
+#define HOTPLUG_WAIT_MS	60000	/* pciehp's 5 s attention-button delay, under TCG */
+
+/* Is @p in a hot-plug slot (ACPI or PCIe native: /sys/bus/pci/slots/<n>/address dddd:bb:dd)? */
+static bool in_hotplug_slot(const struct st_pci *p)
+{
+	struct dirent *de;
+	bool found = false;
+	char addr[32];
+	DIR *dir;
+
+	dir = opendir(PCI_SLOTS);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir)))
+		found = de->d_name[0] != '.' &&
+			!read_sysfs_line(addr, sizeof(addr), PCI_SLOTS "/%s/address", de->d_name) &&
+			strlen(p->bdf) == strlen(addr) + 2 && !strncmp(addr, p->bdf, strlen(addr));
+	closedir(dir);
+	return found;
+}
+
+/*
+ * An edu in a hot-plug slot: 0 with the device and the address of the port
+ * above it (the sysfs parent: ".../0000:00:08.0/0000:01:00.0"), by which
+ * the host knows which device to unplug; -1 if there is none.
+ */
+static int hotplug_edu(struct st_pci *p, char *port, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX], *slash;
+	unsigned int k;
+
+	for (k = 0; !pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, k, p); k++) {
+		snprintf(path, sizeof(path), PCI_SYSFS "/%s", p->bdf);
+		if (!in_hotplug_slot(p) || !realpath(path, real))
+			continue;
+		slash = strrchr(real, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		slash = strrchr(real, '/');
+		if (slash && strlen(slash + 1) == strlen(p->bdf) && strlen(p->bdf) < len) {
+			memcpy(port, slash + 1, strlen(p->bdf) + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The host's part (npx orchestrate smoke does it, over QMP): on this line
+ * it unplugs ("device_del") or plugs back ("device_add") the profile's
+ * hot-plug device behind the root port at @port.
+ */
+static void hotplug_ask(const char *what, const char *port)
+{
+	st_diag("atemsys-hotplug: %s %s", what, port);
+}
+
+/*
+ * In the holder of test_hot_unplug_qmp, once the device is going away:
+ * what the fd does now. NULL when it tells the holder as it should.
+ */
+static const char *unplugged_fd_errors(struct edu *e, void *dma)
+{
+	struct pollfd pfd = { .fd = e->fd, .events = POLLIN };
+	void *more;
+
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLHUP))
+		return "poll() did not report POLLHUP";
+	more = mmap(NULL, (size_t)page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, e->fd, 0);
+	if (more != MAP_FAILED || errno != ENODEV)
+		return "mmap of a DMA buffer did not fail with ENODEV";
+	if (edu_read(e, EDU_REG_ID) >> 16 != 0x0100)
+		return "the BAR mapping no longer reads the edu's identification";
+	if (munmap(dma, (size_t)page_size()) || munmap((void *)e->bar, (size_t)page_size()))
+		return "munmap failed";
+	if (ioctl(e->fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE) != 0)
+		return "PCI_RELEASE_DEVICE failed after unmapping";
+	return NULL;
+}
+
+/*
+ * The holder: the edu configured, BAR and DMA buffer mapped, its interrupt
+ * connected and seen once, then blocked in read() until the unplug wakes
+ * it. Reports on @out, exits 0 if every call behaved.
+ */
+static void hotplug_holder(const struct st_pci *p, int out)
+{
+	const char *msg = "ready";
+	struct edu e = { .fd = -1 };
+	uint64_t bus;
+	uint32_t n;
+	void *dma;
+	ssize_t r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	e.fd = at_open();
+	if (e.fd < 0 || edu_attach_dev(&e, e.fd, p, true) != ST_PASS ||
+	    edu_dma_buffer(&e, false, &dma, &bus) != ST_PASS || at_connect(e.fd) ||
+	    edu_irq_roundtrip(&e, 0x10, 5000, NULL) != ST_PASS)
+		msg = "could not configure, map, connect and see an interrupt";
+	(void)!write(out, msg, strlen(msg) + 1);
+	if (strcmp(msg, "ready"))
+		_exit(1);
+
+	r = read(e.fd, &n, sizeof(n));
+	if (r >= 0 || errno != ENODEV)
+		msg = r >= 0 ? "read() returned an interrupt count, not ENODEV" :
+		      "read() failed, but not with ENODEV";
+	else
+		msg = unplugged_fd_errors(&e, dma);
+	if (!msg)
+		msg = "ok";
+	(void)!write(out, msg, strlen(msg) + 1);
+	close(e.fd);
+	_exit(strcmp(msg, "ok") ? 1 : 0);
+}
+
+/* A NUL-terminated word from the holder within @ms, or "" */
+static void holder_word(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = poll(&pfd, 1, ms) == 1 ? read(fd, buf, len - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * Hot-unplug as the hardware does it: QEMU's device_del presses the slot's
+ * attention button, pciehp removes the device. A process holds it with BAR
+ * and DMA buffer mapped and its interrupt connected, blocked in read(): it
+ * is woken with ENODEV (poll POLLHUP, mmap ENODEV), its BAR mapping still
+ * reads, it releases and closes, then the removal completes. device_add
+ * plugs it back and the next process configures it and sees its interrupt.
+ */
+enum st_result test_hot_unplug_qmp(void)
+{
+	char port[64], word[128];
+	struct st_pci p;
+	struct edu e;
+	int pipefd[2], status;
+	pid_t holder;
+
+	if (hotplug_edu(&p, port, sizeof(port)))
+		return st_skip("no edu in a hot-plug slot (QEMU: -device pcie-root-port,id=hp,addr=8 -device edu,bus=hp; the board profile's qemu.hotplug)");
+	EXPECT_OK(pipe(pipefd), "pipe");
+	holder = fork();
+	if (!holder) {
+		close(pipefd[0]);
+		hotplug_holder(&p, pipefd[1]);
+	}
+	close(pipefd[1]);
+	EXPECT(holder > 0, "fork: %s", strerror(errno));
+	holder_word(pipefd[0], word, sizeof(word), 10000);
+	if (strcmp(word, "ready")) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		close(pipefd[0]);
+		return st_fail("holder of %s: %s", p.bdf, word[0] ? word : "no word within 10 s");
+	}
+
+	hotplug_ask("unplug", port);
+	holder_word(pipefd[0], word, sizeof(word), HOTPLUG_WAIT_MS);
+	close(pipefd[0]);
+	if (!word[0])
+		kill(holder, SIGKILL);
+	waitpid(holder, &status, 0);
+	EXPECT(word[0], "the holder of %s was not woken within %d s of asking the host to unplug it (it must answer \"atemsys-hotplug: unplug %s\" with QMP device_del)",
+	       p.bdf, HOTPLUG_WAIT_MS / 1000, port);
+	EXPECT(WIFEXITED(status) && !WEXITSTATUS(status), "holder of %s, unplugged: %s",
+	       p.bdf, word);
+	EXPECT(poll_until(bdf_gone, &p, HOTPLUG_WAIT_MS),
+	       "%s still there %d s after its holder closed", p.bdf, HOTPLUG_WAIT_MS / 1000);
+
+	hotplug_ask("plug", port);
+	EXPECT(poll_until(bdf_back, &p, HOTPLUG_WAIT_MS),
+	       "%s not back %d s after asking the host to plug it behind %s", p.bdf,
+	       HOTPLUG_WAIT_MS / 1000, port);
+	e.fd = at_open();
+	if (e.fd < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_PASS(edu_attach_dev(&e, e.fd, &p, true));
+	EXPECT_OK(at_connect(e.fd), "INT_CONNECT on the plugged-back %s", p.bdf);
+	EXPECT_PASS(edu_irq_roundtrip(&e, 0x20, 5000, NULL));
 	return ST_PASS;
 }
