@@ -653,6 +653,7 @@ function printRun(s: RunSummary, io: Io): void {
     io.out('problems:');
     for (const pr of s.problems) io.out(`  - ${pr.replace(/\n/g, '\n    ')}`);
   }
+  for (const n of s.notes ?? []) io.out(`note: ${n}`);
   if (s.dir) io.out(`serial log: ${rel(path.join(s.dir, 'serial.log'))}   junit: ${rel(path.join(s.dir, 'junit.xml'))}`);
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { ARCHES, isArch, type Arch } from './arch.ts';
 import { ConfigError } from './errors.ts';
+import { hotplugSlots } from './hotplug.ts';
 import { checkNetdev, deviceNetdev, forbiddenQemuArg } from './netdev.ts';
 import { parseDt, type DtSpec } from './profiledt.ts';
 import type { OwnKernelInput } from './ownkernel.ts';
@@ -82,6 +83,12 @@ export interface QemuSpec {
   netdevs?: string[];
   /** ids of netdevs whose traffic a smoke boot records in <out dir>/<id>.pcap (QEMU filter-dump) */
   pcap?: string[];
+  /**
+   * `-device` strings plugged at boot that the guest may unplug and plug
+   * back over QMP (hotplug.ts): each with id= and bus= naming a
+   * pcie-root-port of `devices` that has a slot=. Left out: none.
+   */
+  hotplug?: string[];
   /** Extra raw QEMU arguments, appended last (never -netdev, -nic, -net or -object). */
   args: string[];
   /** Seconds for one boot, whole run. */
@@ -122,7 +129,7 @@ export interface Profile {
 const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
 const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 'timeout'];
 const GROUP_RE = /^[a-z0-9]+$/;
-const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'args', 'timeout'];
+const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'hotplug', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
 const BENCH_KEYS = ['timeout'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
@@ -241,6 +248,8 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
       if (dtOverlay !== undefined && !top.has('dt')) c.add(qe.get('dt-overlay')?.key, 'qemu.dt-overlay', 'needs a dt section (it is applied on top of the atemsys DTB)');
       const devices = c.strList(qe, 'qemu', 'devices') ?? [];
       const net = checkNetworking(c, qe, devices);
+      const hotplug = c.strList(qe, 'qemu', 'hotplug');
+      for (const p of hotplugSlots(devices, hotplug ?? []).problems) c.add(item(qe, 'hotplug', p.index), `qemu.hotplug[${p.index}]`, p.problem);
       const args = c.strList(qe, 'qemu', 'args') ?? [];
       args.forEach((a, i) => {
         const why = forbiddenQemuArg(a);
@@ -255,6 +264,7 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         if (dtOverlay !== undefined) qemu.dtOverlay = dtOverlay;
         if (net.netdevs !== undefined) qemu.netdevs = net.netdevs;
         if (net.pcap !== undefined) qemu.pcap = net.pcap;
+        if (hotplug !== undefined) qemu.hotplug = hotplug;
       }
     }
   }

@@ -1,5 +1,6 @@
 /** The QEMU command line of a board profile. Pure. */
 import path from 'node:path';
+import { qmpArgs } from './hotplug.ts';
 import type { QemuSpec } from './profile.ts';
 
 export interface BootFiles {
@@ -32,6 +33,8 @@ export interface QemuArgsOptions {
    * (smoke boots; bench boots leave this out)
    */
   pcapDir?: string;
+  /** a QMP socket to listen on (`-qmp unix:…,server=on,wait=off`): smoke boots of boards with qemu.hotplug */
+  qmpSocket?: string;
 }
 
 /** The pcap file a smoke boot writes for netdev `id`. */
@@ -42,7 +45,8 @@ export function pcapFile(dir: string, id: string): string {
 /**
  * The whole QEMU argument list: boot files, console, `-nic none`, machine,
  * the profile's netdevs (before the devices that use them), filter-dump
- * objects when `o.pcapDir` is given, devices, then the raw args.
+ * objects when `o.pcapDir` is given, devices, the hot-pluggable devices, the
+ * QMP socket when `o.qmpSocket` is given, then the raw args.
  */
 export function qemuArgs(q: QemuSpec, files: BootFiles, o: QemuArgsOptions = {}): string[] {
   const pcapDir = o.pcapDir;
@@ -69,6 +73,8 @@ export function qemuArgs(q: QemuSpec, files: BootFiles, o: QemuArgsOptions = {})
     ...(q.netdevs ?? []).flatMap((n) => ['-netdev', n]),
     ...(pcapDir !== undefined ? (q.pcap ?? []).flatMap((id) => ['-object', `filter-dump,id=dump-${id},netdev=${id},file=${pcapFile(pcapDir, id).replace(/,/g, ',,')}`]) : []),
     ...q.devices.flatMap((d) => ['-device', d]),
+    ...(q.hotplug ?? []).flatMap((d) => ['-device', d]),
+    ...(o.qmpSocket !== undefined ? qmpArgs(o.qmpSocket) : []),
     ...q.args,
   ];
 }

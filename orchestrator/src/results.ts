@@ -18,6 +18,8 @@ export interface RunSummary extends RunKey {
   durationMs: number;
   tests: TestResult[];
   problems: string[];
+  /** remarks that fail nothing, e.g. a boot done again after an emulator fault */
+  notes?: string[];
   rc?: number;
   /** directory with serial.log, junit.xml, results.json */
   dir?: string;

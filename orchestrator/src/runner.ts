@@ -34,10 +34,27 @@ export interface RunGuestOptions {
   /** SIGTERM, then SIGKILL after this long */
   killGraceMs?: number;
   echo?: (text: string) => void;
+  /** each complete line of the serial output, as it comes (no line end) */
+  onLine?: (line: string) => void;
+  /**
+   * stop the guest as soon as a console line matches (outcome 'stalled'):
+   * a fault of the emulator the run cannot recover from (TCG_TIMER_STALL)
+   */
+  stallPattern?: RegExp;
   signal?: AbortSignal;
 }
 
-export type GuestOutcome = 'exited' | 'marker' | 'timeout' | 'interrupted';
+export type GuestOutcome = 'exited' | 'marker' | 'timeout' | 'interrupted' | 'stalled';
+
+/**
+ * An idle guest CPU whose timer interrupt never comes: RCU reports its own
+ * grace-period kthread's timer as not fired on that CPU (kernel
+ * Documentation/RCU/stallwarn.rst, "Possible timer handling issue"). Seen
+ * under TCG (x86 q35, 6.12 kernels) now and then; the guest never recovers
+ * and would sit until the hard timeout. A CPU busy in a driver gives
+ * another report ("self-detected stall", ticks in the grace period).
+ */
+export const TCG_TIMER_STALL = /rcu: .*Possible timer handling issue on cpu=\d+/;
 
 export interface GuestRun {
   outcome: GuestOutcome;
@@ -64,6 +81,8 @@ export function lastLines(text: string, n: number): string[] {
 export function describeOutcome(run: Omit<GuestRun, 'problem'>, timeoutMs: number, serialLog: string): string | undefined {
   const tail = run.tail.map((l) => `  | ${l}`).join('\n');
   switch (run.outcome) {
+    case 'stalled':
+      return `guest CPU timer stall (the emulator stopped delivering a CPU's timer interrupt; rcu: "Possible timer handling issue") after ${Math.round(run.durationMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
     case 'timeout':
       return `guest hung after ${Math.round(timeoutMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
     case 'exited':
@@ -85,6 +104,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
   const start = Date.now();
 
   let recent = '';
+  let partial = '';
   let stderr = '';
   let markerSeen = false;
   let killed = false;
@@ -119,6 +139,14 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
       const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
       log.write(chunk);
       o.echo?.(text);
+      if (o.onLine || o.stallPattern) {
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) {
+          o.onLine?.(l.replace(/\r$/, ''));
+          if (!markerSeen && o.stallPattern?.test(l)) stop('stalled');
+        }
+      }
       const scan = recent.slice(-(marker.length - 1)) + text;
       recent = (recent + text).slice(-KEEP_BYTES);
       if (!markerSeen && scan.includes(marker)) {
@@ -149,7 +177,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
     await new Promise<void>((r) => log.end(r));
   }
 
-  const outcome: GuestOutcome = reason === 'interrupted' || reason === 'timeout' ? reason : markerSeen ? 'marker' : 'exited';
+  const outcome: GuestOutcome = reason === 'interrupted' || reason === 'timeout' || reason === 'stalled' ? reason : markerSeen ? 'marker' : 'exited';
   const base = {
     outcome,
     exit,

@@ -44,6 +44,8 @@ export const TEST_KERNEL: TestKernelRecipe = {
   enable: [
     // the machine: 64-bit, 2 CPUs, ACPI (q35 routes PCI interrupts and powers off through it), PCI with MSI
     '64BIT', 'SMP', 'ACPI', 'PCI', 'PCI_MSI', 'PCIEPORTBUS', 'HIGH_RES_TIMERS', 'X86_TSC',
+    // the hot-plug slot of qemu.hotplug (hot_unplug_qmp): q35 signals it through ACPI, else PCIe native
+    'HOTPLUG_PCI', 'HOTPLUG_PCI_ACPI', 'HOTPLUG_PCI_PCIE',
     // the serial console and an initramfs with busybox
     'PRINTK', 'PRINTK_TIME', 'BUG', 'TTY', 'SERIAL_8250', 'SERIAL_8250_CONSOLE', 'BLK_DEV_INITRD', 'RD_GZIP',
     'DEVTMPFS', 'DEVTMPFS_MOUNT', 'PROC_FS', 'SYSFS', 'TMPFS', 'BINFMT_ELF', 'BINFMT_SCRIPT',

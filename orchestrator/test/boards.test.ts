@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../src/paths.ts';
 import { loadAllProfiles } from '../src/profile.ts';
 import { qemuArgs } from '../src/qemu.ts';
+import { hotplugSlots } from '../src/hotplug.ts';
 
 const paths = resolvePaths({});
 
@@ -63,7 +64,7 @@ describe('the shipped board profiles', async () => {
       expect(p.qemu.memory).toBe(512);
       expect(p.qemu.smp).toBe(2);
       // slots 2 and 6 share an INTx line on q35 and virt: the shared-INTx test needs both edus
-      expect(p.qemu.devices.filter((d) => !d.startsWith('intel-iommu'))).toEqual([
+      expect(p.qemu.devices.filter((d) => !d.startsWith('intel-iommu') && !d.startsWith('pcie-root-port'))).toEqual([
         'edu,dma_mask=0xffffffff,addr=2',
         'e1000e,addr=3',
         'edu,dma_mask=0xffffffff,addr=6',
@@ -78,6 +79,12 @@ describe('the shipped board profiles', async () => {
       expect(p.modulesAvailable?.slice(0, 2)).toEqual(['e1000e', 'uio_pci_generic']);
       expect(path.basename(p.file)).toBe(`${p.name}.yaml`);
     }
+  });
+
+  it('qemu-x86_64 has an edu in a hot-plug slot (hot_unplug_qmp), on a root port of its own', () => {
+    const q = profiles.find((x) => x.name === 'qemu-x86_64')?.qemu;
+    expect(q?.hotplug).toEqual(['edu,id=hpedu,bus=hp1']);
+    expect(hotplugSlots(q?.devices ?? [], q?.hotplug ?? [])).toEqual({ slots: [{ port: '0000:00:08.0', id: 'hpedu', device: 'edu,id=hpedu,bus=hp1' }], problems: [] });
   });
 
   it('make test fuzzes x86_64 and arm64 once each; test-full adds armhf and a DT board', async () => {

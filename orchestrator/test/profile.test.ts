@@ -181,6 +181,14 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     expect(p.bench).toEqual({ timeout: 1200 });
   });
 
+  it('reads qemu.hotplug and checks each device against the root ports', () => {
+    const hp = GOOD.replace('"e1000e"]\n', '"e1000e", "pcie-root-port,id=hp1,chassis=1,slot=1,addr=8"]\n  hotplug: ["edu,id=hpedu,bus=hp1"]\n');
+    expect(parseProfile(hp, 'boards/demo.yaml', 'demo').qemu?.hotplug).toEqual(['edu,id=hpedu,bus=hp1']);
+    expect(errorOf(hp.replace('bus=hp1"]', 'bus=hp2"]'))).toBe(
+      'boards/demo.yaml:21: qemu.hotplug[0]: bus=hp2 is not the id of a pcie-root-port in qemu.devices: add "pcie-root-port,id=hp2,chassis=1,slot=1,addr=8"',
+    );
+  });
+
   it('leaves them out when not given', () => {
     const p = parseProfile(GOOD, 'boards/demo.yaml', 'demo');
     expect(p.qemu?.netdevs).toBeUndefined();

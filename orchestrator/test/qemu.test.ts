@@ -110,5 +110,12 @@ describe('qemuArgs: netdevs and packet capture', () => {
     expect(a.filter((x) => x === '-object')).toHaveLength(1);
     expect(pcapFile('/o', 'll1')).toBe('/o/ll1.pcap');
   });
+
+  it('plugs the hot-pluggable devices after the others and opens QMP only when asked', () => {
+    const hp: QemuSpec = { ...NET, devices: [...NET.devices, 'pcie-root-port,id=hp1,chassis=1,slot=1'], hotplug: ['edu,id=hpedu,bus=hp1'] };
+    const s = qemuArgs(hp, { kernel: 'k', initrd: 'i' }, { qmpSocket: '/t/qmp.sock' }).join(' ');
+    expect(s).toContain('-device pcie-root-port,id=hp1,chassis=1,slot=1 -device edu,id=hpedu,bus=hp1 -qmp unix:/t/qmp.sock,server=on,wait=off');
+    expect(qemuArgs(hp, { kernel: 'k', initrd: 'i' })).not.toContain('-qmp');
+  });
 });
 

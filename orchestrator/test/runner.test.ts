@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/runner.ts';
+import { TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/runner.ts';
 
 /** A scripted stand-in for QEMU: no process is spawned. */
 class FakeGuest implements GuestProcess {
@@ -69,6 +69,19 @@ describe('runGuest', () => {
     expect(echoed.join('')).toContain('ATEMSYS-SMOKE-END');
   });
 
+  it('hands over each complete line as it comes, split across chunks, without CR', async () => {
+    const lines: string[] = [];
+    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 'serial.log'), timeoutMs: 5000, onLine: (l) => lines.push(l) });
+    fake.write('# atemsys-hot');
+    await sleep(5);
+    expect(lines).toEqual([]);
+    fake.write('plug: unplug 1\r\nok 1 a\r\npartial');
+    await sleep(5);
+    expect(lines).toEqual(['# atemsys-hotplug: unplug 1', 'ok 1 a']);
+    fake.exit({ code: 0, signal: null });
+    await p;
+  });
+
   it('kills QEMU that does not exit after the marker (SIGTERM, then SIGKILL)', async () => {
     fake.ignore = ['SIGTERM'];
     const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 5000, afterMarkerMs: 20, killGraceMs: 20 });
@@ -90,6 +103,20 @@ describe('runGuest', () => {
     expect(r.tail).toHaveLength(20);
     expect(r.tail[0]).toBe('line 11');
     expect(r.problem).toMatch(new RegExp(`^guest hung after 0 s; last 20 lines of ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n  \\| line 11\n`));
+  });
+
+  it('stops a guest whose CPU timer stalled (TCG) at once, not at the hard timeout', async () => {
+    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 60_000, stallPattern: TCG_TIMER_STALL });
+    fake.write('ok 19 e1000e_status\n[   27.79] rcu: \tPossible timer handling issue on cpu=0 timer-softirq=281\n');
+    const r = await p;
+    expect(fake.signals).toEqual(['SIGTERM']);
+    expect(r.outcome).toBe('stalled');
+    expect(r.problem).toMatch(/^guest CPU timer stall/);
+  });
+
+  it('does not take a busy CPU (self-detected stall) for a timer stall', () => {
+    expect(TCG_TIMER_STALL.test('rcu: INFO: rcu_preempt self-detected stall on CPU')).toBe(false);
+    expect(TCG_TIMER_STALL.test('[ 1.0] rcu: \tPossible timer handling issue on cpu=1 timer-softirq=2')).toBe(true);
   });
 
   it('reports QEMU exiting before the marker, with what QEMU said', async () => {

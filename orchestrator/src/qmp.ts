@@ -1,0 +1,147 @@
+/**
+ * QMP over a UNIX socket (QEMU docs/interop/qmp-spec.rst), and the host's
+ * side of the guest's hot-plug requests (hotplug.ts) during one boot.
+ */
+import { appendFile } from 'node:fs/promises';
+import net from 'node:net';
+import { parseHotplugRequest, qmpCommandFor, type HotplugRequest, type HotplugSlot, type QmpCommand } from './hotplug.ts';
+
+interface QmpReply {
+  return?: unknown;
+  error?: { class?: string; desc?: string };
+  event?: string;
+  QMP?: unknown;
+}
+
+/**
+ * A QMP connection (line-delimited JSON over a UNIX socket): the greeting,
+ * qmp_capabilities, then one command at a time. Events are skipped.
+ * execute() rejects with QEMU's error text, or when the socket closes.
+ */
+export class QmpClient {
+  private buf = '';
+  private waiting: ((r: QmpReply) => void)[] = [];
+  private closed: Error | undefined;
+
+  private constructor(private readonly sock: net.Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl).trim();
+        this.buf = this.buf.slice(nl + 1);
+        if (line === '') continue;
+        let msg: QmpReply;
+        try {
+          msg = JSON.parse(line) as QmpReply;
+        } catch {
+          continue;
+        }
+        if (msg.event !== undefined) continue;
+        this.waiting.shift()?.(msg);
+      }
+    });
+    const fail = (e: Error): void => {
+      this.closed = e;
+      for (const w of this.waiting.splice(0)) w({ error: { desc: e.message } });
+    };
+    sock.on('error', fail);
+    sock.on('close', () => fail(new Error('QMP socket closed')));
+  }
+
+  /** Connect, read the greeting, leave capabilities negotiation mode. */
+  static async connect(socket: string): Promise<QmpClient> {
+    const sock = net.createConnection(socket);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    const c = new QmpClient(sock);
+    await c.next(); // greeting
+    await c.execute({ execute: 'qmp_capabilities', arguments: {} });
+    return c;
+  }
+
+  private next(): Promise<QmpReply> {
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async execute(cmd: QmpCommand): Promise<unknown> {
+    const reply = this.next();
+    this.sock.write(`${JSON.stringify(cmd)}\n`);
+    const r = await reply;
+    if (r.error) throw new Error(`${cmd.execute}: ${r.error.desc ?? r.error.class ?? 'error'}`);
+    // the human monitor reports failures as text
+    if (cmd.execute === 'human-monitor-command' && typeof r.return === 'string' && r.return.trim() !== '') {
+      throw new Error(`${cmd.arguments['command-line'] ?? ''}: ${r.return.trim()}`);
+    }
+    return r.return;
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}
+
+/**
+ * The host's side during one boot: answers the guest's requests in order
+ * and writes each one and its outcome to `log` (qmp.log beside serial.log).
+ * A device_add that finds the old device not yet gone (QEMU deletes it
+ * only once the guest has powered the slot off) is retried every 500 ms
+ * for `plugRetryMs`.
+ */
+export class HotplugHost {
+  private chain: Promise<void> = Promise.resolve();
+  private client: Promise<QmpClient> | undefined;
+
+  constructor(
+    private readonly socket: string,
+    private readonly slots: readonly HotplugSlot[],
+    private readonly log: string,
+    private readonly plugRetryMs = 10_000,
+  ) {}
+
+  /** Feed one console line; requests are queued, never thrown. */
+  line(text: string): void {
+    const req = parseHotplugRequest(text);
+    if (!req) return;
+    this.chain = this.chain.then(() => this.answer(req));
+  }
+
+  private async note(msg: string): Promise<void> {
+    await appendFile(this.log, `${new Date().toISOString()} ${msg}\n`).catch(() => undefined);
+  }
+
+  private async answer(req: HotplugRequest): Promise<void> {
+    const cmd = qmpCommandFor(req, this.slots);
+    if ('problem' in cmd) return this.note(cmd.problem);
+    try {
+      this.client ??= QmpClient.connect(this.socket);
+      const c = await this.client.catch((e: unknown) => {
+        this.client = undefined; // the next request connects again
+        throw e;
+      });
+      for (let tries = 0; ; tries++) {
+        try {
+          await c.execute(cmd);
+          break;
+        } catch (e) {
+          const again = req.action === 'plug' && /Duplicate (device )?ID/i.test(String(e)) && tries < this.plugRetryMs / 500;
+          if (!again) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      await this.note(`${req.action} ${req.port}: ${JSON.stringify(cmd)}: ok`);
+    } catch (e) {
+      await this.note(`${req.action} ${req.port}: ${JSON.stringify(cmd)}: failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Wait for queued answers, then close the connection. */
+  async close(): Promise<void> {
+    await this.chain;
+    if (this.client) (await this.client.catch(() => undefined))?.close();
+  }
+}
