@@ -37,11 +37,37 @@ static bool atemsys_pci_registered;
  */
 static DEFINE_XARRAY(atemsys_pci_held);
 static DECLARE_WAIT_QUEUE_HEAD(atemsys_pci_held_wq);	/* one was let go */
+
+/*
+ * Devices being removed (from BUS_NOTIFY_DEL_DEVICE to
+ * BUS_NOTIFY_REMOVED_DEVICE), keyed as above: CONF refuses them, so a
+ * holder told to let go cannot take the device again, and nobody takes it
+ * between the notifier and the end of the removal.
+ */
+static DEFINE_XARRAY(atemsys_pci_removing);
 static bool atemsys_pci_notifying;
 
 static unsigned long atemsys_pci_key(struct pci_dev *pdev)
 {
 	return ((unsigned long)pci_domain_nr(pdev->bus) << 16) | pci_dev_id(pdev);
+}
+
+/*
+ * Does an fd hold @pdev without a driver? If so and @tell, that fd learns
+ * the device is going away (atemsys_irq_device_gone()).
+ */
+static bool atemsys_pci_is_held(struct pci_dev *pdev, bool tell)
+{
+	struct atemsys_file *af;
+	bool held;
+
+	xa_lock(&atemsys_pci_held);
+	af = xa_load(&atemsys_pci_held, atemsys_pci_key(pdev));
+	held = af && READ_ONCE(af->pdev) == pdev;
+	if (held && tell)
+		atemsys_irq_device_gone(&af->irq, true);
+	xa_unlock(&atemsys_pci_held);
+	return held;
 }
 
 static char *allowed_pci_devices = "PCI_ANY_ID";
@@ -208,7 +234,7 @@ static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
 		break;
 	}
 	if (!IS_ERR_OR_NULL(found))
-		found->owner = af;
+		WRITE_ONCE(found->owner, af);
 	mutex_unlock(&atemsys_pci_lock);
 	return found;
 }
@@ -216,7 +242,7 @@ static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
 static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
 {
 	mutex_lock(&atemsys_pci_lock);
-	inst->owner = NULL;
+	WRITE_ONCE(inst->owner, NULL);
 	mutex_unlock(&atemsys_pci_lock);
 	wake_up(&inst->wq);
 }
@@ -262,11 +288,28 @@ static void atemsys_pci_route_intx(struct pci_dev *pdev)
 }
 
 /*
- * A device no driver owns: enable it and take its regions for @af, whose
- * af->pdev it already is
+ * Are its BARs in the resource tree? Not yet while a hot-added device is
+ * still being set up (it shows in sysfs before its BARs are assigned, on
+ * 7.x), nor when there was no room for them; pci_enable_device() would
+ * fail with an error in the log.
  */
-static int atemsys_pci_enable_unbound(struct atemsys_file *af,
-				      struct pci_dev *pdev)
+static bool atemsys_pci_bars_claimed(struct pci_dev *pdev)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		struct resource *r = &pdev->resource[bar];
+
+		if ((r->flags & (IORESOURCE_MEM | IORESOURCE_IO)) &&
+		    resource_size(r) && !r->parent)
+			return false;
+	}
+	return true;
+}
+
+/* atemsys_pci_enable_unbound() under the device lock */
+static int atemsys_pci_take_unbound(struct atemsys_file *af,
+				    struct pci_dev *pdev)
 {
 	int ret;
 
@@ -289,6 +332,16 @@ static int atemsys_pci_enable_unbound(struct atemsys_file *af,
 		pci_notice_ratelimited(pdev, "pid %d: a bridge (class %06x), not an endpoint: refused\n",
 				       task_pid_nr(current), pdev->class);
 		return -EPERM;
+	}
+	if (xa_load(&atemsys_pci_removing, atemsys_pci_key(pdev)) == pdev) {
+		pci_notice_ratelimited(pdev, "pid %d: being removed (hot-unplug): refused\n",
+				       task_pid_nr(current));
+		return -ENODEV;
+	}
+	if (!atemsys_pci_bars_claimed(pdev)) {
+		pci_notice_ratelimited(pdev, "pid %d: BARs not assigned (yet): try again once it is set up\n",
+				       task_pid_nr(current));
+		return -EAGAIN;
 	}
 	ret = xa_insert(&atemsys_pci_held, atemsys_pci_key(pdev), af,
 			GFP_KERNEL);
@@ -326,6 +379,28 @@ err_disable:
 err_held:
 	xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 	wake_up_all(&atemsys_pci_held_wq);
+	return ret;
+}
+
+/*
+ * A device no driver owns: enable it and take its regions for @af, whose
+ * af->pdev it already is. Under the device lock, which a driver's probe
+ * and remove run under: no driver (atemsys_pci included, whose probe
+ * refuses a held device) can bind between the check and the regions.
+ * -EBUSY while a driver binds or unbinds it.
+ */
+static int atemsys_pci_enable_unbound(struct atemsys_file *af,
+				      struct pci_dev *pdev)
+{
+	int ret;
+
+	if (!device_trylock(&pdev->dev)) {
+		pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
+				       task_pid_nr(current));
+		return -EBUSY;
+	}
+	ret = atemsys_pci_take_unbound(af, pdev);
+	device_unlock(&pdev->dev);
 	return ret;
 }
 
@@ -371,6 +446,8 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 		ret = atemsys_pci_enable_unbound(af, pdev);
 		if (ret) {
 			WRITE_ONCE(af->pdev, NULL);
+			/* a removal may have told the fd in between */
+			atemsys_irq_device_gone(&af->irq, false);
 			return ret;
 		}
 	}
@@ -536,6 +613,11 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 		pci_info(pdev, "not in AllowedPciDevices, not binding\n");
 		return -ENODEV;
 	}
+	/* an fd holds it without a driver: its regions are taken */
+	if (atemsys_pci_is_held(pdev, false)) {
+		pci_notice_ratelimited(pdev, "held by a /dev/atemsys fd: not binding until it is released\n");
+		return -ENODEV;
+	}
 
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
 	if (!inst)
@@ -573,14 +655,10 @@ err_free:
 	return ret;
 }
 
+/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
 static bool atemsys_pci_inst_unowned(struct atemsys_pci_inst *inst)
 {
-	bool unowned;
-
-	mutex_lock(&atemsys_pci_lock);
-	unowned = !inst->owner;
-	mutex_unlock(&atemsys_pci_lock);
-	return unowned;
+	return !READ_ONCE(inst->owner);
 }
 
 static void atemsys_pci_remove(struct pci_dev *pdev)
@@ -593,9 +671,13 @@ static void atemsys_pci_remove(struct pci_dev *pdev)
 		atemsys_irq_device_gone(&inst->owner->irq, true);
 	mutex_unlock(&atemsys_pci_lock);
 
+	/*
+	 * The driver core cannot abandon an unbind: wait, not killable, but
+	 * TASK_IDLE (no hung-task report, no load) for as long as it takes
+	 */
 	if (!atemsys_pci_inst_unowned(inst)) {
 		pci_notice(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
-		wait_event(inst->wq, atemsys_pci_inst_unowned(inst));
+		wait_event_idle(inst->wq, atemsys_pci_inst_unowned(inst));
 	}
 
 	mutex_lock(&atemsys_pci_lock);
@@ -623,24 +705,6 @@ static struct pci_driver atemsys_pci_driver = {
 };
 
 /*
- * Does an fd hold @pdev without a driver? If so and @tell, that fd learns
- * the device is going away (atemsys_irq_device_gone()).
- */
-static bool atemsys_pci_is_held(struct pci_dev *pdev, bool tell)
-{
-	struct atemsys_file *af;
-	bool held;
-
-	xa_lock(&atemsys_pci_held);
-	af = xa_load(&atemsys_pci_held, atemsys_pci_key(pdev));
-	held = af && READ_ONCE(af->pdev) == pdev;
-	if (held && tell)
-		atemsys_irq_device_gone(&af->irq, true);
-	xa_unlock(&atemsys_pci_held);
-	return held;
-}
-
-/*
  * Hot-unplug or a sysfs remove of a device an fd holds without a driver:
  * the PCI core frees its resources next, under the fd's regions, mappings,
  * interrupt and DMA. As the atemsys_pci driver's remove() and vfio-pci do,
@@ -654,8 +718,20 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 				  unsigned long action, void *data)
 {
 	struct pci_dev *pdev = to_pci_dev(data);
+	unsigned long key = atemsys_pci_key(pdev);
 
-	if (action != BUS_NOTIFY_DEL_DEVICE || !atemsys_pci_is_held(pdev, true))
+	if (action == BUS_NOTIFY_REMOVED_DEVICE) {
+		xa_cmpxchg(&atemsys_pci_removing, key, pdev, NULL, GFP_KERNEL);
+		return NOTIFY_DONE;
+	}
+	if (action != BUS_NOTIFY_DEL_DEVICE)
+		return NOTIFY_DONE;
+	/* under the device lock: a CONF in progress finishes first */
+	device_lock(&pdev->dev);
+	if (xa_err(xa_store(&atemsys_pci_removing, key, pdev, GFP_KERNEL)))
+		pci_dbg(pdev, "no memory to mark it as being removed\n");
+	device_unlock(&pdev->dev);
+	if (!atemsys_pci_is_held(pdev, true))
 		return NOTIFY_DONE;
 	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
 	if (wait_event_killable(atemsys_pci_held_wq,
@@ -696,4 +772,5 @@ void atemsys_pci_driver_unregister(void)
 	if (atemsys_pci_notifying)
 		bus_unregister_notifier(&pci_bus_type, &atemsys_pci_nb);
 	atemsys_pci_notifying = false;
+	xa_destroy(&atemsys_pci_removing);
 }

@@ -455,14 +455,10 @@ err_nodes:
 	return ret;
 }
 
+/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
 static bool atemsys_dt_unowned(struct atemsys_dt_inst *inst)
 {
-	bool unowned;
-
-	mutex_lock(&atemsys_dt_lock);
-	unowned = !inst->owner;
-	mutex_unlock(&atemsys_dt_lock);
-	return unowned;
+	return !READ_ONCE(inst->owner);
 }
 
 static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
@@ -480,7 +476,8 @@ static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 	if (pid) {
 		dev_notice(&pdev->dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
 			   pid);
-		wait_event(inst->wq, atemsys_dt_unowned(inst));
+		/* an unbind cannot be abandoned: TASK_IDLE, as in atemsys_pci */
+		wait_event_idle(inst->wq, atemsys_dt_unowned(inst));
 	}
 
 	mutex_lock(&atemsys_dt_lock);
@@ -549,7 +546,7 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 		return -EBUSY;
 	}
 
-	inst->owner = af;
+	WRITE_ONCE(inst->owner, af);
 	inst->owner_pid = task_tgid_nr(current);
 	get_task_comm(inst->owner_comm, current);
 	af->dt = inst;
@@ -728,7 +725,7 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_dma_free_unmapped(af);
 
 	mutex_lock(&atemsys_dt_lock);
-	inst->owner = NULL;
+	WRITE_ONCE(inst->owner, NULL);
 	inst->owner_pid = 0;
 	mutex_unlock(&atemsys_dt_lock);
 	wake_up(&inst->wq);

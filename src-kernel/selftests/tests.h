@@ -50,6 +50,7 @@ enum st_result test_killed_child_cleanup(void);
 enum st_result test_killed_holder_quiet(void);
 enum st_result test_hot_remove_waits(void);
 enum st_result test_hot_unplug_qmp(void);
+enum st_result test_unbind_rmmod_race(void);
 
 /* tests_dt.c */
 enum st_result test_dt_mac_info(void);

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1228,6 +1229,8 @@ enum st_result test_hot_unplug_qmp(void)
 	struct edu e;
 	int pipefd[2], status;
 	pid_t holder;
+	uint64_t t0;
+	int ret;
 
 	if (hotplug_edu(&p, port, sizeof(port)))
 		return st_skip("no edu in a hot-plug slot (QEMU: -device pcie-root-port,id=hp,addr=8 -device edu,bus=hp; the board profile's qemu.hotplug)");
@@ -1267,8 +1270,123 @@ enum st_result test_hot_unplug_qmp(void)
 	e.fd = at_open();
 	if (e.fd < 0)
 		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	/* it shows in sysfs before its BARs are assigned: EAGAIN until then */
+	t0 = now_ms();
+	while ((ret = at_conf(e.fd, &p, &e.desc)) && errno == EAGAIN && now_ms() - t0 < 10000)
+		sleep_ms(20);
+	EXPECT_OK(ret, "CONF the plugged-back %s", p.bdf);
+	EXPECT_OK(ioctl(e.fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), "release %s", p.bdf);
 	EXPECT_PASS(edu_attach_dev(&e, e.fd, &p, true));
 	EXPECT_OK(at_connect(e.fd), "INT_CONNECT on the plugged-back %s", p.bdf);
 	EXPECT_PASS(edu_irq_roundtrip(&e, 0x20, 5000, NULL));
+	return ST_PASS;
+}
+
+#define RACE_MS		3000
+
+/*
+ * One racer of test_unbind_rmmod_race: until @deadline (ms), open, CONF
+ * the edu (bound to atemsys_pci or not, whichever it is now), map BAR0,
+ * connect its interrupt, poll, close. Exits 0; a crash shows as a signal.
+ */
+static void race_user(const struct st_pci *p, uint64_t deadline)
+{
+	size_t pg = (size_t)page_size();
+	uint32_t n;
+	at_desc d;
+	void *bar;
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (now_ms() < deadline) {
+		fd = open(ATEMSYS_FILE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			_exit(2);
+		if (!at_conf(fd, p, &d)) {
+			bar = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				   (off_t)d.bars[0].addr);
+			(void)at_connect(fd);
+			(void)!read(fd, &n, sizeof(n));
+			if (bar != MAP_FAILED)
+				munmap(bar, pg);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * Binding and unbinding the atemsys_pci driver, and rmmod, racing fds
+ * that open, CONF, map, connect and close the same edu: for 3 s two
+ * children loop over that while the parent binds and unbinds the driver
+ * and tries to unload the module (an fd stays open, so it must refuse).
+ * Nothing may crash or warn (kernel_log_clean); afterwards the module is
+ * loaded, no atemsys interrupt is left and the edu is configurable.
+ */
+enum st_result test_unbind_rmmod_race(void)
+{
+	unsigned int binds = 0, refused = 0, i;
+	struct st_pci p2;
+	pid_t users[2];
+	uint64_t deadline;
+	char drv[64];
+	int guard, status;
+	enum st_result res = ST_PASS;
+	struct edu e;
+
+	if (!path_exists(PCI_DRIVERS "/" ATEMSYS_PCI_DRIVER))
+		return st_skip("no " ATEMSYS_PCI_DRIVER " driver (AllowedPciDevices is empty)");
+	if (pci_find_sysfs(EDU_VENDOR, EDU_DEVICE, 1, &p2))
+		return st_fail("needs a second edu (QEMU: -device edu,addr=6)");
+	guard = at_open();
+	if (guard < 0)
+		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
+	EXPECT_OK(write_sysfs(ATEMSYS_PCI_DRIVER, PCI_SYSFS "/%s/driver_override", p2.bdf),
+		  "write " ATEMSYS_PCI_DRIVER " to %s/driver_override", p2.bdf);
+
+	deadline = now_ms() + RACE_MS;
+	for (i = 0; i < 2; i++) {
+		users[i] = fork();
+		if (!users[i])
+			race_user(&p2, deadline);
+	}
+	while (now_ms() < deadline) {
+		/* refused (quietly) while a racer holds it without the driver */
+		if (!write_sysfs(p2.bdf, "/sys/bus/pci/drivers_probe"))
+			binds++;
+		sleep_ms(5);
+		if (!pci_driver(&p2, drv, sizeof(drv)) && drv[0])
+			(void)write_sysfs(p2.bdf, PCI_DRIVERS "/%s/unbind", drv);
+		errno = 0;
+		if (syscall(__NR_delete_module, "atemsys", O_NONBLOCK) == 0) {
+			res = st_fail("delete_module succeeded with %s open", ATEMSYS_FILE_NAME);
+			break;
+		}
+		if (errno != EWOULDBLOCK && errno != EBUSY) {
+			res = st_fail_ret(-1, errno, 0, "delete_module with %s open: expected EWOULDBLOCK or EBUSY",
+					  ATEMSYS_FILE_NAME);
+			break;
+		}
+		refused++;
+	}
+	for (i = 0; i < 2; i++) {
+		if (users[i] > 0 && waitpid(users[i], &status, 0) == users[i] &&
+		    !(WIFEXITED(status) && !WEXITSTATUS(status)) && res == ST_PASS)
+			res = st_fail("racer %u ended with status 0x%x (a signal: it crashed)", i, status);
+	}
+	if (res != ST_PASS)
+		return res;
+	if (!pci_driver(&p2, drv, sizeof(drv)) && drv[0])
+		(void)write_sysfs(p2.bdf, PCI_DRIVERS "/%s/unbind", drv);
+	EXPECT_OK(write_sysfs("\n", PCI_SYSFS "/%s/driver_override", p2.bdf),
+		  "clear %s/driver_override", p2.bdf);
+	st_diag("%u binds, %u refused rmmods in %d ms", binds, refused, RACE_MS);
+	EXPECT(binds > 0, "the driver never bound %s in %d ms", p2.bdf, RACE_MS);
+	EXPECT(refused > 0, "no rmmod was tried in %d ms", RACE_MS);
+	EXPECT(path_exists(ATEMSYS_SYSFS), "atemsys is no longer loaded");
+	EXPECT(proc_interrupts_count("atemsys") == 0, "/proc/interrupts still names atemsys");
+	EXPECT_PASS(edu_attach_dev(&e, guard, &p2, true));
+	EXPECT(edu_read(&e, EDU_REG_ID) >> 16 == 0x0100, "edu identification reads 0x%08x after the race",
+	       edu_read(&e, EDU_REG_ID));
 	return ST_PASS;
 }
