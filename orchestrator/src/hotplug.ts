@@ -51,7 +51,10 @@ export function rootBusAddress(addr: string): string | undefined {
  */
 export function hotplugSlots(devices: readonly string[], hotplug: readonly string[]): { slots: HotplugSlot[]; problems: { index: number; problem: string }[] } {
   const ports = new Map<string, string | undefined>();
+  const ids = new Set<string>();
   for (const d of devices) {
+    const did = deviceProps(d).props.get('id');
+    if (did !== undefined) ids.add(did);
     const { driver, props } = deviceProps(d);
     const id = props.get('id');
     const bus = props.get('bus');
@@ -62,19 +65,23 @@ export function hotplugSlots(devices: readonly string[], hotplug: readonly strin
   const problems: { index: number; problem: string }[] = [];
   const used = new Set<string>();
   hotplug.forEach((device, index) => {
-    const { props } = deviceProps(device);
+    const { driver, props } = deviceProps(device);
     const id = props.get('id');
     const bus = props.get('bus');
     const port = bus === undefined ? undefined : ports.get(bus);
-    if (id === undefined || id === '') problems.push({ index, problem: 'needs an id= (QMP device_del names the device by it)' });
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(driver)) problems.push({ index, problem: `expected a -device string that starts with a device type, like "edu,id=hpedu,bus=hp1", got ${JSON.stringify(device)}` });
+    else if (id === undefined || id === '') problems.push({ index, problem: 'needs an id= (QMP device_del names the device by it)' });
+    else if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) problems.push({ index, problem: `id=${id}: QEMU ids are a letter followed by letters, digits, "-", "." or "_"` });
+    else if (ids.has(id)) problems.push({ index, problem: `id=${id} is already the id of another device: give each its own` });
     else if (bus === undefined) problems.push({ index, problem: 'needs a bus= naming a pcie-root-port of qemu.devices' });
-    else if (!ports.has(bus)) problems.push({ index, problem: `bus=${bus} is not the id of a pcie-root-port in qemu.devices: add "pcie-root-port,id=${bus},chassis=1,slot=1,addr=8"` });
+    else if (!ports.has(bus)) problems.push({ index, problem: `bus=${bus} is not the id of a pcie-root-port in qemu.devices: add one, e.g. "pcie-root-port,id=${bus},chassis=<unused n>,slot=<unused n>,addr=<a free slot on bus 0>"` });
     else if (port === undefined) problems.push({ index, problem: `the pcie-root-port ${bus} needs an addr= on the root bus (e.g. addr=8): the guest names the port by its address` });
     else if (used.has(port)) problems.push({ index, problem: `the pcie-root-port ${bus} already holds another qemu.hotplug device` });
     else {
       used.add(port);
       slots.push({ port, id, device });
     }
+    if (id !== undefined && problems.at(-1)?.index !== index) ids.add(id);
   });
   return { slots, problems };
 }

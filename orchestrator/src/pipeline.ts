@@ -501,6 +501,13 @@ export interface BootOptions {
   echo: (text: string) => void;
 }
 
+/**
+ * Boots of one run when the guest's CPU timer stalls (TCG_TIMER_STALL).
+ * Seen on qemu-x86_64 with 2 vCPUs on a 2-core host, mostly while other
+ * work loaded the host; a later boot passed.
+ */
+export const STALL_BOOTS = 3;
+
 export function bootTask(env: Env, o: BootOptions): JobTask {
   return {
     title: 'boot and run the selftests',
@@ -512,32 +519,30 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       if (!q) throw new ConfigError(`${job.profile.name} has no qemu section: it cannot be booted`);
       const serialLog = path.join(dir, 'serial.log');
       const dtA = profileDtArtifacts(job.profile);
-      // hot-plug requests of the guest go to QEMU over QMP (hotplug.ts); a
-      // socket path must stay short (108 bytes), so not in out/
       const slots = hotplugSlots(q.devices, q.hotplug ?? []).slots;
-      const qmpDir = slots.length > 0 ? await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-')) : undefined;
-      const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
-      const args = qemuArgs(
-        q,
-        {
-          kernel: path.join(dir, 'vmlinuz'),
-          initrd: path.join(dir, 'initramfs.cpio.gz'),
-          ...(dtA ? { dtb: path.join(dir, bootDtb(dtA)) } : {}),
-        },
-        { pcapDir: dir, ...(qmpSocket !== undefined ? { qmpSocket } : {}) },
-      );
-      for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
-      await rm(path.join(dir, 'qmp.log'), { force: true });
-      await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
+      const bootFiles = {
+        kernel: path.join(dir, 'vmlinuz'),
+        initrd: path.join(dir, 'initramfs.cpio.gz'),
+        ...(dtA ? { dtb: path.join(dir, bootDtb(dtA)) } : {}),
+      };
       const timeout = job.spec.timeout ?? q.timeout;
-      task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
       const notes: string[] = [];
       const stalledLog = path.join(dir, 'serial-stalled.log');
-      await rm(stalledLog, { force: true });
-      let guest: GuestRun;
+      let args: string[] = [];
+      let guest: GuestRun | undefined;
+      let qmpDir: string | undefined;
       try {
-        // an emulator timer stall (TCG_TIMER_STALL) gets one more boot; its
-        // log is kept, and the run's notes say so
+        // hot-plug requests of the guest go to QEMU over QMP (hotplug.ts); a
+        // socket path must stay short (108 bytes), so not in out/
+        if (slots.length > 0) qmpDir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-'));
+        const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
+        args = qemuArgs(q, bootFiles, { pcapDir: dir, ...(qmpSocket !== undefined ? { qmpSocket } : {}) });
+        for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
+        for (const f of ['qmp.log', 'serial-stalled.log']) await rm(path.join(dir, f), { force: true });
+        await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
+        task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
+        // an emulator timer stall (TCG_TIMER_STALL) gets another boot; the
+        // last stalled log is kept, and the run's notes say so
         for (let boot = 1; ; boot++) {
           const host = qmpSocket !== undefined ? new HotplugHost(qmpSocket, slots, path.join(dir, 'qmp.log')) : undefined;
           try {
@@ -552,14 +557,15 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           } finally {
             await host?.close();
           }
-          if (guest.outcome !== 'stalled' || boot === 2) break;
+          if (guest.outcome !== 'stalled' || boot === STALL_BOOTS) break;
           await copyFile(serialLog, stalledLog);
-          notes.push(`booted again after a guest CPU timer stall under emulation (rcu: "Possible timer handling issue") ${secs(guest.durationMs)} into the first boot; its log: ${stalledLog}`);
+          notes.push(`boot ${boot}: a guest CPU timer stall under emulation (rcu: "Possible timer handling issue") ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog})`);
           task.title = `booting again after a guest CPU timer stall (timeout ${timeout} s)`;
         }
       } finally {
         if (qmpDir !== undefined) await rm(qmpDir, { recursive: true, force: true });
       }
+      if (!guest) throw new Error('no boot ran');
       job.guest = guest;
       job.timings.bootMs = guest.durationMs;
       if (guest.outcome === 'interrupted') throw new InterruptedError();

@@ -85,8 +85,8 @@ export interface QemuSpec {
   pcap?: string[];
   /**
    * `-device` strings plugged at boot that the guest may unplug and plug
-   * back over QMP (hotplug.ts): each with id= and bus= naming a
-   * pcie-root-port of `devices` that has a slot=. Left out: none.
+   * back over QMP (hotplug.ts): each with its own id= and a bus= naming a
+   * pcie-root-port of `devices` with a root-bus addr=. Left out: none.
    */
   hotplug?: string[];
   /** Extra raw QEMU arguments, appended last (never -netdev, -nic, -net or -object). */
@@ -250,6 +250,11 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
       const net = checkNetworking(c, qe, devices);
       const hotplug = c.strList(qe, 'qemu', 'hotplug');
       for (const p of hotplugSlots(devices, hotplug ?? []).problems) c.add(item(qe, 'hotplug', p.index), `qemu.hotplug[${p.index}]`, p.problem);
+      const netIds = new Set((net.netdevs ?? []).map((n) => /(?:^|,)id=([^,]*)/.exec(n)?.[1]));
+      hotplug?.forEach((d, i) => {
+        const n = deviceNetdev(d);
+        if (n !== undefined && !netIds.has(n)) c.add(item(qe, 'hotplug', i), `qemu.hotplug[${i}]`, `netdev=${n} names no entry of qemu.netdevs: add "hubport,id=${n},hubid=0" there`);
+      });
       const args = c.strList(qe, 'qemu', 'args') ?? [];
       args.forEach((a, i) => {
         const why = forbiddenQemuArg(a);

@@ -37,10 +37,13 @@ export interface RunGuestOptions {
   /** each complete line of the serial output, as it comes (no line end) */
   onLine?: (line: string) => void;
   /**
-   * stop the guest as soon as a console line matches (outcome 'stalled'):
-   * a fault of the emulator the run cannot recover from (TCG_TIMER_STALL)
+   * stop the guest when a console line matches (outcome 'stalled'), after
+   * `stallGraceMs` more of its output (the rest of the report): a fault of
+   * the emulator the run cannot recover from (TCG_TIMER_STALL)
    */
   stallPattern?: RegExp;
+  /** default 5000 */
+  stallGraceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -107,6 +110,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
   let partial = '';
   let stderr = '';
   let markerSeen = false;
+  let stallSeen = false;
   let killed = false;
   let reason: GuestOutcome | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -141,10 +145,13 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
       o.echo?.(text);
       if (o.onLine || o.stallPattern) {
         const lines = (partial + text).split('\n');
-        partial = lines.pop() ?? '';
+        partial = (lines.pop() ?? '').slice(-KEEP_BYTES);
         for (const l of lines) {
           o.onLine?.(l.replace(/\r$/, ''));
-          if (!markerSeen && o.stallPattern?.test(l)) stop('stalled');
+          if (!markerSeen && !stallSeen && o.stallPattern?.test(l)) {
+            stallSeen = true;
+            timers.push(setTimeout(() => stop('stalled'), o.stallGraceMs ?? 5000));
+          }
         }
       }
       const scan = recent.slice(-(marker.length - 1)) + text;

@@ -13,6 +13,15 @@ describe('hot-plug ports of a profile', () => {
     expect(deviceProps('edu,id=x,bus=hp1,romfile')).toEqual({ driver: 'edu', props: new Map([['id', 'x'], ['bus', 'hp1'], ['romfile', 'on']]) });
   });
 
+  it('wants a device type and an id of its own', () => {
+    expect(hotplugSlots([PORT], [',id=x,bus=hp1', 'edu,id=hp1,bus=hp1', 'edu,id=a b,bus=hp1', 'edu,id=x,bus=hp1', 'edu,id=x,bus=hp1']).problems).toEqual([
+      { index: 0, problem: 'expected a -device string that starts with a device type, like "edu,id=hpedu,bus=hp1", got ",id=x,bus=hp1"' },
+      { index: 1, problem: 'id=hp1 is already the id of another device: give each its own' },
+      { index: 2, problem: 'id=a b: QEMU ids are a letter followed by letters, digits, "-", "." or "_"' },
+      { index: 4, problem: 'id=x is already the id of another device: give each its own' },
+    ]);
+  });
+
   it('names a root-bus addr= as the guest does', () => {
     expect(['8', '0x8', '08.0', '1f.7', '1a'].map(rootBusAddress)).toEqual(['0000:00:08.0', '0000:00:08.0', '0000:00:08.0', '0000:00:1f.7', '0000:00:1a.0']);
     expect(['20', '8.8', 'x', ''].map(rootBusAddress)).toEqual([undefined, undefined, undefined, undefined]);
@@ -28,7 +37,7 @@ describe('hot-plug ports of a profile', () => {
     expect(r.problems).toEqual([
       { index: 0, problem: 'needs an id= (QMP device_del names the device by it)' },
       { index: 1, problem: 'needs a bus= naming a pcie-root-port of qemu.devices' },
-      { index: 2, problem: 'bus=hp9 is not the id of a pcie-root-port in qemu.devices: add "pcie-root-port,id=hp9,chassis=1,slot=1,addr=8"' },
+      { index: 2, problem: 'bus=hp9 is not the id of a pcie-root-port in qemu.devices: add one, e.g. "pcie-root-port,id=hp9,chassis=<unused n>,slot=<unused n>,addr=<a free slot on bus 0>"' },
       { index: 3, problem: 'the pcie-root-port hp2 needs an addr= on the root bus (e.g. addr=8): the guest names the port by its address' },
       { index: 5, problem: 'the pcie-root-port hp1 already holds another qemu.hotplug device' },
     ]);

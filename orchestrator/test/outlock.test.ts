@@ -1,11 +1,19 @@
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.ts';
 import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive } from '../src/outlock.ts';
 
-const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'atemsys-lock-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'atemsys-lock-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('out/ lock', () => {
   it('parses its own lines and rejects torn or foreign files', () => {

@@ -27,12 +27,14 @@ describe('image releases', () => {
 
 describe('resolveOwnKernel', () => {
   const x86 = archInfo('x86_64', 'amd64');
-  let dir = '';
+  const dirs: string[] = [];
+  let dir = ''; // the last tree's
   afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
   const tree = async (release: string, imageRelease = release): Promise<string> => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ownk-'));
+    dirs.push(dir);
     const b = path.join(dir, 'build');
     await mkdir(path.join(b, 'include', 'config'), { recursive: true });
     await mkdir(path.join(b, 'arch', 'x86', 'boot'), { recursive: true });

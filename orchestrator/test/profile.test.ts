@@ -185,8 +185,9 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     const hp = GOOD.replace('"e1000e"]\n', '"e1000e", "pcie-root-port,id=hp1,chassis=1,slot=1,addr=8"]\n  hotplug: ["edu,id=hpedu,bus=hp1"]\n');
     expect(parseProfile(hp, 'boards/demo.yaml', 'demo').qemu?.hotplug).toEqual(['edu,id=hpedu,bus=hp1']);
     expect(errorOf(hp.replace('bus=hp1"]', 'bus=hp2"]'))).toBe(
-      'boards/demo.yaml:21: qemu.hotplug[0]: bus=hp2 is not the id of a pcie-root-port in qemu.devices: add "pcie-root-port,id=hp2,chassis=1,slot=1,addr=8"',
+      'boards/demo.yaml:21: qemu.hotplug[0]: bus=hp2 is not the id of a pcie-root-port in qemu.devices: add one, e.g. "pcie-root-port,id=hp2,chassis=<unused n>,slot=<unused n>,addr=<a free slot on bus 0>"',
     );
+    expect(errorOf(hp.replace('bus=hp1"]', 'bus=hp1,netdev=zz"]'))).toContain('qemu.hotplug[0]: netdev=zz names no entry of qemu.netdevs');
   });
 
   it('leaves them out when not given', () => {

@@ -106,11 +106,17 @@ describe('runGuest', () => {
   });
 
   it('stops a guest whose CPU timer stalled (TCG) at once, not at the hard timeout', async () => {
-    const p = runGuest(spawn, 'q', [], { serialLog: path.join(dir, 's.log'), timeoutMs: 60_000, stallPattern: TCG_TIMER_STALL });
+    const log = path.join(dir, 's.log');
+    const p = runGuest(spawn, 'q', [], { serialLog: log, timeoutMs: 60_000, stallPattern: TCG_TIMER_STALL, stallGraceMs: 30 });
     fake.write('ok 19 e1000e_status\n[   27.79] rcu: \tPossible timer handling issue on cpu=0 timer-softirq=281\n');
+    await sleep(5);
+    expect(fake.signals).toEqual([]);
+    fake.write('[   27.80] rcu: RCU grace-period kthread stack dump:\n');
     const r = await p;
     expect(fake.signals).toEqual(['SIGTERM']);
     expect(r.outcome).toBe('stalled');
+    // the rest of the report, up to the stop, is in the log
+    expect(await readFile(log, 'utf8')).toContain('kthread stack dump');
     expect(r.problem).toMatch(/^guest CPU timer stall/);
   });
 
