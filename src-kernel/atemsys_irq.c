@@ -190,7 +190,8 @@ static int atemsys_irq_request(struct atemsys_file *af, unsigned int irq,
 	return 0;
 }
 
-static int atemsys_irq_connect_pci(struct atemsys_file *af)
+/* atemsys_irq_connect_pci() with the device lock held */
+static int atemsys_irq_connect_pci_locked(struct atemsys_file *af)
 {
 	struct atemsys_irq *ai = &af->irq;
 	struct pci_dev *pdev = af->pdev;
@@ -240,6 +241,28 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 err_group:
 	devres_release_group(&pdev->dev, ai->vec_group);
 	ai->vec_group = NULL;
+	return ret;
+}
+
+/*
+ * Connect the fd's PCI device's interrupt. Under the device lock, which a
+ * driver's probe runs under: a failed probe releases every devres of the
+ * device, the MSI core's among them, and with MSI already set up the
+ * driver core refuses a probe before it starts. -EBUSY while a driver is
+ * being bound or unbound.
+ */
+static int atemsys_irq_connect_pci(struct atemsys_file *af)
+{
+	struct pci_dev *pdev = af->pdev;
+	int ret;
+
+	if (!device_trylock(&pdev->dev)) {
+		pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
+				       task_pid_nr(current));
+		return -EBUSY;
+	}
+	ret = atemsys_irq_connect_pci_locked(af);
+	device_unlock(&pdev->dev);
 	return ret;
 }
 
