@@ -96,7 +96,7 @@ static const struct st_test st_tests[] = {
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,
 	  "edu bound to atemsys_pci: CONF, EBUSY for a 2nd fd, DMA, IRQ, unbind" },
 	{ "unbind_rmmod_race", "pci", ST_PHASE_GROUP, test_unbind_rmmod_race,
-	  "atemsys_pci bind/unbind and rmmod racing fds that CONF, map, connect, close" },
+	  "atemsys_pci bind/unbind and rmmod racing fds that CONF, map, read, close" },
 	{ "dt_mac_info", "dt", ST_PHASE_GROUP, test_dt_mac_info,
 	  "GET_MAC_INFO(atemsys-Ident, -Instance) matches the node; unknown: ENOENT" },
 	{ "dt_reg_mmap", "dt", ST_PHASE_GROUP, test_dt_reg_mmap,
