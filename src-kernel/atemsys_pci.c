@@ -243,8 +243,9 @@ static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
 {
 	mutex_lock(&atemsys_pci_lock);
 	WRITE_ONCE(inst->owner, NULL);
-	mutex_unlock(&atemsys_pci_lock);
+	/* under the lock: remove() frees inst only after taking it */
 	wake_up(&inst->wq);
+	mutex_unlock(&atemsys_pci_lock);
 }
 
 /* The host bridge above pdev (pci_find_host_bridge(), not exported on 5.10) */

@@ -727,8 +727,9 @@ void atemsys_dt_release(struct atemsys_file *af)
 	mutex_lock(&atemsys_dt_lock);
 	WRITE_ONCE(inst->owner, NULL);
 	inst->owner_pid = 0;
-	mutex_unlock(&atemsys_dt_lock);
+	/* under the lock: remove() frees inst only after taking it */
 	wake_up(&inst->wq);
+	mutex_unlock(&atemsys_dt_lock);
 	af->dt = NULL;
 	dev_dbg(&inst->pdev->dev, "released\n");
 }
