@@ -73,6 +73,7 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 long atemsys_pci_release_ioctl(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
 bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size);
+bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
 

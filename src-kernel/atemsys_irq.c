@@ -256,11 +256,8 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
 	struct pci_dev *pdev = af->pdev;
 	int ret;
 
-	if (!device_trylock(&pdev->dev)) {
-		pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
-				       task_pid_nr(current));
+	if (!atemsys_pci_dev_trylock(pdev))
 		return -EBUSY;
-	}
 	ret = atemsys_irq_connect_pci_locked(af);
 	device_unlock(&pdev->dev);
 	return ret;

@@ -308,6 +308,20 @@ static bool atemsys_pci_bars_claimed(struct pci_dev *pdev)
 	return true;
 }
 
+/*
+ * The device lock, which a driver's probe and remove run under, without
+ * waiting: false (with a notice for the caller) while a driver binds or
+ * unbinds the device. device_unlock() releases it.
+ */
+bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
+{
+	if (device_trylock(&pdev->dev))
+		return true;
+	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
+			       task_pid_nr(current));
+	return false;
+}
+
 /* atemsys_pci_enable_unbound() under the device lock */
 static int atemsys_pci_take_unbound(struct atemsys_file *af,
 				    struct pci_dev *pdev)
@@ -395,11 +409,8 @@ static int atemsys_pci_enable_unbound(struct atemsys_file *af,
 {
 	int ret;
 
-	if (!device_trylock(&pdev->dev)) {
-		pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
-				       task_pid_nr(current));
+	if (!atemsys_pci_dev_trylock(pdev))
 		return -EBUSY;
-	}
 	ret = atemsys_pci_take_unbound(af, pdev);
 	device_unlock(&pdev->dev);
 	return ret;
