@@ -111,6 +111,8 @@ static const struct st_test st_tests[] = {
 	  "EPERM unbound, ENODEV bad index, PHY_RESET EOPNOTSUPP, EFAULT" },
 	{ "dt_unbind_rebind", "dt", ST_PHASE_GROUP, test_dt_unbind_rebind,
 	  "driver unbind waits for the holder's close; bind probes again" },
+	{ "dt_killed_holder_reset", "dt", ST_PHASE_GROUP, test_dt_killed_holder_reset,
+	  "SIGKILLed holder raising its IRQ: release pulses the node's resets; reusable" },
 	{ "dt_mdio_proxy", "dt", ST_PHASE_GROUP, test_dt_mdio_proxy,
 	  "phylib reads QEMU's PHY through orders served by a thread" },
 	{ "dt_close_stops_phy", "dt", ST_PHASE_GROUP, test_dt_close_stops_phy,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -194,6 +195,76 @@ bool path_exists(const char *fmt, ...)
 	ret = vpath(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	return !ret && !lstat(path, &st);
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+/* Write val to a tracefs file; else what failed into why, -1 */
+static int tracefs_write(const char *file, const char *val, char *why,
+			 size_t len)
+{
+	if (!write_sysfs(val, TRACEFS "/%s", file))
+		return 0;
+	snprintf(why, len, "\"%s\" > %s/%s: %s", val, TRACEFS, file,
+		 strerror(errno));
+	return -1;
+}
+
+/* An empty filter (O_TRUNC): every function */
+static int ftrace_filter_clear(char *why, size_t len)
+{
+	int fd = open(TRACEFS "/set_ftrace_filter",
+		      O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, len, "open %s/set_ftrace_filter: %s", TRACEFS,
+			 strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int ftrace_start(const char *filter, char *why, size_t len)
+{
+	if (!path_exists(TRACEFS "/current_tracer") &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		snprintf(why, len, "mount tracefs on %s: %s", TRACEFS,
+			 strerror(errno));
+		return -1;
+	}
+	if (!path_exists(TRACEFS "/set_ftrace_filter")) {
+		snprintf(why, len, "no %s/set_ftrace_filter", TRACEFS);
+		return -1;
+	}
+	/*
+	 * One glob: the filter file takes one word per write() (a short
+	 * write), and appends unless opened with O_TRUNC. A new tracer
+	 * empties the buffer.
+	 */
+	if (tracefs_write("tracing_on", "0", why, len) ||
+	    tracefs_write("current_tracer", "nop", why, len) ||
+	    ftrace_filter_clear(why, len) ||
+	    tracefs_write("set_ftrace_filter", filter, why, len) ||
+	    tracefs_write("current_tracer", "function", why, len) ||
+	    tracefs_write("tracing_on", "1", why, len)) {
+		free(ftrace_stop());
+		return -1;
+	}
+	return 0;
+}
+
+char *ftrace_stop(void)
+{
+	char why[128];
+	char *trace;
+
+	write_sysfs("0", TRACEFS "/tracing_on");
+	trace = slurp(TRACEFS "/trace", NULL);
+	write_sysfs("nop", TRACEFS "/current_tracer");
+	ftrace_filter_clear(why, sizeof(why));
+	write_sysfs("1", TRACEFS "/tracing_on");
+	return trace;
 }
 
 char *slurp(const char *path, size_t *len)

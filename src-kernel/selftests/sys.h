@@ -47,6 +47,18 @@ bool path_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whole file into a malloc'ed NUL-terminated buffer, or NULL */
 char *slurp(const char *path, size_t *len);
 
+/*
+ * The function tracer (Documentation/trace/ftrace.rst), for tests that
+ * must see a kernel function run. ftrace_start() mounts tracefs at
+ * /sys/kernel/tracing if needed and traces only the functions matching the
+ * glob filter (one glob: "*assert"): 0, or -1 with what failed in why (no function
+ * tracer, nothing matches the filter). ftrace_stop() turns it off, clears
+ * the filter and returns what was traced (malloc'ed, lines
+ * "task-pid [cpu] flags time: func <-parent"), or NULL.
+ */
+int ftrace_start(const char *filter, char *why, size_t len);
+char *ftrace_stop(void);
+
 /* The kernel log (klogctl), malloc'ed and NUL-terminated, or NULL */
 char *klog_read(void);
 /* A /proc/self/status or /proc/meminfo field in kB ("VmPin", "MemAvailable"), or -1 */

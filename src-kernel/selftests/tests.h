@@ -60,6 +60,7 @@ enum st_result test_dt_irq(void);
 enum st_result test_dt_iomem(void);
 enum st_result test_dt_negative(void);
 enum st_result test_dt_unbind_rebind(void);
+enum st_result test_dt_killed_holder_reset(void);
 
 /* tests_dt_phy.c */
 enum st_result test_dt_mdio_proxy(void);

@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -490,4 +493,133 @@ enum st_result test_dt_unbind_rebind(void)
 	       "GET_MAC_INFO after the rebind: reg %#llx",
 	       (unsigned long long)mi.reg_addr);
 	return ST_PASS;
+}
+
+/* A holder child's MAC, in memory shared with the parent */
+struct dt_holder {
+	struct dt_mac m;	/* saved[]: the state before the child's set-up */
+};
+
+/* Child: hold the MAC with its interrupt connected and its event raised */
+static const char *dt_hold_raising(void *arg)
+{
+	struct dt_holder *h = arg;
+
+	if (dt_open(&h->m, true) != ST_PASS)
+		return "GET_MAC_INFO or mmap of the reg range failed";
+	if (ioctl(h->m.fd, ATEMSYS_IOCTL_INT_CONNECT, 0UL))
+		return "INT_CONNECT(0) failed";
+	if (h->m.ops->irq_setup(&h->m) != ST_PASS)
+		return "the interrupt source could not be set up";
+	h->m.ops->irq_raise(&h->m);
+	return NULL;
+}
+
+/*
+ * The first line from "from" on where the pid called a reset controller's
+ * op from reset_control_<what>(), or NULL. The function tracer's lines read
+ * "task-pid [cpu] flags time: func <-parent"; reset_control_* callees are
+ * the framework's own (array and shared bookkeeping), not the controller.
+ */
+static const char *dt_trace_op(const char *from, pid_t pid, const char *what)
+{
+	char parent[64], task[24];
+	const char *line, *next, *bracket, *callee, *at;
+
+	snprintf(parent, sizeof(parent), " <-reset_control_%s", what);
+	snprintf(task, sizeof(task), "-%d ", (int)pid);
+	for (line = from; line && *line; line = next ? next + 1 : NULL) {
+		next = strchr(line, '\n');
+		bracket = strchr(line, '[');
+		callee = strstr(line, ": ");
+		if (*line == '#' || !bracket || !callee ||
+		    (next && (bracket > next || callee > next)))
+			continue;
+		callee += 2;
+		if (strncmp(callee + strcspn(callee, " \n"), parent,
+			    strlen(parent)) ||
+		    !strncmp(callee, "reset_control_", 14))
+			continue;
+		at = strstr(line, task);
+		if (at && at < bracket)
+			return line;
+	}
+	return NULL;
+}
+
+/* Put back what a killed holder changed (QEMU's MACs have no reset input) */
+static enum st_result dt_reuse_after_kill(const struct dt_holder *h)
+{
+	enum st_result res;
+	struct dt_mac m;
+
+	EXPECT_PASS(dt_open(&m, true));
+	EXPECT_PASS(m.ops->irq_setup(&m));
+	memcpy(m.saved, h->m.saved, sizeof(m.saved));
+	res = dt_irq_body(&m);
+	m.ops->irq_restore(&m);
+	return res;
+}
+
+/*
+ * A holder killed with its MAC raising an interrupt: its release pulses
+ * the node's "resets" (assert, then deassert, from the dying process, as
+ * the function tracer sees the controller's ops called), and the next
+ * process takes the MAC and gets its interrupts.
+ */
+enum st_result test_dt_killed_holder_reset(void)
+{
+	bool traced, asserted, deasserted;
+	const char *line;
+	struct dt_holder *h;
+	enum st_result res;
+	char why[256];
+	char *trace;
+	int status;
+	pid_t pid;
+
+	EXPECT_PASS(need_dt());
+	if (!path_exists("%s/resets", dt_env.node))
+		return st_skip("%s has no resets: nothing to pulse on release",
+			       dt_env.name);
+	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(h != MAP_FAILED, "mmap of shared memory: %s", strerror(errno));
+	if (ftrace_start("*assert", why, sizeof(why))) {
+		munmap(h, sizeof(*h));
+		return st_skip("cannot see the reset without the function tracer: %s",
+			       why);
+	}
+
+	pid = st_fork_holder(dt_hold_raising, h, why, sizeof(why));
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	trace = ftrace_stop();
+	line = trace && pid > 0 ? dt_trace_op(trace, pid, "assert") : NULL;
+	traced = trace;
+	asserted = line;
+	if (line)
+		st_diag("killed holder's release: %.*s", (int)strcspn(line, "\n"),
+			line);
+	line = line ? dt_trace_op(line, pid, "deassert") : NULL;
+	deasserted = line;
+	if (line)
+		st_diag("then: %.*s", (int)strcspn(line, "\n"), line);
+	free(trace);
+
+	if (pid < 0)
+		res = st_fail("holder child: %s", why);
+	else if (!traced)
+		res = st_fail("cannot read /sys/kernel/tracing/trace");
+	else if (!asserted)
+		res = st_fail("no reset controller op called from reset_control_assert() by the killed holder (pid %d)",
+			      (int)pid);
+	else if (!deasserted)
+		res = st_fail("the killed holder's release asserted the resets but never deasserted them");
+	else
+		res = dt_reuse_after_kill(h);
+	munmap(h, sizeof(*h));
+	return res;
 }
