@@ -10,7 +10,7 @@
 #   make test                    set-up, then the whole test suite (what CI runs)
 #   make test-full               make test plus the lanes that do not fit CI's hour
 #                                (W=1 + sparse against every board kernel, the debug
-#                                kernel with the fuzzer, the fuzzer on armhf and imx8)
+#                                kernel with the fuzzer)
 
 KERNELDIR ?= /lib/modules/$(shell uname -r)/build
 

@@ -12,7 +12,7 @@
 # board and kernel (Debian 12, 13, sid, PREEMPT_RT), of a kernel built here from
 # Debian's linux-source (--kernel-build), and a quick benchmark run as a functional check (numbers are never
 # asserted). ATEMSYS_TEST_FULL=1 (make test-full) adds W=1 + sparse against
-# every board kernel, the debug kernel lane and the fuzzer on armhf and imx8.
+# every board kernel and the debug kernel lane.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
@@ -155,19 +155,6 @@ debug_kernel_lane() {
 	fi
 }
 [ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || debug_kernel_lane
-
-# The fuzzer on armhf and on a device-tree board: 1,000,000 calls take 5 to
-# 10 minutes each under TCG there (x86_64 and arm64 fuzz in make test)
-fuzz_slow_lane() {
-	local b
-	for b in "qemu-armhf --kernel trixie" "imx8 --kernel trixie"; do
-		printf '== fuzzer on %s\n' "$b"
-		# shellcheck disable=SC2086 # board and kernel: two words each
-		npx orchestrate smoke --board $b --extra-groups fuzz --timeout 1500 2>&1 | tee "$logs/fuzz-${b%% *}.log"
-		count_totals "fuzz-${b%% *}" "$logs/fuzz-${b%% *}.log" "${PIPESTATUS[0]}"
-	done
-}
-[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || fuzz_slow_lane
 
 # Benchmark: a functional check only. bench exits 0 and bench.json is well
 # formed with at least one row in each of the groups irq, rtt, dma and cycle-*.
