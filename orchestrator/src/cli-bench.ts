@@ -18,7 +18,7 @@ import type { OwnKernelInput } from './ownkernel.ts';
 import { displayPath, kernelLabel, locateTask, newJob, type Env, type JobTask, type KernelJob } from './pipeline.ts';
 import type { KernelSpec, Profile } from './profile.ts';
 
-export const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter>] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
+export const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter> | --kernel-build <dir> …] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
 
 Build if needed (as smoke does), boot the board once with /init running
 \`atemsys-bench run\` instead of the selftests, and report latencies in µs:
@@ -31,6 +31,8 @@ build in out/<board>/<release>/. \`all\` is every board with a qemu section
 and no dt section; one kernel per board (its first unless --kernel).
   --board <name|all>      board profile, or all PCI boards
   --kernel <filter>       the board's first kernel matching this series/suite/flavour
+  --kernel-build <dir>    your own kernel instead of Debian's, with --kernel-image,
+                          --kernel-modules as for smoke (orchestrate help smoke)
   --quick                 fewer samples (atemsys-bench run --quick)
   --module <atemsys.ko>   boot a second time with this module (built for the same kernel) and compare
   --json                  print bench.json on stdout, nothing else (an array with several boards)

@@ -339,9 +339,19 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!isCommand(first)) throw new UsageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
   let values: Record<string, unknown>;
   let positionals: string[];
+  const specs = SPECS[first];
   try {
-    ({ values, positionals } = parseArgs({ args: [...rest], options: SPECS[first], strict: true, allowPositionals: true }));
+    const parsed = parseArgs({ args: [...rest], options: specs, strict: true, allowPositionals: true, tokens: true });
+    ({ values, positionals } = parsed);
+    // parseArgs keeps the last of a repeated option: say so instead of dropping the others
+    const seen = new Set<string>();
+    for (const t of parsed.tokens) {
+      if (t.kind !== 'option' || specs[t.name]?.multiple === true) continue;
+      if (seen.has(t.name)) throw new UsageError(`${first}: --${t.name} given more than once (it takes one value${t.name === 'board' ? '; --board all takes every board' : ''})`);
+      seen.add(t.name);
+    }
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${first}: ${errorMessage(err).replace(/\. To specify a positional.*$/, '')}`);
   }
   const o: CliOptions = {

@@ -47,6 +47,8 @@ describe('parseCli', () => {
     [['smoke', '--board', 'x', '--kernel', 'Trixie'], /--kernel expects a series, suite or flavour/],
     [['smoke', '--board', 'x', '--kernel', 'trixie//amd64'], /--kernel expects a series, suite or flavour/],
     [['help', 'nope'], /unknown command "nope"/],
+    [['build', '--board', 'a', '--board', 'b'], /--board given more than once .*--board all/],
+    [['smoke', '--board', 'a', '--kernel', 'trixie', '--kernel', 'sid'], /--kernel given more than once/],
   ])('%j is a usage error', (argv, msg) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
     expect(() => parseCli(argv)).toThrow(msg);
