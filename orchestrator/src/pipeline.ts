@@ -559,7 +559,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           }
           if (guest.outcome !== 'stalled' || boot === STALL_BOOTS) break;
           await copyFile(serialLog, stalledLog);
-          notes.push(`boot ${boot}: a guest CPU timer stall under emulation (rcu: "Possible timer handling issue") ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog})`);
+          notes.push(`boot ${boot}: a guest CPU timer stall under emulation (rcu: a timer that never fired) ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog})`);
           task.title = `booting again after a guest CPU timer stall (timeout ${timeout} s)`;
         }
       } finally {

@@ -52,12 +52,16 @@ export type GuestOutcome = 'exited' | 'marker' | 'timeout' | 'interrupted' | 'st
 /**
  * An idle guest CPU whose timer interrupt never comes: RCU reports its own
  * grace-period kthread's timer as not fired on that CPU (kernel
- * Documentation/RCU/stallwarn.rst, "Possible timer handling issue"). Seen
- * under TCG (x86 q35, 6.12 kernels) now and then; the guest never recovers
- * and would sit until the hard timeout. A CPU busy in a driver gives
- * another report ("self-detected stall", ticks in the grace period).
+ * Documentation/RCU/stallwarn.rst, "Possible timer handling issue"; 5.10
+ * has no such line and says the kthread is starved while it still sleeps,
+ * state 0x402 = TASK_IDLE, in its force-quiescent-state wait: the timer
+ * that ends that wait never fired). Seen under TCG (x86 q35, 5.10 and 6.12
+ * kernels) now and then; the guest never recovers and would sit until the
+ * hard timeout. A CPU busy in a driver gives another report
+ * ("self-detected stall", ticks in the grace period), and a kthread
+ * starved of CPU time is runnable (state 0x0).
  */
-export const TCG_TIMER_STALL = /rcu: .*Possible timer handling issue on cpu=\d+/;
+export const TCG_TIMER_STALL = /rcu: .*(?:Possible timer handling issue on cpu=\d+|kthread starved for \d+ jiffies!.* RCU_GP_WAIT_FQS\(\d+\) ->state=0x402 )/;
 
 export interface GuestRun {
   outcome: GuestOutcome;
@@ -85,7 +89,7 @@ export function describeOutcome(run: Omit<GuestRun, 'problem'>, timeoutMs: numbe
   const tail = run.tail.map((l) => `  | ${l}`).join('\n');
   switch (run.outcome) {
     case 'stalled':
-      return `guest CPU timer stall (the emulator stopped delivering a CPU's timer interrupt; rcu: "Possible timer handling issue") after ${Math.round(run.durationMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
+      return `guest CPU timer stall (the emulator stopped delivering a CPU's timer interrupt; rcu: "Possible timer handling issue", or on 5.10 its kthread starved asleep) after ${Math.round(run.durationMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
     case 'timeout':
       return `guest hung after ${Math.round(timeoutMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
     case 'exited':

@@ -123,6 +123,10 @@ describe('runGuest', () => {
   it('does not take a busy CPU (self-detected stall) for a timer stall', () => {
     expect(TCG_TIMER_STALL.test('rcu: INFO: rcu_preempt self-detected stall on CPU')).toBe(false);
     expect(TCG_TIMER_STALL.test('[ 1.0] rcu: \tPossible timer handling issue on cpu=1 timer-softirq=2')).toBe(true);
+    // 5.10 (the own test kernel, trixie host check): the kthread asleep (TASK_IDLE) on a timer that never fired
+    expect(TCG_TIMER_STALL.test('[   52.427230] rcu: rcu_sched kthread starved for 5253 jiffies! g1525 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x402 ->cpu=0')).toBe(true);
+    // starved of CPU time: runnable, not a timer stall
+    expect(TCG_TIMER_STALL.test('[   52.4] rcu: rcu_sched kthread starved for 5253 jiffies! g1525 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=0')).toBe(false);
   });
 
   it('reports QEMU exiting before the marker, with what QEMU said', async () => {
