@@ -411,6 +411,9 @@ async function manifestDt(job: KernelJob): Promise<ManifestDt | undefined> {
   };
 }
 
+/** What a boot writes in out/<board>/<release>/ (besides pcaps and qmp.log): gone when a new build or boot starts. */
+export const STALE_RESULTS = ['serial.log', 'results.json', 'junit.xml'] as const;
+
 export function packageTask(env: Env): JobTask {
   return {
     title: 'initramfs, manifest and bundle',
@@ -423,6 +426,8 @@ export function packageTask(env: Env): JobTask {
       await timed(job, 'packageMs', async () => {
         await mkdir(dir, { recursive: true });
         await rm(path.join(dir, bundleName(job.profile.name, tree.release)), { force: true });
+        // an earlier boot's results do not describe this build
+        for (const f of STALE_RESULTS) await rm(path.join(dir, f), { force: true });
         await copyFile(need(job.ko, 'atemsys.ko'), path.join(dir, 'atemsys.ko'));
         await copyFile(need(job.selftest, 'atemsys-selftest'), path.join(dir, 'atemsys-selftest'));
         const compat = job.arch.compat32 !== undefined;
@@ -538,7 +543,8 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
         args = qemuArgs(q, bootFiles, { pcapDir: dir, ...(qmpSocket !== undefined ? { qmpSocket } : {}) });
         for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
-        for (const f of ['qmp.log', 'serial-stalled.log']) await rm(path.join(dir, f), { force: true });
+        // an earlier boot's results must not stand beside this boot's log
+        for (const f of ['qmp.log', 'serial-stalled.log', ...STALE_RESULTS]) await rm(path.join(dir, f), { force: true });
         await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
         task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
         // an emulator timer stall (TCG_TIMER_STALL) gets another boot; the
