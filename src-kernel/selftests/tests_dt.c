@@ -604,19 +604,23 @@ enum st_result test_dt_killed_holder_reset(void)
 	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	EXPECT(h != MAP_FAILED, "mmap of shared memory: %s", strerror(errno));
+	pid = st_fork_holder(dt_hold_raising, h, why, sizeof(why));
+	if (pid < 0) {
+		munmap(h, sizeof(*h));
+		return st_fail("holder child: %s", why);
+	}
+	/* from here on: only the release can pulse the resets */
 	if (ftrace_start("*assert", why, sizeof(why))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
 		munmap(h, sizeof(*h));
 		return st_skip("cannot see the reset without the function tracer: %s",
 			       why);
 	}
-
-	pid = st_fork_holder(dt_hold_raising, h, why, sizeof(why));
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 	trace = ftrace_stop();
-	line = trace && pid > 0 ? dt_trace_op(trace, pid, "assert") : NULL;
+	line = trace ? dt_trace_op(trace, pid, "assert") : NULL;
 	traced = trace;
 	asserted = line;
 	if (line)
@@ -628,9 +632,7 @@ enum st_result test_dt_killed_holder_reset(void)
 		st_diag("then: %.*s", (int)strcspn(line, "\n"), line);
 	free(trace);
 
-	if (pid < 0)
-		res = st_fail("holder child: %s", why);
-	else if (!traced)
+	if (!traced)
 		res = st_fail("cannot read /sys/kernel/tracing/trace");
 	else if (!asserted)
 		res = st_fail("no reset controller op called from reset_control_assert() by the killed holder (pid %d)",
