@@ -54,7 +54,7 @@ export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>
 
 /** What bench reuses of cli.ts (passed in, so that this file does not import cli.ts at run time). */
 export interface BenchHelpers {
-  selectBoards(paths: Env['paths'], board: string, needQemu: boolean): Promise<{ run: Profile[] }>;
+  selectBoards(paths: Env['paths'], board: string, needQemu: boolean, kernelFilter?: string): Promise<{ run: Profile[] }>;
   selectKernels(p: Profile, series: string | undefined, own?: OwnKernelInput): KernelSpec[];
   checkTools(profiles: readonly Profile[], o: CliOptions, host: Env['host']): Promise<void>;
   runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void>;
@@ -95,7 +95,7 @@ async function writeBenchFiles(dir: string, f: BenchFile, text: string, outputs:
 
 export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers): Promise<number> {
   const board = o.board ?? '';
-  const profiles = benchBoards((await h.selectBoards(env.paths, board, true)).run, board === 'all');
+  const profiles = benchBoards((await h.selectBoards(env.paths, board, true, o.kernel)).run, board === 'all');
   if (profiles.length === 0) throw new ConfigError('no PCI board (qemu section, no dt section) in boards/');
   if (o.module !== undefined) {
     const ok = await stat(o.module).then(

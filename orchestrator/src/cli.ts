@@ -481,11 +481,23 @@ export function buildOnlyLines(bs: readonly BuildOnlyBoard[]): string[] {
   return bs.length === 0 ? [] : ['not smoke-tested (build only):', ...bs.map((b) => `  ${b.board}: ${b.reason}`)];
 }
 
-async function selectBoards(paths: Paths, board: string, needQemu: boolean): Promise<{ run: Profile[]; buildOnly: BuildOnlyBoard[] }> {
+/**
+ * `--board all --kernel <filter>`: the boards with a kernel matching the
+ * filter (a board without one is left out, not an error). UsageError when
+ * no board has one. Pure.
+ */
+export function boardsWithKernel(run: readonly Profile[], filter: string | undefined): Profile[] {
+  if (filter === undefined) return [...run];
+  const with_ = run.filter((p) => p.kernels.some((k) => kernelMatches(k, filter)));
+  if (with_.length === 0 && run.length > 0) throw new UsageError(`no board has a kernel matching ${filter}`);
+  return with_;
+}
+
+async function selectBoards(paths: Paths, board: string, needQemu: boolean, kernelFilter?: string): Promise<{ run: Profile[]; buildOnly: BuildOnlyBoard[] }> {
   if (board === 'all') {
     const sel = partitionBoards(await loadAllProfiles(paths.boards, paths.repo), needQemu);
     if (sel.run.length === 0) throw new ConfigError(`no board profiles${needQemu ? ' with a qemu section' : ''} in ${path.relative(process.cwd(), paths.boards) || paths.boards}`);
-    return sel;
+    return { ...sel, run: boardsWithKernel(sel.run, kernelFilter) };
   }
   const p = await findProfile(paths.boards, paths.repo, board);
   if (needQemu && !p.qemu) {
@@ -610,7 +622,7 @@ function buildSteps(env: Env, fresh: boolean): JobTask[] {
 }
 
 async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false);
+  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
   await checkTools(profiles, o, env.host);
   const results: Record<string, unknown>[] = [];
   let failed = 0;
@@ -668,7 +680,7 @@ function printRun(s: RunSummary, io: Io): void {
 }
 
 async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true);
+  const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true, o.kernel);
   await checkTools(profiles, o, env.host);
   const runs: RunSummary[] = [];
   for (const p of profiles) {
@@ -721,7 +733,7 @@ export function claimRelease(seen: Map<string, string>, release: string, who: st
 }
 
 async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false);
+  const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
   await checkTools(profiles, o, env.host);
   const rows: { board: string; kernel: string; status: 'ok' | 'failed' | 'covered'; coveredBy?: string; error?: string }[] = [];
   const seen = new Map<string, string>();

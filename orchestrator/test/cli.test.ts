@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
+import { boardsWithKernel, buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
 import { benchBoards } from '../src/cli-bench.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import type { Profile } from '../src/profile.ts';
@@ -154,6 +154,17 @@ describe('build-only boards', () => {
     const sel = partitionBoards(boards, false);
     expect(sel.run.map((p) => p.name)).toEqual(['imx8', 'rpi4']);
     expect(sel.buildOnly).toEqual([]);
+  });
+
+  it('--board all --kernel <filter> leaves out the boards without such a kernel', () => {
+    const mixed: Profile[] = [
+      { ...base, name: 'imx8', qemu, file: '/b/imx8.yaml', kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'arm64' }, { suite: 'trixie', series: '6.12', flavour: 'arm64' }] },
+      { ...base, name: 'old', qemu, file: '/b/old.yaml' },
+    ];
+    expect(boardsWithKernel(mixed, 'trixie').map((p) => p.name)).toEqual(['imx8']);
+    expect(boardsWithKernel(mixed, undefined).map((p) => p.name)).toEqual(['imx8', 'old']);
+    expect(() => boardsWithKernel(mixed, 'sid')).toThrow(UsageError);
+    expect(() => boardsWithKernel(mixed, 'sid')).toThrow('no board has a kernel matching sid');
   });
 });
 
