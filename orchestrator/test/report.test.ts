@@ -69,6 +69,10 @@ describe('capabilityMatrix', () => {
     expect(row('MSI')).toEqual(['MSI', 'ok', 'ok']);
     expect(row('DMA both ways')).toEqual(['DMA both ways', 'FAIL', '-']);
     expect(row('shared INTx')).toEqual(['shared INTx', 'skip', '-']);
+    // some passed, some skipped: not a plain ok
+    const c = run('c', '1..2\nok 1 dma_to_device\nok 2 dma_from_device # SKIP no edu');
+    const rowC = (capabilityMatrix([c]).split('\n').find((l) => l.startsWith('DMA both ways')) ?? '').split('|').map((x) => x.trim());
+    expect(rowC).toEqual(['DMA both ways', 'ok, 1 skip']);
     expect(row('32-bit clients')).toEqual(['32-bit clients (compat)', '-', 'ok']);
     expect(lines.some((l) => l.startsWith('other tests'))).toBe(false);
   });
