@@ -514,23 +514,22 @@ enum st_result test_dt_unbind_rebind(void)
 	return ST_PASS;
 }
 
-/* A holder child's MAC, in memory shared with the parent */
-struct dt_holder {
-	struct dt_mac m;	/* saved[]: the state before the child's set-up */
-};
-
-/* Child: hold the MAC with its interrupt connected and its event raised */
+/*
+ * Child: hold the MAC with its interrupt connected and its event raised.
+ * arg: a struct dt_mac in memory shared with the parent, whose saved[]
+ * keeps the state before the child's set-up.
+ */
 static const char *dt_hold_raising(void *arg)
 {
-	struct dt_holder *h = arg;
+	struct dt_mac *m = arg;
 
-	if (dt_open(&h->m, true) != ST_PASS)
+	if (dt_open(m, true) != ST_PASS)
 		return "GET_MAC_INFO or mmap of the reg range failed";
-	if (ioctl(h->m.fd, ATEMSYS_IOCTL_INT_CONNECT, 0UL))
+	if (ioctl(m->fd, ATEMSYS_IOCTL_INT_CONNECT, 0UL))
 		return "INT_CONNECT(0) failed";
-	if (h->m.ops->irq_setup(&h->m) != ST_PASS)
+	if (m->ops->irq_setup(m) != ST_PASS)
 		return "the interrupt source could not be set up";
-	h->m.ops->irq_raise(&h->m);
+	m->ops->irq_raise(m);
 	return NULL;
 }
 
@@ -567,17 +566,36 @@ static const char *dt_trace_op(const char *from, pid_t pid, const char *what)
 }
 
 /* Put back what a killed holder changed (QEMU's MACs have no reset input) */
-static enum st_result dt_reuse_after_kill(const struct dt_holder *h)
+static enum st_result dt_reuse_after_kill(const struct dt_mac *held)
 {
 	enum st_result res;
 	struct dt_mac m;
 
 	EXPECT_PASS(dt_open(&m, true));
 	EXPECT_PASS(m.ops->irq_setup(&m));
-	memcpy(m.saved, h->m.saved, sizeof(m.saved));
+	memcpy(m.saved, held->saved, sizeof(m.saved));
 	res = dt_irq_body(&m);
 	m.ops->irq_restore(&m);
 	return res;
+}
+
+/* Did the trace see pid's release assert, then deassert, the resets? */
+static enum st_result dt_reset_seen(const char *trace, pid_t pid)
+{
+	const char *line;
+
+	EXPECT(trace, "cannot read /sys/kernel/tracing/trace");
+	line = dt_trace_op(trace, pid, "assert");
+	EXPECT(line,
+	       "no reset controller op called from reset_control_assert() by the killed holder (pid %d)",
+	       (int)pid);
+	st_diag("killed holder's release: %.*s", (int)strcspn(line, "\n"),
+		line);
+	line = dt_trace_op(line, pid, "deassert");
+	EXPECT(line,
+	       "the killed holder's release asserted the resets but never deasserted them");
+	st_diag("then: %.*s", (int)strcspn(line, "\n"), line);
+	return ST_PASS;
 }
 
 /*
@@ -588,12 +606,11 @@ static enum st_result dt_reuse_after_kill(const struct dt_holder *h)
  */
 enum st_result test_dt_killed_holder_reset(void)
 {
-	bool traced, asserted, deasserted;
-	const char *line;
-	struct dt_holder *h;
+	struct dt_mac *held;
 	enum st_result res;
+	char *trace = NULL;
 	char why[256];
-	char *trace;
+	bool tracing;
 	int status;
 	pid_t pid;
 
@@ -601,46 +618,30 @@ enum st_result test_dt_killed_holder_reset(void)
 	if (!path_exists("%s/resets", dt_env.node))
 		return st_skip("%s has no resets: nothing to pulse on release",
 			       dt_env.name);
-	h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	EXPECT(h != MAP_FAILED, "mmap of shared memory: %s", strerror(errno));
-	pid = st_fork_holder(dt_hold_raising, h, why, sizeof(why));
+	held = mmap(NULL, sizeof(*held), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(held != MAP_FAILED, "mmap of shared memory: %s",
+	       strerror(errno));
+	pid = st_fork_holder(dt_hold_raising, held, why, sizeof(why));
 	if (pid < 0) {
-		munmap(h, sizeof(*h));
+		munmap(held, sizeof(*held));
 		return st_fail("holder child: %s", why);
 	}
 	/* from here on: only the release can pulse the resets */
-	if (ftrace_start("*assert", why, sizeof(why))) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		munmap(h, sizeof(*h));
-		return st_skip("cannot see the reset without the function tracer: %s",
-			       why);
-	}
+	tracing = !ftrace_start("*assert", why, sizeof(why));
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	trace = ftrace_stop();
-	line = trace ? dt_trace_op(trace, pid, "assert") : NULL;
-	traced = trace;
-	asserted = line;
-	if (line)
-		st_diag("killed holder's release: %.*s", (int)strcspn(line, "\n"),
-			line);
-	line = line ? dt_trace_op(line, pid, "deassert") : NULL;
-	deasserted = line;
-	if (line)
-		st_diag("then: %.*s", (int)strcspn(line, "\n"), line);
-	free(trace);
+	if (tracing)
+		trace = ftrace_stop();
 
-	if (!traced)
-		res = st_fail("cannot read /sys/kernel/tracing/trace");
-	else if (!asserted)
-		res = st_fail("no reset controller op called from reset_control_assert() by the killed holder (pid %d)",
-			      (int)pid);
-	else if (!deasserted)
-		res = st_fail("the killed holder's release asserted the resets but never deasserted them");
-	else
-		res = dt_reuse_after_kill(h);
-	munmap(h, sizeof(*h));
+	/* the MAC back as it was, also for the tests after this one */
+	res = dt_reuse_after_kill(held);
+	munmap(held, sizeof(*held));
+	if (res == ST_PASS && !tracing)
+		res = st_skip("cannot see the reset without the function tracer: %s",
+			      why);
+	else if (res == ST_PASS)
+		res = dt_reset_seen(trace, pid);
+	free(trace);
 	return res;
 }
