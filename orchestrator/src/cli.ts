@@ -347,7 +347,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
     const seen = new Set<string>();
     for (const t of parsed.tokens) {
       if (t.kind !== 'option' || specs[t.name]?.multiple === true) continue;
-      if (seen.has(t.name)) throw new UsageError(`${first}: --${t.name} given more than once (it takes one value${t.name === 'board' ? '; --board all takes every board' : ''})`);
+      if (seen.has(t.name)) {
+        const one = specs[t.name]?.type === 'string' ? ` (it takes one value${t.name === 'board' ? '; --board all takes every board' : ''})` : '';
+        throw new UsageError(`${first}: --${t.name} given more than once${one}`);
+      }
       seen.add(t.name);
     }
   } catch (err) {

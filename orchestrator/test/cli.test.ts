@@ -49,6 +49,7 @@ describe('parseCli', () => {
     [['help', 'nope'], /unknown command "nope"/],
     [['build', '--board', 'a', '--board', 'b'], /--board given more than once .*--board all/],
     [['smoke', '--board', 'a', '--kernel', 'trixie', '--kernel', 'sid'], /--kernel given more than once/],
+    [['smoke', '--board', 'a', '--json', '--json'], /^smoke: --json given more than once$/],
   ])('%j is a usage error', (argv, msg) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
     expect(() => parseCli(argv)).toThrow(msg);
