@@ -419,6 +419,7 @@ static bool module_gone(void *arg)
 enum st_result test_rmmod_after_close(void)
 {
 	static const char marker[] = "atemsys-selftest: rmmod_after_close";
+	uint64_t t0;
 	bool marked;
 
 	marked = !write_sysfs("atemsys-selftest: rmmod_after_close\n",
@@ -427,8 +428,12 @@ enum st_result test_rmmod_after_close(void)
 		st_diag("cannot write /dev/kmsg (%s): not checking the log of the unload",
 			strerror(errno));
 
+	t0 = now_ms();
 	EXPECT_OK(delete_atemsys(),
 		  "delete_module(\"atemsys\", O_NONBLOCK) with every fd closed");
+	if (now_ms() - t0 > 5000)
+		st_diag("delete_module took %llu ms (waiting for RCU grace periods: a slow emulated guest)",
+			(unsigned long long)(now_ms() - t0));
 	EXPECT(poll_until(module_gone, NULL, 2000),
 	       ATEMSYS_SYSFS " still exists 2 s after the module was removed");
 	if (path_exists(ATEMSYS_FILE_NAME))
