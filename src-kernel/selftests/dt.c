@@ -167,8 +167,13 @@ static int dt_fill(struct st_dt *dt, const char *name)
 	return dt_read_reg(dt);
 }
 
-int dt_discover(struct st_dt *dt)
+/*
+ * The atemsys platform device with the lowest atemsys-Instance, leaving
+ * out @skip (a device name, or NULL): 0, or -1 if there is none
+ */
+static int dt_find(struct st_dt *dt, const char *skip)
 {
+	struct st_dt cand;
 	char compat[512];
 	struct dirent *de;
 	ssize_t n;
@@ -179,18 +184,32 @@ int dt_discover(struct st_dt *dt)
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || (skip && !strcmp(de->d_name, skip)))
 			continue;
 		n = read_file(compat, sizeof(compat),
 			      DT_PLATFORM_SYSFS "/%s/of_node/compatible",
 			      de->d_name);
 		if (n <= 0 || !dt_strlist_has(compat, (size_t)n, "atemsys"))
 			continue;
-		dt->present = !dt_fill(dt, de->d_name);
-		break;
+		memset(&cand, 0, sizeof(cand));
+		if (dt_fill(&cand, de->d_name))
+			continue;
+		cand.present = true;
+		if (!dt->present || cand.instance < dt->instance)
+			*dt = cand;
 	}
 	closedir(d);
 	return dt->present ? 0 : -1;
+}
+
+int dt_discover(struct st_dt *dt)
+{
+	return dt_find(dt, NULL);
+}
+
+int dt_discover_other(const struct st_dt *first, struct st_dt *other)
+{
+	return dt_find(other, first->name);
 }
 
 enum st_result need_dt(void)

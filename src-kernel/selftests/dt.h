@@ -41,8 +41,14 @@ struct st_dt {
 
 extern struct st_dt dt_env;
 
-/* Find the first atemsys platform device; 0, or -1 if there is none */
+/*
+ * The atemsys platform device with the lowest atemsys-Instance (the one
+ * the dt tests drive; a board may hand over more, e.g. a second MAC for
+ * the ll group's slave simulator): 0, or -1 if there is none
+ */
 int dt_discover(struct st_dt *dt);
+/* The next such device besides @first: 0, or -1 if there is none */
+int dt_discover_other(const struct st_dt *first, struct st_dt *other);
 enum st_result need_dt(void);
 
 /* The ATEMSYS_PHY_* flag of a phy-mode string, 0 if unknown */

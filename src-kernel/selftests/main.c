@@ -124,7 +124,7 @@ static const struct st_test st_tests[] = {
 	{ "ll_atemsys_poll", "ll", ST_PHASE_GROUP, test_ll_atemsys_poll,
 	  "EtherCAT master and 2-slave simulator over atemsys (polling): OP, 1000 cycles" },
 	{ "ll_atemsys_irq", "ll", ST_PHASE_GROUP, test_ll_atemsys_irq,
-	  "the master over atemsys on the NIC's MSI-X, MSI and INTx: 300 cycles each" },
+	  "the master over atemsys on the NIC's MSI-X, MSI and INTx (a DT MAC's interrupt): 300 cycles each" },
 	{ "ll_packet", "ll", ST_PHASE_GROUP, test_ll_packet,
 	  "the master over AF_PACKET on the kernel's e1000e: OP, 1000 cycles" },
 	{ "ll_sim_packet", "ll", ST_PHASE_GROUP, test_ll_sim_packet,
@@ -139,6 +139,8 @@ static const struct st_test st_tests[] = {
 	  "a slave stops serving process data: master exit 1, working counter" },
 	{ "ll_simulator_gone", "ll", ST_PHASE_GROUP, test_ll_simulator_gone,
 	  "no simulator: master exit 4 within its timeouts, says what to check" },
+	{ "ll_link_lost", "ll", ST_PHASE_GROUP, test_ll_link_lost,
+	  "link off for 3 s under a running master (QEMU set_link): seen, waited out, no frame lost" },
 	{ "ll_kill_master", "ll", ST_PHASE_GROUP, test_ll_kill_master,
 	  "SIGKILLed master: IRQ freed, bus mastering off, NIC reusable" },
 	{ "fuzz", "fuzz", ST_PHASE_GROUP, test_fuzz,
@@ -175,6 +177,8 @@ static const struct {
 	 * on 2 host cores once took 22 s for them (sabrelite 6.1)
 	 */
 	{ "rmmod_after_close", 90 },
+	/* 4 s to OP, 3 s without link, 6000 cycles of 1 ms in an emulator */
+	{ "ll_link_lost", 120 },
 };
 
 static unsigned int time_limit(const struct st_test *t, unsigned int timeout)

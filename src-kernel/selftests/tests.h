@@ -78,6 +78,7 @@ enum st_result test_ll_truncated_answer(void);
 enum st_result test_ll_wrong_ethertype(void);
 enum st_result test_ll_wkc_mismatch(void);
 enum st_result test_ll_simulator_gone(void);
+enum st_result test_ll_link_lost(void);
 enum st_result test_ll_kill_master(void);
 
 /* tests_compat.c */

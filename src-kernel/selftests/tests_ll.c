@@ -1,17 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The link-layer group ("ll"): EtherCAT through atemsys. The board joins two
- * e1000e NICs with a QEMU hub: 82574L instance 1 (B/D/F order) is the
- * master's, instance 2 the slave simulator's. The tests run the tools
- * atemsys-ecat master and atemsys-ecat sim (src-kernel/tools/) as the user
- * would and check their exit status and JSON results:
+ * The link-layer group ("ll"): EtherCAT through atemsys. On a PCI board two
+ * e1000e NICs are joined by a QEMU hub: 82574L instance 1 (B/D/F order) is
+ * the master's, instance 2 the slave simulator's. On a device-tree board
+ * the MAC the dt tests drive (i.MX FEC, Cadence GEM) is the master's and
+ * the simulator runs on a second MAC handed to atemsys (zcu102: GEM2, on
+ * the same hub) or, on a SoC with one MAC, outside the guest: smoke runs
+ * it on the host end of QEMU's dgram netdev (127.0.0.1 only) and says so
+ * with ATEMSYS_LL_SIM=dgram on the kernel command line. The tests run the
+ * tools atemsys-ecat master and atemsys-ecat sim (src-kernel/tools/) as the
+ * user would and check their exit status and JSON results:
  *   - the master reaches OP and runs 1000 cycles, every working counter
  *     and process-data byte right, no frame lost: over atemsys polling,
  *     over atemsys with each interrupt type, over AF_PACKET on the kernel's
  *     e1000e; the simulator over atemsys and over AF_PACKET;
  *   - bad input: frames a segment must survive, an answer cut short, an
  *     answer of another EtherType, a slave that stops counting, no slave
- *     simulator at all: each a clear error and exit status, no hang;
+ *     simulator at all: each a clear error and exit status, no hang (these
+ *     need the simulator in the guest);
+ *   - the link lost mid-cycle (QEMU's set_link, which smoke does over QMP
+ *     when the guest asks; ATEMSYS_LINK_CONTROL names the netdev) is seen
+ *     by the master, which goes on when it is back;
  *   - a master killed with SIGKILL mid-cycle leaves the NIC quiet and
  *     reusable.
  * Every master run prints "# ll-wire {json}" (what it put on the wire), which
@@ -30,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dt.h"
 #include "guest.h"
 #include "ktap.h"
 #include "pci.h"
@@ -66,25 +76,71 @@ static const char *ecat_tool(void)
 	return path;
 }
 
-/* The two NICs the hub joins */
+#define LL_SIM_ENV		"ATEMSYS_LL_SIM"
+#define LL_LINK_CONTROL_ENV	"ATEMSYS_LINK_CONTROL"
+#define LL_NIC_LEN		(ATEMSYS_IDENT_MAX_LEN + 12)
+
+/*
+ * The NICs the group drives, as atemsys-ecat --nic takes them: B/D/F of the
+ * two e1000e, or IDENT:INSTANCE of device-tree MACs; sim "" when the
+ * simulator runs outside the guest
+ */
 struct ll_nics {
-	char master[ATEMSYS_BDF_LEN];
-	char sim[ATEMSYS_BDF_LEN];
+	char master[LL_NIC_LEN];
+	char sim[LL_NIC_LEN];
+	bool dt;
 };
+
+static bool sim_outside(const struct ll_nics *n)
+{
+	return !n->sim[0];
+}
+
+static enum st_result ll_dt_nics(struct ll_nics *n)
+{
+	const char *where = getenv(LL_SIM_ENV);
+	struct st_dt other;
+
+	n->dt = true;
+	snprintf(n->master, sizeof(n->master), "%s:%u", dt_env.ident,
+		 dt_env.instance);
+	if (!dt_discover_other(&dt_env, &other)) {
+		snprintf(n->sim, sizeof(n->sim), "%s:%u", other.ident,
+			 other.instance);
+		return ST_PASS;
+	}
+	return st_need(where && !strcmp(where, "dgram"),
+		       "the ll group on a device-tree board needs a second MAC handed to atemsys for the simulator, or the simulator outside the guest (" LL_SIM_ENV "=dgram: npx orchestrate smoke runs it for a board with a dgram netdev)");
+}
 
 static enum st_result ll_nics(struct ll_nics *n)
 {
 	struct atemsys_pci_loc m, s;
 	bool ok;
 
+	memset(n, 0, sizeof(*n));
+	EXPECT_PASS(st_need(path_exists(ECAT_TOOL), "the ll group needs %s",
+			    ECAT_TOOL));
 	ok = !pci_find_id(NIC_VENDOR, NIC_DEVICE, 1, &m) &&
 	     !pci_find_id(NIC_VENDOR, NIC_DEVICE, 2, &s);
-	EXPECT_PASS(st_need(ok && path_exists(ECAT_TOOL),
-			    "the ll group needs %s and three e1000e (8086:10d3), instances 1 and 2 joined by a QEMU hub (-netdev hubport)",
-			    ECAT_TOOL));
+	if (!ok && dt_env.present)
+		return ll_dt_nics(n);
+	EXPECT_PASS(st_need(ok,
+			    "the ll group needs three e1000e (8086:10d3), instances 1 and 2 joined by a QEMU hub (-netdev hubport), or a MAC handed to atemsys by the device tree"));
 	atemsys_pci_format(&m, n->master, sizeof(n->master));
 	atemsys_pci_format(&s, n->sim, sizeof(n->sim));
 	return ST_PASS;
+}
+
+/*
+ * Tests that need the simulator in the guest (its faults, its counters):
+ * skipped, not failed, with --group ll too: the board is as it should be
+ */
+static enum st_result need_sim_inside(const struct ll_nics *n)
+{
+	if (!sim_outside(n))
+		return ST_PASS;
+	return st_skip("the slave simulator runs outside the guest (" LL_SIM_ENV "=dgram): its faults and counters are not here");
 }
 
 /**
@@ -212,6 +268,12 @@ static enum st_result sim_start(struct proc *sim, const char *link,
 				 "--json" };
 	size_t a = 7;
 
+	if (!nic[0]) {
+		/* outside the guest, running already */
+		memset(sim, 0, sizeof(*sim));
+		sim->pid = -1;
+		return ST_PASS;
+	}
 	while (extra && *extra && a < 14)
 		argv[a++] = *extra++;
 	argv[a] = NULL;
@@ -225,8 +287,21 @@ static enum st_result sim_start(struct proc *sim, const char *link,
 	return ST_PASS;
 }
 
+/* The simulator in the guest killed at once (none outside: nothing) */
+static void sim_kill(struct proc *sim)
+{
+	if (sim->pid <= 0)
+		return;
+	kill(sim->pid, SIGKILL);
+	reap(sim, 2000);
+}
+
+/* *json NULL for a simulator outside the guest */
 static enum st_result sim_stop(struct proc *sim, char **json)
 {
+	*json = NULL;
+	if (sim->pid <= 0)
+		return ST_PASS;
 	kill(sim->pid, SIGTERM);
 	EXPECT(reap(sim, 5000), "the slave simulator did not stop within 5 s of SIGTERM");
 	EXPECT(exit_code(sim) == 0, "the slave simulator exited with %d: %s",
@@ -317,12 +392,13 @@ static enum st_result good_run(const char *mlink, const char *mnic,
 
 	EXPECT_PASS(sim_start(&sim, slink, snic, NULL));
 	if (master_run(&m, mlink, mnic, tag, src, extra, false, &mj) != ST_PASS) {
-		kill(sim.pid, SIGKILL);
-		reap(&sim, 2000);
+		sim_kill(&sim);
 		return ST_FAIL;
 	}
 	EXPECT_PASS(sim_stop(&sim, &sj));
 	EXPECT_PASS(expect_good(&m, mj, cycles, tag));
+	if (!sj)
+		return ST_PASS;
 	EXPECT(json_num(sj, "frames") >= cycles && !json_num(sj, "malformed"),
 	       "%s: the simulator answered %ld frames (%ld malformed)", tag,
 	       json_num(sj, "frames"), json_num(sj, "malformed"));
@@ -340,39 +416,48 @@ enum st_result test_ll_atemsys_poll(void)
 			"50:54:00:ec:00:01", extra, 1000);
 }
 
+/* One master run sleeping on the interrupt; its link must say @name */
+static enum st_result irq_run(const struct ll_nics *n, const char *tag,
+			      const char *src, const char *name)
+{
+	static const char *extra[] = { "--irq", "--cycles", "300", NULL };
+	struct proc sim, m;
+	enum st_result res;
+	char *mj, *sj;
+
+	EXPECT_PASS(sim_start(&sim, "atemsys", n->sim, NULL));
+	res = master_run(&m, "atemsys", n->master, tag, src, extra, false, &mj);
+	if (res != ST_PASS) {
+		sim_kill(&sim);
+		return res;
+	}
+	EXPECT_PASS(sim_stop(&sim, &sj));
+	EXPECT_PASS(expect_good(&m, mj, 300, tag));
+	EXPECT(strstr(mj, name), "%s: the link says %s, expected an %s", tag,
+	       mj, name);
+	return ST_PASS;
+}
+
 enum st_result test_ll_atemsys_irq(void)
 {
 	static const char *modes[] = { "msix", "msi", "intx" };
 	static const char *names[] = { "MSI-X", "MSI", "INTx" };
-	static const char *extra[] = { "--irq", "--cycles", "300", NULL };
 	enum st_result res = ST_PASS;
 	struct ll_nics n;
 	unsigned int i;
 
 	EXPECT_PASS(ll_nics(&n));
+	if (n.dt)
+		return irq_run(&n, "atemsys-irq", "50:54:00:ec:00:02",
+			       "interrupt");
 	for (i = 0; i < 3 && res == ST_PASS; i++) {
 		char tag[32], src[24];
-		struct proc sim, m;
-		char *mj, *sj;
 
 		snprintf(tag, sizeof(tag), "atemsys-%s", modes[i]);
 		snprintf(src, sizeof(src), "50:54:00:ec:00:%02x", 2 + i);
 		EXPECT_OK(write_sysfs(modes[i], IRQ_MODE_PARAM), "write %s to "
 			  IRQ_MODE_PARAM, modes[i]);
-		EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
-		res = master_run(&m, "atemsys", n.master, tag, src, extra, false,
-				 &mj);
-		if (res != ST_PASS) {
-			kill(sim.pid, SIGKILL);
-			reap(&sim, 2000);
-			break;
-		}
-		res = sim_stop(&sim, &sj);
-		if (res == ST_PASS)
-			res = expect_good(&m, mj, 300, tag);
-		if (res == ST_PASS && !strstr(mj, names[i]))
-			res = st_fail("%s: the link says %s, expected an %s interrupt",
-				      tag, mj, names[i]);
+		res = irq_run(&n, tag, src, names[i]);
 	}
 	write_sysfs("auto", IRQ_MODE_PARAM);
 	return res;
@@ -400,6 +485,14 @@ static enum st_result with_kernel_driver(const char *bdf,
 	return res;
 }
 
+/* The kernel's own driver for a device-tree MAC needs the stock DT (skip) */
+static enum st_result need_pci(const struct ll_nics *n)
+{
+	if (!n->dt)
+		return ST_PASS;
+	return st_skip("the kernel's own driver (fec, macb) for a MAC handed to atemsys needs the stock device tree: npx orchestrate bench boots one for the AF_PACKET baseline");
+}
+
 static enum st_result master_packet(const struct ll_nics *n)
 {
 	static const char *extra[] = { "--cycles", "1000", NULL };
@@ -413,6 +506,7 @@ enum st_result test_ll_packet(void)
 	struct ll_nics n;
 
 	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(need_pci(&n));
 	return with_kernel_driver(n.master, master_packet, &n);
 }
 
@@ -429,6 +523,7 @@ enum st_result test_ll_sim_packet(void)
 	struct ll_nics n;
 
 	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(need_pci(&n));
 	return with_kernel_driver(n.sim, sim_packet, &n);
 }
 
@@ -442,6 +537,7 @@ enum st_result test_ll_bad_input_to_sim(void)
 	unsigned int i;
 
 	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(need_sim_inside(&n));
 	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
 	for (i = 0; i < 3; i++) {
 		const char *argv[] = { ECAT_TOOL, "send", "--link", "atemsys",
@@ -449,7 +545,7 @@ enum st_result test_ll_bad_input_to_sim(void)
 				       "--src-mac", INJECT_SRC, NULL };
 
 		EXPECT_OK(spawn(&s, argv), "start %s send", ECAT_TOOL);
-		EXPECT(reap(&s, 5000) && exit_code(&s) == 0,
+		EXPECT(reap(&s, 15000) && exit_code(&s) == 0,
 		       "send --kind %s: exit %d: %s", kinds[i], exit_code(&s), s.buf);
 	}
 	st_diag("ll-wire {\"run\":\"injected\",\"src\":\"" INJECT_SRC "\",\"slaves\":0,\"sent\":{},\"returned\":{},\"wkc\":{},\"lrw\":{\"laddr\":0,\"len\":0,\"wkc\":0,\"cycles\":0},\"malformed_expected\":true}");
@@ -484,15 +580,14 @@ static enum st_result bad_answer(const char *fault, const char *tag,
 	char *mj, *sj;
 
 	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(need_sim_inside(&n));
 	if (fault)
 		EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, sim_extra));
 	t0 = now_ms();
 	if (master_run(&m, "atemsys", n.master, tag, src, extra, malformed,
 		       &mj) != ST_PASS) {
-		if (fault) {
-			kill(sim.pid, SIGKILL);
-			reap(&sim, 2000);
-		}
+		if (fault)
+			sim_kill(&sim);
 		return ST_FAIL;
 	}
 	if (fault)
@@ -531,6 +626,66 @@ enum st_result test_ll_simulator_gone(void)
 			  "no EtherCAT frame came back", false);
 }
 
+/*
+ * The link goes down under a running master and comes back: QEMU's
+ * set_link on the master's netdev, which smoke does over QMP when the
+ * guest asks ("# atemsys-link: off <netdev>", then "on"). The master must
+ * see it (link_losses), wait and go on: every cycle then right, no frame
+ * counted lost.
+ */
+#define LINK_LOST_CYCLES	"6000"
+#define LINK_DOWN_MS		3000u
+#define LINK_OP_WAIT_MS		4000u
+
+static void link_ask(const char *state, const char *netdev)
+{
+	st_diag("atemsys-link: %s %s", state, netdev);
+}
+
+enum st_result test_ll_link_lost(void)
+{
+	const char *argv[] = { ECAT_TOOL, "master", "--link", "atemsys", "--nic",
+			       NULL, "--cycles", LINK_LOST_CYCLES, "--json",
+			       "--timeout-us", LL_FRAME_TIMEOUT_US, "--src-mac",
+			       "50:54:00:ec:00:0e", NULL };
+	const char *netdev = getenv(LL_LINK_CONTROL_ENV);
+	struct proc sim, m;
+	struct ll_nics n;
+	char *mj, *sj;
+	bool done;
+
+	EXPECT_PASS(ll_nics(&n));
+	EXPECT_PASS(st_need(netdev && *netdev,
+			    "nobody turns the link off: smoke does over QMP, naming the master's netdev in " LL_LINK_CONTROL_ENV));
+	argv[5] = n.master;
+	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
+	if (spawn(&m, argv)) {
+		sim_kill(&sim);
+		return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
+	}
+	sleep_ms(LINK_OP_WAIT_MS);
+	link_ask("off", netdev);
+	sleep_ms(LINK_DOWN_MS);
+	link_ask("on", netdev);
+	done = reap(&m, 60000);
+	if (!done || sim_stop(&sim, &sj) != ST_PASS) {
+		sim_kill(&sim);
+		return st_fail("the master did not end within 60 s of the link coming back: %s",
+			       m.buf);
+	}
+	mj = line_with(m.buf, "{\"cmd\":\"master\"");
+	EXPECT(mj, "the master printed no JSON result (exit %d): %s",
+	       exit_code(&m), m.buf);
+	EXPECT(json_num(mj, "link_losses") >= 1,
+	       "the master never saw the link go down (is %s the master's netdev?): %s",
+	       netdev, mj);
+	st_diag("link lost %ld time(s), down %ld ms, %ld frame(s) went with it",
+		json_num(mj, "link_losses"), json_num(mj, "link_down_ms"),
+		json_num(mj, "lost_link"));
+	return expect_good(&m, mj, strtol(LINK_LOST_CYCLES, NULL, 10),
+			   "after the link came back");
+}
+
 enum st_result test_ll_kill_master(void)
 {
 	const char *argv[] = { ECAT_TOOL, "master", "--link", "atemsys", "--nic",
@@ -545,12 +700,19 @@ enum st_result test_ll_kill_master(void)
 
 	EXPECT_PASS(ll_nics(&n));
 	argv[5] = n.master;
-	EXPECT_OK(atemsys_pci_parse(n.master, &loc), "parse %s", n.master);
-	EXPECT_OK(pci_by_location(loc.domain, loc.bus, loc.device, loc.function,
-				  &nic), "sysfs of %s", n.master);
+	if (!n.dt) {
+		EXPECT_OK(atemsys_pci_parse(n.master, &loc), "parse %s", n.master);
+		EXPECT_OK(pci_by_location(loc.domain, loc.bus, loc.device,
+					  loc.function, &nic), "sysfs of %s",
+			  n.master);
+	}
 	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
-	EXPECT_OK(spawn(&m, argv), "start %s master", ECAT_TOOL);
-	sleep_ms(1500);
+	if (spawn(&m, argv)) {
+		sim_kill(&sim);
+		return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
+	}
+	/* a device-tree master first waits for phylib to report link */
+	sleep_ms(n.dt ? 4000 : 1500);
 	EXPECT(proc_interrupts_count("atemsys") >= 1,
 	       "the running master's interrupt is not in /proc/interrupts");
 	kill(m.pid, SIGKILL);
@@ -559,9 +721,12 @@ enum st_result test_ll_kill_master(void)
 	/* atemsys released it: interrupt freed, bus mastering off */
 	EXPECT(proc_interrupts_count("atemsys") == 0,
 	       "an atemsys interrupt is still requested after the master died");
-	EXPECT(pci_bus_master(&nic) == 0,
-	       "%s still has bus mastering on after its holder died", n.master);
-	st_diag("killed master: interrupt freed, bus mastering off; the NIC again:");
+	if (!n.dt)
+		EXPECT(pci_bus_master(&nic) == 0,
+		       "%s still has bus mastering on after its holder died",
+		       n.master);
+	st_diag("killed master: %s; the NIC again:", n.dt ?
+		"interrupt freed" : "interrupt freed, bus mastering off");
 	EXPECT_PASS(master_run(&m, "atemsys", n.master, "after-kill",
 			       "50:54:00:ec:00:0d", extra, false, &mj));
 	EXPECT_PASS(sim_stop(&sim, &sj));

@@ -108,6 +108,18 @@ static void pkt_stats(struct ecat_link *l, struct ecat_link_stats *st)
 		st->rx_dropped = ts.tp_drops;
 }
 
+/* IFF_RUNNING: the kernel driver reports carrier */
+static int pkt_state(struct ecat_link *l)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", l->u.pkt.ifname);
+	if (ioctl(l->u.pkt.fd, SIOCGIFFLAGS, &ifr))
+		return ECAT_LINK_UNKNOWN;
+	return ifr.ifr_flags & IFF_RUNNING ? ECAT_LINK_UP : ECAT_LINK_DOWN;
+}
+
 static void pkt_close(struct ecat_link *l)
 {
 	if (l->u.pkt.fd >= 0)
@@ -119,6 +131,7 @@ static const struct ecat_link_ops packet_ops = {
 	.send = pkt_send,
 	.recv = pkt_recv,
 	.stats = pkt_stats,
+	.state = pkt_state,
 	.close = pkt_close,
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * atemsys-ecat: an EtherCAT master and a slave simulator over two link
- * layers (atemsys + userspace e1000e, or AF_PACKET). Run --help.
+ * atemsys-ecat: an EtherCAT master and a slave simulator over three link
+ * layers (atemsys with a userspace e1000e, i.MX FEC or Cadence GEM driver;
+ * AF_PACKET; UDP datagrams to and from QEMU on 127.0.0.1). Run --help.
  *
  * Exit status: 0 ok; 1 EtherCAT error (slave count, state refused, working
  * counter, process data, malformed frames); 2 usage; 3 link error (the NIC
@@ -34,16 +35,21 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: atemsys-ecat master --link atemsys|packet --nic NIC [options]\n"
-"       atemsys-ecat sim    --link atemsys|packet --nic NIC [options]\n"
-"       atemsys-ecat send   --link atemsys|packet --nic NIC --kind KIND [--count N]\n"
+"usage: atemsys-ecat master --link atemsys|packet|dgram --nic NIC [options]\n"
+"       atemsys-ecat sim    --link atemsys|packet|dgram --nic NIC [options]\n"
+"       atemsys-ecat send   --link atemsys|packet|dgram --nic NIC --kind KIND [--count N]\n"
 "                           [--src-mac MAC]\n"
 "\n"
 "NIC: a PCI function (0000:00:04.0), e1000e:N (the N-th 82574L, 0 first, in\n"
-"B/D/F order), or for --link packet a network interface (eth1).\n"
-"  --link atemsys   the userspace e1000e driver through /dev/atemsys (the NIC\n"
-"                   must have no kernel driver bound)\n"
+"B/D/F order), a device-tree MAC IDENT:INSTANCE (its atemsys-Ident and\n"
+"atemsys-Instance: FslFec:1, GEM:1), for --link packet a network interface\n"
+"(eth1), for --link dgram two UDP ports LOCAL:REMOTE on 127.0.0.1.\n"
+"  --link atemsys   the userspace e1000e, i.MX FEC or Cadence GEM driver\n"
+"                   through /dev/atemsys (a PCI NIC must have no kernel driver\n"
+"                   bound; a device-tree MAC's node must be handed to atemsys)\n"
 "  --link packet    an AF_PACKET raw socket on the NIC's kernel interface\n"
+"  --link dgram     frames as UDP datagrams on 127.0.0.1 only: the other end\n"
+"                   of a QEMU board's -netdev dgram (a simulator on the host)\n"
 "\n"
 "common options:\n"
 "  --irq            atemsys: sleep on the NIC's interrupt instead of polling\n"
@@ -59,6 +65,8 @@ static void usage(FILE *f)
 "  --period-us P    cycle period in us (default 1000)\n"
 "  --cycles C       cyclic frames (default 1000)\n"
 "  --timeout-us T   wait for a frame to come back (default 100000)\n"
+"  --link-wait-ms W a frame lost while the link is down: wait up to W ms for\n"
+"                   the link and go on (default 30000; 0: end the run, exit 3)\n"
 "  --src-mac MAC    Ethernet source address (default: the NIC's, with the\n"
 "                   locally-administered bit cleared)\n"
 "  --keep-op        leave the slaves in OP\n"
@@ -85,7 +93,7 @@ struct opts {
 	bool json, verbose, keep_op;
 	unsigned int slaves;
 	unsigned long out_len, in_len;
-	unsigned long period_us, cycles, timeout_us;
+	unsigned long period_us, cycles, timeout_us, link_wait_ms;
 	const char *src_mac, *wire_tag, *fault, *kind;
 	unsigned long long frames;
 	unsigned long count;
@@ -112,7 +120,8 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_LINK = 256, O_NIC, O_IRQ, O_SLAVES, O_OUT, O_IN, O_CPU, O_PRIO,
 	       O_JSON, O_VERBOSE, O_PERIOD, O_CYCLES, O_TIMEOUT, O_SRC,
-	       O_KEEP, O_WIRE, O_FAULT, O_FRAMES, O_KIND, O_COUNT, O_HELP };
+	       O_KEEP, O_WIRE, O_FAULT, O_FRAMES, O_KIND, O_COUNT, O_LINK_WAIT,
+	       O_HELP };
 	static const struct option lo[] = {
 		{ "link", required_argument, NULL, O_LINK },
 		{ "nic", required_argument, NULL, O_NIC },
@@ -134,6 +143,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "frames", required_argument, NULL, O_FRAMES },
 		{ "kind", required_argument, NULL, O_KIND },
 		{ "count", required_argument, NULL, O_COUNT },
+		{ "link-wait-ms", required_argument, NULL, O_LINK_WAIT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,7 +152,8 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .link_kind = -1, .cpu = -1, .out_len = 4, .in_len = 4,
 			    .period_us = 1000, .cycles = 1000,
-			    .timeout_us = 100000, .fault = "none", .count = 1 };
+			    .timeout_us = 100000, .link_wait_ms = 30000,
+			    .fault = "none", .count = 1 };
 	o->link.irq_cpu = -1;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
@@ -158,7 +169,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_LINK:
 			o->link_kind = ecat_link_kind_parse(optarg);
 			if (o->link_kind < 0)
-				return bad("--link \"%s\": atemsys or packet", optarg);
+				return bad("--link \"%s\": atemsys, packet or dgram", optarg);
 			break;
 		case O_NIC:
 			o->link.nic = optarg;
@@ -231,6 +242,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (!num(optarg, 1000000, &o->count) || !o->count)
 				return bad("--count \"%s\": 1 to 1000000", optarg);
 			break;
+		case O_LINK_WAIT:
+			if (!num(optarg, 3600000, &o->link_wait_ms))
+				return bad("--link-wait-ms \"%s\": 0 to 3600000", optarg);
+			break;
 		case O_HELP:
 			usage(stdout);
 			return -1;
@@ -241,7 +256,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return bad("unexpected argument \"%s\"", argv[optind]);
 	if (o->link_kind < 0)
-		return bad("%s: --link atemsys|packet is required", o->cmd);
+		return bad("%s: --link atemsys|packet|dgram is required", o->cmd);
 	if (!o->link.nic)
 		return bad("%s: --nic is required", o->cmd);
 	o->link.kind = (enum ecat_link_kind)o->link_kind;
@@ -338,6 +353,12 @@ static void link_stats_json(FILE *f, struct ecat_link *l)
 		(unsigned long long)ls.rx_dropped);
 }
 
+static const char *link_kind_name(enum ecat_link_kind kind)
+{
+	return kind == ECAT_LINK_ATEMSYS ? "atemsys" :
+	       kind == ECAT_LINK_PACKET ? "packet" : "dgram";
+}
+
 static int open_link(const struct opts *o, struct ecat_link *l)
 {
 	if (ecat_link_open(l, &o->link)) {
@@ -369,6 +390,7 @@ static int cmd_master(const struct opts *o)
 	cfg.period_us = (uint32_t)o->period_us;
 	cfg.cycles = (uint32_t)o->cycles;
 	cfg.timeout_us = (uint32_t)o->timeout_us;
+	cfg.link_wait_ms = (uint32_t)o->link_wait_ms;
 	cfg.keep_op = o->keep_op;
 	cfg.verbose = o->verbose;
 	cfg.stop = &stop;
@@ -393,12 +415,14 @@ static int cmd_master(const struct opts *o)
 
 	if (o->json) {
 		printf("{\"cmd\":\"master\",\"link\":\"%s\",\"desc\":",
-		       o->link.kind == ECAT_LINK_ATEMSYS ? "atemsys" : "packet");
+		       link_kind_name(o->link.kind));
 		json_str(stdout, link.desc);
 		printf(",\"slaves\":%u,\"state\":\"%s\",\"cycles\":%u,\"period_us\":%lu,\"wkc_errors\":%u,\"data_errors\":%u,\"lost\":%u,\"late\":%u,\"malformed\":%u,\"ignored\":%u,\"stale\":%u",
 		       res.slaves, res.state ? master_state_name(res.state) : "none",
 		       res.cycles, o->period_us, res.wkc_errors, res.data_errors,
 		       res.lost, res.late, res.malformed, res.ignored, res.stale);
+		printf(",\"link_losses\":%u,\"link_down_ms\":%u,\"lost_link\":%u",
+		       res.link_losses, res.link_down_ms, res.lost_link);
 		json_stats(stdout, "rtt", &rtt);
 		json_stats(stdout, "jitter", &jitter);
 		link_stats_json(stdout, &link);
@@ -417,6 +441,9 @@ static int cmd_master(const struct opts *o)
 		       res.state ? master_state_name(res.state) : "nothing",
 		       res.cycles, o->period_us, res.wkc_errors, res.data_errors,
 		       res.lost, res.late, st.p50, st.max);
+		if (res.link_losses)
+			printf("  link lost %u time(s), down %u ms in all, %u frame(s) went with it\n",
+			       res.link_losses, res.link_down_ms, res.lost_link);
 	}
 	if (o->wire_tag)
 		print_wire(o->wire_tag, &res, cfg.src, res.slaves);

@@ -52,6 +52,7 @@ void master_config_default(struct master_config *cfg)
 	cfg->timeout_us = 100000;
 	cfg->retries = 3;
 	cfg->max_lost = 10;
+	cfg->link_wait_ms = 30000;
 }
 
 const char *master_state_name(uint8_t state)
@@ -551,6 +552,60 @@ static enum xchg start(struct master *m)
 	return request_state(m, AL_OP);
 }
 
+/*
+ * The link is down: wait for it to come back (frames that arrive meanwhile
+ * are dropped; receiving also lets a device-tree link serve phylib, which
+ * is what notices the link back). XC_OK once it is up, or stopped.
+ */
+static enum xchg link_wait(struct master *m)
+{
+	uint64_t t0 = now_ns(), waited;
+	uint64_t deadline = t0 + (uint64_t)m->cfg->link_wait_ms * NSEC_PER_MSEC;
+	enum xchg r = XC_OK;
+
+	m->res->link_losses++;
+	say(m, "link down: waiting up to %u ms for it", m->cfg->link_wait_ms);
+	while (ecat_link_state(m->link) == ECAT_LINK_DOWN) {
+		if (m->cfg->stop && *m->cfg->stop)
+			break;
+		if (now_ns() > deadline) {
+			r = fail(m, MASTER_E_LINK,
+				 "the link went down and stayed down for %u ms",
+				 m->cfg->link_wait_ms);
+			break;
+		}
+		if (ecat_link_recv(m->link, m->rx, sizeof(m->rx), 10000) < 0) {
+			r = fail(m, MASTER_E_LINK, "%s", m->link->err);
+			break;
+		}
+	}
+	waited = (now_ns() - t0) / NSEC_PER_MSEC;
+	m->res->link_down_ms += (uint32_t)waited;
+	if (r == XC_OK)
+		say(m, "link up again after %llu ms", (unsigned long long)waited);
+	return r;
+}
+
+/* A lost cyclic frame: a link loss, or one more lost frame */
+static enum xchg cyclic_lost(struct master *m, unsigned int *lost_in_row)
+{
+	if (m->cfg->link_wait_ms &&
+	    ecat_link_state(m->link) == ECAT_LINK_DOWN) {
+		/* the frames lost since the last answer went with the link */
+		m->res->lost -= *lost_in_row;
+		m->res->lost_link += *lost_in_row + 1;
+		*lost_in_row = 0;
+		return link_wait(m);
+	}
+	if (!m->cfg->link_wait_ms &&
+	    ecat_link_state(m->link) == ECAT_LINK_DOWN)
+		return fail(m, MASTER_E_LINK, "the link went down");
+	m->res->lost++;
+	if (++*lost_in_row >= m->cfg->max_lost)
+		return timeout_error(m, "cyclic LRW", *lost_in_row);
+	return XC_TIMEOUT;
+}
+
 enum master_status master_run(struct ecat_link *link,
 			      const struct master_config *cfg,
 			      struct master_result *res)
@@ -591,11 +646,14 @@ enum master_status master_run(struct ecat_link *link,
 		if (r == XC_FAILED)
 			break;
 		if (r == XC_TIMEOUT) {
-			res->lost++;
 			prev_done = 0;
-			if (++lost_in_row >= cfg->max_lost) {
-				timeout_error(&m, "cyclic LRW", lost_in_row);
+			r = cyclic_lost(&m, &lost_in_row);
+			if (r == XC_FAILED)
 				break;
+			if (r == XC_OK) {
+				/* after a link loss: a new period grid */
+				next = now_ns() + period;
+				continue;
 			}
 		} else {
 			lost_in_row = 0;

@@ -50,7 +50,11 @@ enum master_status {
  * @cycles:     cyclic frames to exchange
  * @timeout_us: how long to wait for a frame to come back, µs
  * @retries:    tries of a start-up frame before giving up
- * @max_lost:   consecutive lost cyclic frames that abort the run
+ * @max_lost:   consecutive lost cyclic frames that abort the run (while
+ *              the link is up: see @link_wait_ms)
+ * @link_wait_ms: when a cyclic frame is lost and the link layer says the
+ *              link is down (ecat_link_state()), wait this long for it to
+ *              come back and go on (0: a link loss ends the run, exit 3)
  * @src:        Ethernet source address (its locally-administered bit must
  *              be clear: the slaves set it on the way back)
  * @keep_op:    leave the slaves in OP at the end
@@ -68,6 +72,7 @@ struct master_config {
 	uint32_t timeout_us;
 	unsigned int retries;
 	unsigned int max_lost;
+	uint32_t link_wait_ms;
 	uint8_t src[6];
 	bool keep_op;
 	volatile sig_atomic_t *stop;
@@ -106,6 +111,10 @@ struct master_wire {
  * @malformed:   frames that came back unparseable
  * @ignored:     frames of other EtherTypes seen (and ignored)
  * @stale:       EtherCAT frames that were not the answer waited for
+ * @link_losses: times the link was seen down in the cyclic phase
+ * @link_down_ms: how long it was down, in all
+ * @lost_link:   cyclic frames lost to a link loss (not counted in @lost):
+ *               the ones that timed out until the link was seen down
  */
 struct master_result {
 	enum master_status status;
@@ -120,10 +129,16 @@ struct master_result {
 	uint32_t malformed;
 	uint32_t ignored;
 	uint32_t stale;
+	uint32_t link_losses;
+	uint32_t link_down_ms;
+	uint32_t lost_link;
 	struct master_wire wire;
 };
 
-/* Defaults: 4 bytes each way, 1 ms, 1000 cycles, 100 ms timeout, 3 tries */
+/*
+ * Defaults: 4 bytes each way, 1 ms, 1000 cycles, 100 ms timeout, 3 tries,
+ * 10 lost in a row, a link loss waited out for 30 s
+ */
 void master_config_default(struct master_config *cfg);
 
 /**

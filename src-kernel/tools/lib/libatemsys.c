@@ -255,3 +255,36 @@ int atemsys_mac_info(int fd, const char *ident, uint32_t instance,
 	info->instance = instance;
 	return ioctl(fd, ATEMSYS_IOCTL_GET_MAC_INFO, info);
 }
+
+int atemsys_phy_start_stop(int fd, uint32_t index, bool start,
+			   uint32_t *error_code)
+{
+	struct atemsys_phy_start_stop_info s = { .index = index, .start = start };
+	int r = ioctl(fd, ATEMSYS_IOCTL_PHY_START_STOP, &s);
+
+	if (error_code)
+		*error_code = s.error_code;
+	return r;
+}
+
+int atemsys_phy_info(int fd, uint32_t index, struct atemsys_phy_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->index = index;
+	return ioctl(fd, ATEMSYS_IOCTL_GET_PHY_INFO, info);
+}
+
+int atemsys_mdio_order_get(int fd, uint32_t index,
+			   struct atemsys_mdio_order *order)
+{
+	memset(order, 0, sizeof(*order));
+	order->index = index;
+	if (ioctl(fd, ATEMSYS_IOCTL_GET_MDIO_ORDER, order))
+		return -1;
+	return order->in_use ? 1 : 0;
+}
+
+int atemsys_mdio_order_return(int fd, struct atemsys_mdio_order *order)
+{
+	return ioctl(fd, ATEMSYS_IOCTL_RETURN_MDIO_ORDER, order);
+}

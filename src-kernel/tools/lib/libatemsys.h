@@ -179,4 +179,34 @@ int atemsys_irq_affinity(int fd, const cpu_set_t *set);
 int atemsys_mac_info(int fd, const char *ident, uint32_t instance,
 		     struct atemsys_mac_info *info);
 
+/**
+ * atemsys_phy_start_stop() - start (@start) or stop the PHY of the DT MAC
+ * instance @index (atemsys_mac_info()'s info.index). Starting returns at
+ * once; phylib then probes the PHY through MDIO orders, which the caller
+ * serves (atemsys_mdio_order_get()). *@error_code gets the ATEMSYS_EC_E_*
+ * code. Return: 0, or -1 with errno (EBUSY: another fd's instance; EPERM:
+ * not bound to this fd).
+ */
+int atemsys_phy_start_stop(int fd, uint32_t index, bool start,
+			   uint32_t *error_code);
+
+/**
+ * atemsys_phy_info() - link, speed (Mbit/s), duplex (1 full) and
+ * phy_ready as phylib last reported them for instance @index.
+ * Return: 0, or -1 with errno; info->error_code says why (EC_E_TIMEOUT: an
+ * MDIO order went unanswered and the PHY is parked).
+ */
+int atemsys_phy_info(int fd, uint32_t index, struct atemsys_phy_info *info);
+
+/**
+ * atemsys_mdio_order_get() - take phylib's pending MDIO access on instance
+ * @index, without waiting. Return: 1 (an order is in *@order: do it on the
+ * MAC's management port, then atemsys_mdio_order_return() with the read
+ * value in order->value), 0 (none pending), -1 with errno.
+ */
+int atemsys_mdio_order_get(int fd, uint32_t index,
+			   struct atemsys_mdio_order *order);
+/* Return: 0, or -1 with errno (ETIMEDOUT: phylib gave up on it already) */
+int atemsys_mdio_order_return(int fd, struct atemsys_mdio_order *order);
+
 #endif /* LIBATEMSYS_H */
