@@ -168,6 +168,22 @@ async function reuseBuilt(key: string, outDir: string, logFile: string): Promise
   return out;
 }
 
+/**
+ * atemsys-ecat for this machine (the slave simulator outside the guest,
+ * hostsim.ts), in `outDir` (a cache directory: make rebuilds it when a
+ * source or the compiler changed). Returns its path.
+ */
+export async function buildHostSim(p: { toolsDir: string; outDir: string; logFile: string; signal?: AbortSignal }): Promise<string> {
+  const bin = path.join(p.outDir, 'atemsys-ecat');
+  await mkdir(p.outDir, { recursive: true });
+  await runChecked('host simulator build', 'make', ['-C', p.toolsDir, `-j${os.availableParallelism()}`, 'CROSS_COMPILE=', `O=${p.outDir}`, bin], {
+    logFile: p.logFile,
+    signal: p.signal,
+    tail: 40,
+  });
+  return bin;
+}
+
 /** Static selftest binary for `crossCompile` (the arch's own, or its compat32 one) in outDir. */
 export async function buildSelftests(p: { selftestsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<string> {
   const key = `selftests ${p.crossCompile}`;

@@ -103,7 +103,7 @@ export function parseHotplugRequest(line: string): HotplugRequest | undefined {
 
 export interface QmpCommand {
   execute: string;
-  arguments: Record<string, string>;
+  arguments: Record<string, string | boolean>;
 }
 
 /**
@@ -117,6 +117,33 @@ export function qmpCommandFor(req: HotplugRequest, slots: readonly HotplugSlot[]
   return req.action === 'unplug'
     ? { execute: 'device_del', arguments: { id: s.id } }
     : { execute: 'human-monitor-command', arguments: { 'command-line': `device_add ${s.device}` } };
+}
+
+/**
+ * A link the guest asks to turn off or on (selftest ll_link_lost): "#
+ * atemsys-link: off ll0", later "on ll0", naming a netdev of the profile.
+ * QMP set_link on a netdev sets its link and its peer NIC's (QEMU
+ * net/net.c qmp_set_link): the NIC reports the loss as a cable pull would
+ * (e1000e STATUS.LU, the FEC's and GEM's PHY BMSR).
+ */
+export interface LinkRequest {
+  up: boolean;
+  netdev: string;
+}
+
+const LINK_RE = /atemsys-link: (on|off) (\S+)/;
+
+/** The guest's link request in one console line, if there is one */
+export function parseLinkRequest(line: string): LinkRequest | undefined {
+  const m = LINK_RE.exec(line);
+  if (!m) return undefined;
+  return { up: m[1] === 'on', netdev: m[2] ?? '' };
+}
+
+/** set_link for a request, or why it is refused (a netdev the profile does not have) */
+export function linkCommandFor(req: LinkRequest, netdevs: readonly string[]): QmpCommand | { problem: string } {
+  if (!netdevs.includes(req.netdev)) return { problem: `the guest asked to turn the link of netdev ${req.netdev} ${req.up ? 'on' : 'off'}, which the profile does not have (netdevs: ${netdevs.join(', ') || 'none'})` };
+  return { execute: 'set_link', arguments: { name: req.netdev, up: req.up } };
 }
 
 /** The `-qmp` option for a UNIX socket QEMU listens on without waiting */

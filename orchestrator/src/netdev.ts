@@ -26,14 +26,19 @@ const UINT_RE = /^\d+$/;
 
 /**
  * The accepted backend types. `hubport` joins NICs of the same guest through
- * a QEMU hub and nothing else. (A `dgram` entry restricted to 127.0.0.1
- * endpoints would go here: one more rule with its own check.)
+ * a QEMU hub and nothing else. `dgram` takes no options: smoke gives it two
+ * UDP ports on 127.0.0.1, QEMU's and the one the host's slave simulator
+ * answers on (hostsim.ts), so it too reaches nothing but this machine.
  */
 export const NETDEV_TYPES: Readonly<Record<string, NetdevRule>> = {
   hubport: {
     required: ['hubid'],
     optional: [],
     check: (o) => (UINT_RE.test(o.get('hubid') ?? '') ? undefined : `hubid must be a number, got ${JSON.stringify(o.get('hubid'))}`),
+  },
+  dgram: {
+    required: [],
+    optional: [],
   },
 };
 
@@ -102,7 +107,7 @@ export function checkNetdev(s: string): NetdevCheck {
   }
   const known = new Set(['id', ...rule.required, ...rule.optional]);
   for (const k of o.options.keys()) {
-    if (!known.has(k)) return { ok: false, problem: `option ${k}= is not allowed for ${o.type} (allowed: ${[...known].join(', ')})` };
+    if (!known.has(k)) return { ok: false, problem: `option ${k}= is not allowed for ${o.type} (allowed: ${[...known].join(', ')})${o.type === 'dgram' ? ': smoke binds it to two free UDP ports on 127.0.0.1 itself' : ''}` };
   }
   const bad = rule.check?.(o.options);
   if (bad !== undefined) return { ok: false, problem: bad };
@@ -120,7 +125,7 @@ const NETWORK_ARG_RE = /^--?(netdev|nic|net|object)(=|\s|$)/;
  */
 export function forbiddenQemuArg(arg: string): string | undefined {
   const m = NETWORK_ARG_RE.exec(arg);
-  if (m) return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap`;
+  if (m) return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport, or dgram to the host's simulator on 127.0.0.1), a SoC's own NICs in qemu.nics, packet captures in qemu.pcap`;
   const opt = /^(-\S+)\s+(\S.*)$/.exec(arg);
   if (opt) return `one argument per list item: write ${JSON.stringify(opt[1])}, ${JSON.stringify(opt[2])} as two items`;
   return undefined;

@@ -10,7 +10,7 @@ import { archInfo, type ArchInfo, type DebianArch } from './arch.ts';
 import { downloadDeb, extractDeb, madison, openAptState, type AptState } from './apt.ts';
 import { newestVersion } from './debversion.ts';
 import { debianArchiveBase, readHostSources } from './aptsources.ts';
-import { buildModule, type BuildRoot, buildSelftests, buildUserTools, copySources, newestMtime, refuseModuleWarnings } from './build.ts';
+import { buildHostSim, buildModule, type BuildRoot, buildSelftests, buildUserTools, copySources, newestMtime, refuseModuleWarnings } from './build.ts';
 import { COMPAT32_SELFTEST, MANIFEST, artifactNames, bundleName, missingArtifacts, oldestArtifactMtime, outputDir, writeBundle } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
 import { buildDeviceTree, type DtBuild } from './devicetree.ts';
@@ -26,6 +26,8 @@ import type { Paths } from './paths.ts';
 import { qemuOverlayFor, selftestArgsFor, type KernelSpec, type Profile } from './profile.ts';
 import { onDemandFile } from './moddeps.ts';
 import { hotplugSlots } from './hotplug.ts';
+import { HostSim, freeUdpPorts, type DgramPorts, type HostSimResult } from './hostsim.ts';
+import { parseQemuOpts } from './netdev.ts';
 import { HotplugHost } from './qmp.ts';
 import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
@@ -513,6 +515,57 @@ export interface BootOptions {
  */
 export const STALL_BOOTS = 3;
 
+/**
+ * The master's netdev by convention: the ll group asks smoke to turn its
+ * link off and on (ATEMSYS_LINK_CONTROL; selftest ll_link_lost)
+ */
+export const LINK_CONTROL_NETDEV = 'll0';
+
+/** ids and types of a profile's netdevs */
+export function netdevIds(netdevs: readonly string[]): { id: string; type: string }[] {
+  return netdevs.map((n) => {
+    const o = parseQemuOpts(n);
+    return { id: o.options.get('id') ?? '', type: o.type };
+  });
+}
+
+/**
+ * The slave simulators on the host for a boot's dgram netdevs, started
+ * (each on two free UDP ports of 127.0.0.1) before QEMU; stopped by the
+ * caller. Throws Error when one does not start, after stopping the others.
+ */
+async function startHostSims(env: Env, dir: string, ids: readonly string[]): Promise<{ ports: Map<string, DgramPorts>; sims: HostSim[] }> {
+  const ports = new Map<string, DgramPorts>();
+  const sims: HostSim[] = [];
+  if (ids.length === 0) return { ports, sims };
+  const bin = await buildHostSim({ toolsDir: path.join(env.paths.srcKernel, 'tools'), outDir: path.join(env.paths.cache, 'host-tools'), logFile: path.join(dir, 'host-tools.log'), signal: env.signal });
+  const free = await freeUdpPorts(2 * ids.length);
+  try {
+    ids.forEach((id, i) => ports.set(id, { qemu: free[2 * i] ?? 0, sim: free[2 * i + 1] ?? 0 }));
+    for (const id of ids) sims.push(await HostSim.start(bin, need(ports.get(id), 'ports'), path.join(dir, `sim-${id}.log`)));
+  } catch (e) {
+    await Promise.all(sims.map((s) => s.stop()));
+    throw e;
+  }
+  return { ports, sims };
+}
+
+/** JSON text parsed, or `fallback` when there is none or it is not JSON */
+function parseJsonOr(text: string | undefined, fallback: unknown): unknown {
+  if (text === undefined) return fallback;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A host simulator's stop as a problem of the run, undefined when it ended well */
+export function hostSimProblem(id: string, r: HostSimResult): string | undefined {
+  if (r.exitCode === 0 && r.json !== undefined) return undefined;
+  return `the host's slave simulator on netdev ${id} ended with ${r.exitCode === null ? 'a signal' : `exit ${r.exitCode}`}${r.json === undefined ? ' and no statistics' : ''}: ${r.output.trim().split('\n').slice(-3).join(' / ') || 'no output'}`;
+}
+
 export function bootTask(env: Env, o: BootOptions): JobTask {
   return {
     title: 'boot and run the selftests',
@@ -536,21 +589,28 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       let args: string[] = [];
       let guest: GuestRun | undefined;
       let qmpDir: string | undefined;
+      const nets = netdevIds(q.netdevs ?? []);
+      const dgramIds = nets.filter((n) => n.type === 'dgram').map((n) => n.id);
+      const linkControl = nets.some((n) => n.id === LINK_CONTROL_NETDEV);
+      const append = [...(dgramIds.length > 0 ? ['ATEMSYS_LL_SIM=dgram'] : []), ...(linkControl ? [`ATEMSYS_LINK_CONTROL=${LINK_CONTROL_NETDEV}`] : [])];
+      let sims: { ports: Map<string, DgramPorts>; sims: HostSim[] } = { ports: new Map(), sims: [] };
+      const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {
-        // hot-plug requests of the guest go to QEMU over QMP (hotplug.ts); a
-        // socket path must stay short (108 bytes), so not in out/
-        if (slots.length > 0) qmpDir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-'));
-        const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
-        args = qemuArgs(q, bootFiles, { pcapDir: dir, ...(qmpSocket !== undefined ? { qmpSocket } : {}) });
-        for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
         // an earlier boot's results must not stand beside this boot's log
-        for (const f of ['qmp.log', 'serial-stalled.log', ...STALE_RESULTS]) await rm(path.join(dir, f), { force: true });
+        for (const f of ['qmp.log', 'serial-stalled.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
+        // hot-plug and link requests of the guest go to QEMU over QMP
+        // (hotplug.ts); a socket path must stay short (108 bytes), so not in out/
+        if (slots.length > 0 || linkControl) qmpDir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-'));
+        const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
+        sims = await startHostSims(env, dir, dgramIds);
+        args = qemuArgs(q, bootFiles, { pcapDir: dir, dgram: sims.ports, append, ...(qmpSocket !== undefined ? { qmpSocket } : {}) });
+        for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
         await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
         task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
         // an emulator timer stall (TCG_TIMER_STALL) gets another boot; the
         // last stalled log is kept, and the run's notes say so
         for (let boot = 1; ; boot++) {
-          const host = qmpSocket !== undefined ? new HotplugHost(qmpSocket, slots, path.join(dir, 'qmp.log')) : undefined;
+          const host = qmpSocket !== undefined ? new HotplugHost(qmpSocket, slots, path.join(dir, 'qmp.log'), undefined, linkControl ? [LINK_CONTROL_NETDEV] : []) : undefined;
           try {
             guest = await runGuest(spawnProcess, q.binary, args, {
               serialLog,
@@ -570,6 +630,10 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         }
       } finally {
         if (qmpDir !== undefined) await rm(qmpDir, { recursive: true, force: true });
+        for (const [i, s] of sims.sims.entries()) {
+          const id = dgramIds[i] ?? '';
+          simResults.push({ id, ports: need(sims.ports.get(id), 'ports'), result: await s.stop() });
+        }
       }
       if (!guest) throw new Error('no boot ran');
       job.guest = guest;
@@ -583,7 +647,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         { board: job.profile.name, arch: job.profile.arch, suite: job.spec.suite, series: job.spec.series, flavour: job.spec.flavour, release },
         ktap,
         guest.durationMs,
-        guest.problem ? [guest.problem] : [],
+        [...(guest.problem ? [guest.problem] : []), ...simResults.flatMap((s) => hostSimProblem(s.id, s.result) ?? [])],
         wire ? [wire] : [],
       );
       summary.dir = dir;
@@ -592,7 +656,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       await writeFile(path.join(dir, 'junit.xml'), junitXml([summary]));
       await writeFile(
         path.join(dir, 'results.json'),
-        `${JSON.stringify({ ...summary, qemu: { binary: q.binary, args, outcome: guest.outcome, exit: guest.exit, killed: guest.killed }, timings: job.timings }, null, 2)}\n`,
+        `${JSON.stringify({ ...summary, qemu: { binary: q.binary, args, outcome: guest.outcome, exit: guest.exit, killed: guest.killed }, ...(simResults.length > 0 ? { hostSims: simResults.map((s) => ({ netdev: s.id, ports: s.ports, exitCode: s.result.exitCode, stats: parseJsonOr(s.result.json, null) })) } : {}), timings: job.timings }, null, 2)}\n`,
       );
       const c = summary.counts;
       task.title = `booted in ${secs(guest.durationMs)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${guest.outcome === 'timeout' ? ' (guest hung)' : ''}`;

@@ -84,6 +84,12 @@ export interface QemuSpec {
   /** ids of netdevs whose traffic a smoke boot records in <out dir>/<id>.pcap (QEMU filter-dump) */
   pcap?: string[];
   /**
+   * The NICs built into the machine (a SoC's MACs), in the order the
+   * machine creates them: each the id of a netdev (`-net nic,netdev=<id>`)
+   * or "none" (left on a hub of its own). Left out: none connected.
+   */
+  nics?: string[];
+  /**
    * `-device` strings plugged at boot that the guest may unplug and plug
    * back over QMP (hotplug.ts): each with its own id= and a bus= naming a
    * pcie-root-port of `devices` with a root-bus addr=. Left out: none.
@@ -129,7 +135,7 @@ export interface Profile {
 const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
 const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 'timeout'];
 const GROUP_RE = /^[a-z0-9]+$/;
-const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'hotplug', 'args', 'timeout'];
+const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'nics', 'hotplug', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
 const BENCH_KEYS = ['timeout'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
@@ -269,6 +275,7 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         if (dtOverlay !== undefined) qemu.dtOverlay = dtOverlay;
         if (net.netdevs !== undefined) qemu.netdevs = net.netdevs;
         if (net.pcap !== undefined) qemu.pcap = net.pcap;
+        if (net.nics !== undefined) qemu.nics = net.nics;
         if (hotplug !== undefined) qemu.hotplug = hotplug;
       }
     }
@@ -349,12 +356,12 @@ function moduleList(c: Checker, top: Entries, key: string, example: string): str
 }
 
 /**
- * qemu.netdevs (checked with netdev.ts: hubport only, ids unique), the
- * netdev= of qemu.devices (must name one of them) and qemu.pcap (ids of
- * netdevs, each once).
+ * qemu.netdevs (checked with netdev.ts: hubport or dgram, ids unique), the
+ * netdev= of qemu.devices and the entries of qemu.nics (each must name one
+ * of them, once in all), and qemu.pcap (ids of netdevs, each once).
  */
-function checkNetworking(c: Checker, qe: Entries, devices: readonly string[]): { netdevs?: string[]; pcap?: string[] } {
-  const out: { netdevs?: string[]; pcap?: string[] } = {};
+function checkNetworking(c: Checker, qe: Entries, devices: readonly string[]): { netdevs?: string[]; pcap?: string[]; nics?: string[] } {
+  const out: { netdevs?: string[]; pcap?: string[]; nics?: string[] } = {};
   const netdevs = c.strList(qe, 'qemu', 'netdevs');
   const ids = new Set<string>();
   // ids of entries that are wrong for another reason: devices naming them get no second error
@@ -374,6 +381,15 @@ function checkNetworking(c: Checker, qe: Entries, devices: readonly string[]): {
       c.add(item(qe, 'devices', i), `qemu.devices[${i}]`, `netdev=${n} names no entry of qemu.netdevs${ids.size > 0 ? ` (ids: ${[...ids].join(', ')})` : ''}: add "hubport,id=${n},hubid=0" there`);
     }
   });
+  const used = new Set(devices.map(deviceNetdev).filter((n) => n !== undefined));
+  const nics = c.strList(qe, 'qemu', 'nics');
+  nics?.forEach((id, i) => {
+    if (id === 'none') return;
+    if (!named.has(id)) c.add(item(qe, 'nics', i), `qemu.nics[${i}]`, `${JSON.stringify(id)} is not the id of an entry of qemu.netdevs${ids.size > 0 ? ` (ids: ${[...ids].join(', ')})` : ''}, nor "none" (a NIC left unconnected)`);
+    else if (used.has(id)) c.add(item(qe, 'nics', i), `qemu.nics[${i}]`, `netdev ${JSON.stringify(id)} is connected to another NIC already: give each NIC its own netdev`);
+    used.add(id);
+  });
+  if (nics !== undefined) out.nics = nics;
   const pcap = c.strList(qe, 'qemu', 'pcap');
   const seen = new Set<string>();
   pcap?.forEach((id, i) => {

@@ -1,6 +1,8 @@
 /** The QEMU command line of a board profile. Pure. */
 import path from 'node:path';
 import { qmpArgs } from './hotplug.ts';
+import { dgramNetdev, type DgramPorts } from './hostsim.ts';
+import { parseQemuOpts } from './netdev.ts';
 import type { QemuSpec } from './profile.ts';
 
 export interface BootFiles {
@@ -10,8 +12,9 @@ export interface BootFiles {
   dtb?: string;
 }
 
-export function kernelCommandLine(q: QemuSpec): string {
-  return [`console=${q.console}`, q.append.trim()].filter((s) => s !== '').join(' ');
+/** console=, the profile's append, then `extra` (words for the kernel or, as VAR=value, /init's environment) */
+export function kernelCommandLine(q: QemuSpec, extra: readonly string[] = []): string {
+  return [`console=${q.console}`, q.append.trim(), ...extra].filter((s) => s !== '').join(' ');
 }
 
 /**
@@ -33,8 +36,32 @@ export interface QemuArgsOptions {
    * (smoke boots; bench boots leave this out)
    */
   pcapDir?: string;
-  /** a QMP socket to listen on (`-qmp unix:…,server=on,wait=off`): smoke boots of boards with qemu.hotplug */
+  /** a QMP socket to listen on (`-qmp unix:…,server=on,wait=off`): smoke boots of boards with qemu.hotplug or netdevs */
   qmpSocket?: string;
+  /** the UDP ports of each dgram netdev, by id (hostsim.ts): required when the profile has one */
+  dgram?: ReadonlyMap<string, DgramPorts>;
+  /** more words for the kernel command line (kernelCommandLine) */
+  append?: readonly string[];
+}
+
+/** The first hub id of the machine's NICs left unconnected ("none" in qemu.nics) */
+export const NIC_NONE_HUB = 100;
+
+/** A `-netdev` string as QEMU gets it: a dgram netdev with its 127.0.0.1 ports. Throws Error when they are missing. */
+export function netdevArg(n: string, dgram?: ReadonlyMap<string, DgramPorts>): string {
+  const { type, options } = parseQemuOpts(n);
+  if (type !== 'dgram') return n;
+  const id = options.get('id') ?? '';
+  const p = dgram?.get(id);
+  if (p === undefined) throw new Error(`netdev ${id} is a dgram netdev: its UDP ports on 127.0.0.1 must be given (smoke picks them and starts the host's simulator there)`);
+  return dgramNetdev(id, p);
+}
+
+/** The machine's own NICs in order: `-net nic,netdev=<id>`; "none" on a hub of its own. */
+export function nicArgs(nics: readonly string[]): string[] {
+  return nics.flatMap((id, i) =>
+    id === 'none' ? ['-netdev', `hubport,id=nic-none${i},hubid=${NIC_NONE_HUB + i}`, '-net', `nic,netdev=nic-none${i}`] : ['-net', `nic,netdev=${id}`],
+  );
 }
 
 /** The pcap file a smoke boot writes for netdev `id`. */
@@ -57,11 +84,12 @@ export function qemuArgs(q: QemuSpec, files: BootFiles, o: QemuArgsOptions = {})
     files.initrd,
     ...(files.dtb !== undefined ? ['-dtb', files.dtb] : []),
     '-append',
-    kernelCommandLine(q),
+    kernelCommandLine(q, o.append),
     ...consoleArgs(q),
     '-no-reboot',
-    // no network backend; NICs built into a SoC (FEC, GEM) still exist, and
-    // the profile's hubport netdevs only join the guest's own NICs
+    // no default network backend; NICs built into a SoC (FEC, GEM) still
+    // exist, and qemu.nics connects them to the profile's netdevs, which
+    // reach the guest's own NICs or the host's simulator on 127.0.0.1
     '-nic',
     'none',
     '-machine',
@@ -70,8 +98,9 @@ export function qemuArgs(q: QemuSpec, files: BootFiles, o: QemuArgsOptions = {})
     '-m',
     String(q.memory),
     ...(q.smp !== undefined ? ['-smp', String(q.smp)] : []),
-    ...(q.netdevs ?? []).flatMap((n) => ['-netdev', n]),
+    ...(q.netdevs ?? []).flatMap((n) => ['-netdev', netdevArg(n, o.dgram)]),
     ...(pcapDir !== undefined ? (q.pcap ?? []).flatMap((id) => ['-object', `filter-dump,id=dump-${id},netdev=${id},file=${pcapFile(pcapDir, id).replace(/,/g, ',,')}`]) : []),
+    ...nicArgs(q.nics ?? []),
     ...q.devices.flatMap((d) => ['-device', d]),
     ...(q.hotplug ?? []).flatMap((d) => ['-device', d]),
     ...(o.qmpSocket !== undefined ? qmpArgs(o.qmpSocket) : []),

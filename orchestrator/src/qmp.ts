@@ -4,7 +4,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import net from 'node:net';
-import { parseHotplugRequest, qmpCommandFor, type HotplugRequest, type HotplugSlot, type QmpCommand } from './hotplug.ts';
+import { linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpCommandFor, type HotplugRequest, type HotplugSlot, type LinkRequest, type QmpCommand } from './hotplug.ts';
 
 interface QmpReply {
   return?: unknown;
@@ -86,11 +86,12 @@ export class QmpClient {
 }
 
 /**
- * The host's side during one boot: answers the guest's requests in order
- * and writes each one and its outcome to `log` (qmp.log beside serial.log).
- * A device_add that finds the old device not yet gone (QEMU deletes it
- * only once the guest has powered the slot off) is retried every 500 ms
- * for `plugRetryMs`.
+ * The host's side during one boot: answers the guest's hot-plug and link
+ * requests (hotplug.ts) in order and writes each one and its outcome to
+ * `log` (qmp.log beside serial.log). A device_add that finds the old
+ * device not yet gone (QEMU deletes it only once the guest has powered the
+ * slot off) is retried every 500 ms for `plugRetryMs`. Link requests may
+ * name the netdevs in `netdevs` only.
  */
 export class HotplugHost {
   private chain: Promise<void> = Promise.resolve();
@@ -101,13 +102,38 @@ export class HotplugHost {
     private readonly slots: readonly HotplugSlot[],
     private readonly log: string,
     private readonly plugRetryMs = 10_000,
+    private readonly netdevs: readonly string[] = [],
   ) {}
 
   /** Feed one console line; requests are queued, never thrown. */
   line(text: string): void {
     const req = parseHotplugRequest(text);
-    if (!req) return;
-    this.chain = this.chain.then(() => this.answer(req));
+    if (req) {
+      this.chain = this.chain.then(() => this.answer(req));
+      return;
+    }
+    const link = parseLinkRequest(text);
+    if (link) this.chain = this.chain.then(() => this.answerLink(link));
+  }
+
+  private async connected(): Promise<QmpClient> {
+    this.client ??= QmpClient.connect(this.socket);
+    return this.client.catch((e: unknown) => {
+      this.client = undefined; // the next request connects again
+      throw e;
+    });
+  }
+
+  private async answerLink(req: LinkRequest): Promise<void> {
+    const what = `link ${req.up ? 'on' : 'off'} ${req.netdev}`;
+    const cmd = linkCommandFor(req, this.netdevs);
+    if ('problem' in cmd) return this.note(cmd.problem);
+    try {
+      await (await this.connected()).execute(cmd);
+      await this.note(`${what}: ${JSON.stringify(cmd)}: ok`);
+    } catch (e) {
+      await this.note(`${what}: ${JSON.stringify(cmd)}: failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async note(msg: string): Promise<void> {
@@ -118,11 +144,7 @@ export class HotplugHost {
     const cmd = qmpCommandFor(req, this.slots);
     if ('problem' in cmd) return this.note(cmd.problem);
     try {
-      this.client ??= QmpClient.connect(this.socket);
-      const c = await this.client.catch((e: unknown) => {
-        this.client = undefined; // the next request connects again
-        throw e;
-      });
+      const c = await this.connected();
       for (let tries = 0; ; tries++) {
         try {
           await c.execute(cmd);

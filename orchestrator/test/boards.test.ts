@@ -5,6 +5,12 @@ import { resolvePaths } from '../src/paths.ts';
 import { loadAllProfiles } from '../src/profile.ts';
 import { qemuArgs } from '../src/qemu.ts';
 import { hotplugSlots } from '../src/hotplug.ts';
+import type { QemuSpec } from '../src/profile.ts';
+
+function need(q: QemuSpec | undefined): QemuSpec {
+  if (!q) throw new Error('no qemu section');
+  return q;
+}
 
 const paths = resolvePaths({});
 
@@ -97,7 +103,7 @@ describe('the shipped board profiles', async () => {
     expect(script).not.toContain('fuzz_slow_lane');
   });
 
-  it('DT boards: the overlay hands one MAC to atemsys, selftest group dt', () => {
+  it('DT boards: the overlay hands one MAC to atemsys, selftest groups dt and (booted boards) ll', () => {
     const want: Record<string, { base: string; path: string; ident: string }> = {
       imx8: { base: 'freescale/imx8mp-evk.dtb', path: '/soc@0/bus@30800000/ethernet@30be0000', ident: 'FslFec' },
       'imx6-sabrelite': { base: 'imx6q-sabrelite.dtb', path: '/soc/bus@2100000/ethernet@2188000', ident: 'FslFec' },
@@ -107,8 +113,27 @@ describe('the shipped board profiles', async () => {
     for (const [name, w] of Object.entries(want)) {
       const p = byName.get(name);
       expect(p?.dt, name).toEqual({ base: w.base, nodes: [{ path: w.path, ident: w.ident, instance: 1, properties: [] }] });
-      expect(p?.selftest.args, name).toEqual(['--group', 'dt']);
+      expect(p?.selftest.args, name).toEqual(['--group', p?.qemu ? 'dt,ll' : 'dt']);
     }
+  });
+
+  it("DT boards: the MAC's cable reaches the simulator and nothing else", () => {
+    // i.MX: the SoC's only MAC to the host's simulator on 127.0.0.1 (a dgram netdev smoke binds)
+    for (const name of ['imx8', 'imx6-sabrelite']) {
+      const q = byName.get(name)?.qemu;
+      expect(q?.netdevs, name).toEqual(['dgram,id=ll0']);
+      expect(q?.nics, name).toEqual(['ll0']);
+      const args = qemuArgs(need(q), { kernel: 'k', initrd: 'i' }, { dgram: new Map([['ll0', { qemu: 40001, sim: 40002 }]]) }).join(' ');
+      expect(args).toContain('-netdev dgram,id=ll0,local.type=inet,local.host=127.0.0.1,local.port=40001,remote.type=inet,remote.host=127.0.0.1,remote.port=40002');
+      expect(args).toContain('-net nic,netdev=ll0');
+    }
+    // zcu102: GEM3 (the master's, 4th NIC) and GEM2 (the simulator's) on hub 0 alone
+    const z = byName.get('zcu102')?.qemu;
+    expect(z?.nics).toEqual(['none', 'none', 'll1', 'll0']);
+    expect(z?.netdevs).toEqual(['hubport,id=ll0,hubid=0', 'hubport,id=ll1,hubid=0']);
+    expect(qemuArgs(need(z), { kernel: 'k', initrd: 'i' }).join(' ')).toContain(
+      '-netdev hubport,id=nic-none0,hubid=100 -net nic,netdev=nic-none0 -netdev hubport,id=nic-none1,hubid=101 -net nic,netdev=nic-none1 -net nic,netdev=ll1 -net nic,netdev=ll0',
+    );
   });
 
   it('i.MX boards: console on the second UART, QEMU gets the patched DTB, the SoC NIC stays', () => {
@@ -117,7 +142,7 @@ describe('the shipped board profiles', async () => {
       if (!q) throw new Error(`${name} has no qemu section`);
       expect(q.console).toBe('ttymxc1');
       expect(q.serial?.[0]).toBe('null');
-      const args = qemuArgs(q, { kernel: 'k', initrd: 'i', dtb: 'd.dtb' }).join(' ');
+      const args = qemuArgs(q, { kernel: 'k', initrd: 'i', dtb: 'd.dtb' }, { dgram: new Map([['ll0', { qemu: 1, sim: 2 }]]) }).join(' ');
       expect(args).toContain('-dtb d.dtb');
       expect(args).not.toContain('-nographic');
       expect(args).toContain('-no-reboot -nic none');

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deviceProps, hotplugSlots, parseHotplugRequest, qmpArgs, qmpCommandFor, rootBusAddress } from '../src/hotplug.ts';
+import { deviceProps, hotplugSlots, linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpArgs, qmpCommandFor, rootBusAddress } from '../src/hotplug.ts';
 import { HotplugHost, QmpClient } from '../src/qmp.ts';
 
 const PORT = 'pcie-root-port,id=hp1,chassis=1,slot=1,addr=8';
@@ -59,6 +59,16 @@ describe('the guest asks, the host answers', () => {
     expect(qmpCommandFor({ action: 'plug', port: '0000:00:07.0' }, slots)).toEqual({ problem: 'the guest asked to plug the device behind 0000:00:07.0, a port no qemu.hotplug device sits on (ports: 0000:00:08.0)' });
   });
 
+  it("reads the guest's link requests and answers only for the profile's netdevs", () => {
+    expect(parseLinkRequest('# atemsys-link: off ll0')).toEqual({ up: false, netdev: 'll0' });
+    expect(parseLinkRequest('    # atemsys-link: on ll0')).toEqual({ up: true, netdev: 'll0' });
+    expect(parseLinkRequest('# atemsys-link: down ll0')).toBeUndefined();
+    expect(linkCommandFor({ up: false, netdev: 'll0' }, ['ll0'])).toEqual({ execute: 'set_link', arguments: { name: 'll0', up: false } });
+    expect(linkCommandFor({ up: true, netdev: 'll1' }, ['ll0'])).toEqual({
+      problem: 'the guest asked to turn the link of netdev ll1 on, which the profile does not have (netdevs: ll0)',
+    });
+  });
+
   it('escapes commas in the socket path', () => {
     expect(qmpArgs('/tmp/a,b/qmp.sock')).toEqual(['-qmp', 'unix:/tmp/a,,b/qmp.sock,server=on,wait=off']);
   });
@@ -97,6 +107,36 @@ describe('QMP against QEMU (qemu-system-x86_64, installed by set-up)', () => {
       expect(lines[1]).toMatch(/^plug 0000:00:08.0: .*: failed: device_add edu,id=hpedu,bus=hp1: .*[Dd]uplicate/);
       expect(lines[2]).toBe('the guest asked to unplug the device behind 0000:00:07.0, a port no qemu.hotplug device sits on (ports: 0000:00:08.0)');
       expect(lines[3]).toBe('unplug 0000:00:08.0: {"execute":"device_del","arguments":{"id":"hpedu"}}: ok');
+    } finally {
+      qemu.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it("turns a netdev's link off and on; a netdev QEMU does not have fails in the log", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-test-'));
+    const sock = path.join(dir, 'qmp.sock');
+    const qemu = spawn('qemu-system-x86_64', ['-machine', 'q35', '-S', '-display', 'none', '-nodefaults', '-netdev', 'hubport,id=ll0,hubid=0', '-device', 'e1000e,netdev=ll0', ...qmpArgs(sock)], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100; i++) {
+        const up = await QmpClient.connect(sock).then((c) => (c.close(), true), () => false);
+        if (up) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const log = path.join(dir, 'qmp.log');
+      const host = new HotplugHost(sock, [], log, 1000, ['ll0', 'll9']);
+      host.line('# atemsys-link: off ll0');
+      host.line('# atemsys-link: on ll0');
+      host.line('# atemsys-link: off ll9');
+      host.line('# atemsys-link: off ll1');
+      await host.close();
+      const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+      expect(lines).toEqual([
+        'link off ll0: {"execute":"set_link","arguments":{"name":"ll0","up":false}}: ok',
+        'link on ll0: {"execute":"set_link","arguments":{"name":"ll0","up":true}}: ok',
+        "link off ll9: {\"execute\":\"set_link\",\"arguments\":{\"name\":\"ll9\",\"up\":false}}: failed: set_link: Device 'll9' not found",
+        'the guest asked to turn the link of netdev ll1 off, which the profile does not have (netdevs: ll0, ll9)',
+      ]);
     } finally {
       qemu.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

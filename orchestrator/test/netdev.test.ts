@@ -28,10 +28,15 @@ describe('checkNetdev', () => {
     expect(checkNetdev('hubport,hubid=12,id=Link_1-b')).toEqual({ ok: true, id: 'Link_1-b', type: 'hubport' });
   });
 
+  it('accepts a dgram netdev with nothing but its id (smoke gives it its 127.0.0.1 ports)', () => {
+    expect(checkNetdev('dgram,id=ll0')).toEqual({ ok: true, id: 'll0', type: 'dgram' });
+  });
+
   it.each([
-    ['user,id=net0', /backend type "user" is not allowed \(allowed: hubport\): frames must never leave the guest/],
+    ['user,id=net0', /backend type "user" is not allowed \(allowed: hubport, dgram\): frames must never leave the guest/],
     ['tap,id=t0,ifname=tap0', /"tap" is not allowed/],
-    ['dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=1', /"dgram" is not allowed/],
+    ['dgram,id=d0,local.type=inet,local.host=127.0.0.1,local.port=1', /option local.type= is not allowed for dgram \(allowed: id\): smoke binds it to two free UDP ports on 127.0.0.1 itself/],
+    ['dgram,id=d0,remote.host=192.0.2.1', /option remote.host= is not allowed for dgram/],
     ['hubport,hubid=0', /has no id=/],
     ['hubport,id=0ll,hubid=0', /id "0ll" must be a letter/],
     ['hubport,id=ll0', /hubport needs hubid=/],

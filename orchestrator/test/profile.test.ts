@@ -200,10 +200,24 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('allows only hubports, each id once, with file:line:field errors', () => {
     expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"user,id=ll1"'))).toBe(
-      'boards/demo.yaml:21: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
+      'boards/demo.yaml:21: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport, dgram): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
     );
     expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"hubport,id=ll0,hubid=1"'))).toContain(
       'qemu.netdevs[1]: id "ll0" is used twice: give each netdev its own id',
+    );
+  });
+
+  it("takes a dgram netdev without options and connects the machine's NICs by qemu.nics", () => {
+    const soc = GOOD.replace('  devices: ["edu,dma_mask=0xffffffff", "e1000e"]\n', '  devices: []\n  netdevs: ["dgram,id=ll0", "hubport,id=ll1,hubid=0"]\n  nics: [none, ll1, ll0]\n  pcap: [ll0]\n');
+    expect(parseProfile(soc, 'boards/demo.yaml', 'demo').qemu?.nics).toEqual(['none', 'll1', 'll0']);
+    expect(errorOf(soc.replace('"dgram,id=ll0"', '"dgram,id=ll0,remote.host=10.0.0.1"'))).toContain(
+      'qemu.netdevs[0]: option remote.host= is not allowed for dgram (allowed: id): smoke binds it to two free UDP ports on 127.0.0.1 itself',
+    );
+    expect(errorOf(soc.replace('nics: [none, ll1, ll0]', 'nics: [ll2]'))).toContain(
+      'qemu.nics[0]: "ll2" is not the id of an entry of qemu.netdevs (ids: ll0, ll1), nor "none" (a NIC left unconnected)',
+    );
+    expect(errorOf(soc.replace('nics: [none, ll1, ll0]', 'nics: [ll0, ll0]'))).toContain(
+      'qemu.nics[1]: netdev "ll0" is connected to another NIC already: give each NIC its own netdev',
     );
   });
 
@@ -222,7 +236,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('refuses network options in qemu.args and says where they go', () => {
     expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-serial", "null", "-netdev", "user,id=n0"]\n  timeout: 300'))).toBe(
-      'boards/demo.yaml:21: qemu.args[2]: -netdev is not allowed in qemu.args: network backends go in qemu.netdevs (hubport only: frames never leave the guest), packet captures in qemu.pcap',
+      "boards/demo.yaml:21: qemu.args[2]: -netdev is not allowed in qemu.args: network backends go in qemu.netdevs (hubport, or dgram to the host's simulator on 127.0.0.1), a SoC's own NICs in qemu.nics, packet captures in qemu.pcap",
     );
     expect(errorOf(GOOD.replace('  timeout: 300', '  args: ["-object", "filter-dump,id=d,netdev=n,file=x"]\n  timeout: 300'))).toContain('qemu.args[0]: -object is not allowed');
   });
