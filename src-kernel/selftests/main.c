@@ -181,14 +181,25 @@ static const struct {
 	{ "ll_link_lost", 120 },
 };
 
+/*
+ * A test's limit: --timeout, or its st_long_tests limit, which grows in
+ * proportion when --timeout is above the default (a debug kernel: smoke
+ * --timeout raises both)
+ */
 static unsigned int time_limit(const struct st_test *t, unsigned int timeout)
 {
+	unsigned int limit;
 	size_t i;
 
-	for (i = 0; i < sizeof(st_long_tests) / sizeof(st_long_tests[0]); i++)
-		if (!strcmp(t->name, st_long_tests[i].name) &&
-		    st_long_tests[i].limit_s > timeout)
-			return st_long_tests[i].limit_s;
+	for (i = 0; i < sizeof(st_long_tests) / sizeof(st_long_tests[0]); i++) {
+		if (strcmp(t->name, st_long_tests[i].name))
+			continue;
+		limit = st_long_tests[i].limit_s;
+		if (timeout > DEFAULT_TIMEOUT_S)
+			limit = (unsigned int)((unsigned long long)limit * timeout /
+					       DEFAULT_TIMEOUT_S);
+		return limit > timeout ? limit : timeout;
+	}
 	return timeout;
 }
 #define N_GROUPS	(sizeof(st_groups) / sizeof(st_groups[0]))

@@ -96,6 +96,17 @@ static bool sim_outside(const struct ll_nics *n)
 	return !n->sim[0];
 }
 
+static void free_of_kernel_driver(const char *bdf)
+{
+	char drv[64] = "";
+
+	if (pci_driver_of(bdf, drv, sizeof(drv)) || !drv[0])
+		return;
+	st_diag("%s was left bound to %s (an earlier test stopped midway): unbinding it",
+		bdf, drv);
+	pci_unbind(bdf);
+}
+
 static enum st_result ll_dt_nics(struct ll_nics *n)
 {
 	const char *where = getenv(LL_SIM_ENV);
@@ -129,6 +140,9 @@ static enum st_result ll_nics(struct ll_nics *n)
 			    "the ll group needs three e1000e (8086:10d3), instances 1 and 2 joined by a QEMU hub (-netdev hubport), or a MAC handed to atemsys by the device tree"));
 	atemsys_pci_format(&m, n->master, sizeof(n->master));
 	atemsys_pci_format(&s, n->sim, sizeof(n->sim));
+	/* a test that timed out inside with_kernel_driver() left it bound */
+	free_of_kernel_driver(n->master);
+	free_of_kernel_driver(n->sim);
 	return ST_PASS;
 }
 
