@@ -147,7 +147,7 @@ debug_kernel_lane() {
 		b=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/debugkernel.json")
 		m=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/debugkernel.json")
 		npx orchestrate smoke --board qemu-x86_64 --kernel-build "$b" --kernel-modules "$m" \
-			--extra-groups fuzz --timeout 1500 2>&1 | tee "$logs/smoke-debug.log"
+			--extra-groups fuzz --timeout 3600 2>&1 | tee "$logs/smoke-debug.log"
 		count_totals smoke-debug "$logs/smoke-debug.log" "${PIPESTATUS[0]}"
 	else
 		tail -n 30 "$logs/debugkernel.log" | sed 's/^/   | /'

@@ -102,7 +102,8 @@ qemu section, one after the other, and ends with a capability table.
 ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
   --timeout <s>        the guest's hard timeout in seconds, instead of the profile's
-                       qemu.timeout (a debug kernel runs several times slower)
+                       qemu.timeout (a debug kernel runs several times slower); the
+                       selftests' per-test limits grow by the same factor
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,

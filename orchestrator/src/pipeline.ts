@@ -23,7 +23,7 @@ import { parseKtap } from './ktap.ts';
 import { artifactInfo, buildManifest, gitInfo, manifestMismatch, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from './manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from './overlay.ts';
 import type { Paths } from './paths.ts';
-import { qemuOverlayFor, selftestArgsFor, type KernelSpec, type Profile } from './profile.ts';
+import { qemuOverlayFor, selftestArgsFor, slowdownOf, type KernelSpec, type Profile } from './profile.ts';
 import { onDemandFile } from './moddeps.ts';
 import { hotplugSlots } from './hotplug.ts';
 import { HostSim, freeUdpPorts, type DgramPorts, type HostSimResult } from './hostsim.ts';
@@ -227,7 +227,7 @@ export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   const newest = await newestMtime(sourceInputs(env.paths, job.profile));
   if (oldest <= 0 || newest > oldest) return false;
   // an interrupted build leaves files the manifest (written last) does not vouch for
-  return (await manifestMismatch(job.dir, MANIFEST, selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups))) === undefined;
+  return (await manifestMismatch(job.dir, MANIFEST, selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)))) === undefined;
 }
 
 /** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
@@ -462,7 +462,7 @@ export function packageTask(env: Env): JobTask {
             mdevConf: await readFile(path.join(env.paths.srcKernel, 'init', 'mdev.conf'), 'utf8'),
           },
           init: initScript({
-            selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups),
+            selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)),
             modules: mods.order.map((m) => m.name),
             dtNodes: (job.profile.dt?.nodes ?? []).map((n) => n.path),
             shutdown: q?.shutdown ?? 'poweroff',
@@ -480,7 +480,7 @@ export function packageTask(env: Env): JobTask {
           debianArch: job.arch.debian,
           kernel: { suite: job.spec.suite, series: tree.resolved.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
           vermagic: job.vermagic ?? '',
-          selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups),
+          selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)),
           packages: [...tree.packages, busybox.package].map((p) => ({ name: p.name, version: p.version, arch: p.arch, file: path.basename(p.file) })),
           artifacts,
           tools: {

@@ -39,13 +39,29 @@ export interface KernelSpec {
  * extra groups added to its --group list (a board without --group runs
  * every group already). Pure.
  */
-export function selftestArgsFor(boardArgs: readonly string[], extraGroups: readonly string[] = []): string[] {
+export function selftestArgsFor(boardArgs: readonly string[], extraGroups: readonly string[] = [], slowdown = 1): string[] {
   const args = [...boardArgs];
   const i = args.indexOf('--group');
-  if (extraGroups.length === 0 || i < 0 || i + 1 >= args.length) return args;
-  const have = (args[i + 1] ?? '').split(',').filter(Boolean);
-  args[i + 1] = [...have, ...extraGroups.filter((g) => !have.includes(g))].join(',');
+  if (extraGroups.length > 0 && i >= 0 && i + 1 < args.length) {
+    const have = (args[i + 1] ?? '').split(',').filter(Boolean);
+    args[i + 1] = [...have, ...extraGroups.filter((g) => !have.includes(g))].join(',');
+  }
+  if (slowdown > 1 && !args.includes('--timeout')) args.push('--timeout', String(SELFTEST_TIMEOUT_S * slowdown));
   return args;
+}
+
+/** atemsys-selftest's per-test limit, s (DEFAULT_TIMEOUT_S of selftests/main.c) */
+export const SELFTEST_TIMEOUT_S = 20;
+
+/**
+ * How much longer than the profile's boot this kernel's boot may take
+ * (smoke --timeout over qemu.timeout, rounded up; 1 when not longer): the
+ * guest's per-test limits grow by as much (a debug kernel runs several
+ * times slower). Pure.
+ */
+export function slowdownOf(q: Pick<QemuSpec, 'timeout'> | undefined, spec: Pick<KernelSpec, 'timeout'>): number {
+  if (!q || spec.timeout === undefined || spec.timeout <= q.timeout) return 1;
+  return Math.ceil(spec.timeout / q.timeout);
 }
 
 export interface QemuSpec {

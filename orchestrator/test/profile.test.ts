@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.ts';
-import { formatIssues, parseProfile, selftestArgsFor } from '../src/profile.ts';
+import { formatIssues, parseProfile, selftestArgsFor, slowdownOf } from '../src/profile.ts';
 
 const GOOD = `name: demo
 description: a demo board
@@ -279,4 +279,13 @@ describe('extra selftest groups per kernel', () => {
     expect(selftestArgsFor(['--timeout', '30'], ['fuzz'])).toEqual(['--timeout', '30']);
     expect(selftestArgsFor(['--group', 'pci'])).toEqual(['--group', 'pci']);
   });
-});
+
+  it("gives a slow kernel's tests as much more time as its boot (smoke --timeout over qemu.timeout)", () => {
+    expect(slowdownOf({ timeout: 300 }, { timeout: 3600 })).toBe(12);
+    expect(slowdownOf({ timeout: 300 }, { timeout: 400 })).toBe(2);
+    expect(slowdownOf({ timeout: 300 }, { timeout: 200 })).toBe(1);
+    expect(slowdownOf({ timeout: 300 }, {})).toBe(1);
+    expect(selftestArgsFor(['--group', 'pci,ll'], ['fuzz'], 12)).toEqual(['--group', 'pci,ll,fuzz', '--timeout', '240']);
+    expect(selftestArgsFor(['--timeout', '30'], [], 12)).toEqual(['--timeout', '30']);
+    expect(selftestArgsFor(['--group', 'pci'], [], 1)).toEqual(['--group', 'pci']);
+  });});
