@@ -151,6 +151,7 @@ enum st_result st_skip(const char *fmt, ...)
 }
 
 bool st_explicit;
+unsigned int st_slow = 1;
 
 enum st_result st_need(bool present, const char *fmt, ...)
 {

@@ -61,6 +61,18 @@ enum st_result st_skip(const char *fmt, ...)
  * devices, and each board names its groups so that none is skipped there.
  */
 extern bool st_explicit;
+
+/*
+ * How much slower than usual this kernel runs (--timeout over the default
+ * per-test limit, rounded up; 1 normally): tests stretch their own waits
+ * for tools and guests by it
+ */
+extern unsigned int st_slow;
+
+static inline unsigned int st_slow_ms(unsigned int ms)
+{
+	return ms * st_slow;
+}
 enum st_result st_need(bool present, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "<what>: expected <want>, got <ret/errno>" */

@@ -414,6 +414,9 @@ int main(int argc, char **argv)
 			}
 			timeout = (unsigned int)v;
 			opt_timeout = timeout;
+			if (timeout > DEFAULT_TIMEOUT_S)
+				st_slow = (timeout + DEFAULT_TIMEOUT_S - 1) /
+					  DEFAULT_TIMEOUT_S;
 		} else {
 			fprintf(stderr, "atemsys-selftest: bad argument \"%s\"\n",
 				opt);

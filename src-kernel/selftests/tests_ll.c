@@ -292,7 +292,7 @@ static enum st_result sim_start(struct proc *sim, const char *link,
 		argv[a++] = *extra++;
 	argv[a] = NULL;
 	EXPECT_OK(spawn(sim, argv), "start %s sim", ECAT_TOOL);
-	if (!wait_output(sim, "ready:", 10000)) {
+	if (!wait_output(sim, "ready:", st_slow_ms(10000))) {
 		kill(sim->pid, SIGKILL);
 		reap(sim, 2000);
 		return st_fail("the slave simulator (--link %s --nic %s) did not get ready within 10 s (exit %d): %s",
@@ -317,7 +317,8 @@ static enum st_result sim_stop(struct proc *sim, char **json)
 	if (sim->pid <= 0)
 		return ST_PASS;
 	kill(sim->pid, SIGTERM);
-	EXPECT(reap(sim, 5000), "the slave simulator did not stop within 5 s of SIGTERM");
+	EXPECT(reap(sim, st_slow_ms(5000)), "the slave simulator did not stop within %u s of SIGTERM",
+	       st_slow_ms(5000) / 1000);
 	EXPECT(exit_code(sim) == 0, "the slave simulator exited with %d: %s",
 	       exit_code(sim), sim->buf);
 	*json = line_with(sim->buf, "{");
@@ -353,8 +354,9 @@ static enum st_result master_run(struct proc *m, const char *link,
 		argv[a++] = *extra++;
 	argv[a] = NULL;
 	EXPECT_OK(spawn(m, argv), "start %s master", ECAT_TOOL);
-	EXPECT(reap(m, RUN_TIMEOUT_MS), "master (%s) still running after %u ms: killed",
-	       tag, RUN_TIMEOUT_MS);
+	EXPECT(reap(m, st_slow_ms(RUN_TIMEOUT_MS)),
+	       "master (%s) still running after %u ms: killed", tag,
+	       st_slow_ms(RUN_TIMEOUT_MS));
 	wire = strstr(m->buf, "ll-wire ");
 	if (wire) {
 		char *nl = strchr(wire, '\n'), *flag;
@@ -559,7 +561,7 @@ enum st_result test_ll_bad_input_to_sim(void)
 				       "--src-mac", INJECT_SRC, NULL };
 
 		EXPECT_OK(spawn(&s, argv), "start %s send", ECAT_TOOL);
-		EXPECT(reap(&s, 15000) && exit_code(&s) == 0,
+		EXPECT(reap(&s, st_slow_ms(15000)) && exit_code(&s) == 0,
 		       "send --kind %s: exit %d: %s", kinds[i], exit_code(&s), s.buf);
 	}
 	st_diag("ll-wire {\"run\":\"injected\",\"src\":\"" INJECT_SRC "\",\"slaves\":0,\"sent\":{},\"returned\":{},\"wkc\":{},\"lrw\":{\"laddr\":0,\"len\":0,\"wkc\":0,\"cycles\":0},\"malformed_expected\":true}");
@@ -677,11 +679,11 @@ enum st_result test_ll_link_lost(void)
 		sim_kill(&sim);
 		return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
 	}
-	sleep_ms(LINK_OP_WAIT_MS);
+	sleep_ms(st_slow_ms(LINK_OP_WAIT_MS));
 	link_ask("off", netdev);
 	sleep_ms(LINK_DOWN_MS);
 	link_ask("on", netdev);
-	done = reap(&m, 60000);
+	done = reap(&m, st_slow_ms(60000));
 	if (!done || sim_stop(&sim, &sj) != ST_PASS) {
 		sim_kill(&sim);
 		return st_fail("the master did not end within 60 s of the link coming back: %s",
@@ -698,6 +700,12 @@ enum st_result test_ll_link_lost(void)
 		json_num(mj, "lost_link"));
 	return expect_good(&m, mj, strtol(LINK_LOST_CYCLES, NULL, 10),
 			   "after the link came back");
+}
+
+static bool atemsys_irq_seen(void *arg)
+{
+	(void)arg;
+	return proc_interrupts_count("atemsys") >= 1;
 }
 
 enum st_result test_ll_kill_master(void)
@@ -725,10 +733,12 @@ enum st_result test_ll_kill_master(void)
 		sim_kill(&sim);
 		return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
 	}
-	/* a device-tree master first waits for phylib to report link */
-	sleep_ms(n.dt ? 4000 : 1500);
-	EXPECT(proc_interrupts_count("atemsys") >= 1,
-	       "the running master's interrupt is not in /proc/interrupts");
+	/* connected once the NIC is up (a DT master waits for phylib's link) */
+	EXPECT(poll_until(atemsys_irq_seen, NULL, st_slow_ms(10000)),
+	       "the running master's interrupt is not in /proc/interrupts after %u s",
+	       st_slow_ms(10000) / 1000);
+	/* and cycling */
+	sleep_ms(st_slow_ms(1000));
 	kill(m.pid, SIGKILL);
 	reap(&m, 5000);
 	EXPECT(WIFSIGNALED(m.status), "the master was not killed: %d", m.status);
