@@ -21,7 +21,7 @@ version, config and compiler (the first build takes about 5 minutes).
 Prints the build tree, modules and image, and the smoke command that uses them.
   --debug  the debug kernel instead: the same with KASAN, KMEMLEAK, PROVE_LOCKING
            (lockdep), PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and the hung-task
-           detector, for the fuzzer (smoke ... --extra-groups fuzz --timeout 3600)
+           detector, for the fuzzer (smoke ... --extra-groups fuzz --timeout 3600 --fuzz-calls 250000)
   --json   print them as JSON
 Exit codes: 0 built or cached, 1 the build failed, 2 usage or configuration error, 130 interrupted.`;
 
@@ -40,6 +40,6 @@ export async function cmdTestKernel(env: Env, o: CliOptions, io: Io): Promise<nu
   io.out(`  build tree  ${k.build}`);
   io.out(`  modules     ${k.modules}`);
   io.out(`  image       ${k.image}`);
-  io.out(`smoke it: npx orchestrate smoke --board qemu-x86_64 --kernel-build ${k.build} --kernel-modules ${k.modules}${o.debugKernel ? ' --extra-groups fuzz --timeout 3600' : ''}`);
+  io.out(`smoke it: npx orchestrate smoke --board qemu-x86_64 --kernel-build ${k.build} --kernel-modules ${k.modules}${o.debugKernel ? ' --extra-groups fuzz --timeout 3600 --fuzz-calls 250000' : ''}`);
   return 0;
 }

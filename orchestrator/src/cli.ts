@@ -104,6 +104,8 @@ ${RUN_GROUPS_HELP}
   --timeout <s>        the guest's hard timeout in seconds, instead of the profile's
                        qemu.timeout (a debug kernel runs several times slower); the
                        selftests' per-test limits grow by the same factor
+  --fuzz-calls <n>     calls the fuzz group makes (default 1,000,000; a debug kernel's
+                       lane makes fewer: it runs some twenty times slower)
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build`,
@@ -213,6 +215,8 @@ export interface CliOptions {
   extraGroups?: string[];
   /** smoke: the guest's hard timeout (s), over the profile's */
   timeout?: number;
+  /** smoke: the fuzz group's calls */
+  fuzzCalls?: number;
   /** matrix: only these suites and architectures */
   suites?: string[];
   arches?: Arch[];
@@ -236,7 +240,7 @@ const SPECS: Record<Command, Options> = {
   boards: COMMON,
   build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' } },
   check: { ...COMMON, ...BOARD_KERNEL },
-  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, timeout: { type: 'string' } },
+  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, timeout: { type: 'string' }, 'fuzz-calls': { type: 'string' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   testkernel: { ...COMMON, debug: { type: 'boolean' } },
@@ -425,6 +429,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!/^[1-9][0-9]{0,5}$/.test(timeout)) throw new UsageError(`${first}: --timeout expects whole seconds (900), got "${timeout}"`);
     o.timeout = Number(timeout);
   }
+  const calls = str(values, 'fuzz-calls');
+  if (calls !== undefined) {
+    if (!/^[1-9][0-9]{0,9}$/.test(calls)) throw new UsageError(`${first}: --fuzz-calls expects a number of calls (250000), got "${calls}"`);
+    o.fuzzCalls = Number(calls);
+  }
   if (o.kernel !== undefined && !KERNEL_FILTER_RE.test(o.kernel)) {
     throw new UsageError(`${first}: --kernel expects a series, suite or flavour, or several joined by / (6.1, trixie, trixie/rt-amd64), got "${o.kernel}"`);
   }
@@ -447,17 +456,23 @@ export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
   return { suite: 'own', series: 'own', flavour: 'own', own };
 }
 
-/** What the command line adds to each selected kernel (--extra-groups, --timeout). */
+/** What the command line adds to each selected kernel (--extra-groups, --timeout, --fuzz-calls). */
 export interface RunAdjust {
   extraGroups?: string[];
   timeout?: number;
+  fuzzCalls?: number;
 }
 
 /** A kernel spec with the command line's extra groups (after its own) and timeout. Pure. */
 export function adjustKernel(k: KernelSpec, a: RunAdjust = {}): KernelSpec {
   const groups = [...(k.extraGroups ?? [])];
   for (const g of a.extraGroups ?? []) if (!groups.includes(g)) groups.push(g);
-  return { ...k, ...(groups.length > 0 ? { extraGroups: groups } : {}), ...(a.timeout !== undefined ? { timeout: a.timeout } : {}) };
+  return {
+    ...k,
+    ...(groups.length > 0 ? { extraGroups: groups } : {}),
+    ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
+    ...(a.fuzzCalls !== undefined ? { fuzzCalls: a.fuzzCalls } : {}),
+  };
 }
 
 /** Kernels of a profile, filtered by --kernel, or the user's own kernel (--kernel-build); adjusted by --extra-groups and --timeout. */

@@ -592,7 +592,11 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const nets = netdevIds(q.netdevs ?? []);
       const dgramIds = nets.filter((n) => n.type === 'dgram').map((n) => n.id);
       const linkControl = nets.some((n) => n.id === LINK_CONTROL_NETDEV);
-      const append = [...(dgramIds.length > 0 ? ['ATEMSYS_LL_SIM=dgram'] : []), ...(linkControl ? [`ATEMSYS_LINK_CONTROL=${LINK_CONTROL_NETDEV}`] : [])];
+      const append = [
+        ...(dgramIds.length > 0 ? ['ATEMSYS_LL_SIM=dgram'] : []),
+        ...(linkControl ? [`ATEMSYS_LINK_CONTROL=${LINK_CONTROL_NETDEV}`] : []),
+        ...(job.spec.fuzzCalls !== undefined ? [`ATEMSYS_FUZZ_CALLS=${job.spec.fuzzCalls}`] : []),
+      ];
       let sims: { ports: Map<string, DgramPorts>; sims: HostSim[] } = { ports: new Map(), sims: [] };
       const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {

@@ -32,6 +32,8 @@ export interface KernelSpec {
   extraGroups?: string[];
   /** The guest's hard timeout (s) for this kernel, over qemu.timeout (key timeout; smoke --timeout overrides). */
   timeout?: number;
+  /** smoke --fuzz-calls: the fuzz group's calls (ATEMSYS_FUZZ_CALLS on the kernel command line) */
+  fuzzCalls?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardsWithKernel, buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
+import { adjustKernel, boardsWithKernel, buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
 import { benchBoards } from '../src/cli-bench.ts';
 import { ConfigError, UsageError } from '../src/errors.ts';
 import type { Profile } from '../src/profile.ts';
@@ -13,7 +13,14 @@ describe('parseCli', () => {
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '1.5'])).toThrow(/--timeout expects whole seconds/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--timeout', '60'])).toThrow(UsageError);
   });
-  it('parses each command and its options', () => {
+
+  it('parses --fuzz-calls (smoke only) into each kernel it runs', () => {
+    const o = parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '250000']);
+    expect(o).toMatchObject({ fuzzCalls: 250000 });
+    expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ fuzzCalls: 250000 });
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '1e6'])).toThrow(/--fuzz-calls expects a number of calls/);
+    expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--fuzz-calls', '5'])).toThrow(UsageError);
+  });  it('parses each command and its options', () => {
     expect(parseCli(['boards', '--json'])).toMatchObject({ command: 'boards', json: true, help: false });
     expect(parseCli(['build', '--board', 'qemu-arm64', '--kernel', '6.1'])).toMatchObject({ command: 'build', board: 'qemu-arm64', kernel: '6.1', json: false });
     expect(parseCli(['smoke', '--board=all', '--verbose', '--no-build', '--json'])).toMatchObject({
