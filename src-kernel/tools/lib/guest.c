@@ -395,3 +395,121 @@ int rt_setup(int cpu, int prio)
 	errno = err;
 	return ret;
 }
+
+#define DT_BASE			"/sys/firmware/devicetree/base"
+#define PLATFORM_DEVICES_DIR	"/sys/bus/platform/devices"
+#define DT_NODES_MAX		16
+
+/* A whole small sysfs file; its length, or -1 */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+/* Is @s one of the NUL-separated strings of @list? */
+static bool strlist_has(const char *list, size_t len, const char *s)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		if (!strcmp(list + off, s))
+			return true;
+		off += strlen(list + off) + 1;
+	}
+	return false;
+}
+
+int dt_atemsys_nic(unsigned int n, char *buf, size_t len)
+{
+	struct { uint32_t instance; char nic[ATEMSYS_IDENT_MAX_LEN + 12]; } found[DT_NODES_MAX], t;
+	char path[PATH_MAX], compat[256], ident[ATEMSYS_IDENT_MAX_LEN + 1];
+	unsigned char inst[4];
+	unsigned int count = 0, i, j;
+	struct dirent *de;
+	ssize_t r;
+	DIR *d;
+
+	d = opendir(PLATFORM_DEVICES_DIR);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && count < DT_NODES_MAX) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PLATFORM_DEVICES_DIR "/%s/of_node/compatible",
+			 de->d_name);
+		r = read_small(path, compat, sizeof(compat) - 1);
+		if (r <= 0)
+			continue;
+		compat[r] = '\0';
+		if (!strlist_has(compat, (size_t)r, "atemsys"))
+			continue;
+		snprintf(path, sizeof(path), PLATFORM_DEVICES_DIR "/%s/of_node/atemsys-Ident",
+			 de->d_name);
+		r = read_small(path, ident, sizeof(ident) - 1);
+		if (r <= 0)
+			continue;
+		ident[r] = '\0';
+		snprintf(path, sizeof(path), PLATFORM_DEVICES_DIR "/%s/of_node/atemsys-Instance",
+			 de->d_name);
+		if (read_small(path, (char *)inst, sizeof(inst)) != sizeof(inst))
+			continue;
+		found[count].instance = (uint32_t)inst[0] << 24 |
+					(uint32_t)inst[1] << 16 |
+					(uint32_t)inst[2] << 8 | inst[3];
+		snprintf(found[count].nic, sizeof(found[count].nic), "%s:%u", ident,
+			 found[count].instance);
+		count++;
+	}
+	closedir(d);
+	/* by atemsys-Instance */
+	for (i = 1; i < count; i++)
+		for (j = i; j > 0 && found[j].instance < found[j - 1].instance; j--) {
+			t = found[j];
+			found[j] = found[j - 1];
+			found[j - 1] = t;
+		}
+	if (n >= count) {
+		errno = ENODEV;
+		return -1;
+	}
+	snprintf(buf, len, "%s", found[n].nic);
+	return 0;
+}
+
+int dt_netdev_of_node(const char *node, char *buf, size_t len)
+{
+	char want[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), DT_BASE "%s", node);
+	if (!realpath(path, want)) {
+		errno = ENOENT;
+		return -1;
+	}
+	d = opendir("/sys/class/net");
+	if (!d)
+		return -1;
+	errno = ENODEV;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/of_node",
+			 de->d_name);
+		if (!realpath(path, real) || strcmp(real, want))
+			continue;
+		snprintf(buf, len, "%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
+}

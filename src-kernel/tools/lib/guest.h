@@ -89,6 +89,23 @@ bool module_loaded(const char *name);
  */
 int rt_setup(int cpu, int prio);
 
+/**
+ * dt_atemsys_nic() - the @n-th (0: first, by atemsys-Instance) platform
+ * device whose device-tree node has compatible "atemsys", as
+ * atemsys-ecat --nic takes it: "IDENT:INSTANCE" into @buf.
+ * Return: 0, or -1 with errno ENODEV (fewer such nodes).
+ */
+int dt_atemsys_nic(unsigned int n, char *buf, size_t len);
+
+/**
+ * dt_netdev_of_node() - the network interface whose device is the
+ * device-tree node at @node (its path, e.g.
+ * "/soc@0/bus@30800000/ethernet@30be0000"), into @buf: a MAC the kernel's
+ * own driver (fec, macb) runs.
+ * Return: 0, or -1 with errno ENOENT (no such node), ENODEV (no interface).
+ */
+int dt_netdev_of_node(const char *node, char *buf, size_t len);
+
 /** write_file() - write @val to @path (one write) */
 int write_file(const char *path, const char *val);
 
