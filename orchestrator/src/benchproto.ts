@@ -249,3 +249,39 @@ export function parseBenchOutput(log: string, logName = 'serial log'): BenchOutp
 export function groupInfo(out: Pick<BenchOutput, 'groups'>, group: string): BenchGroup {
   return out.groups.find((g) => g.group === group) ?? { group, title: group, stat: 'p50' };
 }
+
+/**
+ * Two boots of one board as one table (a device-tree board: the boot with
+ * the atemsys device tree measures atemsys, the boot with the stock one the
+ * kernel's own driver). A row `first` skipped and `second` measured (or
+ * failed) is taken from `second`, each named in `from`; rows only `second`
+ * has are added; BEGIN is the first's, END ok only when both are;
+ * problems of both, the second's prefixed with `secondName`. Pure.
+ */
+export function mergeBenchOutputs(first: BenchOutput, second: BenchOutput, secondName: string): BenchOutput & { from: Map<BenchRow, 'first' | 'second'> } {
+  const from = new Map<BenchRow, 'first' | 'second'>();
+  const key = (r: BenchRow): string => `${r.group}\u0000${r.variant}`;
+  const seconds = new Map(second.rows.map((r) => [key(r), r]));
+  const rows: BenchRow[] = [];
+  for (const r of first.rows) {
+    const s = seconds.get(key(r));
+    const take = r.kind === 'skipped' && s !== undefined && s.kind !== 'skipped' ? s : r;
+    from.set(take, take === r ? 'first' : 'second');
+    rows.push(take);
+    seconds.delete(key(r));
+  }
+  for (const s of seconds.values()) {
+    from.set(s, 'second');
+    rows.push(s);
+  }
+  const groups = [...first.groups, ...second.groups.filter((g) => !first.groups.some((x) => x.group === g.group))];
+  const merged: BenchOutput & { from: Map<BenchRow, 'first' | 'second'> } = {
+    groups,
+    rows,
+    problems: [...first.problems, ...second.problems.map((p) => `${secondName}: ${p}`)],
+    from,
+  };
+  if (first.begin) merged.begin = first.begin;
+  if (first.end || second.end) merged.end = { ...(first.end ?? {}), ok: (first.end?.ok ?? false) && (second.end?.ok ?? false) };
+  return merged;
+}

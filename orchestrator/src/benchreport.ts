@@ -104,6 +104,8 @@ export interface BenchBoot {
   vermagic: string;
   /** file names in the out dir */
   serialLog: string;
+  /** a device-tree board's second boot, with the stock device tree */
+  stockSerialLog?: string;
   initramfs: string;
   outcome: string;
   durationMs: number;

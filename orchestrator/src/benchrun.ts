@@ -7,17 +7,20 @@
  */
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseBenchOutput, type BenchOutput } from './benchproto.ts';
+import { mergeBenchOutputs, parseBenchOutput, type BenchOutput } from './benchproto.ts';
 import { benchBoot, initRc, THIS_TREE, type BenchBoot } from './benchreport.ts';
 import { MANIFEST } from './bundle.ts';
 import { ConfigError, FailureError, InterruptedError } from './errors.ts';
+import { STOCK_DTB } from './devicetree.ts';
 import { formatCommand, run } from './exec.ts';
+import type { HostSimResult } from './hostsim.ts';
+import { bootDtb } from './overlay.ts';
 import { appendOverlay, benchInitScript, overlayEntries } from './initramfs.ts';
 import { sha256File, type Manifest } from './manifest.ts';
-import type { Env, JobTask, KernelJob } from './pipeline.ts';
-import type { Profile } from './profile.ts';
-import { qemuArgs } from './qemu.ts';
-import { runGuest, spawnProcess } from './runner.ts';
+import { hostSimProblem, netdevIds, profileDtArtifacts, startHostSims, type Env, type JobTask, type KernelJob } from './pipeline.ts';
+import type { Profile, QemuSpec } from './profile.ts';
+import { qemuArgs, type BootFiles } from './qemu.ts';
+import { runGuest, spawnProcess, type GuestRun } from './runner.ts';
 
 /** A module a bench boot loads as /lib/modules/atemsys.ko. */
 export interface BenchModule {
@@ -41,10 +44,65 @@ export function benchTimeout(p: Profile): number {
   return p.bench?.timeout ?? (p.qemu?.timeout ?? 0) * 3;
 }
 
-/** File names of the n-th bench boot (0: this tree's module, 1: --module) in the out dir. */
-export function benchFiles(index: number): { serialLog: string; initramfs: string; command: string } {
+/**
+ * File names of the n-th bench boot (0: this tree's module, 1: --module) in
+ * the out dir; a device-tree board's second boot, with the stock device
+ * tree, has its own serial log and command (stockSerialLog, stockCommand).
+ */
+export function benchFiles(index: number): { serialLog: string; initramfs: string; command: string; stockSerialLog: string; stockCommand: string } {
   const sfx = index === 0 ? '' : '-module';
-  return { serialLog: `bench-serial${sfx}.log`, initramfs: `initramfs-bench${sfx}.cpio.gz`, command: `bench-qemu-command${sfx}.txt` };
+  return {
+    serialLog: `bench-serial${sfx}.log`,
+    initramfs: `initramfs-bench${sfx}.cpio.gz`,
+    command: `bench-qemu-command${sfx}.txt`,
+    stockSerialLog: `bench-serial-stock${sfx}.log`,
+    stockCommand: `bench-qemu-command-stock${sfx}.txt`,
+  };
+}
+
+/**
+ * The kernel command line words of a bench boot (`stock`: the boot with
+ * the stock device tree): where the simulator runs, and in the stock boot
+ * which node and driver make the AF_PACKET baseline. Pure.
+ */
+export function benchAppend(p: Profile, stock: boolean): string[] {
+  const dgram = netdevIds(p.qemu?.netdevs ?? []).some((n) => n.type === 'dgram');
+  const node = p.dt?.nodes[0]?.path;
+  return [
+    ...(dgram ? ['ATEMSYS_LL_SIM=dgram'] : []),
+    ...(stock && node !== undefined ? [`ATEMSYS_BENCH_STOCK_NODE=${node}`] : []),
+    ...(stock && p.bench?.baselineDriver !== undefined ? [`ATEMSYS_BENCH_STOCK_DRIVER=${p.bench.baselineDriver}`] : []),
+  ];
+}
+
+/**
+ * One QEMU run of a bench boot, with the host's slave simulators of the
+ * board's dgram netdevs around it. Their failures come back as problems.
+ */
+async function benchGuest(env: Env, dir: string, q: QemuSpec, files: BootFiles, append: string[], serialLog: string, commandFile: string, timeoutS: number, echo?: (t: string) => void): Promise<{ guest: GuestRun; problems: string[] }> {
+  const ids = netdevIds(q.netdevs ?? []).filter((n) => n.type === 'dgram').map((n) => n.id);
+  const sims = await startHostSims(env, dir, ids);
+  const results: { id: string; r: HostSimResult }[] = [];
+  let guest: GuestRun;
+  try {
+    const args = qemuArgs(q, files, { dgram: sims.ports, append });
+    await writeFile(path.join(dir, commandFile), `${formatCommand(q.binary, args)}\n`);
+    guest = await runGuest(spawnProcess, q.binary, args, { serialLog, timeoutMs: timeoutS * 1000, signal: env.signal, ...(echo ? { echo } : {}) });
+  } finally {
+    for (const [i, s] of sims.sims.entries()) results.push({ id: ids[i] ?? '', r: await s.stop() });
+  }
+  return { guest, problems: results.flatMap((x) => hostSimProblem(x.id, x.r) ?? []) };
+}
+
+/** bench-stock.dtb of the build (ConfigError, exit 2, when the build predates it) */
+async function stockDtb(dir: string): Promise<string> {
+  const f = path.join(dir, STOCK_DTB);
+  const ok = await stat(f).then(
+    () => true,
+    () => false,
+  );
+  if (!ok) throw new ConfigError(`${f} is missing: the build predates the bench's stock device tree; build again (without --no-build)`);
+  return f;
 }
 
 /** null when the module was built for `release` (vermagic's first word), else why not. Pure. */
@@ -120,25 +178,35 @@ export function benchBootTask(env: Env, o: BenchBootOptions): JobTask {
       // results of an earlier run must not stand beside this run's serial log
       if (o.index === 0) for (const f of BENCH_RESULT_FILES) await rm(path.join(dir, f), { force: true });
       const moduleFile = o.module.file ?? path.join(dir, 'atemsys.ko');
-      const init = benchInitScript({ modules: (manifest.guestModules ?? []).map((m) => m.name), shutdown: q.shutdown }, o.quick);
+      // a device-tree board measures EtherCAT only (the irq and dma groups use edu)
+      const dtA = profileDtArtifacts(job.profile);
+      const init = benchInitScript({ modules: (manifest.guestModules ?? []).map((m) => m.name), shutdown: q.shutdown }, o.quick, dtA ? ['ecat'] : undefined);
       const overlay = overlayEntries(o.module.file !== undefined ? { init, module: await readFile(o.module.file) } : { init });
       const initrd = path.join(dir, names.initramfs);
       await writeFile(initrd, appendOverlay(await readFile(path.join(dir, 'initramfs.cpio.gz')), overlay));
-      const args = qemuArgs(q, { kernel: path.join(dir, 'vmlinuz'), initrd });
-      await writeFile(path.join(dir, names.command), `${formatCommand(q.binary, args)}\n`);
+      const files: BootFiles = { kernel: path.join(dir, 'vmlinuz'), initrd, ...(dtA ? { dtb: path.join(dir, bootDtb(dtA)) } : {}) };
       const timeout = benchTimeout(job.profile);
       task.title = `bench boot with ${o.module.label}: ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
       const serialLog = path.join(dir, names.serialLog);
-      const guest = await runGuest(spawnProcess, q.binary, args, {
-        serialLog,
-        timeoutMs: timeout * 1000,
-        signal: env.signal,
-        ...(o.echo ? { echo: o.echo } : {}),
-      });
+      const first = await benchGuest(env, dir, q, files, benchAppend(job.profile, false), serialLog, names.command, timeout, o.echo);
+      const guest = first.guest;
       if (guest.outcome === 'interrupted') throw new InterruptedError();
       const log = await readFile(serialLog, 'utf8');
       const rc = initRc(log);
-      const out = parseBenchOutput(log, names.serialLog);
+      let out = parseBenchOutput(log, names.serialLog);
+      out.problems.push(...first.problems);
+      if (dtA) {
+        // the AF_PACKET baseline: the kernel's own driver, on the stock device tree
+        task.title = `bench boot with ${o.module.label}: the stock device tree (${job.profile.bench?.baselineDriver ?? 'no baseline-driver'})`;
+        const stockLog = path.join(dir, names.stockSerialLog);
+        const second = await benchGuest(env, dir, q, { ...files, dtb: await stockDtb(dir) }, benchAppend(job.profile, true), stockLog, names.stockCommand, timeout, o.echo);
+        if (second.guest.outcome === 'interrupted') throw new InterruptedError();
+        const stockText = await readFile(stockLog, 'utf8');
+        const stockOut = parseBenchOutput(stockText, names.stockSerialLog);
+        const stockRc = initRc(stockText);
+        stockOut.problems.push(...second.problems, ...(second.guest.problem !== undefined ? [second.guest.problem] : []), ...(stockRc !== undefined && stockRc !== 0 ? [`atemsys-bench exited with rc=${stockRc}`] : []));
+        out = mergeBenchOutputs(out, stockOut, names.stockSerialLog);
+      }
       const boot = benchBoot({
         module: o.module.label,
         moduleFile,
@@ -155,6 +223,7 @@ export function benchBootTask(env: Env, o: BenchBootOptions): JobTask {
           ...(rc !== undefined ? { rc } : {}),
         },
       });
+      if (dtA) boot.stockSerialLog = names.stockSerialLog;
       o.state.boots.push(boot);
       o.state.outputs.push({ module: o.module.label, out });
       const n = { ok: 0, skipped: 0, error: 0 };

@@ -70,7 +70,7 @@ export function evaluateTargets(rows: readonly BenchRow[], targets: readonly Ben
     const v = pick(t.variant);
     const b = pick(t.baseline);
     if (v.value === undefined || b.value === undefined) {
-      return { ...base, verdict: 'not measured', reason: [v.why, b.why].filter((x) => x !== undefined).join('; ') };
+      return { ...base, verdict: 'not measured', reason: [...new Set([v.why, b.why].filter((x) => x !== undefined))].join('; ') };
     }
     if (b.value <= 0) return { ...base, verdict: 'not measured', value: v.value, baselineValue: b.value, reason: `${t.baseline} ${t.stat} is ${b.value} µs: no ratio` };
     const ratio = v.value / b.value;

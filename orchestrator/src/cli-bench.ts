@@ -26,10 +26,16 @@ interrupt round trip on edu (atemsys MSI/INTx against uio and VFIO), EtherCAT
 frame round trip and cycle jitter on the e1000e pair (atemsys poll/interrupt
 against AF_PACKET), DMA buffer allocate+map cost; each row's ratio to its
 baseline and the project's targets (reported, never failing the command).
-Writes bench.json, bench.txt, bench.svg and bench-serial.log beside the
-build in out/<board>/<release>/. \`all\` is every board with a qemu section
-and no dt section; one kernel per board (its first unless --kernel).
-  --board <name|all>      board profile, or all PCI boards
+A device-tree board (imx8, imx6-sabrelite, zcu102) measures EtherCAT only,
+through its MAC: the userspace FEC/GEM driver on atemsys in one boot, the
+kernel's own driver (bench.baseline-driver) over AF_PACKET in a second boot
+with the stock device tree, the slave simulator on its second MAC or on the
+host (127.0.0.1), as smoke runs it.
+Writes bench.json, bench.txt, bench.svg and bench-serial.log (and
+bench-serial-stock.log) beside the build in out/<board>/<release>/. \`all\` is
+every board with a qemu section; one kernel per board (its first unless
+--kernel).
+  --board <name|all>      board profile, or all boards with a qemu section
   --kernel <filter>       the board's first kernel matching this series/suite/flavour
   --kernel-build <dir>    your own kernel instead of Debian's, with --kernel-image,
                           --kernel-modules as for smoke (orchestrate help smoke)
@@ -62,13 +68,19 @@ export interface BenchHelpers {
   buildSteps(env: Env, fresh: boolean): JobTask[];
 }
 
-/** The boards bench runs: with `all` every board with a qemu section and no dt section. Throws ConfigError for a DT board. Pure. */
+/**
+ * The boards bench runs: with `all` every board with a qemu section. A
+ * device-tree board without bench.baseline-driver is refused (its AF_PACKET
+ * baseline needs the kernel's own driver). Throws ConfigError. Pure.
+ */
 export function benchBoards(selected: readonly Profile[], all: boolean): Profile[] {
-  if (all) return selected.filter((p) => p.qemu !== undefined && p.dt === undefined);
-  for (const p of selected) {
-    if (p.dt !== undefined) throw new ConfigError(`board ${p.name} is a device-tree board: bench measures edu and e1000e on the PCI boards (${'`'}orchestrate bench --board all${'`'} runs them all)`);
+  const boards = all ? selected.filter((p) => p.qemu !== undefined) : [...selected];
+  for (const p of boards) {
+    if (p.dt !== undefined && p.bench?.baselineDriver === undefined) {
+      throw new ConfigError(`board ${p.name} is a device-tree board without bench.baseline-driver: name the kernel's own driver of its MAC (e.g. fec) there and in modules-available, for the AF_PACKET baseline`);
+    }
   }
-  return [...selected];
+  return boards;
 }
 
 /** A board whose build or boot could not even start. */
@@ -96,7 +108,7 @@ async function writeBenchFiles(dir: string, f: BenchFile, text: string, outputs:
 export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers): Promise<number> {
   const board = o.board ?? '';
   const profiles = benchBoards((await h.selectBoards(env.paths, board, true, o.kernel)).run, board === 'all');
-  if (profiles.length === 0) throw new ConfigError('no PCI board (qemu section, no dt section) in boards/');
+  if (profiles.length === 0) throw new ConfigError('no board with a qemu section in boards/');
   if (o.module !== undefined) {
     const ok = await stat(o.module).then(
       (s) => s.isFile(),
@@ -157,7 +169,7 @@ export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers)
     if (!o.json) {
       io.out('');
       io.out(text);
-      io.out(`files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.map((b) => b.serialLog).join(', ')}`);
+      io.out(`files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.flatMap((b) => [b.serialLog, ...(b.stockSerialLog !== undefined ? [b.stockSerialLog] : [])]).join(', ')}`);
     }
   }
   if (o.json) io.out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));

@@ -3,7 +3,7 @@
  * DTB, write the atemsys overlay, compile it (dtc), apply it (fdtoverlay) and
  * check the result (fdtget). Optionally a QEMU-only overlay on top.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { copyFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureError } from './errors.ts';
 import { run, runChecked } from './exec.ts';
@@ -21,6 +21,9 @@ import type { DtSpec } from './profiledt.ts';
 
 export const DT_TOOLS = ['dtc', 'fdtoverlay', 'fdtget'] as const;
 
+/** The DTB of a device-tree board's bench baseline boot (in the out dir): the base with QEMU's fixups, no atemsys node. */
+export const STOCK_DTB = 'bench-stock.dtb';
+
 export interface DtBuild {
   /** absolute path of the base DTB in the unpacked image */
   base: string;
@@ -37,6 +40,11 @@ export interface DtBuildParams {
   artifacts: DtArtifacts;
   /** qemu.dt-overlay body */
   qemuOverlay?: string;
+  /**
+   * also write this file: the base with the QEMU overlay (if any) and no
+   * atemsys node, what `bench` boots for the kernel driver's baseline
+   */
+  stockDtb?: string;
   /** first lines of the generated sources */
   comment: string[];
   logFile: string;
@@ -105,6 +113,10 @@ export async function buildDeviceTree(p: DtBuildParams): Promise<DtBuild> {
     await compileAndApply(out(a.qemu.dtso), out(a.qemu.dtbo), out(a.dtb), out(a.qemu.dtb), p);
     await verify(out(a.qemu.dtb), nodes, p);
     bootDtb = out(a.qemu.dtb);
+  }
+  if (p.stockDtb !== undefined) {
+    if (a.qemu && p.qemuOverlay !== undefined) await compileAndApply(out(a.qemu.dtso), out(a.qemu.dtbo), base, p.stockDtb, p);
+    else await copyFile(base, p.stockDtb);
   }
   return { base, nodes, bootDtb };
 }

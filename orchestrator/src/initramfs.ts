@@ -73,8 +73,8 @@ export function initScript(o: InitOptions): string {
 }
 
 /** The bench boot's /init: guestInitScript running `atemsys-bench run [--quick]`. */
-export function benchInitScript(o: Omit<InitOptions, 'selftestArgs'>, quick: boolean): string {
-  return guestInitScript({ ...o, command: [BENCH_BIN, 'run', ...(quick ? ['--quick'] : [])] });
+export function benchInitScript(o: Omit<InitOptions, 'selftestArgs'>, quick: boolean, only?: readonly string[]): string {
+  return guestInitScript({ ...o, command: [BENCH_BIN, 'run', ...(quick ? ['--quick'] : []), ...(only !== undefined ? ['--only', only.join(',')] : [])] });
 }
 
 /** initScript's options with the command (program and arguments, quoted for the shell here) instead of the selftest args. */

@@ -122,7 +122,13 @@ export interface QemuSpec {
 /** The `bench` section: how `orchestrate bench` boots the board. */
 export interface BenchSpec {
   /** seconds for one bench boot, whole run (default: 3 × qemu.timeout) */
-  timeout: number;
+  timeout?: number;
+  /**
+   * device-tree boards: the kernel's own driver module of the MAC (fec,
+   * macb), loaded in the bench boot with the stock device tree for the
+   * AF_PACKET baseline; it must be in modules-available
+   */
+  baselineDriver?: string;
 }
 
 export interface Profile {
@@ -155,7 +161,7 @@ const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 't
 const GROUP_RE = /^[a-z0-9]+$/;
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'nics', 'hotplug', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
-const BENCH_KEYS = ['timeout'];
+const BENCH_KEYS = ['timeout', 'baseline-driver'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
@@ -322,9 +328,16 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
     } else {
       const be = c.checkKeys(b, 'bench', BENCH_KEYS);
       const t = c.posInt(be, b, 'bench', 'timeout', false);
-      if (t !== undefined) bench = { timeout: t };
+      const drv = c.str(be, b, 'bench', 'baseline-driver', { pattern: /^[a-z0-9_-]+$/, hint: 'a kernel module name, e.g. fec' });
+      if (t !== undefined || drv !== undefined) bench = { ...(t !== undefined ? { timeout: t } : {}), ...(drv !== undefined ? { baselineDriver: drv } : {}) };
+      if (drv !== undefined && !top.has('dt')) c.add(be.get('baseline-driver')?.key, 'bench.baseline-driver', 'is for device-tree boards (the stock device tree boot); a PCI board binds its NIC driver itself');
     }
     if (!qEntry) c.add(bEntry.key, 'bench', 'needs a qemu section (bench boots the board)');
+  }
+
+  const drv = bench?.baselineDriver;
+  if (drv !== undefined && !(modulesAvailable ?? []).some((m) => m.replace(/-/g, '_') === drv.replace(/-/g, '_'))) {
+    c.add(top.get('bench')?.key, 'bench.baseline-driver', `${drv} must be in modules-available too: the stock boot loads it from the initramfs`);
   }
 
   // selftest (optional)

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { benchPlotSpec, LOG_FLOOR_US, plotPoints, renderSvg, wrapText } from '../src/benchplot.ts';
-import { groupInfo, leadingObject, parseBenchOutput, type BenchOutput } from '../src/benchproto.ts';
+import { groupInfo, leadingObject, mergeBenchOutputs, parseBenchOutput, type BenchOutput } from '../src/benchproto.ts';
 import { benchBoot, benchFile, benchText, bootProblems, initRc, rowRatios, rowsTable, targetsTable, THIS_TREE, type BootRun } from '../src/benchreport.ts';
-import { benchFiles, benchModules, benchTimeout, moduleVermagicProblem } from '../src/benchrun.ts';
+import { benchAppend, benchFiles, benchModules, benchTimeout, moduleVermagicProblem } from '../src/benchrun.ts';
 import { evaluateTargets, TARGETS, targetText } from '../src/benchtargets.ts';
 import type { Profile } from '../src/profile.ts';
 
@@ -161,7 +161,7 @@ describe('ratios and targets', () => {
     expect(ts[0]).toMatchObject({ verdict: 'not measured', reason: 'atemsys-intx failed: edu did not interrupt' });
     expect(ts[1]).toMatchObject({ verdict: 'not measured', reason: 'atemsys-msi was not run; vfio-msi was not run' });
     expect(ts[2]).toMatchObject({ verdict: 'not met', ratio: 0.75 });
-    expect(ts[3]).toMatchObject({ verdict: 'not measured', reason: 'no cycle-1000 group (measured: cycle-500); no cycle-1000 group (measured: cycle-500)' });
+    expect(ts[3]).toMatchObject({ verdict: 'not measured', reason: 'no cycle-1000 group (measured: cycle-500)' });
   });
 });
 
@@ -305,7 +305,13 @@ describe('bench boots', () => {
   });
 
   it('names the files and modules of the boots, and the timeout', () => {
-    expect(benchFiles(0)).toEqual({ serialLog: 'bench-serial.log', initramfs: 'initramfs-bench.cpio.gz', command: 'bench-qemu-command.txt' });
+    expect(benchFiles(0)).toEqual({
+      serialLog: 'bench-serial.log',
+      initramfs: 'initramfs-bench.cpio.gz',
+      command: 'bench-qemu-command.txt',
+      stockSerialLog: 'bench-serial-stock.log',
+      stockCommand: 'bench-qemu-command-stock.txt',
+    });
     expect(benchFiles(1).serialLog).toBe('bench-serial-module.log');
     expect(benchModules(undefined)).toEqual([{ label: THIS_TREE }]);
     expect(benchModules('/x/orig/atemsys.ko')).toEqual([{ label: THIS_TREE }, { label: 'atemsys.ko', file: '/x/orig/atemsys.ko' }]);
@@ -313,4 +319,47 @@ describe('bench boots', () => {
     expect(benchTimeout(p)).toBe(900);
     expect(benchTimeout({ ...p, bench: { timeout: 1200 } })).toBe(1200);
   });
+
+  it("puts a device-tree board's two boots into one table", () => {
+    const row = (variant: string, body: string): string => `ATEMSYS-BENCH {"group":"rtt","variant":"${variant}","label":"${variant}"${body}}`;
+    const stats = `,"unit":"us","n":3,"min":1,"p50":2,"p99":3,"p999":3,"max":3,"mean":2,"q":[${Array.from({ length: 101 }, () => 2).join(',')}]`;
+    const atemsysBoot = parseBenchOutput(
+      [
+        'ATEMSYS-BENCH-BEGIN {"format":1,"kernel":"k","machine":"aarch64","cpus":2,"quick":true}',
+        'ATEMSYS-BENCH-GROUP {"group":"rtt","title":"t","stat":"p50"}',
+        row('atemsys-poll', `,"baseline":"packet"${stats}`),
+        row('packet', ',"skipped":"the kernel\'s own driver needs the stock device tree: measured in the second boot"'),
+        'ATEMSYS-BENCH-END {"ok":true}',
+      ].join('\n'),
+    );
+    const stockBoot = parseBenchOutput(
+      [
+        'ATEMSYS-BENCH-BEGIN {"format":1,"kernel":"k","machine":"aarch64","cpus":2,"quick":true}',
+        'ATEMSYS-BENCH-GROUP {"group":"rtt","title":"t","stat":"p50"}',
+        row('atemsys-poll', ',"skipped":"measured in the boot with the atemsys device tree"'),
+        row('packet', stats),
+        'ATEMSYS-BENCH-END {"ok":true}',
+      ].join('\n'),
+    );
+    const m = mergeBenchOutputs(atemsysBoot, stockBoot, 'bench-serial-stock.log');
+    expect(m.rows.map((r) => `${r.variant}:${r.kind}:${m.from.get(r) ?? ''}`)).toEqual(['atemsys-poll:stats:first', 'packet:stats:second']);
+    expect(m.end?.ok).toBe(true);
+    expect(rowRatios(m).get(0)?.value).toBe(1);
+    const failed = mergeBenchOutputs(atemsysBoot, { ...stockBoot, end: { ok: false }, problems: ['no END'] }, 'bench-serial-stock.log');
+    expect(failed.end?.ok).toBe(false);
+    expect(failed.problems).toEqual(['bench-serial-stock.log: no END']);
+  });
+
+  it('tells a bench boot where the simulator is and, in the stock boot, the baseline node and driver', () => {
+    const p = {
+      qemu: { netdevs: ['dgram,id=ll0'] },
+      dt: { nodes: [{ path: '/soc@0/bus@30800000/ethernet@30be0000' }] },
+      bench: { baselineDriver: 'fec' },
+    } as unknown as Profile;
+    expect(benchAppend(p, false)).toEqual(['ATEMSYS_LL_SIM=dgram']);
+    expect(benchAppend(p, true)).toEqual(['ATEMSYS_LL_SIM=dgram', 'ATEMSYS_BENCH_STOCK_NODE=/soc@0/bus@30800000/ethernet@30be0000', 'ATEMSYS_BENCH_STOCK_DRIVER=fec']);
+    expect(benchAppend({ qemu: { netdevs: ['hubport,id=ll0,hubid=0'] } } as unknown as Profile, false)).toEqual([]);
+  });
+
+
 });

@@ -20,7 +20,8 @@ describe('parseCli', () => {
     expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ fuzzCalls: 250000 });
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '1e6'])).toThrow(/--fuzz-calls expects a number of calls/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--fuzz-calls', '5'])).toThrow(UsageError);
-  });  it('parses each command and its options', () => {
+  });
+  it('parses each command and its options', () => {
     expect(parseCli(['boards', '--json'])).toMatchObject({ command: 'boards', json: true, help: false });
     expect(parseCli(['build', '--board', 'qemu-arm64', '--kernel', '6.1'])).toMatchObject({ command: 'build', board: 'qemu-arm64', kernel: '6.1', json: false });
     expect(parseCli(['smoke', '--board=all', '--verbose', '--no-build', '--json'])).toMatchObject({
@@ -218,11 +219,12 @@ describe('bench', () => {
   const pci: Profile = { ...base, name: 'qemu-arm64', qemu, file: '/b/qemu-arm64.yaml' };
   const dt: Profile = { ...base, name: 'imx8', qemu, dt: { base: 'x.dtb', nodes: [] }, file: '/b/imx8.yaml' };
 
-  it('runs the PCI boards: all leaves out device-tree boards, naming one is an error', () => {
-    expect(benchBoards([pci, dt], true).map((p) => p.name)).toEqual(['qemu-arm64']);
+  it('runs every booted board; a device-tree board needs its baseline driver', () => {
+    const dtWithDriver: Profile = { ...dt, bench: { baselineDriver: 'fec' } };
+    expect(benchBoards([pci, dtWithDriver], true).map((p) => p.name)).toEqual(['qemu-arm64', 'imx8']);
     expect(benchBoards([pci], false).map((p) => p.name)).toEqual(['qemu-arm64']);
     expect(() => benchBoards([dt], false)).toThrow(ConfigError);
-    expect(() => benchBoards([dt], false)).toThrow(/imx8 is a device-tree board: bench measures edu and e1000e on the PCI boards/);
+    expect(() => benchBoards([pci, dt], true)).toThrow(/imx8 is a device-tree board without bench.baseline-driver/);
   });
 });
 
