@@ -651,7 +651,7 @@ enum st_result test_ll_simulator_gone(void)
  */
 #define LINK_LOST_CYCLES	"6000"
 #define LINK_DOWN_MS		3000u
-#define LINK_OP_WAIT_MS		4000u
+#define LINK_OP_WAIT_MS		20000u
 
 static void link_ask(const char *state, const char *netdev)
 {
@@ -679,15 +679,23 @@ enum st_result test_ll_link_lost(void)
 		sim_kill(&sim);
 		return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
 	}
-	sleep_ms(st_slow_ms(LINK_OP_WAIT_MS));
+	if (!wait_output(&m, "{\"event\":\"op\"", st_slow_ms(LINK_OP_WAIT_MS))) {
+		kill(m.pid, SIGKILL);
+		reap(&m, 5000);
+		sim_kill(&sim);
+		return st_fail("the master did not reach OP within %u s: %s",
+			       st_slow_ms(LINK_OP_WAIT_MS) / 1000, m.buf);
+	}
+	/* cycling for a second, then the cable goes */
+	sleep_ms(1000);
 	link_ask("off", netdev);
 	sleep_ms(LINK_DOWN_MS);
 	link_ask("on", netdev);
-	done = reap(&m, st_slow_ms(60000));
+	done = reap(&m, st_slow_ms(120000));
 	if (!done || sim_stop(&sim, &sj) != ST_PASS) {
 		sim_kill(&sim);
-		return st_fail("the master did not end within 60 s of the link coming back: %s",
-			       m.buf);
+		return st_fail("the master did not end within %u s of the link coming back (its output: %s)",
+			       st_slow_ms(120000) / 1000, m.buf);
 	}
 	mj = line_with(m.buf, "{\"cmd\":\"master\"");
 	EXPECT(mj, "the master printed no JSON result (exit %d): %s",

@@ -375,6 +375,13 @@ static int open_link(const struct opts *o, struct ecat_link *l)
 	return 0;
 }
 
+/* --json: one line when the cyclic phase starts, for whoever waits for it */
+static void json_on_op(unsigned int slaves)
+{
+	printf("{\"event\":\"op\",\"slaves\":%u}\n", slaves);
+	fflush(stdout);
+}
+
 static int cmd_master(const struct opts *o)
 {
 	struct master_config cfg;
@@ -394,6 +401,8 @@ static int cmd_master(const struct opts *o)
 	cfg.keep_op = o->keep_op;
 	cfg.verbose = o->verbose;
 	cfg.stop = &stop;
+	if (o->json)
+		cfg.on_op = json_on_op;
 	if (o->src_mac && parse_mac(o->src_mac, cfg.src))
 		return bad("--src-mac \"%s\": six hex bytes, aa:bb:cc:dd:ee:ff",
 			   o->src_mac);

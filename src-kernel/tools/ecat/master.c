@@ -634,6 +634,8 @@ enum master_status master_run(struct ecat_link *link,
 	if (start(&m))
 		goto stop;
 	say(&m, "OP: %u cyclic frames every %u us", cfg->cycles, cfg->period_us);
+	if (cfg->on_op)
+		cfg->on_op(m.n);
 	res->wire.lrw_laddr = 0;
 	res->wire.lrw_len = m.img_len;
 	res->wire.lrw_wkc = lrw_wkc(&m);

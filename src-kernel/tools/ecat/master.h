@@ -61,6 +61,8 @@ enum master_status {
  * @stop:       set (by a signal handler) to end the cyclic phase early
  * @rtt:        if set, each cyclic frame's round trip (ns) is recorded
  * @jitter:     if set, |completion interval - period| (ns) of each cycle
+ * @on_op:      if set, called once when every slave is in OP and the
+ *              cyclic phase starts (e.g. to tell whoever waits for it)
  * @verbose:    start-up steps on stderr
  */
 struct master_config {
@@ -78,6 +80,7 @@ struct master_config {
 	volatile sig_atomic_t *stop;
 	struct samples *rtt;
 	struct samples *jitter;
+	void (*on_op)(unsigned int slaves);
 	bool verbose;
 };
 
