@@ -574,7 +574,8 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
       tools.push(...buildTools(a, kernels, await hostDebianSuite()));
       if (p.dt && o.command !== 'check') tools.push(...DT_TOOLS);
     }
-    if (boots && p.qemu) tools.push(p.qemu.binary);
+    // setpriv (util-linux): QEMU dies with the orchestrator (runner.ts orphanProof)
+    if (boots && p.qemu) tools.push(p.qemu.binary, 'setpriv');
     if (o.command === 'bench' && o.module !== undefined) tools.push('modinfo');
     if (o.command === 'check') tools.push('sparse');
     for (const t of tools) if (!needs.has(t)) needs.set(t, a);

@@ -45,6 +45,8 @@ export interface DtBuildParams {
    * atemsys node, what `bench` boots for the kernel driver's baseline
    */
   stockDtb?: string;
+  /** an overlay body applied to stockDtb only (bench.stock-overlay) */
+  stockOverlay?: string;
   /** first lines of the generated sources */
   comment: string[];
   logFile: string;
@@ -117,6 +119,10 @@ export async function buildDeviceTree(p: DtBuildParams): Promise<DtBuild> {
   if (p.stockDtb !== undefined) {
     if (a.qemu && p.qemuOverlay !== undefined) await compileAndApply(out(a.qemu.dtso), out(a.qemu.dtbo), base, p.stockDtb, p);
     else await copyFile(base, p.stockDtb);
+    if (p.stockOverlay !== undefined) {
+      await writeFile(out('bench-stock.dtso'), overlayFile([...p.comment, 'The bench baseline boot only (bench.stock-overlay): what the kernel driver needs under QEMU.'], p.stockOverlay));
+      await compileAndApply(out('bench-stock.dtso'), out('bench-stock.dtbo'), p.stockDtb, p.stockDtb, p);
+    }
   }
   return { base, nodes, bootDtb };
 }

@@ -11,6 +11,7 @@
 import { createSocket } from 'node:dgram';
 import { createWriteStream } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
+import { orphanProof } from './runner.ts';
 
 /** The loopback address, the only one a dgram netdev uses */
 export const LOOPBACK = '127.0.0.1';
@@ -89,7 +90,8 @@ export class HostSim {
    * with its output when it exits or stays silent for `readyMs`.
    */
   static async start(bin: string, ports: DgramPorts, logFile: string, readyMs = 10_000): Promise<HostSim> {
-    const sub = execa(bin, hostSimArgs(ports), { buffer: false, reject: false, cleanup: true, stdin: 'ignore', all: true });
+    const [cmd, argv] = orphanProof(bin, hostSimArgs(ports));
+    const sub = execa(cmd, argv, { buffer: false, reject: false, cleanup: true, stdin: 'ignore', all: true });
     const sim = new HostSim(sub);
     const log = createWriteStream(logFile);
     let ready: () => void = () => undefined;

@@ -129,6 +129,11 @@ export interface BenchSpec {
    * AF_PACKET baseline; it must be in modules-available
    */
   baselineDriver?: string;
+  /**
+   * device-tree boards: an overlay body applied to the stock device tree of
+   * that boot only (what the kernel's own driver needs under QEMU)
+   */
+  stockOverlay?: string;
 }
 
 export interface Profile {
@@ -161,7 +166,7 @@ const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 't
 const GROUP_RE = /^[a-z0-9]+$/;
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'nics', 'hotplug', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
-const BENCH_KEYS = ['timeout', 'baseline-driver'];
+const BENCH_KEYS = ['timeout', 'baseline-driver', 'stock-overlay'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
@@ -329,7 +334,10 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
       const be = c.checkKeys(b, 'bench', BENCH_KEYS);
       const t = c.posInt(be, b, 'bench', 'timeout', false);
       const drv = c.str(be, b, 'bench', 'baseline-driver', { pattern: /^[a-z0-9_-]+$/, hint: 'a kernel module name, e.g. fec' });
-      if (t !== undefined || drv !== undefined) bench = { ...(t !== undefined ? { timeout: t } : {}), ...(drv !== undefined ? { baselineDriver: drv } : {}) };
+      const so = c.str(be, b, 'bench', 'stock-overlay');
+      if (t !== undefined || drv !== undefined || so !== undefined) {
+        bench = { ...(t !== undefined ? { timeout: t } : {}), ...(drv !== undefined ? { baselineDriver: drv } : {}), ...(so !== undefined ? { stockOverlay: so } : {}) };
+      }
       if (drv !== undefined && !top.has('dt')) c.add(be.get('baseline-driver')?.key, 'bench.baseline-driver', 'is for device-tree boards (the stock device tree boot); a PCI board binds its NIC driver itself');
     }
     if (!qEntry) c.add(bEntry.key, 'bench', 'needs a qemu section (bench boots the board)');

@@ -202,9 +202,19 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
   return problem === undefined ? base : { ...base, problem };
 }
 
-/** The real spawner: QEMU through execa, stdin closed, killed with this process if it dies. */
+/**
+ * `binary args` run so that the kernel kills it (SIGKILL) when this process
+ * dies, even by SIGKILL, which no exit handler sees: util-linux setpriv
+ * sets PR_SET_PDEATHSIG (prctl(2)) and execs it, so its pid is the binary's.
+ */
+export function orphanProof(binary: string, args: readonly string[]): [string, string[]] {
+  return ['setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args]];
+}
+
+/** The real spawner: QEMU through execa, stdin closed, killed with this process if it dies (orphanProof, execa cleanup). */
 export const spawnProcess: Spawn = (binary, args) => {
-  const sub = execa(binary, args, {
+  const [cmd, argv] = orphanProof(binary, args);
+  const sub = execa(cmd, argv, {
     stdin: 'ignore',
     buffer: false,
     reject: false,

@@ -10,6 +10,7 @@ const STATIC_PACKAGES: Record<string, string> = {
   gcc: 'gcc',
   debootstrap: 'debootstrap',
   unshare: 'util-linux',
+  setpriv: 'util-linux',
   chroot: 'coreutils',
   'gcc-12': 'gcc-12',
   dpkg: 'dpkg',

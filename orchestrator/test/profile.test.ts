@@ -245,7 +245,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     expect(errorOf(`${GOOD}modules-available: [e1000e.ko]\n`)).toContain('modules-available[0]: expected a module name like "uio_pci_generic", got "e1000e.ko"');
     expect(errorOf(`${GOOD}modules-available: [vfio-pci, vfio_pci]\n`)).toContain('modules-available[1]: "vfio_pci" is listed twice');
     expect(errorOf(`${GOOD}bench:\n  timeout: 0\n`)).toContain('bench.timeout: expected a positive integer, got 0');
-    expect(errorOf(`${GOOD}bench:\n  runs: 3\n`)).toContain('bench.runs: unknown key (allowed: timeout, baseline-driver)');
+    expect(errorOf(`${GOOD}bench:\n  runs: 3\n`)).toContain('bench.runs: unknown key (allowed: timeout, baseline-driver, stock-overlay)');
     expect(errorOf('name: demo\ndescription: d\narch: x86_64\nkernels:\n  - {suite: bookworm, series: "6.1", flavour: amd64}\nbuild-only: x\nbench:\n  timeout: 5\n')).toContain(
       'bench: needs a qemu section',
     );
