@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "ktap.h"
 #include "sys.h"
 
 uint64_t now_ms(void)
@@ -634,13 +635,17 @@ pid_t st_fork_holder(const char *(*hold)(void *arg), void *arg, char *why,
 	}
 	pfd.fd = fds[0];
 	pfd.events = POLLIN;
-	n = poll(&pfd, 1, 5000) == 1 ? read(fds[0], word, sizeof(word) - 1) : -1;
+	n = poll(&pfd, 1, (int)st_slow_ms(5000)) == 1 ?
+	    read(fds[0], word, sizeof(word) - 1) : -1;
 	close(fds[0]);
 	if (n > 0)
 		word[n] = '\0';
 	if (!strcmp(word, "ready"))
 		return pid;
-	snprintf(why, len, "%s", word[0] ? word : "no word within 5 s");
+	if (!word[0])
+		snprintf(why, len, "no word within %u s", st_slow_ms(5000) / 1000);
+	else
+		snprintf(why, len, "%s", word);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return -1;

@@ -598,14 +598,14 @@ enum st_result test_killed_child_cleanup(void)
 
 	pfd.fd = fds[0];
 	pfd.events = POLLIN;
-	ret = poll(&pfd, 1, 5000);
+	ret = poll(&pfd, 1, (int)st_slow_ms(5000));
 	n = ret == 1 ? read(fds[0], msg, sizeof(msg) - 1) : -1;
 	if (n > 0)
 		msg[n] = '\0';
 	if (strcmp(msg, "ready")) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		return st_fail("child: %s", msg[0] ? msg : "no word within 5 s");
+		return st_fail("child: %s", msg[0] ? msg : "no word in time");
 	}
 
 	ret = proc_interrupts_count("atemsys");
