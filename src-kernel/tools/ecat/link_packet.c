@@ -22,7 +22,7 @@
 #include "link.h"
 #include "timing.h"
 
-#define CARRIER_TIMEOUT_MS	5000
+#define CARRIER_TIMEOUT_MS	15000	/* phylib on an emulated SoC: autonegotiation, then its 1 s poll */
 
 static int pkt_send(struct ecat_link *l, const void *frame, size_t len)
 {
@@ -167,7 +167,7 @@ static int wait_carrier(struct ecat_link *l)
 			return 0;
 		if (now_ns() > deadline) {
 			errno = ETIMEDOUT;
-			return fail(l, "no carrier within 5 s on");
+			return fail(l, "no carrier within 15 s on");
 		}
 		usleep(10000);
 	}
