@@ -220,13 +220,15 @@ static int start_phy(struct dtmac *m, unsigned int timeout_ms)
  */
 #define DTMAC_STALE_MAX		4096
 
+static int rx_take(struct dtmac *m, void *buf, size_t cap);
+
 static void drop_stale(struct dtmac *m)
 {
 	uint8_t buf[DTMAC_BUF_SIZE];
 	unsigned int i;
 
 	for (i = 0; i < DTMAC_STALE_MAX; i++) {
-		int n = m->ops->recv(m, buf, sizeof(buf));
+		int n = rx_take(m, buf, sizeof(buf));
 
 		if (!n)
 			break;
@@ -296,18 +298,54 @@ void dtmac_close(struct dtmac *m)
 
 int dtmac_send(struct dtmac *m, const void *frame, size_t len)
 {
+	uint32_t i = m->tx_next, next = (i + 1) % m->tx_count;
+	uint8_t *buf = m->tx_buf + (size_t)i * DTMAC_BUF_SIZE;
+	size_t wire = len;
+
 	if (len < 14 || len > DTMAC_FRAME_MAX)
 		return fail(m, EMSGSIZE, "frame of %zu bytes: an Ethernet frame has 14 to %u (without FCS)",
 			    len, DTMAC_FRAME_MAX);
 	(void)dtmac_service(m, false);
-	if (m->ops->send(m, frame, len)) {
-		if (errno == EAGAIN)
-			m->stats.tx_busy++;
-		return -1;
+	while (m->tx_clean != m->tx_next && m->ops->tx_done(m, m->tx_clean))
+		m->tx_clean = (m->tx_clean + 1) % m->tx_count;
+	if (next == m->tx_clean) {
+		m->stats.tx_busy++;
+		return fail(m, EAGAIN, "%s: TX ring full", m->name);
 	}
+	/* neither MAC pads what it sends in QEMU */
+	memcpy(buf, frame, len);
+	if (wire < DTMAC_FRAME_MIN) {
+		memset(buf + len, 0, DTMAC_FRAME_MIN - len);
+		wire = DTMAC_FRAME_MIN;
+	}
+	m->ops->tx_hand(m, i, wire);
+	m->tx_next = next;
 	m->stats.tx_frames++;
 	m->stats.tx_bytes += len;
 	return 0;
+}
+
+/* The next frame copied out and its descriptor given back: its length, 0, -1 */
+static int rx_take(struct dtmac *m, void *buf, size_t cap)
+{
+	uint32_t i = m->rx_next;
+	uint16_t len = 0;
+	int r = m->ops->rx_frame(m, i, &len);
+
+	if (!r)
+		return 0;
+	if (r > 0 && len <= cap)
+		memcpy(buf, m->rx_buf + (size_t)i * DTMAC_BUF_SIZE, len);
+	m->ops->rx_refill(m, i);
+	m->rx_next = (i + 1) % m->rx_count;
+	if (r < 0)
+		return 0;
+	if (len > cap) {
+		m->stats.rx_dropped++;
+		return fail(m, EMSGSIZE, "received frame of %u bytes, buffer holds %zu",
+			    len, cap);
+	}
+	return len;
 }
 
 int dtmac_recv(struct dtmac *m, void *buf, size_t cap)
@@ -315,7 +353,7 @@ int dtmac_recv(struct dtmac *m, void *buf, size_t cap)
 	int n;
 
 	(void)dtmac_service(m, false);
-	n = m->ops->recv(m, buf, cap);
+	n = rx_take(m, buf, cap);
 	if (n > 0) {
 		m->stats.rx_frames++;
 		m->stats.rx_bytes += (uint64_t)n;

@@ -88,8 +88,9 @@ struct dtmac_config {
 struct dtmac;
 
 /*
- * One kind of MAC. Rings are arrays of 8-byte descriptors in m->dma; the
- * MAC's code knows their format and its registers.
+ * One kind of MAC. Rings are arrays of 8-byte descriptors in m->dma, one
+ * DTMAC_BUF_SIZE buffer each; dtmac.c keeps the ring indexes and copies
+ * frames, the MAC's code knows the descriptors' format and its registers.
  */
 struct dtmac_ops {
 	const char *ident;	/* atemsys-Ident */
@@ -100,9 +101,14 @@ struct dtmac_ops {
 	int (*start)(struct dtmac *m);
 	/* stop RX and TX, mask interrupts, reset */
 	void (*stop)(struct dtmac *m);
-	int (*send)(struct dtmac *m, const void *frame, size_t len);
-	/* the next frame or 0, without waiting */
-	int (*recv)(struct dtmac *m, void *buf, size_t cap);
+	/* has the MAC sent TX descriptor i? */
+	bool (*tx_done)(struct dtmac *m, uint32_t i);
+	/* TX descriptor i to the MAC (its buffer holds @wire bytes), TX started */
+	void (*tx_hand)(struct dtmac *m, uint32_t i, size_t wire);
+	/* RX descriptor i: 0 still the MAC's, 1 a frame of *len bytes, -1 a bad one */
+	int (*rx_frame)(struct dtmac *m, uint32_t i, uint16_t *len);
+	/* RX descriptor i back to the MAC (RX restarted if it stopped) */
+	void (*rx_refill)(struct dtmac *m, uint32_t i);
 	/* clear the RX event before sleeping for the next one */
 	void (*irq_ack)(struct dtmac *m);
 	/* a Clause 22 MDIO frame: start it; is it over (then *val) */

@@ -232,50 +232,33 @@ static void fec_stop(struct dtmac *m)
 	(void)fec_reset(m);
 }
 
-static void tx_reclaim(struct dtmac *m)
+/* Has the MAC sent descriptor i? */
+static bool fec_tx_done(struct dtmac *m, uint32_t i)
 {
-	while (m->tx_clean != m->tx_next &&
-	       !(tx_bd(m, m->tx_clean)->sc & BD_E_R))
-		m->tx_clean = (m->tx_clean + 1) % m->tx_count;
+	return !(tx_bd(m, i)->sc & BD_E_R);
 }
 
-static int fec_send(struct dtmac *m, const void *frame, size_t len)
+/* Descriptor i (its buffer filled) to the MAC, and TX started */
+static void fec_tx_hand(struct dtmac *m, uint32_t i, size_t wire)
 {
-	uint32_t i = m->tx_next, next = (i + 1) % m->tx_count;
 	volatile struct fec_bd *d = tx_bd(m, i);
-	uint8_t *buf = m->tx_buf + (size_t)i * DTMAC_BUF_SIZE;
-	size_t wire = len;
 
-	tx_reclaim(m);
-	if (next == m->tx_clean) {
-		snprintf(m->err, sizeof(m->err), "%s: TX ring full", m->name);
-		errno = EAGAIN;
-		return -1;
-	}
-	memcpy(buf, frame, len);
-	if (wire < DTMAC_FRAME_MIN) {
-		memset(buf + len, 0, DTMAC_FRAME_MIN - len);
-		wire = DTMAC_FRAME_MIN;
-	}
 	d->len = (uint16_t)wire;
 	dma_wmb();
 	d->sc = (uint16_t)(BD_E_R | BD_L | BD_TX_TC |
 			   (i == m->tx_count - 1 ? BD_W : 0));
-	m->tx_next = next;
 	dma_wmb();
 	wr(m, FEC_TDAR, FEC_DAR_ACTIVE);
-	return 0;
 }
 
 /* Descriptor i back to the MAC, and RX on again if it had stopped */
-static void rx_refill(struct dtmac *m, uint32_t i)
+static void fec_rx_refill(struct dtmac *m, uint32_t i)
 {
 	volatile struct fec_bd *d = rx_bd(m, i);
 
 	d->len = 0;
 	dma_wmb();
 	d->sc = (uint16_t)(BD_E_R | (i == m->rx_count - 1 ? BD_W : 0));
-	m->rx_next = (i + 1) % m->rx_count;
 	dma_wmb();
 	if (!(rd(m, FEC_RDAR) & FEC_DAR_ACTIVE)) {
 		m->stats.rx_restarts++;
@@ -283,36 +266,25 @@ static void rx_refill(struct dtmac *m, uint32_t i)
 	}
 }
 
-static int fec_recv(struct dtmac *m, void *buf, size_t cap)
+/* Descriptor i: 0 still the MAC's, 1 a frame of *len bytes (FCS off), -1 a bad one */
+static int fec_rx_frame(struct dtmac *m, uint32_t i, uint16_t *len)
 {
-	uint32_t i = m->rx_next;
 	volatile struct fec_bd *d = rx_bd(m, i);
-	uint16_t sc = d->sc, len;
+	uint16_t sc = d->sc;
 
 	if (sc & BD_E_R)
 		return 0;
 	dma_rmb();
-	len = d->len;
-	if (!(sc & BD_L) || (sc & BD_RX_ERRORS) || len < FEC_FCS_LEN) {
+	*len = d->len;
+	if (!(sc & BD_L) || (sc & BD_RX_ERRORS) || *len < FEC_FCS_LEN) {
 		if (sc & BD_L)
 			m->stats.rx_errors++;
 		else
 			m->stats.rx_dropped++;
-		rx_refill(m, i);
-		return 0;
-	}
-	len -= FEC_FCS_LEN;
-	if (len > cap) {
-		m->stats.rx_dropped++;
-		rx_refill(m, i);
-		snprintf(m->err, sizeof(m->err),
-			 "received frame of %u bytes, buffer holds %zu", len, cap);
-		errno = EMSGSIZE;
 		return -1;
 	}
-	memcpy(buf, m->rx_buf + (size_t)i * DTMAC_BUF_SIZE, len);
-	rx_refill(m, i);
-	return len;
+	*len -= FEC_FCS_LEN;
+	return 1;
 }
 
 static void fec_irq_ack(struct dtmac *m)
@@ -326,8 +298,10 @@ const struct dtmac_ops dtmac_fec_ops = {
 	.mac_get = fec_mac_get,
 	.start = fec_start,
 	.stop = fec_stop,
-	.send = fec_send,
-	.recv = fec_recv,
+	.tx_done = fec_tx_done,
+	.tx_hand = fec_tx_hand,
+	.rx_frame = fec_rx_frame,
+	.rx_refill = fec_rx_refill,
 	.irq_ack = fec_irq_ack,
 	.mdio_start = fec_mdio_start,
 	.mdio_done = fec_mdio_done,

@@ -254,41 +254,26 @@ static void gem_stop(struct dtmac *m)
 	gem_quiesce(m);
 }
 
-static void tx_reclaim(struct dtmac *m)
+/* Has the MAC sent descriptor i? (it sets USED in a frame's first one) */
+static bool gem_tx_done(struct dtmac *m, uint32_t i)
 {
-	while (m->tx_clean != m->tx_next && (tx_d(m, m->tx_clean)[1] & TXD_USED))
-		m->tx_clean = (m->tx_clean + 1) % m->tx_count;
+	return tx_d(m, i)[1] & TXD_USED;
 }
 
-static int gem_send(struct dtmac *m, const void *frame, size_t len)
+/* Descriptor i (its buffer filled) to the MAC, and TX started */
+static void gem_tx_hand(struct dtmac *m, uint32_t i, size_t wire)
 {
-	uint32_t i = m->tx_next, next = (i + 1) % m->tx_count;
-	uint8_t *buf = m->tx_buf + (size_t)i * DTMAC_BUF_SIZE;
 	volatile uint32_t *d = tx_d(m, i);
-	size_t wire = len;
 
-	tx_reclaim(m);
-	if (next == m->tx_clean) {
-		snprintf(m->err, sizeof(m->err), "%s: TX ring full", m->name);
-		errno = EAGAIN;
-		return -1;
-	}
-	memcpy(buf, frame, len);
-	if (wire < DTMAC_FRAME_MIN) {
-		memset(buf + len, 0, DTMAC_FRAME_MIN - len);
-		wire = DTMAC_FRAME_MIN;
-	}
 	d[0] = m->tx_buf_bus + i * DTMAC_BUF_SIZE;
 	dma_wmb();
 	d[1] = (uint32_t)wire | TXD_LAST | (i == m->tx_count - 1 ? TXD_WRAP : 0);
-	m->tx_next = next;
 	dma_wmb();
 	wr(m, GEM_NWCTRL, running() | GEM_NWCTRL_TSTART);
-	return 0;
 }
 
 /* Descriptor i back to the MAC; RX restarted if it stopped on a full ring */
-static void rx_refill(struct dtmac *m, uint32_t i)
+static void gem_rx_refill(struct dtmac *m, uint32_t i)
 {
 	volatile uint32_t *d = rx_d(m, i);
 
@@ -296,7 +281,6 @@ static void rx_refill(struct dtmac *m, uint32_t i)
 	dma_wmb();
 	d[0] = ((m->rx_buf_bus + i * DTMAC_BUF_SIZE) & RXD_ADDR_MASK) |
 	       (i == m->rx_count - 1 ? RXD_WRAP : 0);
-	m->rx_next = (i + 1) % m->rx_count;
 	dma_wmb();
 	if (rd(m, GEM_RSR) & GEM_RSR_BNA) {
 		m->stats.rx_restarts++;
@@ -305,33 +289,22 @@ static void rx_refill(struct dtmac *m, uint32_t i)
 	}
 }
 
-static int gem_recv(struct dtmac *m, void *buf, size_t cap)
+/* Descriptor i: 0 still the MAC's, 1 a frame of *len bytes, -1 a bad one */
+static int gem_rx_frame(struct dtmac *m, uint32_t i, uint16_t *len)
 {
-	uint32_t i = m->rx_next, w1;
 	volatile uint32_t *d = rx_d(m, i);
-	uint16_t len;
+	uint32_t w1;
 
 	if (!(d[0] & RXD_USED))
 		return 0;
 	dma_rmb();
 	w1 = d[1];
-	len = (uint16_t)(w1 & RXD_LEN_MASK);
+	*len = (uint16_t)(w1 & RXD_LEN_MASK);
 	if ((w1 & (RXD_SOF | RXD_EOF)) != (RXD_SOF | RXD_EOF)) {
 		m->stats.rx_dropped++;
-		rx_refill(m, i);
-		return 0;
-	}
-	if (len > cap) {
-		m->stats.rx_dropped++;
-		rx_refill(m, i);
-		snprintf(m->err, sizeof(m->err),
-			 "received frame of %u bytes, buffer holds %zu", len, cap);
-		errno = EMSGSIZE;
 		return -1;
 	}
-	memcpy(buf, m->rx_buf + (size_t)i * DTMAC_BUF_SIZE, len);
-	rx_refill(m, i);
-	return len;
+	return 1;
 }
 
 static void gem_irq_ack(struct dtmac *m)
@@ -345,8 +318,10 @@ const struct dtmac_ops dtmac_gem_ops = {
 	.mac_get = gem_mac_get,
 	.start = gem_start,
 	.stop = gem_stop,
-	.send = gem_send,
-	.recv = gem_recv,
+	.tx_done = gem_tx_done,
+	.tx_hand = gem_tx_hand,
+	.rx_frame = gem_rx_frame,
+	.rx_refill = gem_rx_refill,
 	.irq_ack = gem_irq_ack,
 	.mdio_start = gem_mdio_start,
 	.mdio_done = gem_mdio_done,
