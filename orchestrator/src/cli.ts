@@ -360,6 +360,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    // `--timeout -5`: parseArgs calls a dash-led value ambiguous; say what the option wants
+    const dashed = /^Option '--([a-z-]+)' argument is ambiguous/.exec(errorMessage(err));
+    if (dashed) {
+      const i = rest.indexOf(`--${dashed[1]}`);
+      throw new UsageError(`${first}: --${dashed[1]} needs a value, got "${rest[i + 1] ?? ''}" (see --help; a value that starts with a dash is given as --${dashed[1]}=<value>)`);
+    }
     throw new UsageError(`${first}: ${errorMessage(err).replace(/\. To specify a positional.*$/, '')}`);
   }
   const o: CliOptions = {

@@ -110,6 +110,7 @@ export function newJob(profile: Profile, spec: KernelSpec, host: DebianArch): Ke
 }
 
 export function kernelLabel(spec: KernelSpec): string {
+  if (spec.own) return `your kernel (${displayPath(spec.own.build)})`;
   return `${spec.suite} ${spec.series} ${spec.flavour}${spec.version ? ` (${spec.version})` : ''}`;
 }
 
@@ -254,7 +255,7 @@ async function resolveOwn(job: KernelJob, env: Env, own: OwnKernelInput): Promis
 
 export function resolveTask(env: Env, opts: { checkFresh: boolean }): JobTask {
   return {
-    title: 'resolve Debian kernel',
+    title: 'resolve the kernel',
     task: async (job, task) => {
       checkAbort(env);
       const own = job.spec.own;

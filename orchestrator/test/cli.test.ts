@@ -12,6 +12,8 @@ describe('parseCli', () => {
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '0'])).toThrow(/--timeout expects whole seconds/);
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '1.5'])).toThrow(/--timeout expects whole seconds/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--timeout', '60'])).toThrow(UsageError);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '-5'])).toThrow(/--timeout needs a value, got "-5"/);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout=-5'])).toThrow(/--timeout expects whole seconds/);
   });
 
   it('parses --fuzz-calls (smoke only) into each kernel it runs', () => {

@@ -507,11 +507,21 @@ static void fuzz_worker(struct fuzz_shared *sh, unsigned int slot, uint64_t seed
 	_exit(0);
 }
 
-static uint64_t fuzz_env(const char *name, uint64_t dflt)
+/*
+ * @name from the environment into @out (decimal, or 0x… hex), @dflt when
+ * unset or empty; false when it is not a whole number of at least 1
+ */
+static bool fuzz_env(const char *name, uint64_t dflt, uint64_t *out)
 {
 	const char *v = getenv(name);
+	char *end;
 
-	return v && *v ? strtoull(v, NULL, 0) : dflt;
+	*out = dflt;
+	if (!v || !*v)
+		return true;
+	errno = 0;
+	*out = strtoull(v, &end, 0);
+	return !errno && !*end && *v != '-' && *out;
 }
 
 /* The PCI devices the structs aim at, and their BAR0s */
@@ -704,21 +714,26 @@ static enum st_result fuzz_leaks(const struct fuzz_before *b)
 
 enum st_result test_fuzz(void)
 {
-	uint64_t seed = fuzz_env("ATEMSYS_FUZZ_SEED", st_seed() | 1);
 	struct st_kmsg_watch *watch;
 	struct fuzz_before before;
 	struct fuzz_shared *sh;
 	unsigned int kills = 0;
 	enum st_result res, log;
 	char marker[96];
-	uint64_t t0;
+	uint64_t t0, seed, calls;
 
+	EXPECT(fuzz_env("ATEMSYS_FUZZ_SEED", st_seed() | 1, &seed),
+	       "ATEMSYS_FUZZ_SEED=\"%s\": give a whole number from 1 (decimal or 0x…)",
+	       getenv("ATEMSYS_FUZZ_SEED"));
+	EXPECT(fuzz_env("ATEMSYS_FUZZ_CALLS", FUZZ_CALLS, &calls),
+	       "ATEMSYS_FUZZ_CALLS=\"%s\": give a whole number of calls from 1",
+	       getenv("ATEMSYS_FUZZ_CALLS"));
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	EXPECT(sh != MAP_FAILED, "mmap: %s", strerror(errno));
 	memset(sh, 0, sizeof(*sh));
 	/* the 32-bit run makes a tenth, of the default or of what was asked */
-	sh->target = fuzz_env("ATEMSYS_FUZZ_CALLS", FUZZ_CALLS);
+	sh->target = (unsigned long)calls;
 	if (st_subtest_run())
 		sh->target = sh->target / 10 ? sh->target / 10 : 1;
 	fuzz_targets(sh);
