@@ -98,6 +98,9 @@ const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
 bool atemsys_dma_device_mapped(struct atemsys_file *af, struct device *dev);
 void atemsys_dma_free_unmapped(struct atemsys_file *af);
 void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on);
+void atemsys_dma_device_stopped(struct device *dev, bool stopped);
+size_t atemsys_dma_quarantined(void);
+void atemsys_dma_quarantine_exit(void);
 
 /* atemsys_irq.c */
 void atemsys_irq_init(struct atemsys_irq *ai);

@@ -38,6 +38,27 @@ static inline void atemsys_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * Has the function a Function Level Reset: PCIe FLR (pcie_has_flr() until
+ * 5.15, then pcie_reset_flr(dev, PCI_RESET_PROBE), 0 when it has one) or
+ * the Advanced Features capability's FLR (conventional PCI)?
+ */
+static inline bool atemsys_pci_has_flr(struct pci_dev *pdev)
+{
+	int pos = pci_find_capability(pdev, PCI_CAP_ID_AF);
+	u8 cap = 0;
+
+	if (pos)
+		pci_read_config_byte(pdev, pos + PCI_AF_CAP, &cap);
+	if ((cap & PCI_AF_CAP_TP) && (cap & PCI_AF_CAP_FLR))
+		return true;
+#ifdef PCI_RESET_PROBE
+	return !pcie_reset_flr(pdev, PCI_RESET_PROBE);
+#else
+	return pcie_has_flr(pdev);
+#endif
+}
+
 /* PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX in 6.8 */
 #ifndef PCI_IRQ_INTX
 #define PCI_IRQ_INTX	PCI_IRQ_LEGACY

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * atemsys: mmap() of DMA buffers (offset 0) and of IO memory the fd owns
- * (offset = physical address).
+ * (offset = physical address), and the DMA memory kept for devices that
+ * could not be stopped on release.
  */
 
 #include <linux/capability.h>
@@ -20,11 +21,16 @@ module_param(dma_limit_mib, uint, 0644);
 MODULE_PARM_DESC(dma_limit_mib,
 		 "DMA memory one fd may hold, in MiB, mapped or awaiting free (0: no limit; default 64)");
 
+static unsigned int dma_quarantine_mib = 8;
+module_param(dma_quarantine_mib, uint, 0644);
+MODULE_PARM_DESC(dma_quarantine_mib,
+		 "DMA memory kept per device that could not be stopped on release, in MiB; beyond it the oldest is freed with a warning (0: no limit; default 8)");
+
 struct atemsys_dma_buf {
-	struct list_head node;		/* in af->dma_bufs */
-	struct atemsys_file *af;
+	struct list_head node;		/* in af->dma_bufs or a quarantine */
+	struct atemsys_file *af;	/* NULL once quarantined */
 	struct device *dev;		/* allocated on it (reference held) */
-	struct mm_struct *mm;		/* charged to its pinned_vm (mmgrab) */
+	struct mm_struct *mm;		/* charged to its pinned_vm (mmgrab), or NULL */
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	size_t size;			/* page aligned */
@@ -54,13 +60,172 @@ static int atemsys_dma_charge(struct mm_struct *mm, size_t size)
 	return 0;
 }
 
+/*
+ * The DMA memory former holders gave a device that could not be stopped on
+ * release (no function reset; a device-tree MAC without "resets"). Without
+ * an IOMMU nothing keeps such a device from writing to the addresses it was
+ * given: a NIC's receive ring takes the next frame, at once or when the next
+ * holder turns bus mastering back on. So the memory is not freed but kept
+ * here, unmapped and charged to nobody, until the device is stopped (a later
+ * release or CONF resets it) or the module unloads; at most
+ * dma_quarantine_mib per device, the oldest freed first. The bus-master
+ * reset is the fix; this only keeps what the device writes from landing in
+ * memory someone else owns. (vfio-pci relies on the IOMMU instead.)
+ */
+struct atemsys_dma_quarantine {
+	struct list_head node;		/* in atemsys_dma_quarantines */
+	struct device *dev;		/* reference held */
+	struct list_head bufs;		/* oldest first */
+	size_t bytes;
+};
+
+/* A leaf: taken with no other atemsys lock held, held for list updates only */
+static DEFINE_SPINLOCK(atemsys_dma_quarantine_lock);
+static LIST_HEAD(atemsys_dma_quarantines);
+static size_t atemsys_dma_quarantine_total;	/* bytes, under the lock */
+
+/* Give the pages back to the owner's RLIMIT_MEMLOCK account */
+static void atemsys_dma_buf_uncharge(struct atemsys_dma_buf *buf)
+{
+	if (!buf->mm)
+		return;
+	atomic64_sub(buf->size >> PAGE_SHIFT, &buf->mm->pinned_vm);
+	mmdrop(buf->mm);
+	buf->mm = NULL;
+}
+
 static void atemsys_dma_buf_free(struct atemsys_dma_buf *buf)
 {
 	dma_free_coherent(buf->dev, buf->size, buf->cpu_addr, buf->dma_addr);
-	atomic64_sub(buf->size >> PAGE_SHIFT, &buf->mm->pinned_vm);
-	mmdrop(buf->mm);
+	atemsys_dma_buf_uncharge(buf);
 	put_device(buf->dev);
 	kfree(buf);
+}
+
+static void atemsys_dma_buf_free_list(struct list_head *bufs)
+{
+	struct atemsys_dma_buf *buf, *tmp;
+
+	list_for_each_entry_safe(buf, tmp, bufs, node)
+		atemsys_dma_buf_free(buf);
+}
+
+/* @dev's quarantine or NULL; atemsys_dma_quarantine_lock held */
+static struct atemsys_dma_quarantine *atemsys_dma_quarantine_of(struct device *dev)
+{
+	struct atemsys_dma_quarantine *q;
+
+	list_for_each_entry(q, &atemsys_dma_quarantines, node)
+		if (q->dev == dev)
+			return q;
+	return NULL;
+}
+
+/**
+ * atemsys_dma_device_stopped() - record whether a device was stopped
+ * @dev: the DMA device of a PCI function or a device-tree MAC
+ * @stopped: true when it was reset (it writes nowhere any more): what was
+ *	kept for it is freed. False when it may still write to what it was
+ *	given: from now on its buffers are kept when their fd lets them go.
+ *
+ * Called on CONF, PCI_RELEASE_DEVICE and close, after bus mastering is off
+ * and before the fd's buffers are freed.
+ */
+void atemsys_dma_device_stopped(struct device *dev, bool stopped)
+{
+	struct atemsys_dma_quarantine *q, *new = NULL;
+	LIST_HEAD(freed);
+
+	if (!stopped)	/* small: better to wait than to free unsafely */
+		new = kzalloc(sizeof(*new), GFP_KERNEL | __GFP_NOFAIL);
+	spin_lock(&atemsys_dma_quarantine_lock);
+	q = atemsys_dma_quarantine_of(dev);
+	if (stopped && q) {
+		list_del(&q->node);
+		list_splice_init(&q->bufs, &freed);
+		atemsys_dma_quarantine_total -= q->bytes;
+	} else if (!stopped && !q) {
+		new->dev = get_device(dev);
+		INIT_LIST_HEAD(&new->bufs);
+		list_add(&new->node, &atemsys_dma_quarantines);
+		new = NULL;
+	}
+	spin_unlock(&atemsys_dma_quarantine_lock);
+	kfree(new);
+
+	if (stopped && q) {
+		if (q->bytes)
+			dev_dbg(dev, "reset: %zu bytes of DMA memory kept for it freed\n",
+				q->bytes);
+		atemsys_dma_buf_free_list(&freed);
+		put_device(q->dev);
+		kfree(q);
+	}
+}
+
+/*
+ * Let a buffer go that no VMA maps and its fd no longer wants: freed, or
+ * kept if its device could not be stopped. No atemsys lock held.
+ */
+static void atemsys_dma_buf_retire(struct atemsys_dma_buf *buf)
+{
+	size_t limit = (size_t)READ_ONCE(dma_quarantine_mib) << 20, dropped = 0;
+	struct atemsys_dma_quarantine *q;
+	struct atemsys_dma_buf *old;
+	LIST_HEAD(freed);
+
+	atemsys_dma_buf_uncharge(buf);
+	buf->af = NULL;
+	spin_lock(&atemsys_dma_quarantine_lock);
+	q = atemsys_dma_quarantine_of(buf->dev);
+	if (q) {
+		list_add_tail(&buf->node, &q->bufs);
+		q->bytes += buf->size;
+		atemsys_dma_quarantine_total += buf->size;
+		while (limit && q->bytes > limit) {
+			old = list_first_entry(&q->bufs, struct atemsys_dma_buf, node);
+			list_move(&old->node, &freed);
+			q->bytes -= old->size;
+			atemsys_dma_quarantine_total -= old->size;
+			dropped += old->size;
+		}
+	}
+	spin_unlock(&atemsys_dma_quarantine_lock);
+
+	if (!q) {
+		atemsys_dma_buf_free(buf);
+		return;
+	}
+	if (dropped)
+		dev_notice_ratelimited(buf->dev,
+				       "could not be stopped and holds over dma_quarantine_mib=%u MiB of former DMA memory: %zu bytes it may still write freed (give it a reset: FLR, or \"resets\" in its device-tree node)\n",
+				       dma_quarantine_mib, dropped);
+	atemsys_dma_buf_free_list(&freed);
+}
+
+/* Bytes of DMA memory kept for devices that could not be stopped */
+size_t atemsys_dma_quarantined(void)
+{
+	size_t bytes;
+
+	spin_lock(&atemsys_dma_quarantine_lock);
+	bytes = atemsys_dma_quarantine_total;
+	spin_unlock(&atemsys_dma_quarantine_lock);
+	return bytes;
+}
+
+/* Module unload: nothing can map the devices any more; free what was kept */
+void atemsys_dma_quarantine_exit(void)
+{
+	struct atemsys_dma_quarantine *q, *tmp;
+
+	list_for_each_entry_safe(q, tmp, &atemsys_dma_quarantines, node) {
+		list_del(&q->node);
+		atemsys_dma_buf_free_list(&q->bufs);
+		put_device(q->dev);
+		kfree(q);
+	}
+	atemsys_dma_quarantine_total = 0;
 }
 
 /* Take @buf off its fd's list; map_lock held */
@@ -80,8 +245,8 @@ static void atemsys_dma_vm_open(struct vm_area_struct *vma)
 }
 
 /*
- * The last unmap frees the buffer at once only if no device of this fd can
- * master the bus; otherwise it is freed after bus mastering is off, on
+ * The last unmap lets the buffer go at once only if no device of this fd can
+ * master the bus; otherwise after bus mastering is off, on
  * PCI_RELEASE_DEVICE or close.
  */
 static void atemsys_dma_vm_close(struct vm_area_struct *vma)
@@ -98,7 +263,7 @@ static void atemsys_dma_vm_close(struct vm_area_struct *vma)
 	spin_unlock(&af->map_lock);
 
 	if (free_now)
-		atemsys_dma_buf_free(buf);
+		atemsys_dma_buf_retire(buf);
 }
 
 static const struct vm_operations_struct atemsys_dma_vm_ops = {
@@ -151,7 +316,10 @@ bool atemsys_dma_device_mapped(struct atemsys_file *af, struct device *dev)
 	return mapped;
 }
 
-/* Free every buffer no VMA maps any more; bus mastering must be off */
+/*
+ * Let go of every buffer no VMA maps any more (freed, or kept for a device
+ * that could not be stopped); bus mastering must be off
+ */
 void atemsys_dma_free_unmapped(struct atemsys_file *af)
 {
 	struct atemsys_dma_buf *buf, *tmp;
@@ -166,8 +334,10 @@ void atemsys_dma_free_unmapped(struct atemsys_file *af)
 	}
 	spin_unlock(&af->map_lock);
 
-	list_for_each_entry_safe(buf, tmp, &unmapped, node)
-		atemsys_dma_buf_free(buf);
+	list_for_each_entry_safe(buf, tmp, &unmapped, node) {
+		list_del(&buf->node);
+		atemsys_dma_buf_retire(buf);
+	}
 }
 
 /* The fd's PCI device, its bound device-tree MAC, or the fallback */

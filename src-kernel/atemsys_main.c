@@ -183,6 +183,24 @@ static const struct file_operations atemsys_fops = {
 #endif
 };
 
+/*
+ * /sys/class/atemsys/atemsys/dma_quarantine_bytes: DMA memory kept for
+ * devices that could not be stopped on release (atemsys_dma.c)
+ */
+static ssize_t dma_quarantine_bytes_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", atemsys_dma_quarantined());
+}
+static DEVICE_ATTR_RO(dma_quarantine_bytes);
+
+static struct attribute *atemsys_attrs[] = {
+	&dev_attr_dma_quarantine_bytes.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(atemsys);
+
 static int atemsys_chrdev_create(void)
 {
 	int ret;
@@ -210,8 +228,10 @@ static int atemsys_chrdev_create(void)
 		goto err_cdev;
 	}
 
-	atemsys_dev = device_create(atemsys_class, NULL, atemsys_devt, NULL,
-				    ATEMSYS_DRV_NAME);
+	atemsys_dev = device_create_with_groups(atemsys_class, NULL,
+						atemsys_devt, NULL,
+						atemsys_groups,
+						ATEMSYS_DRV_NAME);
 	if (IS_ERR(atemsys_dev)) {
 		ret = PTR_ERR(atemsys_dev);
 		goto err_class;
@@ -301,6 +321,7 @@ static void __exit atemsys_exit(void)
 	atemsys_dt_driver_unregister();
 	atemsys_pci_driver_unregister();
 	platform_device_unregister(atemsys_fallback_pdev);
+	atemsys_dma_quarantine_exit();
 	atemsys_chrdev_destroy();
 }
 

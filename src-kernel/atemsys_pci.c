@@ -441,6 +441,14 @@ static void atemsys_pci_quiesce(struct pci_dev *pdev)
 	}
 	if (ret && ret != -ENOTTY)
 		pci_dbg(pdev, "no function reset: %d\n", ret);
+	/*
+	 * Only an FLR counts as stopping it: without one the reset done may
+	 * have been a PM reset (D3hot -> D0; which one cannot be told), and
+	 * not every device or emulator honours that (QEMU's e1000e keeps its
+	 * rings and queued frames). Not stopped, it may still write what it
+	 * was given, once bus master.
+	 */
+	atemsys_dma_device_stopped(&pdev->dev, !ret && atemsys_pci_has_flr(pdev));
 }
 
 /* Called with af->lock held; takes over the caller's reference on pdev */
@@ -699,6 +707,8 @@ static void atemsys_pci_remove(struct pci_dev *pdev)
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);
 	kfree(inst);
+	/* the next driver's to stop; freed while the DMA setup lasts */
+	atemsys_dma_device_stopped(&pdev->dev, true);
 }
 
 /*
@@ -743,12 +753,17 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 	if (xa_err(xa_store(&atemsys_pci_removing, key, pdev, GFP_KERNEL)))
 		pci_dbg(pdev, "no memory to mark it as being removed\n");
 	device_unlock(&pdev->dev);
-	if (!atemsys_pci_is_held(pdev, true))
+	if (!atemsys_pci_is_held(pdev, true)) {
+		/* leaving: what was kept for it goes while its DMA setup lasts */
+		atemsys_dma_device_stopped(&pdev->dev, true);
 		return NOTIFY_DONE;
+	}
 	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
 	if (wait_event_killable(atemsys_pci_held_wq,
 				!atemsys_pci_is_held(pdev, false)))
 		pci_notice(pdev, "removal killed while waiting: going on with the device still held\n");
+	else
+		atemsys_dma_device_stopped(&pdev->dev, true);
 	return NOTIFY_OK;
 }
 

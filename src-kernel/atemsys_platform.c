@@ -485,6 +485,8 @@ static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 	mutex_unlock(&atemsys_dt_lock);
 	ida_free(&atemsys_dt_ida, inst->index);
 	atemsys_dt_put_nodes(inst);
+	/* while the device's DMA setup lasts (the driver core tears it down) */
+	atemsys_dma_device_stopped(&pdev->dev, true);
 	return ATEMSYS_PLATFORM_REMOVED;
 }
 
@@ -688,19 +690,21 @@ long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
  * Pulse the MAC's resets (the node's "resets", if any): the MAC stops its
  * DMA and comes back with its interrupt sources off, as after power-up.
  * The controls are shared, so a line that also serves a MAC still in use
- * elsewhere is not asserted (reset_control_assert() on a shared control).
+ * elsewhere is not asserted (reset_control_assert() on a shared control;
+ * that case cannot be told apart). Returns whether the pulse was given.
  */
-static void atemsys_dt_reset_mac(struct atemsys_dt_inst *inst)
+static bool atemsys_dt_reset_mac(struct atemsys_dt_inst *inst)
 {
 	if (!inst->resets)
-		return;
+		return false;
 	if (reset_control_assert(inst->resets)) {
 		dev_warn(&inst->pdev->dev, "cannot assert resets: the MAC was not reset on release\n");
-		return;
+		return false;
 	}
 	usleep_range(10, 20);
 	if (reset_control_deassert(inst->resets))
 		dev_warn(&inst->pdev->dev, "cannot deassert resets after release\n");
+	return true;
 }
 
 /*
@@ -720,7 +724,9 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_irq_disconnect(af);
 	atemsys_mdio_stop(inst);
 	atemsys_iomem_unmap_all(inst);
-	atemsys_dt_reset_mac(inst);
+	/* a MAC not reset may go on writing its rings: their memory is kept */
+	atemsys_dma_device_stopped(atemsys_dt_device(inst),
+				   atemsys_dt_reset_mac(inst));
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);
 

@@ -696,3 +696,12 @@ long proc_kb(const char *file, const char *field)
 		return -1;
 	return kb;
 }
+
+long dma_kept_kb(void)
+{
+	unsigned long bytes;
+
+	if (read_sysfs_ulong(&bytes, ATEMSYS_DMA_KEPT))
+		return -1;
+	return (long)(bytes >> 10);
+}

@@ -13,6 +13,8 @@
 
 #define ATEMSYS_SYSFS	"/sys/module/atemsys"
 #define ATEMSYS_PARAM(name)	ATEMSYS_SYSFS "/parameters/" name
+/* bytes of DMA memory kept for devices not stopped on release */
+#define ATEMSYS_DMA_KEPT	"/sys/class/atemsys/atemsys/dma_quarantine_bytes"
 
 /* time */
 uint64_t now_ms(void);
@@ -63,6 +65,8 @@ char *ftrace_stop(void);
 char *klog_read(void);
 /* A /proc/self/status or /proc/meminfo field in kB ("VmPin", "MemAvailable"), or -1 */
 long proc_kb(const char *file, const char *field);
+/* kB of DMA memory atemsys keeps for devices it could not stop, or -1 */
+long dma_kept_kb(void);
 /* Last kernel log line containing needle, into buf; false if none */
 bool klog_last_line(const char *needle, char *buf, size_t len);
 

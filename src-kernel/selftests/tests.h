@@ -38,6 +38,8 @@ enum st_result test_atemsys_pci_driver(void);
 /* tests_dma.c */
 enum st_result test_dma_churn(void);
 enum st_result test_dma_limit(void);
+enum st_result test_dma_kept_for_unreset(void);
+enum st_result test_dt_dma_kept_without_resets(void);
 
 /* tests_irq.c */
 enum st_result test_irq_msi(void);

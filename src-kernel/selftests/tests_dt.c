@@ -645,3 +645,58 @@ enum st_result test_dt_killed_holder_reset(void)
 	free(trace);
 	return res;
 }
+
+#define DT_KEPT_SIZE	(64u << 10)
+
+/* In the child: the node's MAC bound, and a DMA buffer allocated on it */
+static const char *dt_hold_dma(void *arg)
+{
+	struct dt_mac *m = arg;
+
+	if (dt_open(m, false) != ST_PASS)
+		return "GET_MAC_INFO failed";
+	if (!st_mmap(m->fd, 0, DT_KEPT_SIZE))
+		return "mmap of a DMA buffer on the MAC failed";
+	return NULL;
+}
+
+/*
+ * A MAC whose node has no resets cannot be stopped on release: its dead
+ * holder's DMA memory is kept (dma_quarantine_bytes grows), since the MAC
+ * may go on writing its receive ring. With resets, release pulses them and
+ * the memory is freed.
+ */
+enum st_result test_dt_dma_kept_without_resets(void)
+{
+	bool resets;
+	struct dt_mac *held;
+	long kept0, kept;
+	char why[256];
+	pid_t pid;
+
+	EXPECT_PASS(need_dt());
+	resets = path_exists("%s/resets", dt_env.node);
+	kept0 = dma_kept_kb();
+	EXPECT(kept0 >= 0, "no %s: the module does not report the DMA memory it keeps",
+	       ATEMSYS_DMA_KEPT);
+	held = mmap(NULL, sizeof(*held), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT(held != MAP_FAILED, "mmap of shared memory: %s", strerror(errno));
+	pid = st_fork_holder(dt_hold_dma, held, why, sizeof(why));
+	munmap(held, sizeof(*held));
+	EXPECT(pid > 0, "holder child: %s", why);
+	kill(pid, SIGKILL);
+	EXPECT(waitpid(pid, NULL, 0) == pid, "waitpid: %s", strerror(errno));
+	kept = dma_kept_kb() - kept0;
+	st_diag("%s %s resets: %ld kB kept after its holder of %u kB died",
+		dt_env.name, resets ? "has" : "has no", kept, DT_KEPT_SIZE >> 10);
+	if (resets)
+		EXPECT(kept <= 0,
+		       "%s has resets, yet %ld kB of its dead holder's DMA memory were kept",
+		       dt_env.name, kept);
+	else
+		EXPECT(kept >= (long)(DT_KEPT_SIZE >> 10),
+		       "%s has no resets, yet only %ld kB of its dead holder's %u kB DMA buffer were kept: the MAC may still write there",
+		       dt_env.name, kept, DT_KEPT_SIZE >> 10);
+	return ST_PASS;
+}

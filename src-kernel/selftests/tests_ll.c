@@ -727,6 +727,7 @@ enum st_result test_ll_kill_master(void)
 	struct st_pci nic;
 	struct ll_nics n;
 	char *mj, *sj;
+	long kept0;
 
 	EXPECT_PASS(ll_nics(&n));
 	argv[5] = n.master;
@@ -747,6 +748,7 @@ enum st_result test_ll_kill_master(void)
 	       st_slow_ms(10000) / 1000);
 	/* and cycling */
 	sleep_ms(st_slow_ms(1000));
+	kept0 = dma_kept_kb();
 	kill(m.pid, SIGKILL);
 	reap(&m, 5000);
 	EXPECT(WIFSIGNALED(m.status), "the master was not killed: %d", m.status);
@@ -757,6 +759,19 @@ enum st_result test_ll_kill_master(void)
 		EXPECT(pci_bus_master(&nic) == 0,
 		       "%s still has bus mastering on after its holder died",
 		       n.master);
+	if (!n.dt) {
+		/* without FLR its rings may still be written: memory kept */
+		char how[64] = "none";
+		long kept = dma_kept_kb() - kept0;
+
+		read_sysfs_line(how, sizeof(how), PCI_SYSFS "/%s/reset_method",
+				nic.bdf);
+		st_diag("%s reset_method %s: %ld kB of the dead master's DMA memory kept",
+			nic.bdf, how, kept);
+		EXPECT(strstr(how, "flr") || kept > 0,
+		       "%s has no FLR (reset_method %s), yet none of the dead master's DMA memory was kept: a PM reset may leave its receive ring armed",
+		       nic.bdf, how);
+	}
 	st_diag("killed master: %s; the NIC again:", n.dt ?
 		"interrupt freed" : "interrupt freed, bus mastering off");
 	EXPECT_PASS(master_run(&m, "atemsys", n.master, "after-kill",
