@@ -38,6 +38,8 @@ packages=(
 	device-tree-compiler file ca-certificates
 	# smoke: Wireshark's EtherCAT dissector checks the recorded frames (wire_conformance)
 	tshark
+	# lava: LAVA's own job schema checks the generated jobs (lava_common, voluptuous)
+	lava-common python3-voluptuous python3-yaml
 	# the DKMS Debian package: build it, install it, let DKMS build the module
 	# (dpkg-buildpackage checks for build-essential, which a minimal host lacks)
 	build-essential dpkg-dev debhelper dh-dkms dkms

@@ -41,8 +41,9 @@ import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.t
 import { BENCH_USAGE, cmdBench, parseBenchOptions } from './cli-bench.ts';
 import { MATRIX_USAGE, cmdMatrix, parseMatrixOptions } from './cli-matrix.ts';
 import { TESTKERNEL_USAGE, cmdTestKernel } from './cli-testkernel.ts';
+import { LAVA_USAGE, cmdLava } from './cli-lava.ts';
 
-export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'export', 'yocto', 'buildroot', 'package'] as const;
+export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'export', 'yocto', 'buildroot', 'package', 'lava'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead of Debian's: its build tree
@@ -72,6 +73,7 @@ commands:
   yocto      build (or parse, or yocto-check-layer) meta-atemsys in a real Yocto tree
   buildroot  configure and build br2-external in a real Buildroot tree
   package    build the DKMS Debian package (package deb)
+  lava       write LAVA jobs (QEMU, or U-Boot on the real board) for the built kernels
 
 Run \`orchestrate <command> --help\` for its options.
 Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error, 130 interrupted.`,
@@ -112,6 +114,7 @@ ${RUN_GROUPS_HELP}
   bench: BENCH_USAGE,
   matrix: MATRIX_USAGE,
   testkernel: TESTKERNEL_USAGE,
+  lava: LAVA_USAGE,
   check: `usage: orchestrate check --board <name|all> [--kernel <filter>] [--json]
 
 Build the module with W=1 and sparse (C=2) against each kernel; any warning
@@ -211,6 +214,8 @@ export interface CliOptions {
   own?: OwnKernelInput;
   /** testkernel: the debug kernel */
   debugKernel?: boolean;
+  /** lava: where the lab fetches out/ from */
+  artifactsUrl?: string;
   /** build, smoke: selftest groups added to every selected kernel's */
   extraGroups?: string[];
   /** smoke: the guest's hard timeout (s), over the profile's */
@@ -244,6 +249,7 @@ const SPECS: Record<Command, Options> = {
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   testkernel: { ...COMMON, debug: { type: 'boolean' } },
+  lava: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' } },
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -398,6 +404,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     case 'testkernel':
       if (values.debug === true) o.debugKernel = true;
       return o;
+    case 'lava': {
+      const u = str(values, 'artifacts-url');
+      if (u !== undefined) o.artifactsUrl = u;
+      break;
+    }
     case 'package': {
       if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
       const out = str(values, 'out');
@@ -805,7 +816,7 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
 }
 
 /** Commands that write out/: one at a time per output directory (outlock.ts). */
-const OUT_WRITERS: ReadonlySet<string> = new Set(['build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'package']);
+const OUT_WRITERS: ReadonlySet<string> = new Set(['build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'package', 'lava']);
 
 export async function main(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
   let o: CliOptions;
@@ -859,6 +870,8 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
         return await cmdBuildroot(env, o, io);
       case 'package':
         return await cmdPackage(env, o, io);
+      case 'lava':
+        return await cmdLava(env, o, io);
     }
     return 2;
   } catch (err) {

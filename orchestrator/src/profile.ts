@@ -136,6 +136,16 @@ export interface BenchSpec {
   stockOverlay?: string;
 }
 
+/** The `lava` section: how `orchestrate lava` runs the board in a LAVA lab. */
+export interface LavaSpec {
+  /**
+   * LAVA's device type of the real board (lava-server's
+   * etc/dispatcher-config/device-types/<name>.jinja2, e.g. imx8mp-evk): a
+   * U-Boot job. Left out: QEMU boards run on LAVA's `qemu` device type.
+   */
+  deviceType?: string;
+}
+
 export interface Profile {
   name: string;
   description: string;
@@ -156,17 +166,20 @@ export interface Profile {
   modulesAvailable?: string[];
   /** `orchestrate bench` settings; left out: the defaults */
   bench?: BenchSpec;
+  /** `orchestrate lava` settings; left out: the defaults */
+  lava?: LavaSpec;
   selftest: { args: string[] };
   /** Absolute path of the YAML file. */
   file: string;
 }
 
-const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'selftest'];
+const TOP_KEYS = ['name', 'description', 'arch', 'kernels', 'qemu', 'build-only', 'dt', 'modules', 'modules-available', 'bench', 'lava', 'selftest'];
 const KERNEL_KEYS = ['suite', 'series', 'flavour', 'version', 'extra-groups', 'timeout'];
 const GROUP_RE = /^[a-z0-9]+$/;
 const QEMU_KEYS = ['binary', 'machine', 'cpu', 'memory', 'smp', 'console', 'append', 'serial', 'shutdown', 'dt-overlay', 'devices', 'netdevs', 'pcap', 'nics', 'hotplug', 'args', 'timeout'];
 const SELFTEST_KEYS = ['args'];
 const BENCH_KEYS = ['timeout', 'baseline-driver', 'stock-overlay'];
+const LAVA_KEYS = ['device-type'];
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
@@ -348,6 +361,21 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
     c.add(top.get('bench')?.key, 'bench.baseline-driver', `${drv} must be in modules-available too: the stock boot loads it from the initramfs`);
   }
 
+  // lava (optional)
+  let lava: LavaSpec | undefined;
+  const lEntry = top.get('lava');
+  if (lEntry) {
+    const l = lEntry.value;
+    if (!isMap(l)) {
+      c.add(l ?? lEntry.key, 'lava', `expected a mapping, got ${describe(l)}`);
+    } else {
+      const le = c.checkKeys(l, 'lava', LAVA_KEYS);
+      const dtype = c.str(le, l, 'lava', 'device-type', { pattern: /^[a-z0-9][a-z0-9_.-]*$/, hint: "LAVA's device type name, e.g. imx8mp-evk" });
+      if (dtype !== undefined) lava = { deviceType: dtype };
+      if (dtype !== undefined && !top.has('dt')) c.add(le.get('device-type')?.key, 'lava.device-type', 'is for device-tree boards (a U-Boot job on the board); a QEMU board runs on the qemu device type');
+    }
+  }
+
   // selftest (optional)
   let selftestArgs: string[] = [];
   const sEntry = top.get('selftest');
@@ -367,6 +395,7 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
   const profile: Profile = { name, description, arch, kernels, modules, selftest: { args: selftestArgs }, file: absFile };
   if (modulesAvailable !== undefined) profile.modulesAvailable = modulesAvailable;
   if (bench) profile.bench = bench;
+  if (lava) profile.lava = lava;
   if (qemu) profile.qemu = qemu;
   if (buildOnly !== undefined) profile.buildOnly = buildOnly;
   if (dt) profile.dt = dt;

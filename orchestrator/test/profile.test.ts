@@ -250,6 +250,12 @@ describe('parseProfile: network, on-demand modules, bench', () => {
       'bench: needs a qemu section',
     );
   });
+
+  it('checks the lava section: a device type only for device-tree boards', () => {
+    expect(errorOf(`${GOOD}lava:\n  device-type: imx8mp-evk\n`)).toContain('lava.device-type: is for device-tree boards');
+    expect(errorOf(`${GOOD}lava:\n  device-type: "IMX 8"\n`)).toContain("lava.device-type: ");
+    expect(errorOf(`${GOOD}lava:\n  device: x\n`)).toContain('lava.device: unknown key (allowed: device-type)');
+  });
 });
 
 
