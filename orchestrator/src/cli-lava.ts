@@ -5,19 +5,25 @@
  * Exit codes: 0 written, 1 a job failed LAVA's schema, 2 usage or
  * configuration error (no build, lava-common missing), 130 interrupted.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { CliOptions, Io } from './cli.ts';
 import { kernelMatches } from './cli.ts';
 import { ConfigError, UsageError } from './errors.ts';
+import { junitXml } from './junit.ts';
+import { parseKtap } from './ktap.ts';
 import { lavaJob } from './lava.ts';
 import { validateLavaJobs } from './lavaschema.ts';
+import { LavaClient, consoleOfLog, lavaToken, type LavaCase } from './lavasubmit.ts';
 import type { Manifest } from './manifest.ts';
+import { capabilityTable, formatDuration, testTable, totalsLine } from './report.ts';
+import { summarizeRun, type RunSummary } from './results.ts';
 import type { Env } from './pipeline.ts';
 import { findProfile, loadAllProfiles, type Profile } from './profile.ts';
 
-export const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--json]
+export const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--submit <server>] [--json]
 
 Write a LAVA job for every built kernel of the board (out/<board>/<release>/
 lava-job.yaml), checked against LAVA's own strict job schema (Debian's
@@ -33,9 +39,24 @@ Build first (npx orchestrate build --board <b>).
   --artifacts-url <url>  where the lab fetches out/ from: http(s)://… or file:///…
                          (serve out/ there; the job reads <url>/<board>/<release>/<file>)
   --kernel <filter>      only kernels of this series, suite or flavour (see build)
-  --json                 print the jobs written as JSON
-Exit codes: 0 written, 1 a job failed LAVA's schema, 2 usage or configuration
-error (nothing built, lava-common missing), 130 interrupted.`;
+  --submit <server>      submit them to this LAVA server (http://lava.lab/), follow
+                         them, and read their console back: the same table, junit.xml
+                         and results.json as smoke, in out/<board>/<release>/lava/.
+                         Token: LAVA_TOKEN, else lavacli's identity for that host
+                         (~/.config/lavacli.yaml), else its default identity
+  --json                 print the jobs written (or the runs, with --submit) as JSON
+Exit codes: 0 written (and, with --submit, every job Complete and every test
+passed), 1 a job failed LAVA's schema, ended Incomplete or a test failed, 2
+usage or configuration error (nothing built, lava-common missing, no token),
+130 interrupted.`;
+
+/** --submit: an http(s) URL; UsageError otherwise. Pure. */
+export function parseServerUrl(s: string): string {
+  if (!URL.canParse(s) || !['http:', 'https:'].includes(new URL(s).protocol)) {
+    throw new UsageError(`lava: --submit "${s}": give the LAVA server's http(s) URL (http://lava.lab/)`);
+  }
+  return s.replace(/\/+$/, '');
+}
 
 /** --artifacts-url: http, https or file, no query; UsageError otherwise. Pure. */
 export function parseArtifactsUrl(s: string | undefined): string {
@@ -115,6 +136,10 @@ export async function cmdLava(env: Env, o: CliOptions, io: Io): Promise<number> 
     await writeFile(j.w.file, `# LAVA job: orchestrate lava --board ${j.w.board} --artifacts-url ${url}\n${j.text}`);
   }
   const written = jobs.filter((_j, i) => verdicts[i] === undefined).map((j) => j.w);
+  if (o.lavaServer !== undefined) {
+    if (failed > 0) return 1;
+    return submitAll(env, o, io, jobs);
+  }
   if (o.json) {
     io.out(JSON.stringify({ artifactsUrl: url, jobs: written.map((w) => ({ ...w, file: path.relative(process.cwd(), w.file) })), refused: failed }, null, 2));
   } else {
@@ -124,3 +149,80 @@ export async function cmdLava(env: Env, o: CliOptions, io: Io): Promise<number> 
   }
   return failed > 0 ? 1 : 0;
 }
+
+/** Where the jobs of one run go, and what they were built from */
+interface Submitted {
+  job: { w: Written; text: string };
+  manifest: Manifest;
+  id: number;
+  t0: number;
+}
+
+/** LAVA's cases of the monitor suite against the KTAP top level: a note when they differ */
+function caseNote(cases: readonly LavaCase[], ktapTop: number): string | undefined {
+  const ours = cases.filter((c) => c.suite.endsWith('atemsys'));
+  if (ours.length === ktapTop) return undefined;
+  return `LAVA recorded ${ours.length} test case(s) in suite atemsys, the console has ${ktapTop} top-level KTAP result(s)`;
+}
+
+async function submitAll(env: Env, o: CliOptions, io: Io, jobs: readonly { w: Written; text: string }[]): Promise<number> {
+  const server = parseServerUrl(o.lavaServer ?? '');
+  const lavacli = await readFile(path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'lavacli.yaml'), 'utf8').catch(() => undefined);
+  const token = lavaToken(server, process.env, lavacli);
+  if (token === undefined) throw new ConfigError(`lava: no token for ${server}: set LAVA_TOKEN, or add a lavacli identity (lavacli identities add --uri ${server}/RPC2 --username <u> --token <t> default)`);
+  const client = new LavaClient(server, token);
+  const say = (m: string): void => {
+    if (!o.json) io.err(m);
+  };
+  const subs: Submitted[] = [];
+  for (const job of jobs) {
+    const manifest = JSON.parse(await readFile(path.join(path.dirname(job.w.file), 'manifest.json'), 'utf8')) as Manifest;
+    const id = await client.submit(job.text, env.signal);
+    say(`${job.w.board} ${job.w.release}: LAVA job ${id} submitted (${server}/scheduler/job/${id})`);
+    subs.push({ job, manifest, id, t0: Date.now() });
+  }
+  const runs: RunSummary[] = [];
+  for (const s of subs) {
+    const { w } = s.job;
+    const state = await client.wait(s.id, {
+      pollMs: 5000,
+      timeoutMs: 3 * 3600 * 1000,
+      signal: env.signal,
+      progress: (st) => say(`${w.board} ${w.release}: LAVA job ${s.id} ${st.state}${st.state === 'Finished' ? `, ${st.health}` : ''}`),
+    });
+    const dir = path.join(path.dirname(w.file), 'lava');
+    await mkdir(dir, { recursive: true });
+    const consoleText = consoleOfLog(await client.logs(s.id, env.signal));
+    await writeFile(path.join(dir, 'serial.log'), consoleText);
+    const ktap = parseKtap(consoleText);
+    const problems = state.health === 'Complete' ? [] : [`LAVA job ${s.id} ended ${state.health}${state.failureComment ? `: ${state.failureComment}` : ''}`];
+    const k = s.manifest.kernel;
+    const summary = summarizeRun({ board: w.board, arch: s.manifest.arch, suite: k.suite ?? '', series: k.series, flavour: k.flavour, release: k.release }, ktap, Date.now() - s.t0, problems);
+    const cases = await client.tests(s.id, env.signal);
+    const note = caseNote(cases, ktap.tests.length);
+    if (note !== undefined) summary.notes = [note];
+    summary.dir = dir;
+    await writeFile(path.join(dir, 'junit.xml'), junitXml([summary]));
+    await writeFile(path.join(dir, 'results.json'), `${JSON.stringify({ ...summary, lava: { server, job: s.id, health: state.health, deviceType: w.deviceType, cases: cases.length } }, null, 2)}\n`);
+    runs.push(summary);
+    if (!o.json) {
+      const c = summary.counts;
+      io.out('');
+      io.out(`${w.board} ${w.release} (LAVA job ${s.id}, ${w.deviceType}): ${summary.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${formatDuration(summary.durationMs)})`);
+      io.out(testTable(summary.tests));
+      for (const p of summary.problems) io.out(`problem: ${p}`);
+      for (const n of summary.notes ?? []) io.out(`note: ${n}`);
+      io.out(`console: ${path.relative(process.cwd(), path.join(dir, 'serial.log'))}   junit: ${path.relative(process.cwd(), path.join(dir, 'junit.xml'))}`);
+    }
+  }
+  if (o.json) {
+    io.out(JSON.stringify({ server, runs }, null, 2));
+  } else {
+    io.out('');
+    io.out(capabilityTable(runs));
+    io.out('');
+    io.out(totalsLine(runs));
+  }
+  return runs.every((r) => r.status === 'passed') ? 0 : 1;
+}
+

@@ -216,6 +216,8 @@ export interface CliOptions {
   debugKernel?: boolean;
   /** lava: where the lab fetches out/ from */
   artifactsUrl?: string;
+  /** lava --submit: the LAVA server */
+  lavaServer?: string;
   /** build, smoke: selftest groups added to every selected kernel's */
   extraGroups?: string[];
   /** smoke: the guest's hard timeout (s), over the profile's */
@@ -249,7 +251,7 @@ const SPECS: Record<Command, Options> = {
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   testkernel: { ...COMMON, debug: { type: 'boolean' } },
-  lava: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' } },
+  lava: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' }, submit: { type: 'string' } },
   export: { ...COMMON, check: { type: 'boolean' } },
   yocto: {
     ...COMMON,
@@ -407,6 +409,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     case 'lava': {
       const u = str(values, 'artifacts-url');
       if (u !== undefined) o.artifactsUrl = u;
+      const srv = str(values, 'submit');
+      if (srv !== undefined) o.lavaServer = srv;
       break;
     }
     case 'package': {

@@ -1,0 +1,157 @@
+/**
+ * Submitting LAVA jobs and reading back what they did, through LAVA's REST
+ * API v0.2 (lava_rest_app, LAVA 2023.01): POST /api/v0.2/jobs/ with
+ * {"definition": <yaml>} answers 201 {"job_ids": [n]}; GET
+ * /api/v0.2/jobs/<n>/ gives state (Submitted, Scheduling, Scheduled,
+ * Running, Canceling, Finished) and health (Unknown, Complete, Incomplete,
+ * Canceled); GET /api/v0.2/jobs/<n>/logs/ the log as a YAML list of {dt,
+ * lvl, msg}, the device's console being the `target` lines; GET
+ * /api/v0.2/jobs/<n>/tests/ the test cases, 50 a page. Requests carry
+ * `Authorization: Token <secret>`.
+ */
+import { parse } from 'yaml';
+import { FailureError } from './errors.ts';
+
+/** The fetch the client uses (global fetch; a test passes its own) */
+export type Fetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+  status: number;
+  text(): Promise<string>;
+}>;
+
+export interface LavaJobState {
+  id: number;
+  state: string;
+  health: string;
+  /** LAVA's reason for an Incomplete job, if it gave one */
+  failureComment?: string;
+}
+
+export interface LavaCase {
+  suite: string;
+  name: string;
+  result: string;
+}
+
+/**
+ * The token for `server`: LAVA_TOKEN from the environment, else the
+ * lavacli identity (~/.config/lavacli.yaml) whose uri has the server's host,
+ * else its `default` identity. Undefined when there is none. Pure.
+ */
+export function lavaToken(server: string, environ: Readonly<Record<string, string | undefined>>, lavacliYaml?: string): string | undefined {
+  const t = environ.LAVA_TOKEN?.trim();
+  if (t) return t;
+  if (lavacliYaml === undefined) return undefined;
+  let cfg: unknown;
+  try {
+    cfg = parse(lavacliYaml);
+  } catch {
+    return undefined;
+  }
+  if (typeof cfg !== 'object' || cfg === null) return undefined;
+  const ids = Object.entries(cfg as Record<string, unknown>).filter((e): e is [string, { uri?: unknown; token?: unknown }] => typeof e[1] === 'object' && e[1] !== null);
+  const host = new URL(server).host;
+  const byHost = ids.find(([, v]) => typeof v.uri === 'string' && URL.canParse(v.uri) && new URL(v.uri).host === host);
+  const chosen = byHost ?? ids.find(([k]) => k === 'default');
+  return typeof chosen?.[1].token === 'string' ? chosen[1].token : undefined;
+}
+
+/** The device's console out of a job log (YAML list of {dt, lvl, msg}): its `target` lines. Pure. */
+export function consoleOfLog(logYaml: string): string {
+  const entries = parse(logYaml) as unknown;
+  if (!Array.isArray(entries)) return '';
+  const lines: string[] = [];
+  for (const e of entries) {
+    if (typeof e === 'object' && e !== null && (e as { lvl?: unknown }).lvl === 'target') {
+      const msg = (e as { msg?: unknown }).msg;
+      if (typeof msg === 'string') lines.push(msg);
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** A LAVA server's REST API, authenticated by token. Errors: FailureError with the server's answer. */
+export class LavaClient {
+  readonly base: string;
+  private readonly token: string;
+  private readonly fetch: Fetch;
+
+  constructor(server: string, token: string, fetchImpl: Fetch = fetch as unknown as Fetch) {
+    this.base = server.replace(/\/+$/, '');
+    this.token = token;
+    this.fetch = fetchImpl;
+  }
+
+  private async call(method: string, apiPath: string, body?: unknown, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    const url = `${this.base}/api/v0.2/${apiPath}`;
+    let r;
+    try {
+      r = await this.fetch(url, {
+        method,
+        headers: { Authorization: `Token ${this.token}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      throw new FailureError(`LAVA server ${this.base} did not answer ${method} ${apiPath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const text = await r.text();
+    if (r.status === 401 || r.status === 403) throw new FailureError(`LAVA server ${this.base} refused the token (HTTP ${r.status}): set LAVA_TOKEN to a token of a user who may submit (lava-server manage tokens add --user <u>)`);
+    if (r.status >= 400) throw new FailureError(`LAVA server ${this.base}: ${method} ${apiPath} gave HTTP ${r.status}: ${text.slice(0, 400)}`);
+    return { status: r.status, text };
+  }
+
+  /** Submits one job definition (YAML text); its id. */
+  async submit(definition: string, signal?: AbortSignal): Promise<number> {
+    const r = await this.call('POST', 'jobs/', { definition }, signal);
+    const ids = (JSON.parse(r.text) as { job_ids?: unknown }).job_ids;
+    const id = Array.isArray(ids) ? ids[0] : undefined;
+    if (typeof id !== 'number') throw new FailureError(`LAVA server ${this.base} accepted the job but gave no id: ${r.text.slice(0, 200)}`);
+    return id;
+  }
+
+  async job(id: number, signal?: AbortSignal): Promise<LavaJobState> {
+    const j = JSON.parse((await this.call('GET', `jobs/${id}/`, undefined, signal)).text) as { state?: unknown; health?: unknown; failure_comment?: unknown };
+    return {
+      id,
+      state: String(j.state ?? 'Unknown'),
+      health: String(j.health ?? 'Unknown'),
+      ...(typeof j.failure_comment === 'string' && j.failure_comment !== '' ? { failureComment: j.failure_comment } : {}),
+    };
+  }
+
+  /** The job's log as LAVA keeps it (YAML) */
+  async logs(id: number, signal?: AbortSignal): Promise<string> {
+    return (await this.call('GET', `jobs/${id}/logs/`, undefined, signal)).text;
+  }
+
+  /** Every test case LAVA recorded for the job, all pages */
+  async tests(id: number, signal?: AbortSignal): Promise<LavaCase[]> {
+    const out: LavaCase[] = [];
+    for (let page = 1; page < 100; page++) {
+      const r = JSON.parse((await this.call('GET', `jobs/${id}/tests/?page=${page}`, undefined, signal)).text) as { results?: unknown; next?: unknown };
+      for (const t of Array.isArray(r.results) ? (r.results as Record<string, unknown>[]) : []) {
+        out.push({ suite: String(t.suite ?? ''), name: String(t.name ?? ''), result: String(t.result ?? '') });
+      }
+      if (!r.next) break;
+    }
+    return out;
+  }
+
+  /**
+   * Polls until the job is Finished (every pollMs), telling `progress` of
+   * each change of state; its last state. FailureError after timeoutMs.
+   */
+  async wait(id: number, o: { pollMs: number; timeoutMs: number; signal?: AbortSignal; progress?: (s: LavaJobState) => void; sleep?: (ms: number) => Promise<void> }): Promise<LavaJobState> {
+    const sleep = o.sleep ?? ((ms: number) => new Promise<void>((res) => setTimeout(res, ms)));
+    const t0 = Date.now();
+    let last = '';
+    for (;;) {
+      const s = await this.job(id, o.signal);
+      if (`${s.state}/${s.health}` !== last) o.progress?.(s);
+      last = `${s.state}/${s.health}`;
+      if (s.state === 'Finished') return s;
+      if (Date.now() - t0 > o.timeoutMs) throw new FailureError(`LAVA job ${id} not finished after ${Math.round(o.timeoutMs / 1000)} s (state ${s.state}): is a worker with a matching device online?`);
+      await sleep(o.pollMs);
+    }
+  }
+}
