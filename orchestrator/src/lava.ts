@@ -92,6 +92,23 @@ export function lavaExtraOptions(p: Profile, q: QemuSpec): string[] {
   ];
 }
 
+/** The keys every job starts with; the job may take `slackS` seconds more than its tests (deploy, boot) */
+function jobHeader(deviceType: string, m: Manifest, o: LavaOptions, testS: number, slackS: number): LavaJob {
+  return {
+    device_type: deviceType,
+    job_name: `atemsys ${m.board} ${m.kernel.release}`,
+    timeouts: { job: minutes(testS + slackS), action: minutes(testS), connection: { minutes: 2 } },
+    priority: o.priority ?? 'medium',
+    visibility: 'public',
+    metadata: {
+      board: m.board,
+      kernel: m.kernel.release,
+      'debian-version': m.kernel.debianVersion,
+      ...(m.git.commit !== null ? { commit: m.git.commit } : {}),
+    },
+  };
+}
+
 function artifact(m: Manifest, file: string): { sha256: string } {
   const a = m.artifacts.find((x) => x.file === file);
   if (!a) throw new Error(`${m.board} ${m.kernel.release}: ${file} is not in its manifest: build it again (npx orchestrate build --board ${m.board})`);
@@ -116,21 +133,7 @@ export function lavaQemuJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
   const url = (file: string): string => joinUrl(o.artifactsUrl, m.board, m.kernel.release, file);
   const timeout = q.timeout;
   return {
-    device_type: 'qemu',
-    job_name: `atemsys ${m.board} ${m.kernel.release}`,
-    timeouts: {
-      job: minutes(timeout + 600),
-      action: minutes(timeout),
-      connection: { minutes: 2 },
-    },
-    priority: o.priority ?? 'medium',
-    visibility: 'public',
-    metadata: {
-      board: m.board,
-      kernel: m.kernel.release,
-      'debian-version': m.kernel.debianVersion,
-      ...(m.git.commit !== null ? { commit: m.git.commit } : {}),
-    },
+    ...jobHeader('qemu', m, o, timeout, 600),
     context: {
       arch: LAVA_ARCH[p.arch],
       ...(p.arch !== 'x86_64' ? { machine: q.machine, ...(q.cpu !== undefined ? { cpu: q.cpu } : {}) } : { no_kvm: true }),
@@ -196,17 +199,7 @@ export function lavaUbootJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
   const dtb = dtArtifacts(p.dt, false).dtb;
   const timeout = p.qemu?.timeout ?? 300;
   return {
-    device_type: deviceType,
-    job_name: `atemsys ${m.board} ${m.kernel.release}`,
-    timeouts: { job: minutes(timeout + 900), action: minutes(timeout), connection: { minutes: 2 } },
-    priority: o.priority ?? 'medium',
-    visibility: 'public',
-    metadata: {
-      board: m.board,
-      kernel: m.kernel.release,
-      'debian-version': m.kernel.debianVersion,
-      ...(m.git.commit !== null ? { commit: m.git.commit } : {}),
-    },
+    ...jobHeader(deviceType, m, o, timeout, 900),
     ...(p.qemu?.append ? { context: { extra_kernel_args: p.qemu.append } } : {}),
     actions: [
       {
