@@ -705,3 +705,17 @@ long dma_kept_kb(void)
 		return -1;
 	return (long)(bytes >> 10);
 }
+
+#define DMA_KEPT_CAP	ATEMSYS_PARAM("dma_quarantine_mib")
+
+int dma_kept_uncap(char *old, size_t len)
+{
+	if (read_sysfs_line(old, len, DMA_KEPT_CAP))
+		return -1;
+	return write_sysfs("0", DMA_KEPT_CAP);
+}
+
+void dma_kept_recap(const char *old)
+{
+	write_sysfs(old, DMA_KEPT_CAP);
+}

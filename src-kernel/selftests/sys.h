@@ -67,6 +67,13 @@ char *klog_read(void);
 long proc_kb(const char *file, const char *field);
 /* kB of DMA memory atemsys keeps for devices it could not stop, or -1 */
 long dma_kept_kb(void);
+/*
+ * Lift dma_quarantine_mib (0: no cap) so that what a test lets go is kept
+ * whole, not traded for older memory at the cap; the old value into @old.
+ * 0, or -1 with errno. dma_kept_recap() puts it back.
+ */
+int dma_kept_uncap(char *old, size_t len);
+void dma_kept_recap(const char *old);
 /* Last kernel log line containing needle, into buf; false if none */
 bool klog_last_line(const char *needle, char *buf, size_t len);
 
