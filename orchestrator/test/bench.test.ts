@@ -288,7 +288,8 @@ describe('bench.svg', () => {
     expect(lines).toHaveLength(12);
     expect(svg).toContain('irq: interrupt round trip on edu (raise →');
     expect(svg).toContain('atemsys INTx');
-  });
+    // Vega's first render loads its modules: seconds on a busy 2-core machine
+  }, 60_000);
 
   it('wraps panel titles on word boundaries', () => {
     expect(wrapText('cycle-1000: 1 ms cycle: jitter |Δt − period| of successive cycles', 20)).toEqual(['cycle-1000: 1 ms', 'cycle: jitter |Δt −', 'period| of', 'successive cycles']);
