@@ -731,10 +731,13 @@ static struct pci_driver atemsys_pci_driver = {
  * the PCI core frees its resources next, under the fd's regions, mappings,
  * interrupt and DMA. As the atemsys_pci driver's remove() and vfio-pci do,
  * the removal waits until the holder releases the device or closes (or
- * dies); the holder is told (read() -ENODEV, poll() EPOLLHUP). Killable,
- * so a process that removes the device it holds itself can still be killed
- * (the removal then goes on under it); a kernel thread (pciehp) waits for
- * the holder. A killable wait is no hung task.
+ * dies); the holder is told (read() -ENODEV, poll() EPOLLHUP). A kill does
+ * not end the wait: going on would free the device's MSI data, regions and
+ * resources under the holder's vectors and mappings (an Oops in its next
+ * INT_DISCONNECT), so after a fatal signal the remover waits on, idle, as
+ * vfio_unregister_group_dev() does once interrupted. A process must not
+ * remove a device it holds itself (it would wait for itself). Killable and
+ * idle waits are no hung task.
  */
 static int atemsys_pci_bus_notify(struct notifier_block *nb,
 				  unsigned long action, void *data)
@@ -760,10 +763,12 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 	}
 	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
 	if (wait_event_killable(atemsys_pci_held_wq,
-				!atemsys_pci_is_held(pdev, false)))
-		pci_notice(pdev, "removal killed while waiting: going on with the device still held\n");
-	else
-		atemsys_dma_device_stopped(&pdev->dev, true);
+				!atemsys_pci_is_held(pdev, false))) {
+		pci_notice(pdev, "removal killed: it still waits until the process using the device lets go (kill that one)\n");
+		wait_event_idle(atemsys_pci_held_wq,
+				!atemsys_pci_is_held(pdev, false));
+	}
+	atemsys_dma_device_stopped(&pdev->dev, true);
 	return NOTIFY_OK;
 }
 

@@ -92,7 +92,7 @@ static const struct st_test st_tests[] = {
 	{ "killed_holder_quiet", "pci", ST_PHASE_GROUP, test_killed_holder_quiet,
 	  "SIGKILLed MSI holder's edu raises: INTx off, shared line quiet, no \"nobody cared\"" },
 	{ "hot_remove_waits", "pci", ST_PHASE_GROUP, test_hot_remove_waits,
-	  "hot-unplug (sysfs remove) of a held edu waits for its holder; rescan brings it back" },
+	  "hot-unplug (sysfs remove) of a held edu waits for its holder, also when killed; rescan brings it back" },
 	{ "hot_unplug_qmp", "pci", ST_PHASE_GROUP, test_hot_unplug_qmp,
 	  "QMP device_del of a held edu: blocked read() gets ENODEV, release, device_add, reuse" },
 	{ "atemsys_pci_driver", "pci", ST_PHASE_GROUP, test_atemsys_pci_driver,

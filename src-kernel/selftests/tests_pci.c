@@ -1032,8 +1032,9 @@ static bool bdf_back(void *arg)
 /*
  * Hot-unplug of a held device (its sysfs remove: the PCI core's removal, as
  * pciehp's): the removal waits while a process holds the device mapped
- * with its interrupt on, and goes on once the holder dies; a rescan brings
- * the device back and the next process configures it.
+ * with its interrupt on, also once the remover is SIGKILLed (going on
+ * would free the device under the holder), and goes on once the holder
+ * dies; a rescan brings the device back and the next process configures it.
  */
 enum st_result test_hot_remove_waits(void)
 {
@@ -1066,10 +1067,22 @@ enum st_result test_hot_remove_waits(void)
 			       p2.bdf);
 	}
 
+	/* killed, the removal still waits: it must not go on under the holder */
+	kill(remover, SIGKILL);
+	sleep_ms(1000);
+	if (waitpid(remover, &status, WNOHANG) != 0 || bdf_gone(&p2)) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		if (bdf_gone(&p2))
+			(void)write_sysfs("1", PCI_RESCAN);
+		return st_fail("the SIGKILLed removal of %s went on while a process held it",
+			       p2.bdf);
+	}
+
 	EXPECT_OK(kill(holder, SIGKILL), "kill the holder");
 	EXPECT(waitpid(holder, NULL, 0) == holder, "waitpid of the holder");
-	EXPECT(waitpid(remover, &status, 0) == remover && WIFEXITED(status) &&
-	       !WEXITSTATUS(status), "echo 1 > %s/remove failed after the holder died",
+	EXPECT(waitpid(remover, &status, 0) == remover && WIFSIGNALED(status),
+	       "the SIGKILLed echo 1 > %s/remove did not end once the holder died",
 	       p2.bdf);
 	EXPECT(poll_until(bdf_gone, &p2, 3000), "%s still there 3 s after its removal returned",
 	       p2.bdf);
