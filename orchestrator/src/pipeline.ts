@@ -2,7 +2,7 @@
  * The steps for one board × kernel — resolve, fetch, build, package, boot —
  * as listr2 tasks sharing a job object.
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
@@ -196,10 +196,19 @@ export async function moduleEnv(job: KernelJob, env: Env): Promise<{ env?: Recor
   let tarball = (await readdir(src).catch(() => [] as string[])).find((f) => f.startsWith(`${name}.tar`));
   if (!tarball) {
     const { file } = await downloadDeb(state, { name, version }, path.join(env.paths.cache, 'debs', 'sources'), env.signal);
+    // unpacked beside, renamed into place whole: a run cut short leaves
+    // nothing a later run would take for the tarball
+    const tmp = `${dir}.tmp-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await extractDeb(file, tmp, env.signal);
+    if (!(await readdir(path.join(tmp, 'usr', 'src')).catch(() => [] as string[])).some((f) => f.startsWith(`${name}.tar`))) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new FailureError(`${path.basename(file)} has no usr/src/${name}.tar.*`);
+    }
     await rm(dir, { recursive: true, force: true });
-    await extractDeb(file, dir, env.signal);
+    await rename(tmp, dir);
     tarball = (await readdir(src).catch(() => [] as string[])).find((f) => f.startsWith(`${name}.tar`));
-    if (!tarball) throw new FailureError(`${path.basename(file)} has no usr/src/${name}.tar.*`);
+    if (!tarball) throw new FailureError(`${dir}: the unpacked ${name} vanished`);
   }
   return { env: { LINUX_SOURCE: path.join(src, tarball) } };
 }

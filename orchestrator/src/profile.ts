@@ -48,12 +48,14 @@ export function selftestArgsFor(boardArgs: readonly string[], extraGroups: reado
     const have = (args[i + 1] ?? '').split(',').filter(Boolean);
     args[i + 1] = [...have, ...extraGroups.filter((g) => !have.includes(g))].join(',');
   }
-  if (slowdown > 1 && !args.includes('--timeout')) args.push('--timeout', String(SELFTEST_TIMEOUT_S * slowdown));
+  if (slowdown > 1 && !args.includes('--timeout')) args.push('--timeout', String(Math.min(SELFTEST_TIMEOUT_S * slowdown, SELFTEST_TIMEOUT_MAX_S)));
   return args;
 }
 
 /** atemsys-selftest's per-test limit, s (DEFAULT_TIMEOUT_S of selftests/main.c) */
 export const SELFTEST_TIMEOUT_S = 20;
+/** the longest per-test limit atemsys-selftest takes (--timeout, selftests/main.c) */
+export const SELFTEST_TIMEOUT_MAX_S = 3600;
 
 /**
  * How much longer than the profile's boot this kernel's boot may take
