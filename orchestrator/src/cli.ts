@@ -92,7 +92,8 @@ atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle
 ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
   --json               print the result as JSON (no progress display)`,
-  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--timeout <s>]
+  smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
+                       [--extra-groups <g,…>] [--timeout <s>] [--fuzz-calls <n>]
                        [--verbose] [--json] [--no-build]
 
 Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
