@@ -448,7 +448,7 @@ enum st_result test_rmmod_after_close(void)
 #define MDEV_CONF	"/etc/mdev.conf"
 #define HOTPLUG		"/proc/sys/kernel/hotplug"
 #define MDEV		"/bin/mdev"
-#define MDEV_WAIT_MS	10000	/* for mdev to listen, then to set the node's group */
+#define MDEV_WAIT_MS	10000	/* for mdev to listen, then to set the node's group; × st_slow */
 
 /* The GID of group "atemsys" in /etc/group, or -1 */
 static long atemsys_gid(void)
@@ -541,7 +541,7 @@ static pid_t mdev_start(char *old, size_t len)
 		execl(MDEV, "mdev", "-df", (char *)NULL);
 		_exit(127);
 	}
-	if (pid > 0 && !poll_until(uevent_listener, &pid, MDEV_WAIT_MS)) {
+	if (pid > 0 && !poll_until(uevent_listener, &pid, st_slow_ms(MDEV_WAIT_MS))) {
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 		errno = ETIMEDOUT;
@@ -588,10 +588,10 @@ enum st_result test_init_script_mdev(void)
 		res = st_fail("%s start failed: the module did not load", INIT_SCRIPT);
 	} else if (!path_exists(ATEMSYS_SYSFS)) {
 		res = st_fail("%s start exited 0 but %s does not exist", INIT_SCRIPT, ATEMSYS_SYSFS);
-	} else if (!poll_until(node_has_group, &w, MDEV_WAIT_MS)) {
+	} else if (!poll_until(node_has_group, &w, st_slow_ms(MDEV_WAIT_MS))) {
 		res = st_fail("%s: group %ld, mode %04o %d s after the load, expected group atemsys (%ld) by the mdev rule",
 			      ATEMSYS_FILE_NAME, (long)w.st.st_gid, w.st.st_mode & 07777,
-			      MDEV_WAIT_MS / 1000, w.gid);
+			      st_slow_ms(MDEV_WAIT_MS) / 1000, w.gid);
 	} else if ((w.st.st_mode & 07777) != 0660) {
 		res = st_fail("%s: mode %04o, expected 0660", ATEMSYS_FILE_NAME, w.st.st_mode & 07777);
 	} else if (init_script("status")) {
@@ -755,9 +755,9 @@ enum st_result test_device_permissions(void)
 	EXPECT(mdev >= 0, "start %s (hotplug helper or -df daemon): %s", MDEV, strerror(errno));
 	if (init_script("start"))
 		res = st_fail("%s start failed: the module did not load", INIT_SCRIPT);
-	else if (!poll_until(node_has_group, &w, MDEV_WAIT_MS))
+	else if (!poll_until(node_has_group, &w, st_slow_ms(MDEV_WAIT_MS)))
 		res = st_fail("%s: not group atemsys %d s after the load", ATEMSYS_FILE_NAME,
-			      MDEV_WAIT_MS / 1000);
+			      st_slow_ms(MDEV_WAIT_MS) / 1000);
 	else
 		res = permissions_body(&pc);
 	st_release_all();
