@@ -38,6 +38,21 @@ const LAVA_ARCH: Readonly<Record<Arch, string>> = { x86_64: 'x86_64', arm64: 'ar
 export const LAVA_HUB_OFFSET = 10;
 
 /**
+ * Added to every PCI slot (`addr=`) of the board's devices: the template's
+ * own NIC (`-net nic,…`) is created before the `-device`s in the first free
+ * slot, which is where the board puts its edu (q35 and virt: slot 2), and
+ * `-net nic`'s own addr= is not honoured on q35 (QEMU 10). A multiple of 4
+ * keeps each device on its INTx line ((slot + pin) mod 4): the two edus
+ * still share one.
+ */
+export const LAVA_SLOT_OFFSET = 8;
+
+/** A -device string with its addr= slot moved by LAVA_SLOT_OFFSET (slots are hex). Pure. */
+export function lavaDevice(d: string): string {
+  return d.replace(/\baddr=(?:0x)?([0-9a-fA-F]+)(\.[0-7])?/, (_m, slot: string, fn: string | undefined) => `addr=0x${(parseInt(slot, 16) + LAVA_SLOT_OFFSET).toString(16)}${fn ?? ''}`);
+}
+
+/**
  * One KTAP result line at the top level (not a nested subtest: those are
  * indented) to one test case: `ok N name`, `not ok N name`, and `ok N name
  * # SKIP why` as skip (the look-ahead lets one `result` group read SKIP).
@@ -73,7 +88,8 @@ export function lavaNetdev(n: string, board: string): string {
  * What QEMU gets besides the boot files and what the qemu device type adds
  * itself: the machine and CPU on x86_64 (the template ignores them there),
  * -smp, the profile's hub-port netdevs (hub ids moved, LAVA_HUB_OFFSET),
- * the machine's NICs, the devices and the raw args. Not the hot-plug
+ * the machine's NICs, the devices (slots moved, LAVA_SLOT_OFFSET) and the
+ * raw args. Not the hot-plug
  * devices, the pcap recording or a QMP socket: nothing answers the guest's
  * requests there, so the tests that need them skip.
  */
@@ -87,7 +103,7 @@ export function lavaExtraOptions(p: Profile, q: QemuSpec): string[] {
     '-no-reboot',
     ...(q.netdevs ?? []).map((n) => `-netdev ${lavaNetdev(n, p.name)}`),
     ...pairs,
-    ...q.devices.map((d) => `-device ${d}`),
+    ...q.devices.map((d) => `-device ${lavaDevice(d)}`),
     ...q.args,
   ];
 }

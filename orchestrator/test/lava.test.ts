@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob } from '../src/lava.ts';
+import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaDevice, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob } from '../src/lava.ts';
 import { validateLavaJobs } from '../src/lavaschema.ts';
 import { parseArtifactsUrl } from '../src/cli-lava.ts';
 import { parseCli } from '../src/cli.ts';
@@ -83,6 +83,16 @@ describe('LAVA jobs for the QEMU boards', () => {
     expect(opts).toContain(`-netdev hubport,id=ll0,hubid=${LAVA_HUB_OFFSET}`);
     expect(opts).not.toMatch(/hubid=0\b|filter-dump|-qmp|hpedu/);
     expect(() => lavaNetdev('dgram,id=ll0', 'imx8')).toThrow(/only hub ports/);
+  });
+
+  it("move the devices past LAVA's own NIC (it takes slot 2 on q35: \"slot 2 function 0 not available for edu\"), keeping INTx lines", () => {
+    expect(lavaDevice('edu,dma_mask=0xffffffff,addr=2')).toBe('edu,dma_mask=0xffffffff,addr=0xa');
+    expect(lavaDevice('pcie-root-port,id=hp1,chassis=1,slot=1,addr=8')).toBe('pcie-root-port,id=hp1,chassis=1,slot=1,addr=0x10');
+    expect(lavaDevice('e1000e,addr=0x1f.1')).toBe('e1000e,addr=0x27.1');
+    expect(lavaDevice('igb')).toBe('igb');
+    const slots = (board('qemu-x86_64').qemu?.devices ?? []).map((d) => /addr=0x([0-9a-f]+)/.exec(lavaDevice(d))?.[1]).map((h) => parseInt(h ?? '0', 16));
+    expect(slots.every((s) => s > 2)).toBe(true);
+    expect((slots[0] ?? 0) % 4).toBe((slots[2] ?? 1) % 4); // the two edus share a line
   });
 
   it('refuse boards that boot a device tree or are missing an artifact', () => {
