@@ -38,29 +38,24 @@ const LAVA_ARCH: Readonly<Record<Arch, string>> = { x86_64: 'x86_64', arm64: 'ar
 export const LAVA_HUB_OFFSET = 10;
 
 /**
- * Added to every PCI slot (`addr=`) of the board's devices: the template's
- * own NIC (`-net nic,…`) is created before the `-device`s in the first free
- * slot, which is where the board puts its edu (q35 and virt: slot 2), and
- * `-net nic`'s own addr= is not honoured on q35 (QEMU 10). A multiple of 4
- * keeps each device on its INTx line ((slot + pin) mod 4): the two edus
- * still share one.
+ * The template's own NIC (`-net nic,{{ model }},…`) on x86_64: an ISA NE2000,
+ * which takes no PCI slot. A PCI one is placed before the -devices in the
+ * first free slot, the board's edu's (q35: "slot 2 function 0 not available
+ * for edu, in use by virtio-net-pci"), and q35 ignores its addr=. On arm's
+ * virt it lands in slot 1, which the boards leave free.
  */
-export const LAVA_SLOT_OFFSET = 8;
-
-/** A -device string with its addr= slot moved by LAVA_SLOT_OFFSET (slots are hex). Pure. */
-export function lavaDevice(d: string): string {
-  return d.replace(/\baddr=(?:0x)?([0-9a-fA-F]+)(\.[0-7])?/, (_m, slot: string, fn: string | undefined) => `addr=0x${(parseInt(slot, 16) + LAVA_SLOT_OFFSET).toString(16)}${fn ?? ''}`);
-}
+export const LAVA_X86_NIC_MODEL = 'model=ne2k_isa';
 
 /**
  * One KTAP result line at the top level (not a nested subtest: those are
  * indented) to one test case: `ok N name`, `not ok N name`, and `ok N name
  * # SKIP why` as skip (the look-ahead lets one `result` group read SKIP).
  * Each match starts at the line's newline and stops before the next, so
- * consecutive lines all match.
+ * consecutive lines all match; lines end in \r\r\n in LAVA's buffer (QEMU's
+ * stdio on its terminal).
  */
 export const KTAP_CASE_PATTERN =
-  '\\n(?=(?:ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|not ok|ok))(?:not ok|ok) \\d+ (?P<test_case_id>[^#\\r\\n]+?)[ \\t]*(?:#[^\\r\\n]*)?(?=\\r?\\n)';
+  '\\n(?=(?:ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|not ok|ok))(?:not ok|ok) \\d+ (?P<test_case_id>[^#\\r\\n]+?)[ \\t]*(?:#[^\\r\\n]*)?(?=\\r*\\n)';
 
 export interface LavaOptions {
   /** where the user serves out/ (http, https or file URL); the job fetches <url>/<board>/<release>/<file> */
@@ -88,8 +83,7 @@ export function lavaNetdev(n: string, board: string): string {
  * What QEMU gets besides the boot files and what the qemu device type adds
  * itself: the machine and CPU on x86_64 (the template ignores them there),
  * -smp, the profile's hub-port netdevs (hub ids moved, LAVA_HUB_OFFSET),
- * the machine's NICs, the devices (slots moved, LAVA_SLOT_OFFSET) and the
- * raw args. Not the hot-plug
+ * the machine's NICs, the devices and the raw args. Not the hot-plug
  * devices, the pcap recording or a QMP socket: nothing answers the guest's
  * requests there, so the tests that need them skip.
  */
@@ -103,7 +97,7 @@ export function lavaExtraOptions(p: Profile, q: QemuSpec): string[] {
     '-no-reboot',
     ...(q.netdevs ?? []).map((n) => `-netdev ${lavaNetdev(n, p.name)}`),
     ...pairs,
-    ...q.devices.map((d) => `-device ${lavaDevice(d)}`),
+    ...q.devices.map((d) => `-device ${d}`),
     ...q.args,
   ];
 }
@@ -152,7 +146,7 @@ export function lavaQemuJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
     ...jobHeader('qemu', m, o, timeout, 600),
     context: {
       arch: LAVA_ARCH[p.arch],
-      ...(p.arch !== 'x86_64' ? { machine: q.machine, ...(q.cpu !== undefined ? { cpu: q.cpu } : {}) } : { no_kvm: true }),
+      ...(p.arch !== 'x86_64' ? { machine: q.machine, ...(q.cpu !== undefined ? { cpu: q.cpu } : {}) } : { no_kvm: true, model: LAVA_X86_NIC_MODEL }),
       memory: q.memory,
       // the template's own NIC: on a hub with nothing else (no user network)
       netdevice: 'none',
@@ -177,7 +171,10 @@ export function lavaQemuJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
           },
         },
       },
-      { boot: { method: 'qemu', media: 'tmpfs', timeout: { minutes: 2 } } },
+      // the boot action's timeout is also how long the test monitor waits
+      // for its next line (execute-qemu's pexpect): the fuzzer is silent
+      // for minutes
+      { boot: { method: 'qemu', media: 'tmpfs', timeout: minutes(timeout) } },
       {
         test: {
           timeout: minutes(timeout),

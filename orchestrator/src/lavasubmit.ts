@@ -124,15 +124,25 @@ export class LavaClient {
     return (await this.call('GET', `jobs/${id}/logs/`, undefined, signal)).text;
   }
 
-  /** Every test case LAVA recorded for the job, all pages */
+  /**
+   * Every test case LAVA recorded for the job: the pages (limit/offset,
+   * followed by `next`), suites named through /jobs/<id>/suites/ (a case
+   * gives its suite's id)
+   */
   async tests(id: number, signal?: AbortSignal): Promise<LavaCase[]> {
+    const suites = new Map<string, string>();
+    const s = JSON.parse((await this.call('GET', `jobs/${id}/suites/?limit=500`, undefined, signal)).text) as { results?: unknown };
+    for (const x of Array.isArray(s.results) ? (s.results as Record<string, unknown>[]) : []) suites.set(String(x.id ?? ''), String(x.name ?? ''));
     const out: LavaCase[] = [];
-    for (let page = 1; page < 100; page++) {
-      const r = JSON.parse((await this.call('GET', `jobs/${id}/tests/?page=${page}`, undefined, signal)).text) as { results?: unknown; next?: unknown };
+    let next = `jobs/${id}/tests/?limit=100&offset=0`;
+    for (let page = 0; page < 1000 && next !== ''; page++) {
+      const r = JSON.parse((await this.call('GET', next, undefined, signal)).text) as { results?: unknown; next?: unknown };
       for (const t of Array.isArray(r.results) ? (r.results as Record<string, unknown>[]) : []) {
-        out.push({ suite: String(t.suite ?? ''), name: String(t.name ?? ''), result: String(t.result ?? '') });
+        const suite = String(t.suite ?? '');
+        out.push({ suite: suites.get(suite) ?? suite, name: String(t.name ?? ''), result: String(t.result ?? '') });
       }
-      if (!r.next) break;
+      // `next` is a whole URL; the API path after /api/v0.2/ is what call() takes
+      next = typeof r.next === 'string' && r.next.includes('/api/v0.2/') ? (r.next.split('/api/v0.2/')[1] ?? '') : '';
     }
     return out;
   }
