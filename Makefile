@@ -11,6 +11,9 @@
 #   make test-full               make test plus the lanes that do not fit CI's hour
 #                                (W=1 + sparse against every board kernel, the debug
 #                                kernel with the fuzzer)
+#   make test-lava               a local LAVA server + worker (no systemd needed, root):
+#                                orchestrate lava --submit for qemu-x86_64 and qemu-arm64
+#                                against the builds in out/, everything stopped after
 
 KERNELDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -42,4 +45,7 @@ test: setup
 test-full: setup
 	ATEMSYS_TEST_FULL=1 ./scripts/test.sh
 
-.PHONY: all modules modules_install checkpatch clean setup smoke test test-full
+test-lava:
+	./scripts/lava-test.sh
+
+.PHONY: all modules modules_install checkpatch clean setup smoke test test-full test-lava
