@@ -671,8 +671,9 @@ enum st_result test_ll_link_lost(void)
 	bool done;
 
 	EXPECT_PASS(ll_nics(&n));
-	EXPECT_PASS(st_need(netdev && *netdev,
-			    "nobody turns the link off: smoke does over QMP, naming the master's netdev in " LL_LINK_CONTROL_ENV));
+	/* a host-side helper, not the board's: a skip even under --group (LAVA) */
+	if (!netdev || !*netdev)
+		return st_skip("nobody turns the link off: smoke does over QMP, naming the master's netdev in " LL_LINK_CONTROL_ENV);
 	argv[5] = n.master;
 	EXPECT_PASS(sim_start(&sim, "atemsys", n.sim, NULL));
 	if (spawn(&m, argv)) {
