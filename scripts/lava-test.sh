@@ -18,7 +18,8 @@
 #     and marks jobs left unfinished by an earlier, interrupted run Canceled;
 #  4. serves out/ (beside this script) on 127.0.0.1 with python3 -m
 #     http.server, where the LAVA jobs fetch the kernel and initramfs from;
-#  5. runs `npx orchestrate lava --board <b> --kernel <k> --artifacts-url …
+#  5. builds each board's kernel if out/ lacks it or it is stale
+#     (orchestrate build), then runs `npx orchestrate lava --board <b> --kernel <k> --artifacts-url …
 #     --submit …` for qemu-x86_64 and qemu-arm64 (LAVA_TOKEN exported; after
 #     any other orchestrate holding out/'s lock has ended): each submits its
 #     jobs, follows them and prints the results table;
@@ -390,6 +391,14 @@ for b in $boards; do
 		say "out/ is in use by orchestrate ${holder#* } (pid ${holder%% *}): waiting ($(date -u +%H:%M) UTC)"
 		nap 30
 	done
+	# the jobs fetch what out/ has: build it first (seconds when up to date)
+	say "orchestrate build --board $b --kernel $kernel (log: $logs/build-$b.log)"
+	if ! (cd "$top" && npx orchestrate build --board "$b" --kernel "$kernel") >"$logs/build-$b.log" 2>&1; then
+		tail -n 20 "$logs/build-$b.log" | sed 's/^/   | /'
+		results+=("$b: build failed")
+		rc=1
+		continue
+	fi
 	say "orchestrate lava --board $b --kernel $kernel --artifacts-url $artifacts --submit $server"
 	# in the background, so a signal to this script stops it at once (cleanup)
 	log="$logs/orchestrate-$b.log"
