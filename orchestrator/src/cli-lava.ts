@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { CliOptions, Io } from './cli.ts';
-import { kernelMatches } from './cli.ts';
+import { kernelMatches, printRun } from './cli.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { junitXml } from './junit.ts';
 import { parseKtap } from './ktap.ts';
@@ -18,7 +18,7 @@ import { lavaJob } from './lava.ts';
 import { validateLavaJobs } from './lavaschema.ts';
 import { LavaClient, consoleOfLog, lavaToken, type LavaCase } from './lavasubmit.ts';
 import type { Manifest } from './manifest.ts';
-import { capabilityTable, formatDuration, testTable, totalsLine } from './report.ts';
+import { capabilityTable, totalsLine } from './report.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
 import type { Env } from './pipeline.ts';
 import { findProfile, loadAllProfiles, type Profile } from './profile.ts';
@@ -206,13 +206,8 @@ async function submitAll(env: Env, o: CliOptions, io: Io, jobs: readonly { w: Wr
     await writeFile(path.join(dir, 'results.json'), `${JSON.stringify({ ...summary, lava: { server, job: s.id, health: state.health, deviceType: w.deviceType, cases: cases.length } }, null, 2)}\n`);
     runs.push(summary);
     if (!o.json) {
-      const c = summary.counts;
-      io.out('');
-      io.out(`${w.board} ${w.release} (LAVA job ${s.id}, ${w.deviceType}): ${summary.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${formatDuration(summary.durationMs)})`);
-      io.out(testTable(summary.tests));
-      for (const p of summary.problems) io.out(`problem: ${p}`);
-      for (const n of summary.notes ?? []) io.out(`note: ${n}`);
-      io.out(`console: ${path.relative(process.cwd(), path.join(dir, 'serial.log'))}   junit: ${path.relative(process.cwd(), path.join(dir, 'junit.xml'))}`);
+      printRun(summary, io);
+      io.out(`(LAVA job ${s.id} on ${w.deviceType}: ${server}/scheduler/job/${s.id})`);
     }
   }
   if (o.json) {

@@ -708,7 +708,8 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-function printRun(s: RunSummary, io: Io): void {
+/** One run's result as smoke prints it: the line, the tests, problems, notes, where its files are */
+export function printRun(s: RunSummary, io: Io): void {
   const c = s.counts;
   io.out('');
   io.out(`${s.board} ${s.release ?? kernelLabel(s)}: ${s.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (boot to end ${secs(s.durationMs)})`);
