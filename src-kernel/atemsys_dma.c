@@ -24,7 +24,7 @@ MODULE_PARM_DESC(dma_limit_mib,
 static unsigned int dma_quarantine_mib = 8;
 module_param(dma_quarantine_mib, uint, 0644);
 MODULE_PARM_DESC(dma_quarantine_mib,
-		 "DMA memory kept per device that could not be stopped on release, in MiB; beyond it the oldest is freed with a warning (0: no limit; default 8)");
+		 "DMA memory kept per device that could not be stopped on release, in MiB; beyond it the oldest is freed with a notice (0: no limit; default 8)");
 
 struct atemsys_dma_buf {
 	struct list_head node;		/* in af->dma_bufs or a quarantine */
@@ -68,9 +68,9 @@ static int atemsys_dma_charge(struct mm_struct *mm, size_t size)
  * holder turns bus mastering back on. So the memory is not freed but kept
  * here, unmapped and charged to nobody, until the device is stopped (a later
  * release or CONF resets it) or the module unloads; at most
- * dma_quarantine_mib per device, the oldest freed first. The bus-master
- * reset is the fix; this only keeps what the device writes from landing in
- * memory someone else owns. (vfio-pci relies on the IOMMU instead.)
+ * dma_quarantine_mib per device, the oldest freed first. A reset (FLR, the
+ * node's resets) is the real cure; this only keeps what the device writes
+ * from landing in memory someone else owns. (vfio-pci has the IOMMU.)
  */
 struct atemsys_dma_quarantine {
 	struct list_head node;		/* in atemsys_dma_quarantines */

@@ -744,6 +744,7 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 {
 	struct pci_dev *pdev = to_pci_dev(data);
 	unsigned long key = atemsys_pci_key(pdev);
+	bool held;
 
 	if (action == BUS_NOTIFY_REMOVED_DEVICE) {
 		xa_cmpxchg(&atemsys_pci_removing, key, pdev, NULL, GFP_KERNEL);
@@ -756,20 +757,19 @@ static int atemsys_pci_bus_notify(struct notifier_block *nb,
 	if (xa_err(xa_store(&atemsys_pci_removing, key, pdev, GFP_KERNEL)))
 		pci_dbg(pdev, "no memory to mark it as being removed\n");
 	device_unlock(&pdev->dev);
-	if (!atemsys_pci_is_held(pdev, true)) {
-		/* leaving: what was kept for it goes while its DMA setup lasts */
-		atemsys_dma_device_stopped(&pdev->dev, true);
-		return NOTIFY_DONE;
+	held = atemsys_pci_is_held(pdev, true);
+	if (held) {
+		pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
+		if (wait_event_killable(atemsys_pci_held_wq,
+					!atemsys_pci_is_held(pdev, false))) {
+			pci_notice(pdev, "removal killed: it still waits until the process using the device lets go (kill that one)\n");
+			wait_event_idle(atemsys_pci_held_wq,
+					!atemsys_pci_is_held(pdev, false));
+		}
 	}
-	pci_notice(pdev, "in use: removal waits until the process using it releases it or closes /dev/atemsys\n");
-	if (wait_event_killable(atemsys_pci_held_wq,
-				!atemsys_pci_is_held(pdev, false))) {
-		pci_notice(pdev, "removal killed: it still waits until the process using the device lets go (kill that one)\n");
-		wait_event_idle(atemsys_pci_held_wq,
-				!atemsys_pci_is_held(pdev, false));
-	}
+	/* leaving: what was kept for it goes while its DMA setup lasts */
 	atemsys_dma_device_stopped(&pdev->dev, true);
-	return NOTIFY_OK;
+	return held ? NOTIFY_OK : NOTIFY_DONE;
 }
 
 static struct notifier_block atemsys_pci_nb = {
