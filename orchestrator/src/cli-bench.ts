@@ -129,7 +129,7 @@ export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers)
       process.stdout.write(t);
     };
     // resolve (or locate) first, then --module's vermagic check: a wrong module fails before any build
-    const [first, ...rest] = o.noBuild ? [locateTask(env)] : h.buildSteps(env, true);
+    const [first, ...rest] = o.noBuild ? [locateTask(env, false)] : h.buildSteps(env, true);
     const steps: JobTask[] = [
       ...(first ? [first] : []),
       ...(o.module !== undefined ? [moduleCheckTask(env, path.resolve(o.module), state)] : []),

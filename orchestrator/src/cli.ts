@@ -27,6 +27,7 @@ import {
   hostDebianSuite,
 } from './pipeline.ts';
 import { acquireOutLock } from './outlock.ts';
+import { checkSelftestNames, expandOnly, readSelftestTable } from './selftestplan.ts';
 import { resolvePaths, type Paths } from './paths.ts';
 import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile.ts';
 import type { OwnKernelInput } from './ownkernel.ts';
@@ -56,7 +57,10 @@ const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead of Debia
   --dtb <file>         its DTB, for device-tree boards (default: <build>/arch/<arch>/boot/dts/)`;
 
 const RUN_GROUPS_HELP = `  --extra-groups <g,…> selftest groups to run besides the board's, on every selected
-                       kernel (e.g. fuzz; a profile's kernels can name them too)`;
+                       kernel (e.g. fuzz; a profile's kernels can name them too)
+  --only <test,…>      run only these selftests, a group name standing for its tests
+                       (names as in atemsys-selftest --list; checked before the build;
+                       module-wide tests such as kernel_log_clean only when named)`;
 
 const USAGE: Record<Command | 'main', string> = {
   main: `usage: orchestrate <command> [options]
@@ -81,7 +85,7 @@ Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error
 
 List the board profiles: name, arch, kernels, QEMU machine.
   --json   machine-readable output`,
-  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--json]
+  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
@@ -93,8 +97,8 @@ ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
   --json               print the result as JSON (no progress display)`,
   smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
-                       [--extra-groups <g,…>] [--timeout <s>] [--fuzz-calls <n>]
-                       [--verbose] [--json] [--no-build]
+                       [--extra-groups <g,…>] [--only <t,…>] [--timeout <s>]
+                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build]
 
 Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
@@ -221,6 +225,8 @@ export interface CliOptions {
   lavaServer?: string;
   /** build, smoke: selftest groups added to every selected kernel's */
   extraGroups?: string[];
+  /** build, smoke: only these selftests (atemsys-selftest --only) */
+  only?: string[];
   /** smoke: the guest's hard timeout (s), over the profile's */
   timeout?: number;
   /** smoke: the fuzz group's calls */
@@ -246,9 +252,9 @@ const BOARD_KERNEL: Options = {
 };
 const SPECS: Record<Command, Options> = {
   boards: COMMON,
-  build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' } },
+  build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' }, only: { type: 'string' } },
   check: { ...COMMON, ...BOARD_KERNEL },
-  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, timeout: { type: 'string' }, 'fuzz-calls': { type: 'string' } },
+  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, only: { type: 'string' }, timeout: { type: 'string' }, 'fuzz-calls': { type: 'string' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   testkernel: { ...COMMON, debug: { type: 'boolean' } },
@@ -446,6 +452,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (gs.length === 0 || bad !== undefined) throw new UsageError(`${first}: --extra-groups expects selftest group names joined by commas (fuzz; pci,ll), got "${groups}"`);
     o.extraGroups = gs;
   }
+  const only = str(values, 'only');
+  if (only !== undefined) {
+    const ts = only.split(',').filter(Boolean);
+    const bad = ts.find((t) => !/^[a-z0-9_]+$/.test(t));
+    if (ts.length === 0 || bad !== undefined) throw new UsageError(`${first}: --only expects selftest names joined by commas (dma_churn,fuzz), got "${only}"`);
+    o.only = ts;
+  }
   const timeout = str(values, 'timeout');
   if (timeout !== undefined) {
     if (!/^[1-9][0-9]{0,5}$/.test(timeout)) throw new UsageError(`${first}: --timeout expects whole seconds (900), got "${timeout}"`);
@@ -478,9 +491,10 @@ export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
   return { suite: 'own', series: 'own', flavour: 'own', own };
 }
 
-/** What the command line adds to each selected kernel (--extra-groups, --timeout, --fuzz-calls). */
+/** What the command line adds to each selected kernel (--extra-groups, --only, --timeout, --fuzz-calls). */
 export interface RunAdjust {
   extraGroups?: string[];
+  only?: string[];
   timeout?: number;
   fuzzCalls?: number;
 }
@@ -492,6 +506,7 @@ export function adjustKernel(k: KernelSpec, a: RunAdjust = {}): KernelSpec {
   return {
     ...k,
     ...(groups.length > 0 ? { extraGroups: groups } : {}),
+    ...(a.only !== undefined ? { only: a.only } : {}),
     ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
     ...(a.fuzzCalls !== undefined ? { fuzzCalls: a.fuzzCalls } : {}),
   };
@@ -581,6 +596,27 @@ async function runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<
   await listr.run(job);
 }
 
+/**
+ * The selftest groups and tests the selected kernels run (a profile's and
+ * --extra-groups, --only), checked against the selftests' own table before
+ * anything is built. Throws UsageError (exit 2).
+ */
+async function checkSelftestRun(profiles: readonly Profile[], o: CliOptions, paths: Paths): Promise<void> {
+  const table = await readSelftestTable(paths.srcKernel);
+  if (o.only) {
+    checkSelftestNames(table, { only: o.only, where: '--only' });
+    o.only = expandOnly(table, o.only);
+  }
+  for (const p of profiles) {
+    const g = p.selftest.args.indexOf('--group');
+    const boardGroups = g >= 0 ? (p.selftest.args[g + 1] ?? '').split(',').filter(Boolean) : [];
+    checkSelftestNames(table, { groups: boardGroups, where: `boards/${p.name}.yaml selftest.args` });
+    for (const k of selectKernels(p, o.kernel, o.own, o)) {
+      checkSelftestNames(table, { ...(k.extraGroups ? { groups: k.extraGroups } : {}), where: `${p.name} ${kernelLabel(k)}` });
+    }
+  }
+}
+
 function isFatal(err: unknown): boolean {
   return err instanceof ConfigError || err instanceof InterruptedError || err instanceof UsageError;
 }
@@ -665,6 +701,7 @@ function buildSteps(env: Env, fresh: boolean): JobTask[] {
 
 async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
   const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
+  await checkSelftestRun(profiles, o, env.paths);
   await checkTools(profiles, o, env.host);
   const results: Record<string, unknown>[] = [];
   let failed = 0;
@@ -724,6 +761,7 @@ export function printRun(s: RunSummary, io: Io): void {
 
 async function cmdSmoke(env: Env, o: CliOptions, io: Io): Promise<number> {
   const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true, o.kernel);
+  await checkSelftestRun(profiles, o, env.paths);
   await checkTools(profiles, o, env.host);
   const runs: RunSummary[] = [];
   for (const p of profiles) {

@@ -228,6 +228,11 @@ export function sourceInputs(paths: Paths, profile: Profile): string[] {
   return [paths.srcKernel, profile.file, paths.orchestratorSrc];
 }
 
+/** The atemsys-selftest arguments of one job: the board's, its kernel's extra groups and --only, the slowdown's --timeout. */
+function jobSelftestArgs(job: KernelJob): string[] {
+  return selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec), job.spec.only);
+}
+
 export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   if (!job.dir || !job.resolved) return false;
   const compat = job.arch.compat32 !== undefined;
@@ -237,7 +242,7 @@ export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   const newest = await newestMtime(sourceInputs(env.paths, job.profile));
   if (oldest <= 0 || newest > oldest) return false;
   // an interrupted build leaves files the manifest (written last) does not vouch for
-  return (await manifestMismatch(job.dir, MANIFEST, selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)))) === undefined;
+  return (await manifestMismatch(job.dir, MANIFEST, jobSelftestArgs(job))) === undefined;
 }
 
 /** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
@@ -474,7 +479,7 @@ export function packageTask(env: Env): JobTask {
             mdevConf: await readFile(path.join(env.paths.srcKernel, 'init', 'mdev.conf'), 'utf8'),
           },
           init: initScript({
-            selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)),
+            selftestArgs: jobSelftestArgs(job),
             modules: mods.order.map((m) => m.name),
             dtNodes: (job.profile.dt?.nodes ?? []).map((n) => n.path),
             shutdown: q?.shutdown ?? 'poweroff',
@@ -492,7 +497,7 @@ export function packageTask(env: Env): JobTask {
           debianArch: job.arch.debian,
           kernel: { suite: job.spec.suite, series: tree.resolved.series, flavour: job.spec.flavour, abi: tree.resolved.abi, release: tree.release, debianVersion: tree.resolved.version },
           vermagic: job.vermagic ?? '',
-          selftestArgs: selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec)),
+          selftestArgs: jobSelftestArgs(job),
           packages: [...tree.packages, busybox.package].map((p) => ({ name: p.name, version: p.version, arch: p.arch, file: path.basename(p.file) })),
           artifacts,
           tools: {
@@ -680,8 +685,13 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
   };
 }
 
-/** --no-build: use the newest complete build in out/<board>/ (ConfigError, exit 2, when there is none). */
-export function locateTask(env: Env): JobTask {
+/**
+ * --no-build: use the newest complete build in out/<board>/. ConfigError
+ * (exit 2) when there is none, or (checkSelftestArgs: smoke) when its
+ * /init runs other selftest arguments than this run asks for; a build older
+ * than the sources is used, and its title says so.
+ */
+export function locateTask(env: Env, checkSelftestArgs = true): JobTask {
   return {
     title: 'find the existing build (--no-build)',
     task: async (job, task) => {
@@ -689,9 +699,17 @@ export function locateTask(env: Env): JobTask {
       if (!found) {
         throw new ConfigError(`no complete build of ${job.profile.name} ${kernelLabel(job.spec)} in ${displayPath(path.join(env.paths.out, job.profile.name))}/: run without --no-build`);
       }
+      // the initramfs's /init runs the selftests it was built with: a run
+      // that asks for others (--extra-groups, --only, --timeout) needs a build
+      const want = jobSelftestArgs(job);
+      if (checkSelftestArgs && JSON.stringify(found.manifest.selftestArgs) !== JSON.stringify(want)) {
+        throw new ConfigError(`the build in ${displayPath(found.dir)} runs atemsys-selftest ${found.manifest.selftestArgs.join(' ')}; this run asks for ${want.join(' ')}: run without --no-build`);
+      }
       job.dir = found.dir;
       job.manifest = found.manifest;
-      task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt})`;
+      const compat = job.arch.compat32 !== undefined;
+      const stale = (await newestMtime(sourceInputs(env.paths, job.profile))) > (await oldestArtifactMtime(found.dir, compat, extraArtifacts(job.profile)));
+      task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? '; the sources changed since: these are the older sources\' results' : ''})`;
     },
   };
 }

@@ -34,20 +34,24 @@ export interface KernelSpec {
   timeout?: number;
   /** smoke --fuzz-calls: the fuzz group's calls (ATEMSYS_FUZZ_CALLS on the kernel command line) */
   fuzzCalls?: number;
+  /** build/smoke --only: only these selftests run (atemsys-selftest --only) */
+  only?: string[];
 }
 
 /**
  * The selftest arguments for one kernel: the board's, with the kernel's
  * extra groups added to its --group list (a board without --group runs
- * every group already). Pure.
+ * every group already), --only when the run names its tests, and a
+ * --timeout grown by the slowdown. Pure.
  */
-export function selftestArgsFor(boardArgs: readonly string[], extraGroups: readonly string[] = [], slowdown = 1): string[] {
+export function selftestArgsFor(boardArgs: readonly string[], extraGroups: readonly string[] = [], slowdown = 1, only: readonly string[] = []): string[] {
   const args = [...boardArgs];
   const i = args.indexOf('--group');
   if (extraGroups.length > 0 && i >= 0 && i + 1 < args.length) {
     const have = (args[i + 1] ?? '').split(',').filter(Boolean);
     args[i + 1] = [...have, ...extraGroups.filter((g) => !have.includes(g))].join(',');
   }
+  if (only.length > 0) args.push('--only', only.join(','));
   if (slowdown > 1 && !args.includes('--timeout')) args.push('--timeout', String(Math.min(SELFTEST_TIMEOUT_S * slowdown, SELFTEST_TIMEOUT_MAX_S)));
   return args;
 }

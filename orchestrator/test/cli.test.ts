@@ -23,6 +23,16 @@ describe('parseCli', () => {
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '1e6'])).toThrow(/--fuzz-calls expects a number of calls/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--fuzz-calls', '5'])).toThrow(UsageError);
   });
+
+  it('parses --only (build and smoke) into each kernel it runs', () => {
+    const o = parseCli(['smoke', '--board', 'qemu-x86_64', '--only', 'dma_churn,fuzz']);
+    expect(o).toMatchObject({ only: ['dma_churn', 'fuzz'] });
+    expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ only: ['dma_churn', 'fuzz'] });
+    expect(parseCli(['build', '--board', 'qemu-x86_64', '--only', 'version'])).toMatchObject({ only: ['version'] });
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--only', 'dma-churn'])).toThrow(/--only expects selftest names joined by commas/);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--only', ','])).toThrow(UsageError);
+    expect(() => parseCli(['bench', '--board', 'qemu-x86_64', '--only', 'fuzz'])).toThrow(UsageError);
+  });
   it('parses each command and its options', () => {
     expect(parseCli(['boards', '--json'])).toMatchObject({ command: 'boards', json: true, help: false });
     expect(parseCli(['build', '--board', 'qemu-arm64', '--kernel', '6.1'])).toMatchObject({ command: 'build', board: 'qemu-arm64', kernel: '6.1', json: false });

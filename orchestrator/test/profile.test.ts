@@ -294,6 +294,7 @@ describe('extra selftest groups per kernel', () => {
     expect(selftestArgsFor(['--group', 'pci,ll'], ['fuzz'], 12)).toEqual(['--group', 'pci,ll,fuzz', '--timeout', '240']);
     expect(selftestArgsFor(['--timeout', '30'], [], 12)).toEqual(['--timeout', '30']);
     expect(selftestArgsFor(['--group', 'pci'], [], 1)).toEqual(['--group', 'pci']);
+    expect(selftestArgsFor(['--group', 'pci,ll'], ['fuzz'], 12, ['dma_churn', 'fuzz'])).toEqual(['--group', 'pci,ll,fuzz', '--only', 'dma_churn,fuzz', '--timeout', '240']);
     // the selftest takes at most 3600 s a test: smoke --timeout 86400 must not ask for more
     expect(selftestArgsFor(['--group', 'pci'], [], slowdownOf({ timeout: 300 }, { timeout: 86400 }))).toEqual(['--group', 'pci', '--timeout', '3600']);
   });
