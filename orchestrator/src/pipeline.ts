@@ -28,7 +28,7 @@ import { onDemandFile } from './moddeps.ts';
 import { hotplugSlots } from './hotplug.ts';
 import { HostSim, freeUdpPorts, type DgramPorts, type HostSimResult } from './hostsim.ts';
 import { parseQemuOpts } from './netdev.ts';
-import { HotplugHost } from './qmp.ts';
+import { HotplugHost, makeQmpDir } from './qmp.ts';
 import { pcapFile, qemuArgs } from './qemu.ts';
 import { summarizeRun, type RunSummary } from './results.ts';
 import { TCG_TIMER_STALL, runGuest, spawnProcess, type GuestRun } from './runner.ts';
@@ -621,7 +621,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         for (const f of ['qmp.log', 'serial-stalled.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
         // hot-plug and link requests of the guest go to QEMU over QMP
         // (hotplug.ts); a socket path must stay short (108 bytes), so not in out/
-        if (slots.length > 0 || linkControl) qmpDir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-'));
+        if (slots.length > 0 || linkControl) qmpDir = await makeQmpDir();
         const qmpSocket = qmpDir !== undefined ? path.join(qmpDir, 'qmp.sock') : undefined;
         sims = await startHostSims(env, dir, dgramIds);
         args = qemuArgs(q, bootFiles, { pcapDir: dir, dgram: sims.ports, append, ...(qmpSocket !== undefined ? { qmpSocket } : {}) });

@@ -2,8 +2,10 @@
  * QMP over a UNIX socket (QEMU docs/interop/qmp-spec.rst), and the host's
  * side of the guest's hot-plug requests (hotplug.ts) during one boot.
  */
-import { appendFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpCommandFor, type HotplugRequest, type HotplugSlot, type LinkRequest, type QmpCommand } from './hotplug.ts';
 
 interface QmpReply {
@@ -165,5 +167,32 @@ export class HotplugHost {
   async close(): Promise<void> {
     await this.chain;
     if (this.client) (await this.client.catch(() => undefined))?.close();
+  }
+}
+
+/** Prefix of a boot's QMP socket directory in the temp dir: atemsys-qmp-<pid>-XXXXXX. */
+export const QMP_DIR_PREFIX = 'atemsys-qmp-';
+
+/**
+ * A fresh directory for one boot's QMP socket (a socket path must stay
+ * under 108 bytes, so not in out/), named after this process; first removes
+ * those of processes that are gone (a run killed with SIGKILL cannot clean
+ * up after itself). Returns its path.
+ */
+export async function makeQmpDir(tmp: string = os.tmpdir()): Promise<string> {
+  for (const name of await readdir(tmp).catch(() => [] as string[])) {
+    const m = new RegExp(`^${QMP_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (m && !processAlive(Number(m[1]))) await rm(path.join(tmp, name), { recursive: true, force: true });
+  }
+  return mkdtemp(path.join(tmp, `${QMP_DIR_PREFIX}${process.pid}-`));
+}
+
+/** Whether a process with this pid exists (signal 0; EPERM: it exists, not ours). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
