@@ -146,9 +146,11 @@ static const struct st_test st_tests[] = {
 	{ "ll_link_lost", "ll", ST_PHASE_GROUP, test_ll_link_lost,
 	  "link off for 3 s under a running master (QEMU set_link): seen, waited out, no frame lost" },
 	{ "ll_kill_master", "ll", ST_PHASE_GROUP, test_ll_kill_master,
-	  "SIGKILLed master: IRQ freed, bus mastering off, NIC reusable" },
+	  "SIGKILLed masters, cycling and at 4 random points from start-up on: "
+	  "IRQ freed, bus mastering off, NIC reusable" },
 	{ "fuzz", "fuzz", ST_PHASE_GROUP, test_fuzz,
-	  "1,000,000 random calls, 4 processes x 2 threads, SIGKILLs: no complaint, no leak" },
+	  "1,000,000 random calls, 4 processes x 2 threads sharing fds, SIGKILLs: "
+	  "no complaint, no leak" },
 	{ "compat32", NULL, ST_PHASE_COMPAT, test_compat32,
 	  "the 32-bit build (compat_ioctl) passes the same tests, as a subtest" },
 	{ "rmmod_refused_while_open", NULL, ST_PHASE_LATE,

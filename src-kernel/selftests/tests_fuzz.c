@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The fuzzer: FUZZ_PROCS processes of FUZZ_THREADS threads each make random
- * and structure-aware calls on /dev/atemsys fds they share (every ioctl of
+ * and structure-aware calls on /dev/atemsys fds they share (the threads of a
+ * process share its fds; every process starts with FUZZ_SHARED_FDS of them
+ * open on files the parent opened, so processes share open files too, and a
+ * killed one leaves its configured devices, IRQs and buffers to the
+ * others; every ioctl of
  * every struct revision with valid, corrupted and unmapped arguments,
  * arguments straddling a page end, mmap at offset 0, BAR, RAM and random
  * offsets, munmap, read, poll, write, close, reopen), while the parent
  * SIGKILLs a random process now and then and starts another. Seeded
  * (ATEMSYS_FUZZ_SEED, printed) and sized (ATEMSYS_FUZZ_CALLS, default
  * 1,000,000; the 32-bit run makes a tenth of either) from the environment.
+ * The seed repeats every thread's sequence of calls and the kill schedule;
+ * how the threads interleave is the scheduler's.
  *
  * It never writes a register a device could start DMA from: MMIO writes
  * only reach the edu's interrupt registers, IOMEM_CMD writes only go out
  * with an invalid access. Afterwards: no atemsys line in /proc/interrupts,
- * the module's refcount as before, MemAvailable and CmaFree back, nothing
- * at KERN_WARNING or worse in the kernel log (kernel_log_clean also checks).
+ * the module's refcount as before, MemAvailable, CmaFree and the slab's
+ * unreclaimable memory (SUnreclaim) back, nothing at KERN_WARNING or worse in
+ * the kernel log (kernel_log_clean also checks).
  */
 
 #include <errno.h>
@@ -42,6 +49,7 @@
 #define FUZZ_PROCS	4
 #define FUZZ_THREADS	2
 #define FUZZ_FDS	4	/* fd slots of one process, shared by its threads */
+#define FUZZ_SHARED_FDS	2	/* of them, open files shared with the other processes */
 #define FUZZ_MAPS	16	/* live mappings of one process */
 #define FUZZ_DEVS	8	/* PCI devices the structs aim at */
 #define FUZZ_CALLS	1000000ul
@@ -81,6 +89,7 @@ struct fuzz_shared {
 	struct st_pci devs[FUZZ_DEVS];
 	uint64_t bars[FUZZ_DEVS];	/* BAR0 of each, from sysfs */
 	uint64_t ram;			/* a System RAM page */
+	int shared_fds[FUZZ_SHARED_FDS];	/* opened by the parent, inherited */
 };
 
 struct fuzz_map {
@@ -462,6 +471,16 @@ static void *fuzz_thread(void *arg)
 	}
 }
 
+static bool fuzz_shared_fd(const struct fuzz_shared *sh, int fd)
+{
+	int i;
+
+	for (i = 0; i < FUZZ_SHARED_FDS; i++)
+		if (sh->shared_fds[i] == fd)
+			return true;
+	return false;
+}
+
 /*
  * One worker process in slot @slot: its fds, its threads; exits when the
  * target is met
@@ -476,9 +495,13 @@ static void fuzz_worker(struct fuzz_shared *sh, unsigned int slot, uint64_t seed
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* nothing but its own fds: no console, no pipe of the test runner */
+	/*
+	 * nothing but its own fds and the shared files: no console, no pipe of
+	 * the test runner
+	 */
 	for (i = 0; i < FUZZ_BAD_FD + 64; i++)
-		close(i);
+		if (!fuzz_shared_fd(sh, i))
+			close(i);
 	i = open("/dev/null", O_RDWR);
 	if (i != 0 || dup2(0, 1) != 1 || dup2(0, 2) != 2)
 		_exit(4);
@@ -492,7 +515,8 @@ static void fuzz_worker(struct fuzz_shared *sh, unsigned int slot, uint64_t seed
 	mprotect(p.rdonly, pg, PROT_READ);
 	pthread_mutex_init(&p.map_lock, NULL);
 	for (i = 0; i < FUZZ_FDS; i++)
-		p.fds[i] = open(ATEMSYS_FILE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		p.fds[i] = i < FUZZ_SHARED_FDS ? sh->shared_fds[i] :
+			   open(ATEMSYS_FILE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	for (i = 0; i < FUZZ_THREADS; i++) {
 		targ[i] = (struct fuzz_thread){
 			.p = &p, .seed = seed + (uint64_t)i * 0x9e3779b97f4a7c15ull,
@@ -689,7 +713,7 @@ static bool refcnt_back(void *arg)
 }
 
 struct fuzz_before {
-	long ref, avail, cma, kept;
+	long ref, avail, cma, kept, slab;
 };
 
 /* After the workers: nothing the fuzzer's processes held is left */
@@ -697,6 +721,7 @@ static enum st_result fuzz_leaks(const struct fuzz_before *b)
 {
 	long avail = proc_kb("/proc/meminfo", "MemAvailable"), cma = proc_kb("/proc/meminfo", "CmaFree");
 	long ref = b->ref, kept = dma_kept_kb();
+	long slab = proc_kb("/proc/meminfo", "SUnreclaim");
 
 	EXPECT(poll_until(no_atemsys_irq, NULL, 5000),
 	       "/proc/interrupts still names atemsys 5 s after every worker ended");
@@ -705,8 +730,12 @@ static enum st_result fuzz_leaks(const struct fuzz_before *b)
 	       module_refcnt(), b->ref);
 	/* what atemsys keeps for devices without a reset is bounded, not leaked */
 	kept = kept >= 0 && b->kept >= 0 ? kept - b->kept : 0;
-	st_diag("MemAvailable %ld -> %ld kB, CmaFree %ld -> %ld kB, kept for devices without a reset +%ld kB",
-		b->avail, avail, b->cma, cma, kept);
+	st_diag("MemAvailable %ld -> %ld kB, CmaFree %ld -> %ld kB, SUnreclaim %ld -> %ld kB, kept for devices without a reset +%ld kB",
+		b->avail, avail, b->cma, cma, b->slab, slab, kept);
+	/* an object per call would be 100 MB; an object per kill, a few kB */
+	EXPECT(slab - b->slab < 4096,
+	       "SUnreclaim grew by %ld kB over the fuzzer: slab objects leaked (cat /sys/kernel/debug/kmemleak on a debug kernel)",
+	       slab - b->slab);
 	EXPECT(b->avail - avail - kept < 16384,
 	       "MemAvailable fell by %ld kB over the fuzzer (%ld kB of it kept for devices without a reset): memory leaked",
 	       b->avail - avail, kept);
@@ -725,6 +754,7 @@ enum st_result test_fuzz(void)
 	enum st_result res, log;
 	char marker[96];
 	uint64_t t0, seed, calls;
+	int i;
 
 	EXPECT(fuzz_env("ATEMSYS_FUZZ_SEED", st_seed() | 1, &seed),
 	       "ATEMSYS_FUZZ_SEED=\"%s\": give a whole number from 1 (decimal or 0x…)",
@@ -746,6 +776,7 @@ enum st_result test_fuzz(void)
 	before.avail = proc_kb("/proc/meminfo", "MemAvailable");
 	before.cma = proc_kb("/proc/meminfo", "CmaFree");
 	before.kept = dma_kept_kb();
+	before.slab = proc_kb("/proc/meminfo", "SUnreclaim");
 	/* every record is checked as it comes: the notices may overrun the buffer */
 	watch = st_kmsg_watch_start();
 	EXPECT(watch, "cannot read /dev/kmsg: %s", strerror(errno));
@@ -754,8 +785,14 @@ enum st_result test_fuzz(void)
 	st_diag("seed %" PRIu64 " (ATEMSYS_FUZZ_SEED=%" PRIu64 " repeats it), %lu calls, %d processes x %d threads, %d PCI targets",
 		seed, seed, sh->target, FUZZ_PROCS, FUZZ_THREADS, sh->ndevs);
 
+	for (i = 0; i < FUZZ_SHARED_FDS; i++)
+		sh->shared_fds[i] = open(ATEMSYS_FILE_NAME, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	t0 = now_ms();
 	res = fuzz_run(sh, seed, &kills);
+	/* the workers are gone: the last holder closes the shared files */
+	for (i = 0; i < FUZZ_SHARED_FDS; i++)
+		if (sh->shared_fds[i] >= 0)
+			close(sh->shared_fds[i]);
 	if (res == ST_PASS) {
 		char where[160];
 

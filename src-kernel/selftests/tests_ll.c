@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "dt.h"
+#include "edu.h"
 #include "guest.h"
 #include "ktap.h"
 #include "pci.h"
@@ -717,6 +718,47 @@ static bool atemsys_irq_seen(void *arg)
 	return proc_interrupts_count("atemsys") >= 1;
 }
 
+#define LL_RANDOM_KILLS	4
+
+/*
+ * LL_RANDOM_KILLS masters started with @argv and SIGKILLed at random points,
+ * 0 to 1.5 s (times the slowdown) after their start: in opening the NIC,
+ * configuring it, allocating its rings, bringing the slaves to OP or in the
+ * cyclic loop. After each, no atemsys interrupt is left and (PCI, @nic not
+ * NULL) bus mastering is off. The points come from @seed, printed.
+ */
+static enum st_result ll_random_kills(const char *const argv[],
+				      const struct st_pci *nic, uint32_t seed)
+{
+	char when[LL_RANDOM_KILLS * 12] = "";
+	uint32_t s = seed;
+	size_t used = 0;
+	unsigned int i, ms;
+	struct proc m;
+
+	for (i = 0; i < LL_RANDOM_KILLS; i++) {
+		s = s * 1103515245u + 12345u;
+		ms = (s >> 8) % st_slow_ms(1500);
+		if (spawn(&m, argv))
+			return st_fail_ret(-1, errno, 0, "start %s master", ECAT_TOOL);
+		sleep_ms(ms);
+		kill(m.pid, SIGKILL);
+		reap(&m, 5000);
+		used += (size_t)snprintf(when + used, sizeof(when) - used, "%s%u",
+					 i ? ", " : "", ms);
+		EXPECT(proc_interrupts_count("atemsys") == 0,
+		       "an atemsys interrupt is still requested after the master died %u ms after its start",
+		       ms);
+		if (nic)
+			EXPECT(pci_bus_master(nic) == 0,
+			       "%s still has bus mastering on after its holder died %u ms after its start",
+			       nic->bdf, ms);
+	}
+	st_diag("%u more masters killed %s ms after their start (seed %u): each left the NIC quiet",
+		LL_RANDOM_KILLS, when, seed);
+	return ST_PASS;
+}
+
 enum st_result test_ll_kill_master(void)
 {
 	const char *argv[] = { ECAT_TOOL, "master", "--link", "atemsys", "--nic",
@@ -773,8 +815,10 @@ enum st_result test_ll_kill_master(void)
 		       "%s has no FLR (reset_method %s), yet none of the dead master's DMA memory was kept: a PM reset may leave its receive ring armed",
 		       nic.bdf, how);
 	}
-	st_diag("killed master: %s; the NIC again:", n.dt ?
+	st_diag("killed master: %s", n.dt ?
 		"interrupt freed" : "interrupt freed, bus mastering off");
+	EXPECT_PASS(ll_random_kills(argv, n.dt ? NULL : &nic, st_seed()));
+	st_diag("the NIC again:");
 	EXPECT_PASS(master_run(&m, "atemsys", n.master, "after-kill",
 			       "50:54:00:ec:00:0d", extra, false, &mj));
 	EXPECT_PASS(sim_stop(&sim, &sj));
