@@ -9,8 +9,8 @@
 #   make smoke                   set-up, then build and smoke-test every QEMU board
 #   make test                    set-up, then the whole test suite (what CI runs)
 #   make test-full               make test plus the lanes that do not fit CI's hour
-#                                (W=1 + sparse against every board kernel, the debug
-#                                kernel with the fuzzer)
+#                                (W=1 + sparse against every board kernel, every test
+#                                group on the debug kernel)
 #   make test-lava               a local LAVA server + worker (no systemd needed, root):
 #                                orchestrate lava --submit for qemu-x86_64 and qemu-arm64
 #                                against the builds in out/, everything stopped after
