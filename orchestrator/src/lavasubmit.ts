@@ -55,16 +55,22 @@ export function lavaToken(server: string, environ: Readonly<Record<string, strin
   return typeof chosen?.[1].token === 'string' ? chosen[1].token : undefined;
 }
 
-/** The device's console out of a job log (YAML list of {dt, lvl, msg}): its `target` lines. Pure. */
+/**
+ * The device's console out of a job log (YAML list of {dt, lvl, msg}): its
+ * `target` lines, and its `feedback` lines (what the dispatcher read from
+ * the console after the test action ended, e.g. a line that came with the
+ * monitor's end pattern; one that repeats the line before it is an echo).
+ * Pure.
+ */
 export function consoleOfLog(logYaml: string): string {
   const entries = parse(logYaml) as unknown;
   if (!Array.isArray(entries)) return '';
   const lines: string[] = [];
   for (const e of entries) {
-    if (typeof e === 'object' && e !== null && (e as { lvl?: unknown }).lvl === 'target') {
-      const msg = (e as { msg?: unknown }).msg;
-      if (typeof msg === 'string') lines.push(msg);
-    }
+    if (typeof e !== 'object' || e === null) continue;
+    const { lvl, msg } = e as { lvl?: unknown; msg?: unknown };
+    if (typeof msg !== 'string') continue;
+    if (lvl === 'target' || (lvl === 'feedback' && msg !== lines[lines.length - 1])) lines.push(msg);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -48,6 +48,19 @@ describe('LAVA submission', () => {
     ]);
   });
 
+  it('keeps the console lines LAVA read after the test monitor ended (feedback), not their echoes', () => {
+    // job 13 of the local LAVA (6.1 rt): the end marker came as feedback
+    const log = [
+      '- {"dt": "1", "lvl": "target", "msg": "# Totals: pass:42 fail:0 skip:3"}',
+      '- {"dt": "2", "lvl": "info", "msg": "ok: end string found, lava test monitoring stopped"}',
+      '- {"dt": "3", "lvl": "feedback", "msg": "ATEMSYS-SMOKE-END rc=0", "ns": "common"}',
+      '- {"dt": "4", "lvl": "input", "msg": "poweroff\\n"}',
+      '- {"dt": "5", "lvl": "target", "msg": "poweroff"}',
+      '- {"dt": "6", "lvl": "feedback", "msg": "poweroff"}',
+    ].join('\n');
+    expect(consoleOfLog(log)).toBe('# Totals: pass:42 fail:0 skip:3\nATEMSYS-SMOKE-END rc=0\npoweroff\n');
+  });
+
   it("passes on LAVA's reason for an Incomplete job", async () => {
     const c = new LavaClient('http://lava', 't', fakeServer([['Finished', 'Incomplete']]).fetch);
     expect(await c.wait(42, { pollMs: 1, timeoutMs: 1000, sleep: async () => undefined })).toMatchObject({ health: 'Incomplete', failureComment: 'boot timed out' });
