@@ -75,6 +75,30 @@ export function consoleOfLog(logYaml: string): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * Why a job failed, from its log: the `job` result's error_type and
+ * error_msg ("Infrastructure: Connection closed"), else the last `error`
+ * line; undefined when the log has neither. LAVA 2023.01 leaves the job's
+ * failure_comment empty for most of them. Pure.
+ */
+export function jobErrorOfLog(logYaml: string): string | undefined {
+  const entries = parse(logYaml) as unknown;
+  if (!Array.isArray(entries)) return undefined;
+  let lastError: string | undefined;
+  for (const e of entries) {
+    if (typeof e !== 'object' || e === null) continue;
+    const { lvl, msg } = e as { lvl?: unknown; msg?: unknown };
+    if (lvl === 'error' && typeof msg === 'string') lastError = msg;
+    if (lvl === 'results' && typeof msg === 'object' && msg !== null) {
+      const r = msg as { case?: unknown; definition?: unknown; error_msg?: unknown; error_type?: unknown };
+      if (r.case === 'job' && r.definition === 'lava' && typeof r.error_msg === 'string') {
+        return typeof r.error_type === 'string' ? `${r.error_type}: ${r.error_msg}` : r.error_msg;
+      }
+    }
+  }
+  return lastError;
+}
+
 /** A LAVA server's REST API, authenticated by token. Errors: FailureError with the server's answer. */
 export class LavaClient {
   readonly base: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseServerUrl } from '../src/cli-lava.ts';
-import { LavaClient, consoleOfLog, lavaToken, type Fetch } from '../src/lavasubmit.ts';
+import { LavaClient, consoleOfLog, jobErrorOfLog, lavaToken, type Fetch } from '../src/lavasubmit.ts';
 
 /** A LAVA server in memory: answers the REST calls the client makes, records them */
 function fakeServer(states: string[][], opts: { status?: number } = {}): { fetch: Fetch; calls: { method: string; url: string; auth?: string; body?: string }[] } {
@@ -59,6 +59,18 @@ describe('LAVA submission', () => {
       '- {"dt": "6", "lvl": "feedback", "msg": "poweroff"}',
     ].join('\n');
     expect(consoleOfLog(log)).toBe('# Totals: pass:42 fail:0 skip:3\nATEMSYS-SMOKE-END rc=0\npoweroff\n');
+  });
+
+  it("finds an Incomplete job's reason in its log when failure_comment is empty", () => {
+    // job 1 of the local LAVA: the serial connection closed under the monitor
+    const log = [
+      '- {"dt": "1", "lvl": "error", "msg": "lava-test-monitor-retry failed: 1 of 1 attempts. \'Connection closed\'"}',
+      '- {"dt": "2", "lvl": "error", "msg": "InfrastructureError: The Infrastructure is not working correctly. Please report this error to LAVA admins."}',
+      '- {"dt": "3", "lvl": "results", "msg": {"case": "job", "definition": "lava", "error_msg": "Connection closed", "error_type": "Infrastructure", "result": "fail"}}',
+    ].join('\n');
+    expect(jobErrorOfLog(log)).toBe('Infrastructure: Connection closed');
+    expect(jobErrorOfLog(log.split('\n').slice(0, 2).join('\n'))).toMatch(/^InfrastructureError: /);
+    expect(jobErrorOfLog('- {"dt": "1", "lvl": "target", "msg": "ok 1 version"}')).toBeUndefined();
   });
 
   it("passes on LAVA's reason for an Incomplete job", async () => {
