@@ -10,7 +10,7 @@
 #   make test                    set-up, then the whole test suite (what CI runs)
 #   make test-full               make test plus the lanes that do not fit CI's hour
 #                                (W=1 + sparse against every board kernel, every test
-#                                group on the debug kernel)
+#                                group on the debug kernel, make test-lava)
 #   make test-lava               a local LAVA server + worker (no systemd needed, root):
 #                                orchestrate lava --submit for qemu-x86_64 and qemu-arm64
 #                                against the builds in out/, everything stopped after

@@ -13,7 +13,8 @@
 # Debian's linux-source (--kernel-build), and a quick benchmark run as a functional check (numbers are never
 # asserted), and the debug kernel (KASAN, KMEMLEAK, lockdep) on the PCI, kill
 # and fuzz tests. ATEMSYS_TEST_FULL=1 (make test-full) adds W=1 + sparse
-# against every board kernel and runs every test group on the debug kernel.
+# against every board kernel, runs every test group on the debug kernel and
+# runs make test-lava.
 # Ends with "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 
@@ -193,6 +194,10 @@ bench_check() {
 	[ "$rc" -eq 0 ] || { echo "bench exited $rc"; return 1; }
 }
 step bench-quick bench_check
+
+# make test-full: the LAVA jobs of qemu-x86_64 and qemu-arm64 on a real
+# LAVA server and worker on this machine (make test-lava; about 8 minutes)
+[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || step lava scripts/lava-test.sh
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
