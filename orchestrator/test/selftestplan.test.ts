@@ -49,6 +49,15 @@ describe('the selftests as the host knows them', () => {
     expect(expandOnly(t, ['nosuch', 'version'])).toEqual(['version', 'nosuch']);
   });
 
+  it("make test's debug-kernel lane names tests that exist, and runs unconditionally (issue 10)", async () => {
+    const script = await readFile(path.join(REPO_ROOT, 'scripts', 'test.sh'), 'utf8');
+    const names = /^DEBUG_LANE_TESTS=([a-z0-9_,]+)$/m.exec(script)?.[1]?.split(',') ?? [];
+    expect(names).toEqual(expect.arrayContaining(['pci', 'fuzz', 'll_kill_master', 'kmemleak_clean', 'kernel_log_clean']));
+    const table = await readSelftestTable(SRC);
+    expect(() => checkSelftestNames(table, { only: names, where: 'DEBUG_LANE_TESTS' })).not.toThrow();
+    expect(script).toMatch(/^debug_kernel_lane$/m);
+  });
+
   it('says which file changed shape when the tables are gone', () => {
     expect(() => parseSelftestTable('int main(void) { return 0; }')).toThrow(/selftests\/main.c: no st_groups or st_tests/);
   });
