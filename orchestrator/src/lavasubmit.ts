@@ -130,6 +130,11 @@ export class LavaClient {
     return { status: r.status, text };
   }
 
+  /** Cancels a job (GET jobs/<id>/cancel/, LAVA's REST v0.2). */
+  async cancel(id: number, signal?: AbortSignal): Promise<void> {
+    await this.call('GET', `jobs/${id}/cancel/`, undefined, signal);
+  }
+
   /** Submits one job definition (YAML text); its id. */
   async submit(definition: string, signal?: AbortSignal): Promise<number> {
     const r = await this.call('POST', 'jobs/', { definition }, signal);

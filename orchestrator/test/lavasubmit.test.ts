@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerUrl } from '../src/cli-lava.ts';
+import { caseNote, parseServerUrl } from '../src/cli-lava.ts';
 import { LavaClient, consoleOfLog, jobErrorOfLog, lavaToken, type Fetch } from '../src/lavasubmit.ts';
 
 /** A LAVA server in memory: answers the REST calls the client makes, records them */
@@ -18,6 +18,7 @@ function fakeServer(states: string[][], opts: { status?: number } = {}): { fetch
     if (url.endsWith('/jobs/42/logs/')) {
       return reply(200, '- {"dt": "2026-12-01T00:00:00", "lvl": "info", "msg": "start: 1 tmpfs-deploy"}\n- {"dt": "x", "lvl": "target", "msg": "KTAP version 1"}\n- {"dt": "x", "lvl": "target", "msg": "ok 1 version"}\n- {"dt": "x", "lvl": "results", "msg": {"case": "version", "result": "pass"}}\n');
     }
+    if (url.endsWith('/jobs/42/cancel/') && (init?.method ?? 'GET') === 'GET') return reply(200, { message: 'job 42 canceled' });
     if (url.includes('/jobs/42/suites/')) return reply(200, { results: [{ id: 3, name: 'lava' }, { id: 4, name: '1_atemsys' }] });
     // limit/offset paging, `next` a whole URL (LAVA 2023.01)
     if (url.includes('/jobs/42/tests/?limit=100&offset=0')) return reply(200, { results: [{ suite: 4, name: 'version', result: 'pass' }], next: 'http://127.0.0.1:8000/api/v0.2/jobs/42/tests/?limit=100&offset=100' });
@@ -71,6 +72,19 @@ describe('LAVA submission', () => {
     expect(jobErrorOfLog(log)).toBe('Infrastructure: Connection closed');
     expect(jobErrorOfLog(log.split('\n').slice(0, 2).join('\n'))).toMatch(/^InfrastructureError: /);
     expect(jobErrorOfLog('- {"dt": "1", "lvl": "target", "msg": "ok 1 version"}')).toBeUndefined();
+  });
+
+  it("compares LAVA's cases with the console's top-level results (a test with subtests is one)", () => {
+    const names = ['version', 'compat32/find_by_id', 'compat32/irq_msi', 'rmmod_after_close'];
+    const cases = (n: number) => Array.from({ length: n }, (_, i) => ({ suite: '1_atemsys', name: `t${i}`, result: 'pass' }));
+    expect(caseNote(cases(3), names)).toBeUndefined();
+    expect(caseNote(cases(2), names)).toBe('LAVA recorded 2 test case(s) in suite atemsys; the console has 3 top-level KTAP results (4 with subtests)');
+  });
+
+  it('cancels a job with GET jobs/<id>/cancel/ (what an interrupted --submit does)', async () => {
+    const srv = fakeServer([]);
+    await new LavaClient('http://lava', 't', srv.fetch).cancel(42);
+    expect(srv.calls).toEqual([{ method: 'GET', url: 'http://lava/api/v0.2/jobs/42/cancel/', auth: 'Token t' }]);
   });
 
   it("passes on LAVA's reason for an Incomplete job", async () => {
