@@ -141,7 +141,7 @@ export function lavaQemuJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
   if (!q) throw new Error(`${p.name} has no qemu section: it has no QEMU job`);
   if (m.dt) throw new Error(`${p.name} boots a device tree: LAVA runs it on the board (U-Boot), not on the qemu device type`);
   const url = (file: string): string => joinUrl(o.artifactsUrl, m.board, m.kernel.release, file);
-  const timeout = q.timeout;
+  const timeout = testTimeout(p, m);
   return {
     ...jobHeader('qemu', m, o, timeout, 600),
     context: {
@@ -204,13 +204,25 @@ function ktapMonitor(): Record<string, unknown> {
  * Throws Error when the board has no lava.device-type or device tree, or an
  * artifact is not in the manifest.
  */
+/**
+ * The test's time limit in a lab, s: the kernel's own timeout in the
+ * profile (a kernel entry's `timeout`), else qemu.timeout (300 without one),
+ * twice over: a lab worker runs other jobs beside this one, and the smoke
+ * limits were measured on a quiet 2-core machine (the 6.1 rt job took
+ * 276 of its 300 s on a busy one). Pure.
+ */
+export function testTimeout(p: Profile, m: Manifest): number {
+  const k = p.kernels.find((x) => x.flavour === m.kernel.flavour && x.series === m.kernel.series && (m.kernel.suite === undefined || x.suite === m.kernel.suite));
+  return 2 * (k?.timeout ?? p.qemu?.timeout ?? 300);
+}
+
 export function lavaUbootJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
   const deviceType = p.lava?.deviceType;
   if (deviceType === undefined) throw new Error(`${p.name}: no lava.device-type in its profile: which LAVA device type is the board?`);
   if (!p.dt || !m.dt) throw new Error(`${p.name}: a U-Boot job boots a device tree, and the board or its build has none`);
   const url = (file: string): string => joinUrl(o.artifactsUrl, m.board, m.kernel.release, file);
   const dtb = dtArtifacts(p.dt, false).dtb;
-  const timeout = p.qemu?.timeout ?? 300;
+  const timeout = testTimeout(p, m);
   return {
     ...jobHeader(deviceType, m, o, timeout, 900),
     ...(p.qemu?.append ? { context: { extra_kernel_args: p.qemu.append } } : {}),

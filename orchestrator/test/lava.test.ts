@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob } from '../src/lava.ts';
+import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob, testTimeout } from '../src/lava.ts';
 import { validateLavaJobs } from '../src/lavaschema.ts';
 import { parseArtifactsUrl } from '../src/cli-lava.ts';
 import { parseCli } from '../src/cli.ts';
@@ -41,6 +41,18 @@ function board(name: string): Profile {
 }
 
 const QEMU_BOARDS = ['qemu-x86_64', 'qemu-arm64', 'qemu-armhf'];
+
+describe("a lab job's time limit", () => {
+  it("is twice the kernel's smoke limit: its own timeout, else qemu.timeout", () => {
+    const p = board('qemu-x86_64');
+    const m = manifestOf(p);
+    expect(testTimeout(p, m)).toBe(2 * (p.qemu?.timeout ?? 0));
+    const slow: Profile = { ...p, kernels: p.kernels.map((k) => (k.series === '6.1' && k.flavour === 'amd64' ? { ...k, timeout: 900 } : k)) };
+    expect(testTimeout(slow, m)).toBe(1800);
+    const job = lavaJob(slow, m, { artifactsUrl: 'http://lab/out' });
+    expect(JSON.stringify(job)).toContain('"minutes":30');
+  });
+});
 
 describe('LAVA jobs for the QEMU boards', () => {
   it('pass LAVA 2023.01 strict job schema (lava_common, Debian lava-common)', async () => {
