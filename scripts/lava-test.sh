@@ -54,7 +54,8 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C.UTF-8
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out_dir=$(cd "$(dirname "$0")/../out" && pwd)
+mkdir -p "$top/out"	# a fresh clone has none yet: the builds below fill it
+out_dir=$top/out
 logs="$out_dir/lava-test"
 
 boards=${LAVA_TEST_BOARDS-qemu-x86_64 qemu-arm64}

@@ -86,7 +86,7 @@ describe('the GitLab CI template', async () => {
     expect(job.artifacts.paths).toContain('out/*/*/*.tar.gz');
   });
 
-  it('submits to LAVA only when LAVA_SERVER is set', () => {
-    expect(script).toMatch(/if \[ -n "\$\{LAVA_SERVER:-\}" \]; then\s+npx orchestrate lava --board all --artifacts-url "\$ATEMSYS_ARTIFACTS_URL" --submit "\$LAVA_SERVER"/);
+  it('submits to LAVA only when LAVA_SERVER and LAVA_TOKEN are set', () => {
+    expect(script).toMatch(/if \[ -n "\$\{LAVA_SERVER:-\}" \] && \[ -n "\$\{LAVA_TOKEN:-\}" \]; then\s+npx orchestrate lava --board all --artifacts-url "\$ATEMSYS_ARTIFACTS_URL" --submit "\$LAVA_SERVER"/);
   });
 });
