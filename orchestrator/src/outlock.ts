@@ -3,8 +3,10 @@
  * out/ (build, smoke, bench, check, matrix, testkernel, package) hold
  * out/.orchestrate.lock, created exclusively, holding the holder's pid,
  * command and start time. A second run is refused while that pid lives
- * (ConfigError: exit code 2); a lock left by a killed run (its pid gone) is
- * taken over. Released when the command ends, also on Ctrl-C or an error.
+ * (ConfigError: exit code 2); a lock left by a killed run (its pid gone, or
+ * taken by another process since: its start time in /proc/<pid>/stat is not
+ * the holder's) is taken over. Released when the command ends, also on
+ * Ctrl-C or an error.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -18,6 +20,8 @@ export interface LockInfo {
   command: string;
   /** ISO 8601 */
   started: string;
+  /** the holder's start time in clock ticks after boot (/proc/<pid>/stat field 22; proc(5)) */
+  startTicks?: number;
 }
 
 /** The lock file's content, or undefined when it is not a lock (empty, torn, foreign). */
@@ -27,7 +31,12 @@ export function parseLock(text: string): LockInfo | undefined {
     if (typeof v !== 'object' || v === null) return undefined;
     const o = v as Record<string, unknown>;
     if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid <= 0) return undefined;
-    return { pid: o.pid, command: typeof o.command === 'string' ? o.command : '?', started: typeof o.started === 'string' ? o.started : '?' };
+    return {
+      pid: o.pid,
+      command: typeof o.command === 'string' ? o.command : '?',
+      started: typeof o.started === 'string' ? o.started : '?',
+      ...(typeof o.startTicks === 'number' && Number.isInteger(o.startTicks) ? { startTicks: o.startTicks } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -41,6 +50,26 @@ export function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * A process's start time in clock ticks after boot: field 22 of
+ * /proc/<pid>/stat (proc(5)), counted after the command name's closing
+ * parenthesis (the name may hold spaces). undefined without /proc or pid.
+ */
+export function processStartTicks(pid: number): number | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const v = Number(fields[19]);
+  return stat !== '' && Number.isInteger(v) ? v : undefined;
+}
+
+/** Whether the lock's holder still runs: its pid lives and, when the lock says, started when it did. */
+function holderRuns(held: LockInfo, alive: (pid: number) => boolean): boolean {
+  if (!alive(held.pid)) return false;
+  if (held.startTicks === undefined) return true;
+  const now = processStartTicks(held.pid);
+  return now === undefined || now === held.startTicks;
 }
 
 /** The refusal for a lock held by a live process. */
@@ -58,7 +87,8 @@ export function busyMessage(outDir: string, held: LockInfo): string {
 export async function acquireOutLock(outDir: string, command: string, alive: (pid: number) => boolean = pidAlive): Promise<() => void> {
   await mkdir(outDir, { recursive: true });
   const file = path.join(outDir, LOCK_FILE);
-  const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString() };
+  const ticks = processStartTicks(process.pid);
+  const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString(), ...(ticks !== undefined ? { startTicks: ticks } : {}) };
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
@@ -66,8 +96,8 @@ export async function acquireOutLock(outDir: string, command: string, alive: (pi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const held = parseLock(readText(file));
-      if (held && held.pid !== process.pid && alive(held.pid)) throw new ConfigError(busyMessage(outDir, held));
-      // stale (its run was killed) or torn: take it over
+      if (held && held.pid !== process.pid && holderRuns(held, alive)) throw new ConfigError(busyMessage(outDir, held));
+      // stale (its run was killed, its pid maybe another process's now) or torn: take it over
       rmSync(file, { force: true });
       continue;
     }

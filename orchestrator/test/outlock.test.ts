@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.ts';
-import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive } from '../src/outlock.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks } from '../src/outlock.ts';
 
 const made: string[] = [];
 const tmp = (): string => {
@@ -46,6 +46,21 @@ describe('out/ lock', () => {
       release();
       expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
     }
+  });
+
+  it("takes over a lock whose pid now belongs to another process (start time differs), not a live holder's", async () => {
+    const parent = process.ppid;
+    const ticks = processStartTicks(parent);
+    expect(ticks).toBeGreaterThan(0);
+    expect(processStartTicks(process.pid)).toBeGreaterThanOrEqual(ticks ?? 0);
+    const reused = tmp();
+    writeFileSync(path.join(reused, LOCK_FILE), JSON.stringify({ pid: parent, command: 'smoke', started: 'x', startTicks: (ticks ?? 0) + 1 }));
+    const release = await acquireOutLock(reused, 'build');
+    expect(parseLock(readFileSync(path.join(reused, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, startTicks: processStartTicks(process.pid) });
+    release();
+    const live = tmp();
+    writeFileSync(path.join(live, LOCK_FILE), JSON.stringify({ pid: parent, command: 'smoke', started: 'x', startTicks: ticks }));
+    await expect(acquireOutLock(live, 'build')).rejects.toThrow(ConfigError);
   });
 
   it('this process and a dead pid', () => {
