@@ -233,14 +233,16 @@ function jobSelftestArgs(job: KernelJob): string[] {
   return selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec), job.spec.only);
 }
 
+/** Whether the sources (module, profile, orchestrator) changed after the build in dir, or it has no artifacts. */
+async function sourcesNewerThan(env: Env, job: KernelJob, dir: string): Promise<boolean> {
+  const oldest = await oldestArtifactMtime(dir, job.arch.compat32 !== undefined, extraArtifacts(job.profile));
+  return oldest <= 0 || (await newestMtime(sourceInputs(env.paths, job.profile))) > oldest;
+}
+
 export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
   if (!job.dir || !job.resolved) return false;
-  const compat = job.arch.compat32 !== undefined;
-  const extra = extraArtifacts(job.profile);
-  if ((await missingArtifacts(job.dir, job.profile.name, job.resolved.release, compat, extra)).length > 0) return false;
-  const oldest = await oldestArtifactMtime(job.dir, compat, extra);
-  const newest = await newestMtime(sourceInputs(env.paths, job.profile));
-  if (oldest <= 0 || newest > oldest) return false;
+  if ((await missingArtifacts(job.dir, job.profile.name, job.resolved.release, job.arch.compat32 !== undefined, extraArtifacts(job.profile))).length > 0) return false;
+  if (await sourcesNewerThan(env, job, job.dir)) return false;
   // an interrupted build leaves files the manifest (written last) does not vouch for
   return (await manifestMismatch(job.dir, MANIFEST, jobSelftestArgs(job))) === undefined;
 }
@@ -707,8 +709,7 @@ export function locateTask(env: Env, checkSelftestArgs = true): JobTask {
       }
       job.dir = found.dir;
       job.manifest = found.manifest;
-      const compat = job.arch.compat32 !== undefined;
-      const stale = (await newestMtime(sourceInputs(env.paths, job.profile))) > (await oldestArtifactMtime(found.dir, compat, extraArtifacts(job.profile)));
+      const stale = await sourcesNewerThan(env, job, found.dir);
       task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? '; the sources changed since: these are the older sources\' results' : ''})`;
     },
   };

@@ -6,6 +6,7 @@ import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from './outlock.ts';
 import { linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpCommandFor, type HotplugRequest, type HotplugSlot, type LinkRequest, type QmpCommand } from './hotplug.ts';
 
 interface QmpReply {
@@ -182,17 +183,7 @@ export const QMP_DIR_PREFIX = 'atemsys-qmp-';
 export async function makeQmpDir(tmp: string = os.tmpdir()): Promise<string> {
   for (const name of await readdir(tmp).catch(() => [] as string[])) {
     const m = new RegExp(`^${QMP_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (m && !processAlive(Number(m[1]))) await rm(path.join(tmp, name), { recursive: true, force: true });
+    if (m && !pidAlive(Number(m[1]))) await rm(path.join(tmp, name), { recursive: true, force: true });
   }
   return mkdtemp(path.join(tmp, `${QMP_DIR_PREFIX}${process.pid}-`));
-}
-
-/** Whether a process with this pid exists (signal 0; EPERM: it exists, not ours). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
