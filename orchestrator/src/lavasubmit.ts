@@ -55,6 +55,12 @@ export function lavaToken(server: string, environ: Readonly<Record<string, strin
   return typeof chosen?.[1].token === 'string' ? chosen[1].token : undefined;
 }
 
+/** A job log's entries (YAML list of {dt, lvl, msg}); [] when it is not one. Pure. */
+function logEntries(logYaml: string): { lvl?: unknown; msg?: unknown }[] {
+  const entries = parse(logYaml) as unknown;
+  return Array.isArray(entries) ? entries.filter((e): e is { lvl?: unknown; msg?: unknown } => typeof e === 'object' && e !== null) : [];
+}
+
 /**
  * The device's console out of a job log (YAML list of {dt, lvl, msg}): its
  * `target` lines, and its `feedback` lines (what the dispatcher read from
@@ -63,12 +69,8 @@ export function lavaToken(server: string, environ: Readonly<Record<string, strin
  * Pure.
  */
 export function consoleOfLog(logYaml: string): string {
-  const entries = parse(logYaml) as unknown;
-  if (!Array.isArray(entries)) return '';
   const lines: string[] = [];
-  for (const e of entries) {
-    if (typeof e !== 'object' || e === null) continue;
-    const { lvl, msg } = e as { lvl?: unknown; msg?: unknown };
+  for (const { lvl, msg } of logEntries(logYaml)) {
     if (typeof msg !== 'string') continue;
     if (lvl === 'target' || (lvl === 'feedback' && msg !== lines[lines.length - 1])) lines.push(msg);
   }
@@ -82,12 +84,8 @@ export function consoleOfLog(logYaml: string): string {
  * failure_comment empty for most of them. Pure.
  */
 export function jobErrorOfLog(logYaml: string): string | undefined {
-  const entries = parse(logYaml) as unknown;
-  if (!Array.isArray(entries)) return undefined;
   let lastError: string | undefined;
-  for (const e of entries) {
-    if (typeof e !== 'object' || e === null) continue;
-    const { lvl, msg } = e as { lvl?: unknown; msg?: unknown };
+  for (const { lvl, msg } of logEntries(logYaml)) {
     if (lvl === 'error' && typeof msg === 'string') lastError = msg;
     if (lvl === 'results' && typeof msg === 'object' && msg !== null) {
       const r = msg as { case?: unknown; definition?: unknown; error_msg?: unknown; error_type?: unknown };
