@@ -130,48 +130,47 @@ printf '== smoke (all QEMU boards)\n'
 npx orchestrate smoke --board all 2>&1 | tee "$logs/smoke.log"
 count_totals smoke "$logs/smoke.log" "${PIPESTATUS[0]}"
 
-# Your own kernel: a small 5.10 built from Debian's linux-source (cached
-# in the cache, ~/.cache/atemsys/testkernel/), given to smoke as a user gives
-# theirs, every group. make test-full: in make test the debug kernel below
-# (the same 5.10 source and base config) takes that path
-own_kernel_lane() {
-	local own_build own_modules
-	printf '== smoke of a kernel you built (5.10 from linux-source)\n'
-	if npx orchestrate testkernel --json >"$logs/testkernel.json" 2>"$logs/testkernel.log"; then
-		own_build=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/testkernel.json")
-		own_modules=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/testkernel.json")
-		npx orchestrate smoke --board qemu-x86_64 --kernel-build "$own_build" --kernel-modules "$own_modules" 2>&1 | tee "$logs/smoke-own.log"
-		count_totals smoke-own "$logs/smoke-own.log" "${PIPESTATUS[0]}"
+# kernel_lane <name> <testkernel options> -- <smoke options>: build a 5.10
+# from Debian's linux-source (cached in ~/.cache/atemsys/testkernel/) and
+# give it to smoke as a user gives theirs (--kernel-build); logs
+# <name>kernel.json/.log and smoke-<name>.log
+kernel_lane() {
+	local name=$1 tk=() b m
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do tk+=("$1"); shift; done
+	[ $# -eq 0 ] || shift
+	if npx orchestrate testkernel "${tk[@]}" --json >"$logs/${name}kernel.json" 2>"$logs/${name}kernel.log"; then
+		b=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/${name}kernel.json")
+		m=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/${name}kernel.json")
+		npx orchestrate smoke --board qemu-x86_64 --kernel-build "$b" --kernel-modules "$m" "$@" 2>&1 | tee "$logs/smoke-$name.log"
+		count_totals "smoke-$name" "$logs/smoke-$name.log" "${PIPESTATUS[0]}"
 	else
-		tail -n 30 "$logs/testkernel.log" | sed 's/^/   | /'
-		count 0 1 "testkernel"
+		tail -n 30 "$logs/${name}kernel.log" | sed 's/^/   | /'
+		count 0 1 "testkernel $name"
 	fi
 }
-[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || own_kernel_lane
+
+# Your own kernel: a small 5.10, every group. make test-full: in make test
+# the debug kernel below (the same 5.10 source and base config) takes that path
+if [ "${ATEMSYS_TEST_FULL:-0}" = 1 ]; then
+	printf '== smoke of a kernel you built (5.10 from linux-source)\n'
+	kernel_lane own --
+fi
 
 # The debug kernel: the same 5.10 with KASAN, KMEMLEAK, lockdep (PROVE_LOCKING,
 # PROVE_RCU), DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS and the hung-task detector
 # (built once, cached). make test runs the PCI tests, the kill tests and the
 # fuzzer on it, then kmemleak_clean scans and any report fails
-# kernel_log_clean (about 15 minutes on 2 cores); make test-full runs every
+# kernel_log_clean (about 10 minutes on 2 cores); make test-full runs every
 # group and the 32-bit run. Under KASAN the fuzzer makes 15,000-30,000 calls
 # a minute: 50,000 here, 250,000 in make test-full (the 1,000,000-call runs
 # are the normal kernels').
 DEBUG_LANE_TESTS=version,pci,ll_kill_master,fuzz,rmmod_refused_while_open,kernel_log_clean,kmemleak_clean,rmmod_after_close,init_script_mdev,device_permissions
 debug_kernel_lane() {
-	local b m lane=(--only "$DEBUG_LANE_TESTS" --fuzz-calls 50000)
+	local lane=(--only "$DEBUG_LANE_TESTS" --fuzz-calls 50000)
 	[ "${ATEMSYS_TEST_FULL:-0}" != 1 ] || lane=(--fuzz-calls 250000)
 	printf '== smoke of the debug kernel (5.10 + KASAN, KMEMLEAK, lockdep, fuzzer)\n'
-	if npx orchestrate testkernel --debug --json >"$logs/debugkernel.json" 2>"$logs/debugkernel.log"; then
-		b=$(node -e 'console.log(require(process.argv[1]).build)' "$top/$logs/debugkernel.json")
-		m=$(node -e 'console.log(require(process.argv[1]).modules)' "$top/$logs/debugkernel.json")
-		npx orchestrate smoke --board qemu-x86_64 --kernel-build "$b" --kernel-modules "$m" \
-			--extra-groups fuzz --timeout 3600 "${lane[@]}" 2>&1 | tee "$logs/smoke-debug.log"
-		count_totals smoke-debug "$logs/smoke-debug.log" "${PIPESTATUS[0]}"
-	else
-		tail -n 30 "$logs/debugkernel.log" | sed 's/^/   | /'
-		count 0 1 "debug kernel"
-	fi
+	kernel_lane debug --debug -- --extra-groups fuzz --timeout 3600 "${lane[@]}"
 }
 debug_kernel_lane
 
