@@ -203,7 +203,7 @@ nap() {
 }
 
 # out_holder: "<pid> <command>" of the live orchestrate holding out/'s lock
-# (outlock.ts: orchestrate lava refuses to start while one does), else nothing
+# (core/outlock.ts: orchestrate lava refuses to start while one does), else nothing
 out_holder() {
 	/usr/bin/python3 - "$out_dir/.orchestrate.lock" <<-'EOF'
 		import json, os, sys

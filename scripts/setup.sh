@@ -122,7 +122,7 @@ qemu_new_enough || { echo "setup: QEMU is older than 9.2 (the i.MX8MP EVK machin
 
 # checkpatch.pl and the data files it reads, from the release's linux-source
 # (in the project's cache: ATEMSYS_CACHE, else $XDG_CACHE_HOME/atemsys, else
-# ~/.cache/atemsys, as orchestrator/src/paths.ts resolves it)
+# ~/.cache/atemsys, as orchestrator/src/core/paths.ts resolves it)
 case "${XDG_CACHE_HOME:-}" in
 /*) cache=${ATEMSYS_CACHE:-$XDG_CACHE_HOME/atemsys} ;;
 *) cache=${ATEMSYS_CACHE:-$HOME/.cache/atemsys} ;;

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Listr, type ListrRendererValue } from 'listr2';
-import { hostDebianArch, type Arch } from './arch.ts';
-import { ConfigError, FailureError, InterruptedError, OrchestratorError, UsageError, errorMessage } from './errors.ts';
+import { hostDebianArch, type Arch } from './debian/arch.ts';
+import { ConfigError, FailureError, InterruptedError, OrchestratorError, UsageError, errorMessage } from './core/errors.ts';
 import {
   AptStates,
   bootTask,
@@ -25,24 +25,24 @@ import {
   type JobTask,
   type KernelJob,
   hostDebianSuite,
-} from './pipeline.ts';
-import { acquireOutLock } from './outlock.ts';
-import { checkSelftestNames, expandOnly, readSelftestTable } from './selftestplan.ts';
-import { resolvePaths, type Paths } from './paths.ts';
-import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile.ts';
-import type { OwnKernelInput } from './ownkernel.ts';
-import { capabilityMatrix, capabilityTable, table, testTable, totalsLine } from './report.ts';
-import { failedBeforeBoot, totals, type RunSummary } from './results.ts';
-import { buildTools, requireTools } from './tools.ts';
-import { archInfo } from './arch.ts';
-import { bundleName } from './bundle.ts';
-import { DT_TOOLS } from './devicetree.ts';
-import { EXPORT_TARGETS, type ExportTarget } from './export.ts';
-import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './cli-packaging.ts';
-import { BENCH_USAGE, cmdBench, parseBenchOptions } from './cli-bench.ts';
-import { MATRIX_USAGE, cmdMatrix, parseMatrixOptions } from './cli-matrix.ts';
-import { TESTKERNEL_USAGE, cmdTestKernel } from './cli-testkernel.ts';
-import { LAVA_USAGE, cmdLava } from './cli-lava.ts';
+} from './pipeline/pipeline.ts';
+import { acquireOutLock } from './core/outlock.ts';
+import { checkSelftestNames, expandOnly, readSelftestTable } from './report/selftestplan.ts';
+import { resolvePaths, type Paths } from './core/paths.ts';
+import { findProfile, loadAllProfiles, type KernelSpec, type Profile } from './profile/profile.ts';
+import type { OwnKernelInput } from './kernel/ownkernel.ts';
+import { capabilityMatrix, capabilityTable, table, testTable, totalsLine } from './report/report.ts';
+import { failedBeforeBoot, totals, type RunSummary } from './report/results.ts';
+import { buildTools, requireTools } from './debian/tools.ts';
+import { archInfo } from './debian/arch.ts';
+import { bundleName } from './packaging/bundle.ts';
+import { DT_TOOLS } from './devicetree/devicetree.ts';
+import { EXPORT_TARGETS, type ExportTarget } from './packaging/export.ts';
+import { cmdBuildroot, cmdExport, cmdPackage, cmdYocto } from './commands/packaging.ts';
+import { BENCH_USAGE, cmdBench, parseBenchOptions } from './commands/bench.ts';
+import { MATRIX_USAGE, cmdMatrix, parseMatrixOptions } from './commands/matrix.ts';
+import { TESTKERNEL_USAGE, cmdTestKernel } from './commands/testkernel.ts';
+import { LAVA_USAGE, cmdLava } from './commands/lava.ts';
 
 export const COMMANDS = ['boards', 'build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'export', 'yocto', 'buildroot', 'package', 'lava'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -632,7 +632,7 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
       tools.push(...buildTools(a, kernels, await hostDebianSuite()));
       if (p.dt && o.command !== 'check') tools.push(...DT_TOOLS);
     }
-    // setpriv (util-linux): QEMU dies with the orchestrator (runner.ts orphanProof)
+    // setpriv (util-linux): QEMU dies with the orchestrator (guest/runner.ts orphanProof)
     if (boots && p.qemu) tools.push(p.qemu.binary, 'setpriv');
     if (o.command === 'bench' && o.module !== undefined) tools.push('modinfo');
     if (o.command === 'check') tools.push('sparse');
@@ -657,7 +657,7 @@ async function checkTools(profiles: readonly Profile[], o: CliOptions, host: Ret
       if (!a) continue;
       byArch.set(a, [...(byArch.get(a) ?? []), t]);
     }
-    const { missingToolsMessage } = await import('./tools.ts');
+    const { missingToolsMessage } = await import('./debian/tools.ts');
     const lines = [...byArch].map(([a, ts]) => missingToolsMessage(ts, a));
     throw new ConfigError(lines.join('\n'));
   }
@@ -859,7 +859,7 @@ async function cmdCheck(env: Env, o: CliOptions, io: Io): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-/** Commands that write out/: one at a time per output directory (outlock.ts). */
+/** Commands that write out/: one at a time per output directory (core/outlock.ts). */
 const OUT_WRITERS: ReadonlySet<string> = new Set(['build', 'smoke', 'bench', 'check', 'matrix', 'testkernel', 'package', 'lava']);
 
 export async function main(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aptStateOptions, debFilePrefix, parseMadison, parseShowSha256, updateProblems } from '../src/apt.ts';
+import { aptStateOptions, debFilePrefix, parseMadison, parseShowSha256, updateProblems } from '../src/debian/apt.ts';
 
 describe('aptStateOptions', () => {
   it('points every apt directory into the private state and sets the architecture', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { debianArchiveSources, parseDeb822Sources, parseOneLineSources, renderDeb822 } from '../src/aptsources.ts';
+import { debianArchiveSources, parseDeb822Sources, parseOneLineSources, renderDeb822 } from '../src/debian/aptsources.ts';
 
 const DEB822 = `Types: deb
 # http://snapshot.example/archive/debian/20250520T000000Z

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archInfo, hostDebianArch, isArch } from '../src/arch.ts';
+import { archInfo, hostDebianArch, isArch } from '../src/debian/arch.ts';
 
 describe('archInfo', () => {
   it('maps x86_64 natively on an amd64 host', () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { benchPlotSpec, LOG_FLOOR_US, plotPoints, renderSvg, wrapText } from '../src/benchplot.ts';
-import { groupInfo, leadingObject, mergeBenchOutputs, parseBenchOutput, type BenchOutput } from '../src/benchproto.ts';
-import { benchBoot, benchFile, benchText, bootProblems, initRc, rowRatios, rowsTable, targetsTable, THIS_TREE, type BootRun } from '../src/benchreport.ts';
-import { benchAppend, benchFiles, benchModules, benchTimeout, moduleVermagicProblem } from '../src/benchrun.ts';
-import { evaluateTargets, TARGETS, targetText } from '../src/benchtargets.ts';
-import type { Profile } from '../src/profile.ts';
+import { benchPlotSpec, LOG_FLOOR_US, plotPoints, renderSvg, wrapText } from '../src/bench/plot.ts';
+import { groupInfo, leadingObject, mergeBenchOutputs, parseBenchOutput, type BenchOutput } from '../src/bench/proto.ts';
+import { benchBoot, benchFile, benchText, bootProblems, initRc, rowRatios, rowsTable, targetsTable, THIS_TREE, type BootRun } from '../src/bench/report.ts';
+import { benchAppend, benchFiles, benchModules, benchTimeout, moduleVermagicProblem } from '../src/bench/run.ts';
+import { evaluateTargets, TARGETS, targetText } from '../src/bench/targets.ts';
+import type { Profile } from '../src/profile/profile.ts';
 
 // a full run: every group, skipped rows, kernel lines between protocol lines, CRLF line ends
 const GOOD = readFileSync(new URL('./fixtures/bench/good.serial.log', import.meta.url), 'utf8');

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolvePaths } from '../src/paths.ts';
-import { loadAllProfiles } from '../src/profile.ts';
-import { qemuArgs } from '../src/qemu.ts';
-import { hotplugSlots } from '../src/hotplug.ts';
-import type { QemuSpec } from '../src/profile.ts';
+import { resolvePaths } from '../src/core/paths.ts';
+import { loadAllProfiles } from '../src/profile/profile.ts';
+import { qemuArgs } from '../src/guest/qemu.ts';
+import { hotplugSlots } from '../src/guest/hotplug.ts';
+import type { QemuSpec } from '../src/profile/profile.ts';
 
 function need(q: QemuSpec | undefined): QemuSpec {
   if (!q) throw new Error('no qemu section');

@@ -8,9 +8,9 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { moduleVersion } from '../src/debpkg.ts';
-import { BR2_DIR } from '../src/export.ts';
-import { REPO_ROOT } from '../src/paths.ts';
+import { moduleVersion } from '../src/packaging/debpkg.ts';
+import { BR2_DIR } from '../src/packaging/export.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
 import { readMk } from './recipefile.ts';
 
 const br2 = path.join(REPO_ROOT, BR2_DIR);

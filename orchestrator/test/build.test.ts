@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { archInfo } from '../src/arch.ts';
-import { buildSelftests, isBuildOutput, kbuildArgs, moduleWarnings, vermagicProblem } from '../src/build.ts';
+import { archInfo } from '../src/debian/arch.ts';
+import { buildSelftests, isBuildOutput, kbuildArgs, moduleWarnings, vermagicProblem } from '../src/kernel/buildlog.ts';
 
 describe('userspace builds of one run', () => {
   it('builds the selftests once per CROSS_COMPILE and copies them for the next kernel', async () => {

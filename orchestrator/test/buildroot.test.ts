@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildrootProgress, buildrootSteps, checkPackageFiles, checkPackageStep } from '../src/buildroot.ts';
-import { changelogVersion, isBuildOutput, moduleVersion } from '../src/debpkg.ts';
+import { buildrootProgress, buildrootSteps, checkPackageFiles, checkPackageStep } from '../src/packaging/buildroot.ts';
+import { changelogVersion, isBuildOutput, moduleVersion } from '../src/packaging/debpkg.ts';
 
 describe('buildroot plan', () => {
   const plan = { tree: '/br', external: '/r/br2-external', defconfig: 'atemsys_qemu_aarch64_virt_defconfig', output: '/o/qemu', configureOnly: false };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseCli } from '../src/cli.ts';
-import { resolvePaths } from '../src/paths.ts';
+import { resolvePaths } from '../src/core/paths.ts';
 
 const dir = path.join(resolvePaths({}).repo, 'ci-templates');
 

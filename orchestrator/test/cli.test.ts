@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { adjustKernel, boardsWithKernel, buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
-import { benchBoards } from '../src/cli-bench.ts';
-import { ConfigError, UsageError } from '../src/errors.ts';
-import type { Profile } from '../src/profile.ts';
+import { benchBoards } from '../src/commands/bench.ts';
+import { ConfigError, UsageError } from '../src/core/errors.ts';
+import type { Profile } from '../src/profile/profile.ts';
 
 describe('parseCli', () => {
   it('parses --extra-groups and --timeout, and refuses bad values', () => {

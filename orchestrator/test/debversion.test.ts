@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDebVersions, newestVersion, parseDebVersion } from '../src/debversion.ts';
+import { compareDebVersions, newestVersion, parseDebVersion } from '../src/debian/debversion.ts';
 
 const sign = (n: number): number => Math.sign(n);
 

@@ -2,8 +2,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changelogVersion, moduleVersion } from '../src/debpkg.ts';
-import { REPO_ROOT } from '../src/paths.ts';
+import { changelogVersion, moduleVersion } from '../src/packaging/debpkg.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
 
 const version = moduleVersion(readFileSync(path.join(REPO_ROOT, 'src-kernel/include/uapi/atemsys.h'), 'utf8'));
 const dkms = readFileSync(path.join(REPO_ROOT, 'src-kernel/dkms.conf'), 'utf8');

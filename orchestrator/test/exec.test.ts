@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../src/exec.ts';
+import { run } from '../src/core/exec.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'atemsys-exec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

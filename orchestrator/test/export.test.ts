@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.ts';
-import { compareExport, exportFiles, overlayName, yoctoBoardConf, GENERATED_MARK, type ExportedFile } from '../src/export.ts';
-import { exportDrift } from '../src/exportio.ts';
-import { REPO_ROOT } from '../src/paths.ts';
-import { loadAllProfiles, type Profile } from '../src/profile.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { compareExport, exportFiles, overlayName, yoctoBoardConf, GENERATED_MARK, type ExportedFile } from '../src/packaging/export.ts';
+import { exportDrift } from '../src/packaging/exportio.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
+import { loadAllProfiles, type Profile } from '../src/profile/profile.ts';
 
 const board = (name: string, base: string, extra: Partial<Profile> = {}): Profile => ({
   name,

@@ -3,10 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildHostSim } from '../src/build.ts';
-import { HostSim, dgramNetdev, freeUdpPorts, hostSimArgs } from '../src/hostsim.ts';
-import { resolvePaths } from '../src/paths.ts';
-import { hostSimProblem, netdevIds } from '../src/pipeline.ts';
+import { buildHostSim } from '../src/kernel/buildlog.ts';
+import { HostSim, dgramNetdev, freeUdpPorts, hostSimArgs } from '../src/guest/hostsim.ts';
+import { resolvePaths } from '../src/core/paths.ts';
+import { hostSimProblem, netdevIds } from '../src/pipeline/pipeline.ts';
 
 describe('the slave simulator on the host (dgram netdev)', () => {
   it('puts both ends on 127.0.0.1, crossed', () => {

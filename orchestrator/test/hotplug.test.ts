@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deviceProps, hotplugSlots, linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpArgs, qmpCommandFor, rootBusAddress } from '../src/hotplug.ts';
-import { HotplugHost, QmpClient } from '../src/qmp.ts';
+import { deviceProps, hotplugSlots, linkCommandFor, parseHotplugRequest, parseLinkRequest, qmpArgs, qmpCommandFor, rootBusAddress } from '../src/guest/hotplug.ts';
+import { HotplugHost, QmpClient } from '../src/guest/qmp.ts';
 
 const PORT = 'pcie-root-port,id=hp1,chassis=1,slot=1,addr=8';
 

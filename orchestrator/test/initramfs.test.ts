@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../src/paths.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { APPLETS, ATEMSYS_GUEST_GID, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/initramfs.ts';
+import { APPLETS, ATEMSYS_GUEST_GID, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/guest/initramfs.ts';
 
 interface Parsed {
   name: string;

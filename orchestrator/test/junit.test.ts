@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { junitXml, xmlEscape } from '../src/junit.ts';
-import { parseKtap } from '../src/ktap.ts';
-import { failedBeforeBoot, summarizeRun } from '../src/results.ts';
+import { junitXml, xmlEscape } from '../src/report/junit.ts';
+import { parseKtap } from '../src/report/ktap.ts';
+import { failedBeforeBoot, summarizeRun } from '../src/report/results.ts';
 
 const key = { board: 'qemu-x86_64', arch: 'x86_64', suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-56-amd64' };
 

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readlink, rm, symlink, writeFile, realpath } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { archFromDebFile, fixAbsoluteSymlinks, relinkTarget, rewriteHeadersMakefile } from '../src/kernel.ts';
+import { archFromDebFile, fixAbsoluteSymlinks, relinkTarget, rewriteHeadersMakefile } from '../src/kernel/kernel.ts';
 
 describe('rewriteHeadersMakefile', () => {
   it('points the include of the common tree into the prefix', () => {

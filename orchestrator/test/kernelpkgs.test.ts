@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MadisonEntry } from '../src/apt.ts';
-import { FailureError } from '../src/errors.ts';
-import { candidateNames, commonHeadersName, imageNameRe, kbuildName, kernelRelease, resolveKernel } from '../src/kernelpkgs.ts';
+import type { MadisonEntry } from '../src/debian/apt.ts';
+import { FailureError } from '../src/core/errors.ts';
+import { candidateNames, commonHeadersName, imageNameRe, kbuildName, kernelRelease, resolveKernel } from '../src/debian/kernelpkgs.ts';
 
 /** A madison entry; the pocket follows Debian's version suffixes (~deb12u: bookworm-backports, +deb13 ABIs: trixie). */
 const pocketOf = (version: string): string => (/~deb12u/.test(version) ? 'bookworm-backports' : /^6\.12\./.test(version) ? 'trixie' : /^7\./.test(version) ? 'sid' : 'bookworm');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, compactRange, countResults, parseKtap, parseResultLine } from '../src/ktap.ts';
+import { cleanLine, compactRange, countResults, parseKtap, parseResultLine } from '../src/report/ktap.ts';
 
 const wrap = (body: string, rc = 0): string => `noise before\nATEMSYS-SMOKE-BEGIN\n${body}\nATEMSYS-SMOKE-END rc=${rc}\n`;
 

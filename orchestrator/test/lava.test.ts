@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob, testTimeout } from '../src/lava.ts';
-import { validateLavaJobs } from '../src/lavaschema.ts';
-import { parseArtifactsUrl } from '../src/cli-lava.ts';
+import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob, testTimeout } from '../src/lava/jobs.ts';
+import { validateLavaJobs } from '../src/lava/schema.ts';
+import { parseArtifactsUrl } from '../src/commands/lava.ts';
 import { parseCli } from '../src/cli.ts';
-import type { Manifest } from '../src/manifest.ts';
-import { resolvePaths } from '../src/paths.ts';
-import { loadAllProfiles, type Profile } from '../src/profile.ts';
+import type { Manifest } from '../src/core/manifest.ts';
+import { resolvePaths } from '../src/core/paths.ts';
+import { loadAllProfiles, type Profile } from '../src/profile/profile.ts';
 
 const paths = resolvePaths({});
 const profiles = await loadAllProfiles(paths.boards, paths.repo);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { caseNote, parseServerUrl } from '../src/cli-lava.ts';
-import { LavaClient, consoleOfLog, jobErrorOfLog, lavaToken, type Fetch } from '../src/lavasubmit.ts';
+import { caseNote, parseServerUrl } from '../src/commands/lava.ts';
+import { LavaClient, consoleOfLog, jobErrorOfLog, lavaToken, type Fetch } from '../src/lava/submit.ts';
 
 /** A LAVA server in memory: answers the REST calls the client makes, records them */
 function fakeServer(states: string[][], opts: { status?: number } = {}): { fetch: Fetch; calls: { method: string; url: string; auth?: string; body?: string }[] } {

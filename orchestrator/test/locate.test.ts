@@ -2,11 +2,11 @@ import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { artifactNames, bundleName, MANIFEST } from '../src/bundle.ts';
-import { ConfigError } from '../src/errors.ts';
-import { REPO_ROOT, resolvePaths } from '../src/paths.ts';
-import { AptStates, extraArtifacts, locateTask, newJob, type Env, type KernelJob } from '../src/pipeline.ts';
-import { findProfile } from '../src/profile.ts';
+import { artifactNames, bundleName, MANIFEST } from '../src/packaging/bundle.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { REPO_ROOT, resolvePaths } from '../src/core/paths.ts';
+import { AptStates, extraArtifacts, locateTask, newJob, type Env, type KernelJob } from '../src/pipeline/pipeline.ts';
+import { findProfile } from '../src/profile/profile.ts';
 
 /** out/qemu-x86_64/<release>/ with every artifact (empty files) and a manifest. */
 async function fakeBuild(out: string, selftestArgs: string[], old: boolean): Promise<string> {

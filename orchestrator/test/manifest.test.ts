@@ -2,7 +2,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactInfo, buildManifest, firstLine, manifestMismatch, parseGit, renderManifest, sha256File, writeFileAtomic } from '../src/manifest.ts';
+import { artifactInfo, buildManifest, firstLine, manifestMismatch, parseGit, renderManifest, sha256File, writeFileAtomic } from '../src/core/manifest.ts';
 
 describe('manifest', () => {
   it('takes the first line of --version output', () => {

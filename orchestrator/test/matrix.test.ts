@@ -1,8 +1,8 @@
 /** The compile matrix: its data, the pure choices and the report. */
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli.ts';
-import { cellOf, checkFlags, kbuildVars, prepareRecipe, type ResolvedSource } from '../src/kernelsrc.ts';
-import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, missingObjects, newestSourceSeries, versionInSuite } from '../src/matrix.ts';
+import { cellOf, checkFlags, kbuildVars, prepareRecipe, type ResolvedSource } from '../src/debian/kernelsrc.ts';
+import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, missingObjects, newestSourceSeries, versionInSuite } from '../src/kernel/matrix.ts';
 
 const madison = [
   { name: 'linux-source-6.12', version: '6.12.107-1', origin: 'http://mirror/debian trixie/main amd64 Packages' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compressionOf, indexModules, loadOrder, moduleName, onDemandFile, parseBuiltin, parseDepends } from '../src/moddeps.ts';
+import { compressionOf, indexModules, loadOrder, moduleName, onDemandFile, parseBuiltin, parseDepends } from '../src/kernel/moddeps.ts';
 
 describe('module names and files', () => {
   it('spells names as depends does', () => {

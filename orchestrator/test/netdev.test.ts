@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNetdev, deviceNetdev, forbiddenQemuArg, parseQemuOpts } from '../src/netdev.ts';
+import { checkNetdev, deviceNetdev, forbiddenQemuArg, parseQemuOpts } from '../src/guest/netdev.ts';
 
 describe('parseQemuOpts', () => {
   it('splits type and key=value pairs, ",," being a literal comma', () => {

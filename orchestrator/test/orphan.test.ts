@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { orphanProof } from '../src/runner.ts';
+import { orphanProof } from '../src/guest/runner.ts';
 
 /** Is a process with this pid alive (signal 0)? */
 function alive(pid: number): boolean {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.ts';
-import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks } from '../src/outlock.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks } from '../src/core/outlock.ts';
 
 const made: string[] = [];
 const tmp = (): string => {

@@ -13,8 +13,8 @@ import {
   referencedPaths,
   resolveNodes,
   type ResolvedNode,
-} from '../src/overlay.ts';
-import type { DtSpec } from '../src/profiledt.ts';
+} from '../src/devicetree/overlay.ts';
+import type { DtSpec } from '../src/profile/profiledt.ts';
 
 const FEC: ResolvedNode = { path: '/soc@0/bus@30800000/ethernet@30be0000', ident: 'FslFec', instance: 1, properties: [] };
 

@@ -2,10 +2,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archInfo } from '../src/arch.ts';
-import { ConfigError } from '../src/errors.ts';
-import { bannerRelease, bzImageRelease, resolveOwnKernel } from '../src/ownkernel.ts';
-import { DEBUG_KERNEL, missingOptions, TEST_KERNEL } from '../src/testkernel.ts';
+import { archInfo } from '../src/debian/arch.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { bannerRelease, bzImageRelease, resolveOwnKernel } from '../src/kernel/ownkernel.ts';
+import { DEBUG_KERNEL, missingOptions, TEST_KERNEL } from '../src/kernel/testkernel.ts';
 
 /** A bzImage head as Documentation/arch/x86/boot.rst lays it out: "HdrS" at 0x202, version pointer at 0x20e. */
 function bzImage(version: string): Buffer {

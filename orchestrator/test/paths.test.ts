@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir, resolvePaths } from '../src/paths.ts';
+import { defaultCacheDir, resolvePaths } from '../src/core/paths.ts';
 
 describe('resolvePaths', () => {
   it('keeps the cache outside the checkout by default (XDG base directory)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.ts';
-import { formatIssues, parseProfile, selftestArgsFor, slowdownOf } from '../src/profile.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { formatIssues, parseProfile, selftestArgsFor, slowdownOf } from '../src/profile/profile.ts';
 
 const GOOD = `name: demo
 description: a demo board

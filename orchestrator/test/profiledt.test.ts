@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors.ts';
-import { parseProfile } from '../src/profile.ts';
+import { ConfigError } from '../src/core/errors.ts';
+import { parseProfile } from '../src/profile/profile.ts';
 
 const DT = `name: demo
 description: a DT board

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { QemuSpec } from '../src/profile.ts';
-import { consoleArgs, kernelCommandLine, pcapFile, qemuArgs } from '../src/qemu.ts';
+import type { QemuSpec } from '../src/profile/profile.ts';
+import { consoleArgs, kernelCommandLine, pcapFile, qemuArgs } from '../src/guest/qemu.ts';
 
 const Q: QemuSpec = {
   binary: 'qemu-system-arm',

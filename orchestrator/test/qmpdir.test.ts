@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeQmpDir } from '../src/qmp.ts';
+import { makeQmpDir } from '../src/guest/qmp.ts';
 
 describe('QMP socket directories', () => {
   let tmp: string | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseKtap } from '../src/ktap.ts';
-import { capabilityMatrix, capabilityTable, formatDuration, table, testTable, totalsLine } from '../src/report.ts';
-import { failedBeforeBoot, summarizeRun } from '../src/results.ts';
+import { parseKtap } from '../src/report/ktap.ts';
+import { capabilityMatrix, capabilityTable, formatDuration, table, testTable, totalsLine } from '../src/report/report.ts';
+import { failedBeforeBoot, summarizeRun } from '../src/report/results.ts';
 
 describe('table', () => {
   it('aligns columns and clips long cells', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseKtap } from '../src/ktap.ts';
-import { failedBeforeBoot, summarizeRun, totals } from '../src/results.ts';
+import { parseKtap } from '../src/report/ktap.ts';
+import { failedBeforeBoot, summarizeRun, totals } from '../src/report/results.ts';
 
 const key = { board: 'qemu-arm64', arch: 'arm64', suite: 'bookworm', series: '6.1', flavour: 'arm64', release: '6.1.0-56-arm64' };
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/runner.ts';
+import { TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/guest/runner.ts';
 
 /** A scripted stand-in for QEMU: no process is spawned. */
 class FakeGuest implements GuestProcess {

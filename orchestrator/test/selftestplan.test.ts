@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.ts';
-import { checkSelftestNames, expandOnly, parseSelftestTable, readSelftestTable } from '../src/selftestplan.ts';
-import { REPO_ROOT, resolvePaths } from '../src/paths.ts';
-import { loadAllProfiles } from '../src/profile.ts';
+import { UsageError } from '../src/core/errors.ts';
+import { checkSelftestNames, expandOnly, parseSelftestTable, readSelftestTable } from '../src/report/selftestplan.ts';
+import { REPO_ROOT, resolvePaths } from '../src/core/paths.ts';
+import { loadAllProfiles } from '../src/profile/profile.ts';
 
 const SRC = path.join(REPO_ROOT, 'src-kernel');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { archiveSource, debianArchiveBase, debianSecurityBase, privateSources, type AptSource } from '../src/aptsources.ts';
-import { bootPockets, hostSuite, inSuite, KNOWN_CODENAMES, needsBuildRoot, originPocket, suiteByName } from '../src/suites.ts';
-import { bindSet, chrootArgs, compilerPackage, dependsNames, kernelCompiler, suiteRootDir } from '../src/suiteroot.ts';
+import { archiveSource, debianArchiveBase, debianSecurityBase, privateSources, type AptSource } from '../src/debian/aptsources.ts';
+import { bootPockets, hostSuite, inSuite, KNOWN_CODENAMES, needsBuildRoot, originPocket, suiteByName } from '../src/debian/suites.ts';
+import { bindSet, chrootArgs, compilerPackage, dependsNames, kernelCompiler, suiteRootDir } from '../src/debian/suiteroot.ts';
 
 describe('Debian suites as data', () => {
   it('reads the pocket of a madison origin and places it in a suite', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { suiteByName } from '../src/suites.ts';
-import { archInfo } from '../src/arch.ts';
-import { formatCommand, shellQuote, tailLines } from '../src/exec.ts';
-import { buildTools, missingToolsMessage, packageForTool } from '../src/tools.ts';
+import { suiteByName } from '../src/debian/suites.ts';
+import { archInfo } from '../src/debian/arch.ts';
+import { formatCommand, shellQuote, tailLines } from '../src/core/exec.ts';
+import { buildTools, missingToolsMessage, packageForTool } from '../src/debian/tools.ts';
 
 describe('tools', () => {
   const arm = archInfo('armhf', 'amd64');

@@ -11,8 +11,8 @@ import {
   wireSummary,
   type Capture,
   type WireRun,
-} from '../src/wire.ts';
-import { tsharkVersion } from '../src/tshark.ts';
+} from '../src/report/wire.ts';
+import { tsharkVersion } from '../src/report/tshark.ts';
 
 // real tshark 4.0.17 output for the pcap make-scenario.ts writes, and the matching ll-wire lines
 const TSHARK = readFileSync(new URL('./fixtures/wire/scenario.tshark.txt', import.meta.url), 'utf8');

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { moduleVersion } from '../src/debpkg.ts';
-import { LAYER_BOARD_CONF_DIR, LAYER_DIR, LAYER_DTS_DIR } from '../src/export.ts';
-import { REPO_ROOT } from '../src/paths.ts';
-import { layerSeriesCompat } from '../src/yocto.ts';
+import { moduleVersion } from '../src/packaging/debpkg.ts';
+import { LAYER_BOARD_CONF_DIR, LAYER_DIR, LAYER_DTS_DIR } from '../src/packaging/export.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
+import { layerSeriesCompat } from '../src/packaging/yocto.ts';
 import { expand, readRecipe, type Vars } from './recipefile.ts';
 
 const layer = path.join(REPO_ROOT, LAYER_DIR);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoConf, bitbakeProgress, bitbakeVar, coreSeries, envScript, layerSeriesCompat, mayReplaceAutoConf, seriesProblem, yoctoSteps, type YoctoOptions } from '../src/yocto.ts';
+import { autoConf, bitbakeProgress, bitbakeVar, coreSeries, envScript, layerSeriesCompat, mayReplaceAutoConf, seriesProblem, yoctoSteps, type YoctoOptions } from '../src/packaging/yocto.ts';
 
 const base: YoctoOptions = {
   tree: '/t/poky',
