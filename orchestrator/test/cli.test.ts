@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { adjustKernel, boardsWithKernel, buildOnlyLines, claimRelease, parseCli, partitionBoards, selectKernels, usage } from '../src/cli.ts';
+import { parseCli, usage } from '../src/cli.ts';
+import { claimRelease } from '../src/commands/check.ts';
+import { adjustKernel, boardsWithKernel, buildOnlyLines, partitionBoards, selectKernels } from '../src/pipeline/boardrun.ts';
 import { benchBoards } from '../src/commands/bench.ts';
 import { ConfigError, UsageError } from '../src/core/errors.ts';
 import type { Profile } from '../src/profile/profile.ts';

@@ -12,13 +12,15 @@ import path from 'node:path';
 import { benchPlotSpec, renderSvg } from '../bench/plot.ts';
 import { benchFile, benchText, type BenchFile } from '../bench/report.ts';
 import { benchBootTask, benchModules, moduleCheckTask, type BenchState } from '../bench/run.ts';
-import type { CliOptions, Io } from '../cli.ts';
-import { ConfigError, UsageError, errorMessage } from '../core/errors.ts';
-import type { OwnKernelInput } from '../kernel/ownkernel.ts';
-import { displayPath, kernelLabel, locateTask, newJob, type Env, type JobTask, type KernelJob } from '../pipeline/pipeline.ts';
-import type { KernelSpec, Profile } from '../profile/profile.ts';
+import { ConfigError, UsageError } from '../core/errors.ts';
+import type { CliOptions, Io } from '../core/options.ts';
+import { buildSteps, checkTools, runBoardKernels, selectBoards, selectKernels } from '../pipeline/boardrun.ts';
+import { displayPath } from '../core/paths.ts';
+import { kernelLabel, locateTask, type Env, type KernelJob } from '../pipeline/pipeline.ts';
+import type { Profile } from '../profile/profile.ts';
+import { BOARD_KERNEL, COMMON, parseBoardKernel, type CommandSpec } from './command.ts';
 
-export const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter> | --kernel-build <dir> …] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
+const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter> | --kernel-build <dir> …] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
 
 Build if needed (as smoke does), boot the board once with /init running
 \`atemsys-bench run\` instead of the selftests, and report latencies in µs:
@@ -46,8 +48,9 @@ every board with a qemu section; one kernel per board (its first unless
   --no-build              use the existing artifacts, never build
 Timeout of a bench boot: the profile's bench.timeout, else 3 × qemu.timeout.`;
 
-/** bench's options beyond the common ones (--quick, --module), checked. Pure. */
+/** bench's options beyond the board/kernel ones (--quick, --module), checked. Pure. */
 export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>): CliOptions {
+  parseBoardKernel(o, values);
   const module = values.module;
   if (typeof module === 'string') {
     if (module.trim() === '') throw new UsageError('bench: --module needs a file (an atemsys.ko built for the board\'s kernel)');
@@ -56,16 +59,6 @@ export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>
   }
   o.quick = values.quick === true;
   return o;
-}
-
-/** What bench reuses of cli.ts (passed in, so that this file does not import cli.ts at run time). */
-export interface BenchHelpers {
-  selectBoards(paths: Env['paths'], board: string, needQemu: boolean, kernelFilter?: string): Promise<{ run: Profile[] }>;
-  selectKernels(p: Profile, series: string | undefined, own?: OwnKernelInput): KernelSpec[];
-  checkTools(profiles: readonly Profile[], o: CliOptions, host: Env['host']): Promise<void>;
-  runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void>;
-  isFatal(err: unknown): boolean;
-  buildSteps(env: Env, fresh: boolean): JobTask[];
 }
 
 /**
@@ -105,9 +98,9 @@ async function writeBenchFiles(dir: string, f: BenchFile, text: string, outputs:
   return svgFile;
 }
 
-export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers): Promise<number> {
+async function runBench(env: Env, o: CliOptions, io: Io): Promise<number> {
   const board = o.board ?? '';
-  const profiles = benchBoards((await h.selectBoards(env.paths, board, true, o.kernel)).run, board === 'all');
+  const profiles = benchBoards((await selectBoards(env.paths, board, true, o.kernel)).run, board === 'all');
   if (profiles.length === 0) throw new ConfigError('no board with a qemu section in boards/');
   if (o.module !== undefined) {
     const ok = await stat(o.module).then(
@@ -116,62 +109,76 @@ export async function cmdBench(env: Env, o: CliOptions, io: Io, h: BenchHelpers)
     );
     if (!ok) throw new ConfigError(`--module ${o.module}: no such file`);
   }
-  await h.checkTools(profiles, o, env.host);
+  await checkTools(profiles, o, env.host);
   const results: (BenchFile | BenchFailure)[] = [];
   let failed = false;
-  for (const p of profiles) {
-    const spec = o.kernel !== undefined || o.own ? h.selectKernels(p, o.kernel, o.own)[0] : p.kernels[0];
-    if (spec === undefined) throw new ConfigError(`board ${p.name} has no kernels`);
-    const job = newJob(p, spec, env.host);
-    const state: BenchState = { boots: [], outputs: [] };
-    const modules = benchModules(o.module);
-    const echo = (t: string): void => {
-      process.stdout.write(t);
-    };
-    // resolve (or locate) first, then --module's vermagic check: a wrong module fails before any build
-    const [first, ...rest] = o.noBuild ? [locateTask(env, false)] : h.buildSteps(env, true);
-    const steps: JobTask[] = [
-      ...(first ? [first] : []),
-      ...(o.module !== undefined ? [moduleCheckTask(env, path.resolve(o.module), state)] : []),
-      ...rest,
-      ...modules.map((m, index) => benchBootTask(env, { module: m, index, quick: o.quick === true, state, ...(o.verbose && !o.json ? { echo } : {}) })),
-    ];
-    let error: string | undefined;
-    try {
-      await h.runJob(job, steps, o);
-    } catch (err) {
-      if (h.isFatal(err)) throw err;
-      failed = true;
-      error = errorMessage(err);
-      const kernel = job.resolved?.release ?? kernelLabel(spec);
-      if (!o.json) io.err(`${p.name} ${kernel}: ${state.boots.length === 0 && job.ko === undefined && !job.upToDate && !o.noBuild ? 'build' : 'bench'} failed:\n${error}`);
-      if (state.boots.length === 0) {
-        results.push({ board: p.name, kernel, status: 'failed', error });
-        continue;
+  const states = new Map<KernelJob, BenchState>();
+  const echo = (t: string): void => {
+    process.stdout.write(t);
+  };
+  await runBoardKernels(env, o, {
+    profiles,
+    kernels: (p) => {
+      const spec = o.kernel !== undefined || o.own ? selectKernels(p, o.kernel, o.own)[0] : p.kernels[0];
+      if (spec === undefined) throw new ConfigError(`board ${p.name} has no kernels`);
+      return [spec];
+    },
+    steps: (job) => {
+      const state: BenchState = { boots: [], outputs: [] };
+      states.set(job, state);
+      // resolve (or locate) first, then --module's vermagic check: a wrong module fails before any build
+      const [first, ...rest] = o.noBuild ? [locateTask(env, false)] : buildSteps(env, true);
+      return [
+        ...(first ? [first] : []),
+        ...(o.module !== undefined ? [moduleCheckTask(env, path.resolve(o.module), state)] : []),
+        ...rest,
+        ...benchModules(o.module).map((m, index) => benchBootTask(env, { module: m, index, quick: o.quick === true, state, ...(o.verbose && !o.json ? { echo } : {}) })),
+      ];
+    },
+    done: async ({ profile: p, spec, job, error, stage }) => {
+      const state = states.get(job) ?? { boots: [], outputs: [] };
+      if (error !== undefined) {
+        failed = true;
+        const kernel = job.resolved?.release ?? kernelLabel(spec);
+        if (!o.json) io.err(`${p.name} ${kernel}: ${state.boots.length === 0 && stage === 'build' ? 'build' : 'bench'} failed:\n${error}`);
+        if (state.boots.length === 0) {
+          results.push({ board: p.name, kernel, status: 'failed', error });
+          return;
+        }
       }
-    }
-    const dir = job.dir ?? '';
-    const m = job.manifest;
-    const f = benchFile({
-      board: p.name,
-      arch: p.arch,
-      kernel: { suite: spec.suite, series: job.resolved?.series ?? spec.series, flavour: spec.flavour, release: job.resolved?.release ?? m?.kernel.release ?? '?' },
-      quick: o.quick === true,
-      tools: m?.tools ?? null,
-      git: m?.git ?? null,
-      boots: state.boots,
-      ...(error !== undefined ? { error } : {}),
-    });
-    if (f.status === 'failed') failed = true;
-    const text = benchText(f);
-    const svg = await writeBenchFiles(dir, f, text, state.outputs);
-    results.push(f);
-    if (!o.json) {
-      io.out('');
-      io.out(text);
-      io.out(`files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.flatMap((b) => [b.serialLog, ...(b.stockSerialLog !== undefined ? [b.stockSerialLog] : [])]).join(', ')}`);
-    }
-  }
+      const dir = job.dir ?? '';
+      const m = job.manifest;
+      const f = benchFile({
+        board: p.name,
+        arch: p.arch,
+        kernel: { suite: spec.suite, series: job.resolved?.series ?? spec.series, flavour: spec.flavour, release: job.resolved?.release ?? m?.kernel.release ?? '?' },
+        quick: o.quick === true,
+        tools: m?.tools ?? null,
+        git: m?.git ?? null,
+        boots: state.boots,
+        ...(error !== undefined ? { error } : {}),
+      });
+      if (f.status === 'failed') failed = true;
+      const text = benchText(f);
+      const svg = await writeBenchFiles(dir, f, text, state.outputs);
+      results.push(f);
+      if (!o.json) {
+        io.out('');
+        io.out(text);
+        io.out(`files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.flatMap((b) => [b.serialLog, ...(b.stockSerialLog !== undefined ? [b.stockSerialLog] : [])]).join(', ')}`);
+      }
+    },
+  });
   if (o.json) io.out(JSON.stringify(results.length === 1 ? results[0] : results, null, 2));
   return failed ? 1 : 0;
 }
+
+export const bench: CommandSpec = {
+  name: 'bench',
+  summary: 'build if needed, boot each PCI board with the benchmark, report latencies and targets',
+  usage: BENCH_USAGE,
+  options: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
+  writesOut: true,
+  parse: parseBenchOptions,
+  run: runBench,
+};

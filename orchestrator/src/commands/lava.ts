@@ -9,8 +9,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { CliOptions, Io } from '../cli.ts';
-import { kernelMatches, printRun } from '../cli.ts';
+import type { CliOptions, Io } from '../core/options.ts';
+import { kernelMatches } from '../pipeline/boardrun.ts';
+import { COMMON, parseBoardKernel, str, type CommandSpec } from './command.ts';
+import { printRun } from './smoke.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { junitXml } from '../report/junit.ts';
 import { parseKtap } from '../report/ktap.ts';
@@ -23,7 +25,7 @@ import { summarizeRun, type RunSummary } from '../report/results.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { findProfile, loadAllProfiles, type Profile } from '../profile/profile.ts';
 
-export const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--submit <server>] [--json]
+const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--submit <server>] [--json]
 
 Write a LAVA job for every built kernel of the board (out/<board>/<release>/
 lava-job.yaml), checked against LAVA's own strict job schema (Debian's
@@ -95,7 +97,7 @@ interface Written {
   file: string;
 }
 
-export async function cmdLava(env: Env, o: CliOptions, io: Io): Promise<number> {
+async function runLava(env: Env, o: CliOptions, io: Io): Promise<number> {
   const board = o.board;
   if (board === undefined) throw new UsageError('lava: --board is required (a board name, or all)');
   const url = parseArtifactsUrl(o.artifactsUrl);
@@ -261,3 +263,19 @@ async function followAll(env: Env, o: CliOptions, io: Io, client: LavaClient, se
   return runs.every((r) => r.status === 'passed') ? 0 : 1;
 }
 
+
+export const lava: CommandSpec = {
+  name: 'lava',
+  summary: 'write LAVA jobs (QEMU, or U-Boot on the real board) for the built kernels',
+  usage: LAVA_USAGE,
+  options: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' }, submit: { type: 'string' } },
+  writesOut: true,
+  parse: (o, values) => {
+    const u = str(values, 'artifacts-url');
+    if (u !== undefined) o.artifactsUrl = u;
+    const srv = str(values, 'submit');
+    if (srv !== undefined) o.lavaServer = srv;
+    return parseBoardKernel(o, values);
+  },
+  run: runLava,
+};

@@ -7,14 +7,15 @@
 import path from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
 import { archInfo, isArch, type Arch } from '../debian/arch.ts';
-import type { CliOptions, Io } from '../cli.ts';
+import { renderer, type CliOptions, type Io } from '../core/options.ts';
 import { InterruptedError, UsageError, errorMessage } from '../core/errors.ts';
 import { buildCell, cellOf, checkerFor, openSourceState, prepareTree, resolveSources, sourceTree, type ResolvedSource } from '../debian/kernelsrc.ts';
 import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, type MatrixCell } from '../kernel/matrix.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { requireTools } from '../debian/tools.ts';
+import { COMMON, type CommandSpec } from './command.ts';
 
-export const MATRIX_USAGE = `usage: orchestrate matrix [--suite <s>[,<s>...]] [--arch <a>[,<a>...]] [--json]
+const MATRIX_USAGE = `usage: orchestrate matrix [--suite <s>[,<s>...]] [--arch <a>[,<a>...]] [--json]
 
 Build the module with W=1 and sparse against Debian's own kernel sources, a
 cell per suite and architecture:
@@ -50,13 +51,7 @@ export function parseMatrixOptions(o: CliOptions, values: Record<string, unknown
   return o;
 }
 
-function renderer(o: CliOptions): 'silent' | 'simple' | 'default' {
-  if (o.json) return 'silent';
-  if (!process.stdout.isTTY || process.env.CI) return 'simple';
-  return 'default';
-}
-
-export async function cmdMatrix(env: Env, o: CliOptions, io: Io): Promise<number> {
+async function runMatrix(env: Env, o: CliOptions, io: Io): Promise<number> {
   const suites = MATRIX_SUITES.filter((s) => o.suites === undefined || o.suites.includes(s.suite));
   const arches = MATRIX_ARCHES.filter((a) => o.arches === undefined || o.arches.includes(a));
   const tools = ['make', 'gcc', 'tar', 'xz', 'dpkg', 'dpkg-source', 'apt-get', 'apt-cache', 'sparse', 'flex', 'bison', 'bc'];
@@ -148,3 +143,13 @@ export async function cmdMatrix(env: Env, o: CliOptions, io: Io): Promise<number
   }
   return failed.length > 0 ? 1 : 0;
 }
+
+export const matrix: CommandSpec = {
+  name: 'matrix',
+  summary: "W=1 + sparse builds against Debian's kernel sources, 5.10 to sid's newest, × 3 arches",
+  usage: MATRIX_USAGE,
+  options: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
+  writesOut: true,
+  parse: (o, values) => parseMatrixOptions(o, values),
+  run: runMatrix,
+};

@@ -5,14 +5,15 @@
  * Exit codes: 0 built or cached, 1 the build failed, 2 usage or
  * configuration error, 130 interrupted.
  */
-import type { CliOptions, Io } from '../cli.ts';
+import type { CliOptions, Io } from '../core/options.ts';
 import { openSourceState } from '../debian/kernelsrc.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { DEBUG_KERNEL, TEST_KERNEL, buildTestKernel } from '../kernel/testkernel.ts';
 import { requireTools } from '../debian/tools.ts';
 import { archInfo } from '../debian/arch.ts';
+import { COMMON, type CommandSpec } from './command.ts';
 
-export const TESTKERNEL_USAGE = `usage: orchestrate testkernel [--debug] [--json]
+const TESTKERNEL_USAGE = `usage: orchestrate testkernel [--debug] [--json]
 
 Build a small kernel from Debian's linux-source (${TEST_KERNEL.suite}'s, Linux 5.10) for
 qemu-x86_64: tinyconfig plus what the board's selftests use. It proves that
@@ -25,7 +26,7 @@ Prints the build tree, modules and image, and the smoke command that uses them.
   --json   print them as JSON
 Exit codes: 0 built or cached, 1 the build failed, 2 usage or configuration error, 130 interrupted.`;
 
-export async function cmdTestKernel(env: Env, o: CliOptions, io: Io): Promise<number> {
+async function runTestKernel(env: Env, o: CliOptions, io: Io): Promise<number> {
   await requireTools(['make', 'gcc', 'tar', 'xz', 'dpkg', 'apt-get', 'apt-cache', 'flex', 'bison', 'bc', 'depmod'], archInfo('x86_64', env.host));
   const log = (m: string): void => {
     if (!o.json) io.err(`testkernel: ${m}`);
@@ -43,3 +44,16 @@ export async function cmdTestKernel(env: Env, o: CliOptions, io: Io): Promise<nu
   io.out(`smoke it: npx orchestrate smoke --board qemu-x86_64 --kernel-build ${k.build} --kernel-modules ${k.modules}${o.debugKernel ? ' --extra-groups fuzz --timeout 3600 --fuzz-calls 250000' : ''}`);
   return 0;
 }
+
+export const testkernel: CommandSpec = {
+  name: 'testkernel',
+  summary: "build a small 5.10 kernel from Debian's source, to smoke-test a kernel you built",
+  usage: TESTKERNEL_USAGE,
+  options: { ...COMMON, debug: { type: 'boolean' } },
+  writesOut: true,
+  parse: (o, values) => {
+    if (values.debug === true) o.debugKernel = true;
+    return o;
+  },
+  run: runTestKernel,
+};

@@ -42,3 +42,9 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, repo: string 
     orchestratorPackageJson: path.join(repo, 'orchestrator', 'package.json'),
   };
 }
+
+/** A path as the user would type it: relative to the current directory when under it, else absolute. */
+export function displayPath(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
+}

@@ -22,7 +22,7 @@ import type { ResolvedKernel } from '../debian/kernelpkgs.ts';
 import { parseKtap } from '../report/ktap.ts';
 import { artifactInfo, buildManifest, gitInfo, manifestMismatch, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from '../core/manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from '../devicetree/overlay.ts';
-import type { Paths } from '../core/paths.ts';
+import { displayPath, type Paths } from '../core/paths.ts';
 import { qemuOverlayFor, selftestArgsFor, slowdownOf, type KernelSpec, type Profile } from '../profile/profile.ts';
 import { onDemandFile } from '../kernel/moddeps.ts';
 import { hotplugSlots } from '../guest/hotplug.ts';
@@ -713,12 +713,6 @@ export function locateTask(env: Env, checkSelftestArgs = true): JobTask {
       task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? '; the sources changed since: these are the older sources\' results' : ''})`;
     },
   };
-}
-
-/** A path relative to the working directory when it is below it. */
-export function displayPath(p: string): string {
-  const r = path.relative(process.cwd(), p);
-  return r === '' ? '.' : r.startsWith('..') ? p : r;
 }
 
 /** Latest existing build for a kernel spec (for --no-build), from the manifests in out/<board>/. */

@@ -1,0 +1,72 @@
+/**
+ * `orchestrate build`: fetch a board's Debian kernels, cross-build atemsys.ko
+ * and the selftests, and bundle them into out/<board>/<release>/. Exit codes:
+ * 0 every kernel built, 1 a build failed, 2 usage or configuration error, 130
+ * interrupted.
+ */
+import path from 'node:path';
+import { displayPath } from '../core/paths.ts';
+import { kernelLabel, secs } from '../pipeline/pipeline.ts';
+import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
+import { bundleName } from '../packaging/bundle.ts';
+import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
+
+export const build: CommandSpec = {
+  name: 'build',
+  summary: 'fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/',
+  usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--json]
+
+Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
+atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
+atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle.
+  --board <name|all>   board profile (boards/<name>.yaml), or all boards
+  --kernel <filter>    only the board's kernels of this series, suite or flavour
+                       (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
+${OWN_KERNEL_HELP}
+${RUN_GROUPS_HELP}
+  --json               print the result as JSON (no progress display)`,
+  options: { ...COMMON, ...BOARD_KERNEL, ...RUN_GROUPS },
+  writesOut: true,
+  parse: parseBoardKernel,
+  async run(env, o, io) {
+    const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
+    await checkSelftestRun(profiles, o, env.paths);
+    await checkTools(profiles, o, env.host);
+    const outcomes = await runBoardKernels(env, o, {
+      profiles,
+      steps: () => buildSteps(env, false),
+      done: ({ profile: p, spec, job, error }) => {
+        const release = job.resolved?.release ?? '?';
+        if (error !== undefined) io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${error}`);
+        else if (!o.json) {
+          io.out(`${p.name} ${release}: artifacts in ${displayPath(job.dir ?? '')}/ (bundle ${path.basename(job.bundle ?? '')})`);
+          io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
+          for (const c of job.stats.corrupt) io.out(`  corrupt in the cache, fetched again: ${c}`);
+        }
+      },
+    });
+    if (o.json) {
+      const results = outcomes.map(({ profile: p, spec, job, error }) => {
+        const key = { board: p.name, suite: spec.suite, series: spec.series, flavour: spec.flavour };
+        if (error !== undefined) return { ...key, release: job.resolved?.release, status: 'failed', error };
+        const release = job.resolved?.release ?? '?';
+        const dir = job.dir ?? '';
+        return {
+          ...key,
+          release,
+          status: 'built',
+          dir,
+          bundle: job.bundle ?? path.join(dir, bundleName(p.name, release)),
+          vermagic: job.vermagic,
+          packages: job.manifest?.packages ?? [],
+          downloaded: job.stats.downloaded,
+          cached: job.stats.cached,
+          corrupt: job.stats.corrupt,
+          timings: job.timings,
+        };
+      });
+      io.out(JSON.stringify(results, null, 2));
+    }
+    return outcomes.some((r) => r.error !== undefined) ? 1 : 0;
+  },
+};
