@@ -1,7 +1,7 @@
 /** The compile matrix: its data, the pure choices and the report. */
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli.ts';
-import { cellOf, checkFlags, kbuildVars, prepareRecipe, type ResolvedSource } from '../src/debian/kernelsrc.ts';
+import { cellOf, checkFlags, kbuildVars, prepareRecipe, type ResolvedSource } from '../src/kernel/kernelsrc.ts';
 import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, missingObjects, newestSourceSeries, versionInSuite } from '../src/kernel/matrix.ts';
 
 const madison = [

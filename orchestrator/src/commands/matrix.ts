@@ -1,7 +1,7 @@
 /**
  * `orchestrate matrix`: the module built with W=1 and sparse against
  * Debian's kernel sources, a cell per suite × architecture (kernel/matrix.ts,
- * debian/kernelsrc.ts). Exit codes: 0 every cell clean, 1 a cell has warnings or
+ * kernel/kernelsrc.ts). Exit codes: 0 every cell clean, 1 a cell has warnings or
  * failed, 2 usage or configuration error, 130 interrupted.
  */
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { Listr, type ListrTask } from 'listr2';
 import { archInfo, isArch, type Arch } from '../debian/arch.ts';
 import { renderer, type CliOptions, type Io } from '../core/options.ts';
 import { InterruptedError, UsageError, errorMessage } from '../core/errors.ts';
-import { buildCell, cellOf, checkerFor, openSourceState, prepareTree, resolveSources, sourceTree, type ResolvedSource } from '../debian/kernelsrc.ts';
+import { buildCell, cellOf, checkerFor, openSourceState, prepareTree, resolveSources, sourceTree, type ResolvedSource } from '../kernel/kernelsrc.ts';
 import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, type MatrixCell } from '../kernel/matrix.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { requireTools } from '../debian/tools.ts';

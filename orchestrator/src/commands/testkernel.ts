@@ -6,7 +6,7 @@
  * configuration error, 130 interrupted.
  */
 import type { CliOptions, Io } from '../core/options.ts';
-import { openSourceState } from '../debian/kernelsrc.ts';
+import { openSourceState } from '../kernel/kernelsrc.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { DEBUG_KERNEL, TEST_KERNEL, buildTestKernel } from '../kernel/testkernel.ts';
 import { requireTools } from '../debian/tools.ts';

@@ -5,7 +5,7 @@
  * the architecture's defconfig plus what every file of the module needs
  * (PCI, OF, PHYLIB, OF_MDIO), then the module built with `W=1` and sparse.
  * sid's entry is resolved at run time (its newest linux-source), so the
- * matrix follows sid. I/O is in debian/kernelsrc.ts.
+ * matrix follows sid. I/O is in kernel/kernelsrc.ts.
  */
 import type { Arch } from '../debian/arch.ts';
 import { compareDebVersions } from '../debian/debversion.ts';

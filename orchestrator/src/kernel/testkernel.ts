@@ -13,7 +13,7 @@ import path from 'node:path';
 import { downloadDeb, extractDeb, type AptState } from '../debian/apt.ts';
 import { FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
-import { resolveSources, type ResolvedSource } from '../debian/kernelsrc.ts';
+import { resolveSources, type ResolvedSource } from './kernelsrc.ts';
 import { MATRIX_SUITES } from './matrix.ts';
 
 export interface TestKernelRecipe {

@@ -12,11 +12,11 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { archInfo, type Arch, type DebianArch } from './arch.ts';
-import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState } from './apt.ts';
-import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from './aptsources.ts';
-import { KNOWN_CODENAMES } from './suites.ts';
-import { copySources, moduleWarnings } from '../kernel/buildlog.ts';
+import { archInfo, type Arch, type DebianArch } from '../debian/arch.ts';
+import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState } from '../debian/apt.ts';
+import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from '../debian/aptsources.ts';
+import { KNOWN_CODENAMES } from '../debian/suites.ts';
+import { copySources, moduleWarnings } from './buildlog.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import {
@@ -30,7 +30,7 @@ import {
   versionInSuite,
   type MatrixCell,
   type MatrixSuite,
-} from '../kernel/matrix.ts';
+} from './matrix.ts';
 
 type Log = (msg: string) => void;
 
