@@ -19,7 +19,7 @@ import { Checker, describe, formatIssues, type Entries } from './yamlcheck.ts';
 export { formatIssues, type Issue } from './yamlcheck.ts';
 
 export interface KernelSpec {
-  /** Debian suite the kernel comes from (debian/suites.ts): "bookworm", "trixie", "sid", ... */
+  /** Debian suite the kernel comes from (debian/facts.ts): "bookworm", "trixie", "sid", ... */
   suite: string;
   /** Debian series, "6.1" or "6.12", or "newest": the newest series the suite carries. */
   series: string;
