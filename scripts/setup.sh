@@ -22,6 +22,8 @@ trixie) source_series=6.12 ;;
 	;;
 esac
 
+# orchestrator/test/facts.test.ts checks that this list holds every package
+# orchestrator/src/debian/facts.ts says set-up installs (tools, compilers, libcs)
 packages=(
 	# build the module against Debian's kernel headers (6.12 needs pahole):
 	# Debian 12's kernels name gcc-12, also on a Debian 13 host; kernels of a
@@ -30,7 +32,7 @@ packages=(
 	gcc-12-aarch64-linux-gnu gcc-12-arm-linux-gnueabihf
 	# cross compilers and libc for the static selftests
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-i686-linux-gnu
-	libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-i386-cross
+	libc6-dev libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-i386-cross
 	# static checks: sparse, and checkpatch.pl from the kernel source
 	sparse "linux-source-$source_series" perl
 	# guests: QEMU, initramfs, device trees

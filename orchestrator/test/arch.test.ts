@@ -9,7 +9,7 @@ describe('archInfo', () => {
       kernelArch: 'x86',
       crossCompile: '',
       gccPackage: 'gcc',
-      gcc12Package: 'gcc-12',
+      triplet: 'x86_64-linux-gnu',
       libcPackage: 'libc6-dev',
       compat32: { crossCompile: 'i686-linux-gnu-', gccPackage: 'gcc-i686-linux-gnu', libcPackage: 'libc6-dev-i386-cross' },
     });
@@ -26,7 +26,7 @@ describe('archInfo', () => {
       kernelArch: 'arm64',
       crossCompile: 'aarch64-linux-gnu-',
       gccPackage: 'gcc-aarch64-linux-gnu',
-      gcc12Package: 'gcc-12-aarch64-linux-gnu',
+      triplet: 'aarch64-linux-gnu',
       libcPackage: 'libc6-dev-arm64-cross',
     });
     expect(archInfo('armhf', 'amd64')).toMatchObject({

@@ -38,6 +38,11 @@ function errorOf(text: string, name = 'demo'): string {
 }
 
 describe('parseProfile', () => {
+  it('takes only a flavour Debian builds for the arch (debian/facts.ts)', () => {
+    const m = errorOf(GOOD.replace('    flavour: arm64\n  - suite: bookworm-backports', '    flavour: armmp\n  - suite: bookworm-backports'));
+    expect(m).toMatch(/kernels\[0\]\.flavour: Debian builds no "armmp" kernel for arm64 \(debian\/facts\.ts\): arm64, arm64-16k, cloud-arm64, rt-arm64/);
+  });
+
   it('accepts a complete profile and types every field', () => {
     const p = parseProfile(GOOD, 'boards/demo.yaml', 'demo', '/abs/boards/demo.yaml');
     expect(p.name).toBe('demo');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { archiveSource, debianArchiveBase, debianSecurityBase, privateSources, type AptSource } from '../src/debian/aptsources.ts';
-import { bootPockets, hostSuite, inSuite, KNOWN_CODENAMES, needsBuildRoot, originPocket, suiteByName } from '../src/debian/suites.ts';
+import { bootPockets, hostSuite, inSuite, knownCodenames, needsBuildRoot, originPocket, suiteByName } from '../src/debian/suites.ts';
 import { bindSet, chrootArgs, compilerPackage, dependsNames, kernelCompiler, suiteRootDir } from '../src/debian/suiteroot.ts';
 
 describe('Debian suites as data', () => {
@@ -39,15 +39,15 @@ describe('private apt sources from the host', () => {
   const main: AptSource = { uri: 'http://m/debian', suites: ['trixie', 'trixie-updates'], components: ['main'], signedBy: '/k.gpg', origin: 'debian.sources:1' };
   const sec: AptSource = { uri: 'http://m/debian-security', suites: ['trixie-security'], components: ['main'], origin: 'debian.sources:7' };
   it('take the archive and security URIs of whatever release the host runs', () => {
-    expect(debianArchiveBase([sec, main], KNOWN_CODENAMES)).toBe(main);
-    expect(debianSecurityBase([main, sec], KNOWN_CODENAMES)).toBe(sec);
-    const out = privateSources([main, sec], KNOWN_CODENAMES, ['bookworm', 'bookworm-security', 'sid'], 'why');
+    expect(debianArchiveBase([sec, main], knownCodenames())).toBe(main);
+    expect(debianSecurityBase([main, sec], knownCodenames())).toBe(sec);
+    const out = privateSources([main, sec], knownCodenames(), ['bookworm', 'bookworm-security', 'sid'], 'why');
     expect(out).toEqual([
       { uri: 'http://m/debian', suites: ['bookworm', 'sid'], components: ['main'], signedBy: '/k.gpg', origin: 'debian.sources:1 (why)' },
       { uri: 'http://m/debian-security', suites: ['bookworm-security'], components: ['main'], origin: 'debian.sources:7 (why)' },
     ]);
-    expect(privateSources([main], KNOWN_CODENAMES, ['bookworm-security', 'trixie'], 'w')).toHaveLength(1);
-    expect(privateSources([sec], KNOWN_CODENAMES, ['trixie'], 'w')).toBeUndefined();
+    expect(privateSources([main], knownCodenames(), ['bookworm-security', 'trixie'], 'w')).toHaveLength(1);
+    expect(privateSources([sec], knownCodenames(), ['trixie'], 'w')).toBeUndefined();
     expect(archiveSource(main, ['sid'], 'x').suites).toEqual(['sid']);
   });
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DebianArch } from './arch.ts';
 import { createHash } from 'node:crypto';
 import { privateSources, readHostSources, renderDeb822 } from './aptsources.ts';
-import { KNOWN_CODENAMES, bootPockets } from './suites.ts';
+import { bootPockets, knownCodenames } from './suites.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked, tailLines } from '../core/exec.ts';
 import { sha256File } from '../core/manifest.ts';
@@ -114,10 +114,10 @@ export async function openAptState(o: OpenOptions): Promise<AptState> {
   for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'state', 'log']) {
     await mkdir(path.join(dir, d), { recursive: true });
   }
-  const sources = privateSources(await readHostSources(o.etcApt), KNOWN_CODENAMES, bootPockets(), "the boot kernels' suites");
+  const sources = privateSources(await readHostSources(o.etcApt), knownCodenames(), bootPockets(), "the boot kernels' suites");
   if (!sources) {
     throw new ConfigError(
-      `no Debian archive entry (${KNOWN_CODENAMES.join(', ')}) in ${o.etcApt ?? '/etc/apt'}/sources.list{,.d/*.list,.d/*.sources}: ` +
+      `no Debian archive entry (${knownCodenames().join(', ')}) in ${o.etcApt ?? '/etc/apt'}/sources.list{,.d/*.list,.d/*.sources}: ` +
         'the private apt state takes the archive URI from there (add the Debian archive to the host apt sources)',
     );
   }

@@ -5,6 +5,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { defaultSuite } from './suites.ts';
 
 export interface AptSource {
   uri: string;
@@ -87,7 +88,7 @@ export function parseDeb822Sources(text: string, origin: string): AptSource[] {
  * `codename-*`), and add `codename-backports` on every URI that carries
  * `codename` itself. Entries with no matching suite are dropped.
  */
-export function debianArchiveSources(all: AptSource[], codename = 'bookworm'): AptSource[] {
+export function debianArchiveSources(all: AptSource[], codename: string = defaultSuite().codename): AptSource[] {
   const re = new RegExp(`^${codename}(-[a-z]+)?$`);
   const out: AptSource[] = [];
   for (const s of all) {

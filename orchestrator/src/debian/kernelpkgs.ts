@@ -6,7 +6,8 @@
 import type { MadisonEntry, PackageRef } from './apt.ts';
 import { compareDebVersions } from './debversion.ts';
 import { FailureError } from '../core/errors.ts';
-import { inSuite, suiteByName } from './suites.ts';
+import { FACTS, type AbiForm, type DebianFacts } from './facts.ts';
+import { inSuite, seriesFacts, suiteByName } from './suites.ts';
 import type { KernelSpec } from '../profile/profile.ts';
 
 export interface ResolvedKernel {
@@ -41,11 +42,26 @@ export function splitImageNames(abi: string, flavour: string): string[] {
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** ABI pattern of a series: "6.1" -> 6.1.0-N, "6.12" -> 6.12.N+debNN, "newest" -> any series */
-export function abiPattern(series: string): string {
+/** The part of an ABI after "X.Y" in each form (debian/facts.ts AbiForm). */
+const ABI_TAIL: Record<AbiForm, string> = {
+  'X.Y.0-N': '\\.0-\\d+',
+  'X.Y.N+debNN': '\\.\\d+\\+deb\\d+',
+  any: '\\.\\d+(?:-\\d+|\\+deb\\d+)',
+};
+
+/**
+ * ABI pattern of a series, in its form (debian/facts.ts): "6.1" -> 6.1.0-N,
+ * "6.12" -> 6.12.N+debNN, "newest" -> any series in either form; a series
+ * the facts do not list takes either form.
+ */
+export function abiPattern(series: string, f: DebianFacts = FACTS): string {
   const s = series === 'newest' ? '\\d+\\.\\d+' : esc(series);
-  return `${s}\\.\\d+(?:-\\d+|\\+deb\\d+)`;
+  const known = f.series.some((x) => x.series === series);
+  return `${s}${ABI_TAIL[known ? seriesFacts(series, f).abi : 'any']}`;
 }
+
+/** Any Debian kernel ABI, whole ("6.1.0-57", "6.12.118+deb13"). */
+export const ABI_RE = new RegExp(`^${abiPattern('newest')}$`);
 
 /** The series of an ABI: "6.12.117+deb13" -> "6.12". */
 export function seriesOfAbi(abi: string): string {
@@ -60,6 +76,7 @@ export function headersName(abi: string, flavour: string): string {
   return `linux-headers-${abi}-${flavour}`;
 }
 
+/** The common headers: linux-headers-<abi>-common, -common-rt for the realtime (rt-*) flavours. */
 export function commonHeadersName(abi: string, flavour: string): string {
   return `linux-headers-${abi}-common${flavour.startsWith('rt-') ? '-rt' : ''}`;
 }

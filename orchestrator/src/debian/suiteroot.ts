@@ -19,6 +19,8 @@ import type { AptState, PackageRef } from './apt.ts';
 import type { AptSource } from './aptsources.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { runChecked } from '../core/exec.ts';
+import { allTriplets, buildHostTriplet } from './arch.ts';
+import { FACTS, type DebianFacts } from './facts.ts';
 
 const DONE = '.atemsys-root.json';
 
@@ -28,11 +30,21 @@ export function kernelCompiler(kernelvariables: string): string | undefined {
 }
 
 /**
- * The Debian package of `compiler` for `triplet` on an amd64 host: the
- * native one is `gcc-14`, a cross one `gcc-14-aarch64-linux-gnu`.
+ * The Debian package of `compiler` for `triplet` on the build host (amd64):
+ * the native one is `gcc-14`, a cross one `gcc-14-aarch64-linux-gnu`.
  */
-export function compilerPackage(compiler: string, triplet: string, hostTriplet = 'x86_64-linux-gnu'): string {
+export function compilerPackage(compiler: string, triplet: string, hostTriplet: string = buildHostTriplet()): string {
   return triplet === hostTriplet ? compiler : `${compiler}-${triplet}`;
+}
+
+/**
+ * What a build root of a newer suite holds (debian/facts.ts
+ * buildRootPackages): make, sparse and the like, `compiler` ("gcc-14", from
+ * the kernel's .kernelvariables) for every board arch (one root serves them
+ * all), and the dependencies of the kernel's kbuild. Sorted, each once.
+ */
+export function rootPackages(compiler: string, kbuildDeps: readonly string[], f: DebianFacts = FACTS): string[] {
+  return [...new Set([...f.buildRootPackages, ...allTriplets(f).map((t) => compilerPackage(compiler, t, buildHostTriplet(f))), ...kbuildDeps])].sort();
 }
 
 /**

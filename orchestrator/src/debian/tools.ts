@@ -1,85 +1,45 @@
-/** Host tools the pipeline needs, and the Debian package that provides each. */
+/** Host tools the pipeline needs, and the Debian package that provides each (facts: debian/facts.ts). */
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import type { ArchInfo } from './arch.ts';
-import { needsBuildRoot, suiteByName, type DebianSuite } from './suites.ts';
+import { versionedGccPackage, type ArchInfo } from './arch.ts';
+import { FACTS, type DebianFacts } from './facts.ts';
+import { needsBuildRoot, seriesFacts, suiteByName, type DebianSuite } from './suites.ts';
 import { ConfigError } from '../core/errors.ts';
 
-const STATIC_PACKAGES: Record<string, string> = {
-  make: 'make',
-  gcc: 'gcc',
-  debootstrap: 'debootstrap',
-  unshare: 'util-linux',
-  setpriv: 'util-linux',
-  chroot: 'coreutils',
-  'gcc-12': 'gcc-12',
-  dpkg: 'dpkg',
-  'dpkg-deb': 'dpkg',
-  'apt-get': 'apt',
-  'apt-cache': 'apt',
-  modinfo: 'kmod',
-  depmod: 'kmod',
-  cpio: 'cpio',
-  dtc: 'device-tree-compiler',
-  fdtoverlay: 'device-tree-compiler',
-  fdtget: 'device-tree-compiler',
-  xz: 'xz-utils',
-  zstd: 'zstd',
-  sparse: 'sparse',
-  pahole: 'dwarves',
-  'qemu-system-x86_64': 'qemu-system-x86',
-  'qemu-system-i386': 'qemu-system-x86',
-  'qemu-system-aarch64': 'qemu-system-arm',
-  'qemu-system-arm': 'qemu-system-arm',
-  git: 'git',
-  'dpkg-buildpackage': 'dpkg-dev',
-  dh: 'debhelper',
-  dh_dkms: 'dh-dkms',
-  chrpath: 'chrpath',
-  diffstat: 'diffstat',
-  gawk: 'gawk',
-  file: 'file',
-  lz4: 'lz4',
-  python3: 'python3',
-  bash: 'bash',
-  shellcheck: 'shellcheck',
-  flake8: 'flake8',
-};
-
-export function packageForTool(tool: string, arch?: ArchInfo): string {
+export function packageForTool(tool: string, arch?: ArchInfo, f: DebianFacts = FACTS): string {
   if (arch && arch.crossCompile !== '') {
     if (tool === `${arch.crossCompile}gcc`) return arch.gccPackage;
     const v = tool.startsWith(arch.crossCompile) ? /^gcc-(\d+)$/.exec(tool.slice(arch.crossCompile.length))?.[1] : undefined;
-    if (v !== undefined) return arch.gcc12Package.replace(/^gcc-12/, `gcc-${v}`);
+    if (v !== undefined) return versionedGccPackage(arch, v);
   }
   const native = /^gcc-(\d+)$/.exec(tool)?.[1];
   if (native !== undefined) return tool;
   if (arch?.compat32 && tool === `${arch.compat32.crossCompile}gcc`) return arch.compat32.gccPackage;
-  const known = STATIC_PACKAGES[tool];
-  if (known) return known;
-  if (tool.startsWith('qemu-system-')) return 'qemu-system-misc';
+  const known = f.tools[tool];
+  if (known) return known.package;
+  if (tool.startsWith('qemu-system-')) return f.otherQemuPackage;
   return tool;
 }
 
 /**
  * Tools to build the module and the selftests for an arch on a host of
- * `host`: the compiler each kernel's suite names (debian/suites.ts) for kernels
+ * `host`: the compiler each kernel's suite names (debian/facts.ts) for kernels
  * built on the host, debootstrap/unshare/chroot for those built in a chroot
- * of a newer suite (debian/suiteroot.ts).
+ * of a newer suite (debian/suiteroot.ts), pahole for the series that run it.
  */
-export function buildTools(arch: ArchInfo, kernels: readonly { suite: string; series: string }[], host: DebianSuite | undefined): string[] {
-  const t = ['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', `${arch.crossCompile}gcc`];
+export function buildTools(arch: ArchInfo, kernels: readonly { suite: string; series: string }[], host: DebianSuite | undefined, f: DebianFacts = FACTS): string[] {
+  const t = [...f.requirements.build, `${arch.crossCompile}gcc`];
   for (const k of kernels) {
     // a kernel the user built: its own build tree says what it needs
     if (k.suite === 'own') continue;
-    if (needsBuildRoot(k.suite, host)) {
-      t.push('debootstrap', 'unshare', 'chroot');
+    if (needsBuildRoot(k.suite, host, f)) {
+      t.push(...f.requirements.buildRoot);
       continue;
     }
-    const gcc = suiteByName(k.suite)?.gcc;
+    const gcc = suiteByName(k.suite, f)?.gcc;
     if (gcc !== undefined) t.push(`gcc-${gcc}`, `${arch.crossCompile}gcc-${gcc}`);
-    // headers after 6.1 run pahole (BTF) during modpost
-    if (k.series !== '6.1' && k.series !== '5.10') t.push('pahole');
+    // headers that run pahole (BTF) during modpost
+    if (seriesFacts(k.series, f).pahole) t.push('pahole');
   }
   if (arch.compat32) t.push(`${arch.compat32.crossCompile}gcc`);
   return [...new Set(t)];

@@ -12,15 +12,14 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { archInfo, type Arch, type DebianArch } from '../debian/arch.ts';
+import { archInfo, buildHostDebianArch, defconfigOf, wordSizeFlag, type Arch, type DebianArch } from '../debian/arch.ts';
 import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState } from '../debian/apt.ts';
 import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from '../debian/aptsources.ts';
-import { KNOWN_CODENAMES } from '../debian/suites.ts';
+import { knownCodenames, newestSuite } from '../debian/suites.ts';
 import { copySources, moduleWarnings } from './buildlog.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import {
-  MATRIX_DEFCONFIG,
   MATRIX_ENABLE,
   MATRIX_SUITES,
   MATRIX_UNPACK_EXCLUDE,
@@ -47,7 +46,7 @@ export async function openSourceState(cacheDir: string, signal?: AbortSignal, lo
   for (const d of ['lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d', 'state', 'log']) {
     await mkdir(path.join(dir, d), { recursive: true });
   }
-  const archive = debianArchiveBase(await readHostSources(etcApt), KNOWN_CODENAMES);
+  const archive = debianArchiveBase(await readHostSources(etcApt), knownCodenames());
   if (!archive) {
     throw new ConfigError(`no Debian archive entry in ${etcApt ?? '/etc/apt'}: the compile matrix takes its mirror from there (add the Debian archive to the host apt sources)`);
   }
@@ -56,7 +55,7 @@ export async function openSourceState(cacheDir: string, signal?: AbortSignal, lo
   await writeFile(path.join(dir, 'sources.list.d', 'debian.sources'), renderDeb822([src], ['deb', 'deb-src']));
   await writeFile(path.join(dir, 'status'), '');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const host: DebianArch = 'amd64';
+  const host: DebianArch = buildHostDebianArch();
   const state: AptState = { debArch: host, dir, options: aptStateOptions(dir, host, isRoot), updated: false, warnings: [] };
   const age = await stat(path.join(dir, 'lists', UPDATE_STAMP)).then(
     (s) => (Date.now() - s.mtimeMs) / 3_600_000,
@@ -135,7 +134,7 @@ export function kbuildVars(arch: Arch): string[] {
 
 /** What a prepared tree was prepared with: a new recipe prepares again. */
 export function prepareRecipe(arch: Arch, version: string): string {
-  return [version, MATRIX_DEFCONFIG[arch], ...MATRIX_ENABLE, ...kbuildVars(arch), ...MATRIX_UNPACK_EXCLUDE].join(' ');
+  return [version, defconfigOf(arch), ...MATRIX_ENABLE, ...kbuildVars(arch), ...MATRIX_UNPACK_EXCLUDE].join(' ');
 }
 
 /** `<defconfig>` + MATRIX_ENABLE + `modules_prepare` in its own output directory (once per recipe). */
@@ -149,8 +148,9 @@ export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSou
   const logFile = path.join(out, 'prepare.log');
   const make = (what: string, ...args: string[]): Promise<unknown> =>
     runChecked(what, 'make', ['-C', tree, `O=${out}`, ...kbuildVars(arch), ...args], { signal, logFile, append: true, tail: 30 });
-  log?.(`${MATRIX_DEFCONFIG[arch]} + ${MATRIX_ENABLE.join(', ')}`);
-  await make(MATRIX_DEFCONFIG[arch], MATRIX_DEFCONFIG[arch]);
+  const defconfig = defconfigOf(arch);
+  log?.(`${defconfig} + ${MATRIX_ENABLE.join(', ')}`);
+  await make(defconfig, defconfig);
   await runChecked('scripts/config', path.join(tree, 'scripts', 'config'), ['--file', path.join(out, '.config'), ...MATRIX_ENABLE.flatMap((o) => ['--enable', o])], { signal, logFile, append: true });
   await make('olddefconfig', 'olddefconfig');
   const config = await readFile(path.join(out, '.config'), 'utf8');
@@ -165,7 +165,7 @@ export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSou
 /** sparse's flags as the kernel's Makefile gives them (for scripts/checker-valid.sh). */
 export function checkFlags(arch: Arch): string[] {
   const a = archInfo(arch);
-  return [`--arch=${a.kernelArch}`, '-mlittle-endian', arch === 'armhf' ? '-m32' : '-m64'];
+  return [`--arch=${a.kernelArch}`, '-mlittle-endian', wordSizeFlag(arch)];
 }
 
 /** Does the kernel take this sparse? Trees without scripts/checker-valid.sh take any. */
@@ -176,10 +176,11 @@ async function checkerValid(tree: string, sparse: string, arch: Arch, signal?: A
   return r.stdout.trim() === '1';
 }
 
-/** sid's sparse, built from its Debian source package once (C frontend only). */
+/** The newest suite's (sid's) sparse, built from its Debian source package once (C frontend only). */
 export async function buildSparse(state: AptState, cacheDir: string, signal?: AbortSignal, log?: Log): Promise<string> {
-  const version = versionInSuite(await madison(state, ['sparse'], signal), 'sparse', 'sid');
-  if (version === undefined) throw new FailureError(`sid has no sparse source package (apt state ${state.dir})`);
+  const newest = newestSuite().name;
+  const version = versionInSuite(await madison(state, ['sparse'], signal), 'sparse', newest);
+  if (version === undefined) throw new FailureError(`${newest} has no sparse source package (apt state ${state.dir})`);
   const dir = path.join(cacheDir, 'tools', `sparse_${version}`);
   const bin = path.join(dir, 'sparse');
   if (await done(dir, version)) return bin;

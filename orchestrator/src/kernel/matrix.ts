@@ -7,7 +7,9 @@
  * sid's entry is resolved at run time (its newest linux-source), so the
  * matrix follows sid. I/O is in kernel/kernelsrc.ts.
  */
-import type { Arch } from '../debian/arch.ts';
+import { ARCHES, type Arch } from '../debian/arch.ts';
+import { FACTS, type DebianFacts } from '../debian/facts.ts';
+import { suiteByName } from '../debian/suites.ts';
 import { compareDebVersions } from '../debian/debversion.ts';
 
 export interface MatrixSuite {
@@ -19,22 +21,23 @@ export interface MatrixSuite {
   series: string;
 }
 
+/**
+ * The matrix's rows from the facts (debian/facts.ts series): each series'
+ * suite with its linux-source series, in the facts' order, labelled by the
+ * release ("Debian 12"), sid by its name.
+ */
+export function matrixSuites(f: DebianFacts = FACTS): MatrixSuite[] {
+  return f.series.map((x) => {
+    const release = suiteByName(x.suite, f)?.release;
+    return { suite: x.suite, label: release === undefined ? x.suite : `Debian ${release}`, series: x.series };
+  });
+}
+
 /** Debian's kernels from the oldest the module supports to the newest. */
-export const MATRIX_SUITES: readonly MatrixSuite[] = [
-  { suite: 'bullseye', label: 'Debian 11', series: '5.10' },
-  { suite: 'bookworm', label: 'Debian 12', series: '6.1' },
-  { suite: 'trixie', label: 'Debian 13', series: '6.12' },
-  { suite: 'sid', label: 'sid', series: 'newest' },
-];
+export const MATRIX_SUITES: readonly MatrixSuite[] = matrixSuites();
 
-export const MATRIX_ARCHES: readonly Arch[] = ['x86_64', 'arm64', 'armhf'];
-
-/** The kbuild defconfig each architecture starts from. */
-export const MATRIX_DEFCONFIG: Record<Arch, string> = {
-  x86_64: 'x86_64_defconfig',
-  arm64: 'defconfig',
-  armhf: 'multi_v7_defconfig',
-};
+/** Every board arch. */
+export const MATRIX_ARCHES: readonly Arch[] = ARCHES;
 
 /** Options turned on over the defconfig, so that every file of the module is built. */
 export const MATRIX_ENABLE = ['PCI', 'PCI_MSI', 'OF', 'PHYLIB', 'OF_MDIO'] as const;

@@ -15,6 +15,7 @@ import { FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import { resolveSources, type ResolvedSource } from './kernelsrc.ts';
 import { MATRIX_SUITES } from './matrix.ts';
+import { testKernelSeries } from '../debian/suites.ts';
 
 export interface TestKernelRecipe {
   /** names its cache directory: recipes of one source live side by side */
@@ -38,7 +39,8 @@ export interface TestKernelRecipe {
 /** What qemu-x86_64's selftests (groups pci and ll) need from a kernel, on tinyconfig. */
 export const TEST_KERNEL: TestKernelRecipe = {
   name: 'test',
-  suite: 'bullseye',
+  // the series of debian/facts.ts testKernelSeries (5.10), from its suite's linux-source
+  suite: testKernelSeries().suite,
   arch: 'x86_64',
   base: 'tinyconfig',
   enable: [

@@ -6,7 +6,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } fr
 import os from 'node:os';
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
-import { archInfo, type ArchInfo, type DebianArch } from '../debian/arch.ts';
+import { archInfo, buildHostTriplet, type ArchInfo, type DebianArch } from '../debian/arch.ts';
 import { downloadDeb, extractDeb, madison, openAptState, type AptState } from '../debian/apt.ts';
 import { newestVersion } from '../debian/debversion.ts';
 import { debianArchiveBase, readHostSources } from '../debian/aptsources.ts';
@@ -32,8 +32,8 @@ import { HotplugHost, makeQmpDir } from '../guest/qmp.ts';
 import { pcapFile, qemuArgs } from '../guest/qemu.ts';
 import { summarizeRun, type RunSummary } from '../report/results.ts';
 import { TCG_TIMER_STALL, runGuest, spawnProcess, type GuestRun } from '../guest/runner.ts';
-import { KNOWN_CODENAMES, hostSuite, inSuite, needsBuildRoot, suiteByName, type DebianSuite } from '../debian/suites.ts';
-import { compilerPackage, ensureSuiteRoot, kernelCompiler, packageDepends } from '../debian/suiteroot.ts';
+import { defaultSuite, hostSuite, inSuite, knownCodenames, needsBuildRoot, suiteByName, type DebianSuite } from '../debian/suites.ts';
+import { ensureSuiteRoot, kernelCompiler, packageDepends, rootPackages } from '../debian/suiteroot.ts';
 import { resolveOwnKernel, type OwnKernel, type OwnKernelInput } from '../kernel/ownkernel.ts';
 import { junitXml } from '../report/junit.ts';
 import { wireConformanceTest } from '../report/tshark.ts';
@@ -150,9 +150,6 @@ export function hostDebianSuite(): Promise<DebianSuite | undefined> {
   return hostSuitePromise;
 }
 
-/** Triplets every suite root carries a compiler for (one root serves all arches). */
-const ROOT_TRIPLETS = ['x86_64-linux-gnu', 'aarch64-linux-gnu', 'arm-linux-gnueabihf'];
-
 /**
  * Where the module for this kernel is built: undefined for the host, or a
  * chroot of the kernel's suite when it is newer than the host's release
@@ -170,8 +167,8 @@ export async function buildRootFor(job: KernelJob, env: Env, log?: (msg: string)
   if (!compiler) throw new FailureError(`${kv}: no "CC = … $(CROSS_COMPILE)gcc-N" line: cannot tell which compiler ${tree.release} wants`);
   const host = await env.apt.get(env.host, log);
   const kbuildDeps = await packageDepends(host, tree.resolved.kbuild, env.signal);
-  const packages = [...new Set(['make', 'gcc', 'libc6-dev', 'dwarves', 'sparse', 'xz-utils', ...ROOT_TRIPLETS.map((t) => compilerPackage(compiler, t)), ...kbuildDeps])].sort();
-  const archive = debianArchiveBase(await readHostSources(), KNOWN_CODENAMES);
+  const packages = rootPackages(compiler, kbuildDeps);
+  const archive = debianArchiveBase(await readHostSources(), knownCodenames());
   if (!archive) throw new ConfigError('no Debian archive entry in /etc/apt: cannot bootstrap a build root');
   const dir = await ensureSuiteRoot({ cacheDir: env.paths.cache, codename: suite.codename, archive, packages, signal: env.signal, ...(log ? { log } : {}) });
   return { dir, binds: [env.paths.repo, env.paths.cache, env.paths.out] };
@@ -310,7 +307,7 @@ export function fetchTask(env: Env): JobTask {
           job.resolved = resolved;
           job.dir = outputDir(env.paths.out, job.profile.name, k.release);
           job.tree = { resolved, release: k.release, prefix: k.build, vmlinuz: k.image, headersDir: k.build, modulesDir: k.modulesDir, dtbDir: k.dtbDir, packages: [] };
-          job.busybox = await fetchBusybox(ctx, job.stats, (await hostDebianSuite())?.codename ?? 'bookworm');
+          job.busybox = await fetchBusybox(ctx, job.stats, (await hostDebianSuite())?.codename ?? defaultSuite().codename);
           return;
         }
         const { resolved, debs } = await fetchKernel(job.spec, ctx, job.stats);
@@ -492,7 +489,7 @@ export function packageTask(env: Env): JobTask {
         for (const a of artifactNames(compat, extra)) artifacts.push(await artifactInfo(dir, a));
         const dt = await manifestDt(job);
         const compiler = kernelCompiler(await readFile(path.join(tree.headersDir, '.kernelvariables'), 'utf8').catch(() => '')) ?? 'gcc';
-        const gccCmd = `${job.arch.crossCompile || 'x86_64-linux-gnu-'}${compiler}`;
+        const gccCmd = `${job.arch.crossCompile || `${buildHostTriplet()}-`}${compiler}`;
         const manifest = buildManifest({
           board: job.profile.name,
           arch: job.profile.arch,
@@ -726,7 +723,7 @@ export async function findExistingBuild(env: Env, job: KernelJob): Promise<{ dir
       (t) => JSON.parse(t) as Manifest,
       () => undefined,
     );
-    if (!m || m.kernel.flavour !== job.spec.flavour || (m.kernel.suite ?? 'bookworm') !== job.spec.suite) continue;
+    if (!m || m.kernel.flavour !== job.spec.flavour || (m.kernel.suite ?? defaultSuite().name) !== job.spec.suite) continue;
     if (job.spec.series !== 'newest' && m.kernel.series !== job.spec.series) continue;
     if (job.spec.version && m.kernel.abi !== job.spec.version) continue;
     if ((await missingArtifacts(dir, job.profile.name, m.kernel.release, job.arch.compat32 !== undefined, extraArtifacts(job.profile))).length > 0) continue;

@@ -6,19 +6,20 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { ARCHES, isArch, type Arch } from '../debian/arch.ts';
+import { ARCHES, flavoursOf, isArch, type Arch } from '../debian/arch.ts';
 import { ConfigError } from '../core/errors.ts';
 import { hotplugSlots } from '../guest/hotplug.ts';
 import { checkNetdev, deviceNetdev, forbiddenQemuArg } from '../guest/netdev.ts';
 import { parseDt, type DtSpec } from './profiledt.ts';
 import type { OwnKernelInput } from '../kernel/ownkernel.ts';
-import { DEBIAN_SUITES } from '../debian/suites.ts';
+import { suiteNames } from '../debian/suites.ts';
+import { ABI_RE } from '../debian/kernelpkgs.ts';
 import { Checker, describe, formatIssues, type Entries } from './yamlcheck.ts';
 
 export { formatIssues, type Issue } from './yamlcheck.ts';
 
 export interface KernelSpec {
-  /** Debian suite the kernel comes from (debian/suites.ts): "bookworm", "trixie", "sid", ... */
+  /** Debian suite the kernel comes from (debian/facts.ts): "bookworm", "trixie", "sid", ... */
   suite: string;
   /** Debian series, "6.1" or "6.12", or "newest": the newest series the suite carries. */
   series: string;
@@ -190,9 +191,8 @@ export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
 const SERIES_RE = /^(\d+\.\d+|newest)$/;
-const SUITE_RE = new RegExp(`^(${DEBIAN_SUITES.map((x) => x.name).join('|')})$`);
+const SUITE_RE = new RegExp(`^(${suiteNames().join('|')})$`);
 const FLAVOUR_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const ABI_RE = /^\d+\.\d+\.\d+(-\d+|\+deb\d+)$/;
 const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const MODULE_RE = /^[A-Za-z0-9_-]+$/;
 /** a -serial backend: null, stdio, mon:stdio, pty, ... (no file paths) */
@@ -243,10 +243,13 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
         return;
       }
       const ke = c.checkKeys(n, kp, KERNEL_KEYS);
-      const suite = c.str(ke, n, kp, 'suite', { required: true, pattern: SUITE_RE, hint: `a Debian suite: ${DEBIAN_SUITES.map((x) => x.name).join(', ')}` });
+      const suite = c.str(ke, n, kp, 'suite', { required: true, pattern: SUITE_RE, hint: `a Debian suite: ${suiteNames().join(', ')}` });
       const series = c.str(ke, n, kp, 'series', { required: true, pattern: SERIES_RE, hint: 'a Debian kernel series like "6.1", or "newest"' });
       const flavour = c.str(ke, n, kp, 'flavour', { required: true, pattern: FLAVOUR_RE, hint: 'a Debian kernel flavour like "amd64"' });
       const version = c.str(ke, n, kp, 'version', { pattern: ABI_RE, hint: 'a kernel ABI like "6.1.0-56" or "6.12.48+deb12"' });
+      if (flavour !== undefined && arch !== undefined && isArch(arch) && !flavoursOf(arch).includes(flavour)) {
+        c.add(ke.get('flavour')?.value, `${kp}.flavour`, `Debian builds no ${JSON.stringify(flavour)} kernel for ${arch} (debian/facts.ts): ${flavoursOf(arch).join(', ')}`);
+      }
       if (suite !== undefined && series !== undefined && flavour !== undefined) {
         if (version !== undefined && (series === 'newest' || !version.startsWith(`${series}.`))) {
           c.add(ke.get('version')?.value, `${kp}.version`, `ABI ${JSON.stringify(version)} is not of series ${series}`);
