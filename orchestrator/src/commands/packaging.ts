@@ -11,7 +11,7 @@ import type { CliOptions, Io } from '../cli.ts';
 import { buildDeb } from '../packaging/debpkg.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { runChecked } from '../core/exec.ts';
-import { BR2_DIR, LAYER_BOARD_CONF_DIR, LAYER_DIR, exportFiles } from '../packaging/export.ts';
+import { BR2_DIR, LAYER_BOARD_CONF_DIR, LAYER_DIR, exportFiles, schemaExport } from '../packaging/export.ts';
 import { exportDrift, listFiles, writeExport } from '../packaging/exportio.ts';
 import type { Paths } from '../core/paths.ts';
 import { loadAllProfiles } from '../profile/profile.ts';
@@ -90,7 +90,7 @@ async function runSteps(steps: readonly Step[], o: CliOptions): Promise<void> {
 
 export async function cmdExport(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
   const targets = o.exportTargets ?? [];
-  const files = exportFiles(await loadAllProfiles(env.paths.boards, env.paths.repo), targets);
+  const files = [...exportFiles(await loadAllProfiles(env.paths.boards, env.paths.repo), targets), schemaExport()];
   const drift = o.check ? await exportDrift(env.paths.repo, files, targets) : await writeExport(env.paths.repo, files, targets);
   if (o.json) {
     io.out(JSON.stringify({ check: o.check === true, files: files.map((f) => ({ path: f.path, target: f.target, board: f.board })), drift }, null, 2));
