@@ -4,13 +4,13 @@
  * date), 1 --check found files that differ, 2 a profile is malformed.
  */
 import type { CliOptions, Io } from '../core/options.ts';
-import { EXPORT_TARGETS, exportFiles } from '../packaging/export.ts';
+import { EXPORT_TARGETS, exportFiles, schemaExport } from '../packaging/export.ts';
 import { exportDrift, writeExport } from '../packaging/exportio.ts';
 import { loadAllProfiles } from '../profile/profile.ts';
 import type { PackagingEnv } from '../packaging/steps.ts';
 import { COMMON, type CommandSpec } from './command.ts';
 
-const SUMMARY = 'write the board overlays meta-atemsys/ and br2-external/ take from boards/';
+const SUMMARY = 'write the board overlays meta-atemsys/ and br2-external/ take from boards/, and boards/schema.json';
 
 const USAGE = `usage: orchestrate export [yocto|buildroot] [--check] [--json]
 
@@ -19,13 +19,16 @@ profiles, so that an overlay is only ever edited in boards/<name>.yaml:
   yocto      meta-atemsys/recipes-kernel/linux/atemsys-dts/<dir>/<base>-atemsys.dtso
              and meta-atemsys/conf/atemsys/<board>.inc
   buildroot  br2-external/board/<board>/dts/<dir>/<base>-atemsys.dtso
-Both by default. Generated files of boards that are gone are removed.
+Both by default; always boards/schema.json, the profiles' JSON Schema (from
+orchestrator/src/profile/schema.ts) that editors read through each profile's
+"# yaml-language-server: $schema=./schema.json" line. Generated files of
+boards that are gone are removed.
   --check   write nothing: list what differs and exit 1 if anything does
   --json    print the result as JSON`;
 
 async function cmdExport(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
   const targets = o.exportTargets ?? [];
-  const files = exportFiles(await loadAllProfiles(env.paths.boards, env.paths.repo), targets);
+  const files = [...exportFiles(await loadAllProfiles(env.paths.boards, env.paths.repo), targets), schemaExport()];
   const drift = o.check ? await exportDrift(env.paths.repo, files, targets) : await writeExport(env.paths.repo, files, targets);
   if (o.json) {
     io.out(JSON.stringify({ check: o.check === true, files: files.map((f) => ({ path: f.path, target: f.target, board: f.board })), drift }, null, 2));

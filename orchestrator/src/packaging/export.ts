@@ -1,14 +1,16 @@
 /**
  * `orchestrate export`: the files the Yocto layer and the Buildroot external
  * tree take from the board profiles, so that a board's overlay is written in
- * one place (boards/<name>.yaml) and never edited twice. Pure: profiles in,
- * { path → content } out; the CLI writes or compares them.
+ * one place (boards/<name>.yaml) and never edited twice; and boards/schema.json,
+ * the profiles' JSON Schema for editors, from profile/schema.ts. Pure:
+ * profiles in, { path → content } out; the CLI writes or compares them.
  */
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { atemsysOverlay, type ResolvedNode } from '../devicetree/overlay.ts';
 import type { DtSpec } from '../profile/profiledt.ts';
 import type { Profile } from '../profile/profile.ts';
+import { SCHEMA_FILE, profileJsonSchema } from '../profile/schema.ts';
 
 export const EXPORT_TARGETS = ['yocto', 'buildroot'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -27,7 +29,9 @@ export interface ExportedFile {
   /** relative to the repository root, with forward slashes */
   path: string;
   content: string;
-  target: ExportTarget;
+  /** schema: boards/schema.json, written whatever the targets */
+  target: ExportTarget | 'schema';
+  /** the board it is written from; empty for boards/schema.json (all boards) */
   board: string;
 }
 
@@ -160,7 +164,16 @@ export function exportFiles(profiles: readonly Profile[], targets: readonly Expo
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** The directories export owns: a generated file found there that export no longer writes is stale. */
+/** boards/schema.json: the board profiles' JSON Schema (profile/schema.ts), for editors. */
+export function schemaExport(): ExportedFile {
+  return { path: SCHEMA_FILE, content: profileJsonSchema(`${GENERATED_MARK} from orchestrator/src/profile/schema.ts; edit that, not this file.`), target: 'schema', board: '' };
+}
+
+/**
+ * The directories export owns: a generated file found there that export no
+ * longer writes is stale. (boards/schema.json is compared by its path: boards/
+ * holds hand-written files.)
+ */
 export function exportDirs(targets: readonly ExportTarget[] = EXPORT_TARGETS): string[] {
   const dirs: string[] = [];
   if (targets.includes('yocto')) dirs.push(LAYER_DTS_DIR, LAYER_BOARD_CONF_DIR);

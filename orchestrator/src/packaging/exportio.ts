@@ -29,7 +29,17 @@ export async function readTree(repo: string, dirs: readonly string[]): Promise<M
 }
 
 export async function exportDrift(repo: string, files: readonly ExportedFile[], targets: readonly ExportTarget[]): Promise<Drift[]> {
-  return compareExport(files, await readTree(repo, exportDirs(targets)));
+  const onDisk = await readTree(repo, exportDirs(targets));
+  // files outside those directories (boards/schema.json)
+  for (const f of files) {
+    if (onDisk.has(f.path)) continue;
+    try {
+      onDisk.set(f.path, await readFile(path.join(repo, f.path), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return compareExport(files, onDisk);
 }
 
 /** Write what differs, remove stale generated files; returns what changed. */
