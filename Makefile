@@ -40,10 +40,10 @@ smoke: setup
 	npx orchestrate smoke --board all
 
 test: setup
-	./scripts/test.sh
+	./scripts/test.mjs
 
 test-full: setup
-	ATEMSYS_TEST_FULL=1 ./scripts/test.sh
+	ATEMSYS_TEST_FULL=1 ./scripts/test.mjs
 
 test-lava:
 	./scripts/lava-test.sh

@@ -99,7 +99,7 @@ describe('the shipped board profiles', async () => {
     const arches = new Set(profiles.filter((p) => p.kernels.some((k) => k.extraGroups?.includes('fuzz'))).map((p) => p.arch));
     expect([...arches].sort()).toEqual(['arm64', 'armhf', 'x86_64']);
     // no separate slow lane any more: make test runs them all
-    const script = await readFile(path.join(paths.repo, 'scripts', 'test.sh'), 'utf8');
+    const script = await readFile(path.join(paths.repo, 'scripts', 'test.mjs'), 'utf8');
     expect(script).not.toContain('fuzz_slow_lane');
   });
 

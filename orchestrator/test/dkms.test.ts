@@ -1,4 +1,4 @@
-/** The DKMS packaging, read statically; scripts/dkms-test.sh installs the real package (make test). */
+/** The DKMS packaging, read statically; scripts/dkms-test.mjs installs the real package (make test). */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
