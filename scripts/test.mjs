@@ -7,6 +7,9 @@
  *   unit                 orchestrator unit tests (vitest, with the checks of the
  *                        Yocto layer and the Buildroot tree); every test counts
  *   typecheck            tsc --noEmit
+ *   lint                 eslint (typescript-eslint) on the orchestrator and these scripts
+ *   format               prettier --check: the TypeScript and scripts as prettier
+ *                        writes them (npm run format writes them)
  *   export-up-to-date    the generated overlays up to date (orchestrate export --check)
  *   checkpatch           the module's checkpatch --strict
  *   static-builds        (test-full) W=1 + sparse against every board kernel
@@ -396,6 +399,8 @@ async function benchCheck(log) {
 const STEPS = [
   { label: 'unit', run: unitTests },
   { label: 'typecheck', run: () => commandStep('typecheck', (r) => r`npx tsc --noEmit -p .`) },
+  { label: 'lint', run: () => commandStep('lint', (r) => r`npm run -s lint`) },
+  { label: 'format', run: () => commandStep('format', (r) => r`npm run -s format:check`) },
   { label: 'export-up-to-date', run: () => commandStep('export-up-to-date', (r) => r`npx orchestrate export --check`) },
   { label: 'checkpatch', run: () => commandStep('checkpatch', (r) => r`make -s -C src-kernel checkpatch`) },
   // W=1 + sparse against every board kernel (Debian's own configs): make

@@ -58,7 +58,7 @@ describe('updateProblems', () => {
       'Hit:1 http://m/debian bookworm InRelease',
       'Err:5 http://m/debian-security bookworm-security/main armhf Packages',
       '  File has unexpected size (123 != 456). Mirror sync in progress? [IP: 1.2.3.4 80]',
-      'W: Download is performed unsandboxed as root as file couldn\'t be accessed by user \'_apt\'.',
+      "W: Download is performed unsandboxed as root as file couldn't be accessed by user '_apt'.",
       'E: Failed to fetch http://m/debian-security/dists/bookworm-security/main/binary-armhf/Packages.xz  File has unexpected size',
       'E: Some index files failed to download. They have been ignored, or old ones used instead.',
     ].join('\n');

@@ -79,10 +79,7 @@ describe('parseOneLineSources', () => {
 
 describe('debianArchiveSources', () => {
   it('keeps only bookworm* suites and adds backports beside bookworm', () => {
-    const all = [
-      ...parseDeb822Sources(DEB822, 'x.sources'),
-      ...parseOneLineSources('deb https://packages.example/apt cloud-sdk-bookworm main\ndeb http://m2/debian trixie main\n', 'l'),
-    ];
+    const all = [...parseDeb822Sources(DEB822, 'x.sources'), ...parseOneLineSources('deb https://packages.example/apt cloud-sdk-bookworm main\ndeb http://m2/debian trixie main\n', 'l')];
     const s = debianArchiveSources(all);
     expect(s.map((x) => `${x.uri} ${x.suites.join(',')}`)).toEqual([
       'http://mirror.example/debian bookworm,bookworm-updates',

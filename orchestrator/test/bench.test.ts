@@ -70,9 +70,7 @@ describe('parseBenchOutput', () => {
   it('reports a line cut by kernel output, with file and line', () => {
     const cut = statsRow({ group: 'irq', variant: 'a', label: 'A' }).slice(0, 80);
     const o = parseBenchOutput(`${BEGIN}\n${cut}\n[   12.000000] e1000e: eth1 NIC Link is Up\n${END}\n`, 'bench-serial.log');
-    expect(o.problems).toEqual([
-      `bench-serial.log:2: corrupted ATEMSYS-BENCH line (its JSON object is cut short or missing — kernel output in the middle of it?): ${cut}`,
-    ]);
+    expect(o.problems).toEqual([`bench-serial.log:2: corrupted ATEMSYS-BENCH line (its JSON object is cut short or missing — kernel output in the middle of it?): ${cut}`]);
     expect(o.rows).toEqual([]);
   });
 
@@ -97,7 +95,10 @@ describe('parseBenchOutput', () => {
   it('reports a row reported twice and a second BEGIN', () => {
     const r = statsRow({ group: 'irq', variant: 'a', label: 'A' });
     const o = parseBenchOutput(`${BEGIN}\n${r}\n${r}\n${BEGIN}\n`);
-    expect(o.problems).toEqual([expect.stringMatching(/^serial log:3: bad ATEMSYS-BENCH line \(irq\/a was reported already \(line 2\)\)/), expect.stringMatching(/^serial log:4: .*a second ATEMSYS-BENCH-BEGIN/)]);
+    expect(o.problems).toEqual([
+      expect.stringMatching(/^serial log:3: bad ATEMSYS-BENCH line \(irq\/a was reported already \(line 2\)\)/),
+      expect.stringMatching(/^serial log:4: .*a second ATEMSYS-BENCH-BEGIN/),
+    ]);
   });
 
   it('takes the first balanced JSON object', () => {
@@ -180,7 +181,9 @@ describe('a boot: problems, bench.json, tables', () => {
     ]);
     const hung = bootProblems(part, { ...FINE, outcome: 'timeout', guestProblem: 'guest hung after 900 s; last 20 lines …' }, 'l');
     expect(hung).toEqual(['guest hung after 900 s; last 20 lines …', 'no ATEMSYS-BENCH-END line: the benchmark did not finish']);
-    const err = parseBenchOutput(`${BEGIN}\nATEMSYS-BENCH {"group":"rtt","variant":"atemsys-irq","label":"atemsys e1000e, interrupt","error":"link did not come up within 3000 ms"}\nATEMSYS-BENCH-END {"ok":false}\n`);
+    const err = parseBenchOutput(
+      `${BEGIN}\nATEMSYS-BENCH {"group":"rtt","variant":"atemsys-irq","label":"atemsys e1000e, interrupt","error":"link did not come up within 3000 ms"}\nATEMSYS-BENCH-END {"ok":false}\n`,
+    );
     expect(bootProblems(err, { ...FINE, rc: 1 }, 'l')).toEqual([
       'atemsys-bench ended with ATEMSYS-BENCH-END {"ok":false}',
       'rtt/atemsys-irq (atemsys e1000e, interrupt): link did not come up within 3000 ms',
@@ -210,7 +213,16 @@ describe('a boot: problems, bench.json, tables', () => {
     expect(boot.rows[3]).toMatchObject({ status: 'skipped', skipped: 'no IOMMU group for 0000:00:02.0' });
     expect(boot.groups.map((g) => g.group)).toEqual(['irq', 'rtt', 'cycle-1000', 'dma']);
     expect(boot.info?.cpus).toBe(2);
-    const f = benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot], createdAt: new Date(0) });
+    const f = benchFile({
+      board: 'qemu-x86_64',
+      arch: 'x86_64',
+      kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' },
+      quick: false,
+      tools: null,
+      git: null,
+      boots: [boot],
+      createdAt: new Date(0),
+    });
     expect(f).toMatchObject({ format: 1, status: 'passed', createdAt: '1970-01-01T00:00:00.000Z' });
     expect(JSON.parse(JSON.stringify(f))).toEqual(f);
     const { format: _f, status: _s, createdAt: _c, ...input } = f;
@@ -225,7 +237,17 @@ describe('a boot: problems, bench.json, tables', () => {
     expect(t[4]).toMatch(/\| - +\|$/);
     expect(t[5]).toMatch(/vfio-msi: VFIO type1 MSI \(eventfd\) +\| skipped .*\| no IOMMU group for 0000:00:02\.0$/);
     expect(t.find((l) => l.includes('cycle-1000'))).toMatch(/\| 0 +\| 0\.\d\d× \|$/);
-    const text = benchText(benchFile({ board: 'qemu-x86_64', arch: 'x86_64', kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' }, quick: false, tools: null, git: null, boots: [boot] }));
+    const text = benchText(
+      benchFile({
+        board: 'qemu-x86_64',
+        arch: 'x86_64',
+        kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', release: '6.1.0-57-amd64' },
+        quick: false,
+        tools: null,
+        git: null,
+        boots: [boot],
+      }),
+    );
     expect(text).toContain('qemu-x86_64 6.1.0-57-amd64 · atemsys (this tree): PASSED — 12 measured, 2 skipped, 0 failed (boot to end 95.0 s)');
     expect(text).toContain('  cycle-1000: 1 ms cycle: jitter |Δt − period| of successive cycles — ratio of p99s to the baseline');
     expect(text).toMatch(/atemsys-intx ≤ 0\.5 × uio-intx \(irq, p50\) +\| INTx round trip, median +\| 0\.44× \(29\.7 \/ 67\.5 µs\) +\| met/);
@@ -361,6 +383,4 @@ describe('bench boots', () => {
     expect(benchAppend(p, true)).toEqual(['ATEMSYS_LL_SIM=dgram', 'ATEMSYS_BENCH_STOCK_NODE=/soc@0/bus@30800000/ethernet@30be0000', 'ATEMSYS_BENCH_STOCK_DRIVER=fec']);
     expect(benchAppend({ qemu: { netdevs: ['hubport,id=ll0,hubid=0'] } } as unknown as Profile, false)).toEqual([]);
   });
-
-
 });

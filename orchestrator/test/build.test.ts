@@ -29,13 +29,20 @@ describe('userspace builds of one run', () => {
 });
 
 describe('isBuildOutput', () => {
-  it.each(['atemsys.o', 'atemsys.ko', 'atemsys.mod', 'atemsys.mod.c', '.atemsys.o.cmd', 'Module.symvers', 'modules.order', '.tmp_versions', '.module-common.o', 'x/atemsys-selftest', '.checkpatch-camelcase.git'])(
-    '%s is build output',
-    (n) => expect(isBuildOutput(n)).toBe(true),
-  );
-  it.each(['atemsys_main.c', 'Kbuild', 'Makefile', 'include/uapi/atemsys.h', 'selftests/ktap.c', '.gitignore', 'README.md'])('%s is source', (n) =>
-    expect(isBuildOutput(n)).toBe(false),
-  );
+  it.each([
+    'atemsys.o',
+    'atemsys.ko',
+    'atemsys.mod',
+    'atemsys.mod.c',
+    '.atemsys.o.cmd',
+    'Module.symvers',
+    'modules.order',
+    '.tmp_versions',
+    '.module-common.o',
+    'x/atemsys-selftest',
+    '.checkpatch-camelcase.git',
+  ])('%s is build output', (n) => expect(isBuildOutput(n)).toBe(true));
+  it.each(['atemsys_main.c', 'Kbuild', 'Makefile', 'include/uapi/atemsys.h', 'selftests/ktap.c', '.gitignore', 'README.md'])('%s is source', (n) => expect(isBuildOutput(n)).toBe(false));
 });
 
 describe('vermagicProblem', () => {
@@ -54,7 +61,7 @@ describe('moduleWarnings', () => {
     const log = [
       '  CC [M]  /o/src-kernel/atemsys_main.o',
       '/o/src-kernel/atemsys_main.c:42:5: warning: no previous prototype for ‘foo’ [-Wmissing-prototypes]',
-      '/o/src-kernel/atemsys_pci.c:10:1: warning: symbol \'bar\' was not declared. Should it be static?',
+      "/o/src-kernel/atemsys_pci.c:10:1: warning: symbol 'bar' was not declared. Should it be static?",
       '/c/usr/src/linux-headers-6.12-common/include/linux/x.h:3:2: warning: header noise',
       'scripts/Makefile.build:41: warning: something in kbuild',
       '/o/src-kernel/atemsys_main.c:42:5: warning: no previous prototype for ‘foo’ [-Wmissing-prototypes]',
@@ -70,9 +77,16 @@ describe('moduleWarnings', () => {
 
 describe('kbuildArgs', () => {
   it('passes KERNELDIR, ARCH, CROSS_COMPILE and extra variables', () => {
-    expect(
-      kbuildArgs({ srcDir: '/b/src-kernel', kernelDir: '/k/hdr', arch: archInfo('armhf', 'amd64'), extra: ['W=1'] }, 2),
-    ).toEqual(['-C', '/b/src-kernel', '-j2', 'KERNELDIR=/k/hdr', 'ARCH=arm', 'CROSS_COMPILE=arm-linux-gnueabihf-', 'W=1', 'modules']);
+    expect(kbuildArgs({ srcDir: '/b/src-kernel', kernelDir: '/k/hdr', arch: archInfo('armhf', 'amd64'), extra: ['W=1'] }, 2)).toEqual([
+      '-C',
+      '/b/src-kernel',
+      '-j2',
+      'KERNELDIR=/k/hdr',
+      'ARCH=arm',
+      'CROSS_COMPILE=arm-linux-gnueabihf-',
+      'W=1',
+      'modules',
+    ]);
     expect(kbuildArgs({ srcDir: '/s', kernelDir: '/k', arch: archInfo('x86_64', 'amd64') }, 1)).toContain('CROSS_COMPILE=');
   });
 });

@@ -5,10 +5,7 @@ import { changelogVersion, isBuildOutput, moduleVersion } from '../src/packaging
 describe('buildroot plan', () => {
   const plan = { tree: '/br', external: '/r/br2-external', defconfig: 'atemsys_qemu_aarch64_virt_defconfig', output: '/o/qemu', configureOnly: false };
   it('configures out of tree with the external tree, then builds', () => {
-    expect(buildrootSteps(plan).map((s) => [s.cmd, ...s.args].join(' '))).toEqual([
-      'make -C /br O=/o/qemu BR2_EXTERNAL=/r/br2-external atemsys_qemu_aarch64_virt_defconfig',
-      'make -C /o/qemu',
-    ]);
+    expect(buildrootSteps(plan).map((s) => [s.cmd, ...s.args].join(' '))).toEqual(['make -C /br O=/o/qemu BR2_EXTERNAL=/r/br2-external atemsys_qemu_aarch64_virt_defconfig', 'make -C /o/qemu']);
     expect(buildrootSteps({ ...plan, configureOnly: true })).toHaveLength(1);
   });
   it('gives check-package the files it has checks for, from the external tree', () => {

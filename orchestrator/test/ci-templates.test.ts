@@ -68,7 +68,13 @@ describe('the GitHub Actions template', async () => {
 
 describe('the GitLab CI template', async () => {
   const ci = await load('gitlab-ci.yml');
-  const job = ci['atemsys-smoke'] as { image: string; variables: Record<string, string>; cache: { paths: string[] }; script: string[]; artifacts: { when: string; reports: { junit: string[] }; paths: string[] } };
+  const job = ci['atemsys-smoke'] as {
+    image: string;
+    variables: Record<string, string>;
+    cache: { paths: string[] };
+    script: string[];
+    artifacts: { when: string; reports: { junit: string[] }; paths: string[] };
+  };
   const script = job.script.join('\n');
 
   it('runs set-up and the smoke test of every board, in Debian 12 with Node.js 20', () => {
@@ -87,6 +93,8 @@ describe('the GitLab CI template', async () => {
   });
 
   it('submits to LAVA only when LAVA_SERVER and LAVA_TOKEN are set', () => {
-    expect(script).toMatch(/if \[ -n "\$\{LAVA_SERVER:-\}" \] && \[ -n "\$\{LAVA_TOKEN:-\}" \]; then\s+npx orchestrate lava --board all --artifacts-url "\$ATEMSYS_ARTIFACTS_URL" --submit "\$LAVA_SERVER"/);
+    expect(script).toMatch(
+      /if \[ -n "\$\{LAVA_SERVER:-\}" \] && \[ -n "\$\{LAVA_TOKEN:-\}" \]; then\s+npx orchestrate lava --board all --artifacts-url "\$ATEMSYS_ARTIFACTS_URL" --submit "\$LAVA_SERVER"/,
+    );
   });
 });

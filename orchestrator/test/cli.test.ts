@@ -90,7 +90,11 @@ describe('parseCli', () => {
       offline: true,
       mode: 'parse',
     });
-    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'm', '--check-layer', '--bitbake', '/bb', '--build-dir', '/b']).yocto).toMatchObject({ mode: 'check-layer', bitbake: '/bb', buildDir: '/b' });
+    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'm', '--check-layer', '--bitbake', '/bb', '--build-dir', '/b']).yocto).toMatchObject({
+      mode: 'check-layer',
+      bitbake: '/bb',
+      buildDir: '/b',
+    });
     expect(parseCli(['buildroot', '--buildroot', '/br', '--defconfig', 'atemsys_imx8mpevk_defconfig', '--configure-only', '--check-package']).buildroot).toEqual({
       tree: '/br',
       defconfig: 'atemsys_imx8mpevk_defconfig',
@@ -141,15 +145,13 @@ describe('selectKernels', () => {
     expect(selectKernels(p, 'bookworm-backports/amd64')).toHaveLength(1);
     expect(selectKernels(p, 'amd64')).toHaveLength(2);
   });
-  it('adds --extra-groups after a kernel\'s own groups and sets --timeout on every selected kernel', () => {
+  it("adds --extra-groups after a kernel's own groups and sets --timeout on every selected kernel", () => {
     const withFuzz: Profile = { ...p, kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz'] }] };
     expect(selectKernels(withFuzz, undefined, undefined, { extraGroups: ['ll', 'fuzz'], timeout: 900 })).toEqual([
       { suite: 'bookworm', series: '6.1', flavour: 'amd64', extraGroups: ['fuzz', 'll'], timeout: 900 },
     ]);
     expect(selectKernels(p, 'bookworm', undefined, {})).toEqual([{ suite: 'bookworm', series: '6.1', flavour: 'amd64' }]);
-    expect(selectKernels(p, undefined, { build: '/k/build' }, { extraGroups: ['fuzz'] })).toEqual([
-      { suite: 'own', series: 'own', flavour: 'own', own: { build: '/k/build' }, extraGroups: ['fuzz'] },
-    ]);
+    expect(selectKernels(p, undefined, { build: '/k/build' }, { extraGroups: ['fuzz'] })).toEqual([{ suite: 'own', series: 'own', flavour: 'own', own: { build: '/k/build' }, extraGroups: ['fuzz'] }]);
   });
   it('rejects a filter no kernel of the board matches', () => {
     expect(() => selectKernels(p, '5.10')).toThrow('board qemu-x86_64 has no kernel matching 5.10 (it has: bookworm/6.1/amd64, bookworm-backports/6.12/amd64)');
@@ -181,7 +183,16 @@ describe('build-only boards', () => {
 
   it('--board all --kernel <filter> leaves out the boards without such a kernel', () => {
     const mixed: Profile[] = [
-      { ...base, name: 'imx8', qemu, file: '/b/imx8.yaml', kernels: [{ suite: 'bookworm', series: '6.1', flavour: 'arm64' }, { suite: 'trixie', series: '6.12', flavour: 'arm64' }] },
+      {
+        ...base,
+        name: 'imx8',
+        qemu,
+        file: '/b/imx8.yaml',
+        kernels: [
+          { suite: 'bookworm', series: '6.1', flavour: 'arm64' },
+          { suite: 'trixie', series: '6.12', flavour: 'arm64' },
+        ],
+      },
       { ...base, name: 'old', qemu, file: '/b/old.yaml' },
     ];
     expect(boardsWithKernel(mixed, 'trixie').map((p) => p.name)).toEqual(['imx8']);
@@ -241,4 +252,3 @@ describe('bench', () => {
     expect(() => benchBoards([pci, dt], true)).toThrow(/imx8 is a device-tree board without bench.baseline-driver/);
   });
 });
-

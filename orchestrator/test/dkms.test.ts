@@ -14,7 +14,12 @@ function matches(pattern: string): string[] {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!base.includes('*')) return existsSync(path.join(REPO_ROOT, pattern)) ? [pattern] : [];
-  const re = new RegExp(`^${base.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${base
+      .split('*')
+      .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return readdirSync(path.join(REPO_ROOT, dir)).filter((f) => re.test(f));
 }
 
@@ -45,7 +50,11 @@ describe('debian/', () => {
       expect(matches(src).length, src).toBeGreaterThan(0);
       expect(dest, l).toMatch(/^usr\/(src\/atemsys-\$\{env:DEB_VERSION_UPSTREAM\}\/|lib\/udev\/rules\.d\/)/);
     }
-    for (const f of ['Kbuild', 'Makefile', 'COPYING']) expect(lines.some((l) => l.startsWith(`src-kernel/${f} `)), f).toBe(true);
+    for (const f of ['Kbuild', 'Makefile', 'COPYING'])
+      expect(
+        lines.some((l) => l.startsWith(`src-kernel/${f} `)),
+        f,
+      ).toBe(true);
     expect(existsSync(path.join(REPO_ROOT, 'src-kernel/udev/60-atemsys.rules'))).toBe(true);
   });
 });

@@ -96,7 +96,12 @@ describe('the exported files in this repository', () => {
   it('compile with dtc, one fragment per profile node, targeted by path', async () => {
     const profiles = await loadAllProfiles(path.join(REPO_ROOT, 'boards'), REPO_ROOT);
     const overlays = exportFiles(profiles, ['yocto']).filter((f) => f.path.endsWith('.dtso'));
-    expect(overlays.map((f) => f.board).sort()).toEqual(profiles.filter((p) => p.dt).map((p) => p.name).sort());
+    expect(overlays.map((f) => f.board).sort()).toEqual(
+      profiles
+        .filter((p) => p.dt)
+        .map((p) => p.name)
+        .sort(),
+    );
     for (const f of overlays) {
       const dtbo = path.join(tmp, `${f.board}.dtbo`);
       execFileSync('dtc', ['-@', '-I', 'dts', '-O', 'dtb', '-o', dtbo, path.join(REPO_ROOT, f.path)], { stdio: 'pipe' });

@@ -108,18 +108,42 @@ describe('adding a suite and a series is one edit of the facts', () => {
 
   it('asks for the suite gcc and its packages by the facts, not by name', () => {
     const kernels = [{ suite: 'forky', series: '6.18' }];
-    expect(buildTools(arm64, kernels, forkyHost, f)).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'aarch64-linux-gnu-gcc', 'gcc-15', 'aarch64-linux-gnu-gcc-15', 'pahole', 'arm-linux-gnueabihf-gcc']);
+    expect(buildTools(arm64, kernels, forkyHost, f)).toEqual([
+      'make',
+      'dpkg',
+      'apt-get',
+      'apt-cache',
+      'modinfo',
+      'aarch64-linux-gnu-gcc',
+      'gcc-15',
+      'aarch64-linux-gnu-gcc-15',
+      'pahole',
+      'arm-linux-gnueabihf-gcc',
+    ]);
     expect(buildTools(arm64, kernels, suiteByName('trixie', f), f)).toContain('debootstrap');
     expect(packageForTool('aarch64-linux-gnu-gcc-15', arm64, f)).toBe('gcc-15-aarch64-linux-gnu');
     expect(versionedGccPackage(archInfo('x86_64', 'amd64', f), '15')).toBe('gcc-15');
-    expect(rootPackages('gcc-15', ['libelf1t64'], f)).toEqual(
-      ['dwarves', 'gcc', 'gcc-15', 'gcc-15-aarch64-linux-gnu', 'gcc-15-arm-linux-gnueabihf', 'libc6-dev', 'libelf1t64', 'make', 'sparse', 'xz-utils'],
-    );
+    expect(rootPackages('gcc-15', ['libelf1t64'], f)).toEqual([
+      'dwarves',
+      'gcc',
+      'gcc-15',
+      'gcc-15-aarch64-linux-gnu',
+      'gcc-15-arm-linux-gnueabihf',
+      'libc6-dev',
+      'libelf1t64',
+      'make',
+      'sparse',
+      'xz-utils',
+    ]);
   });
 
   it('gives the compile matrix a row and the series its ABI form', () => {
     expect(matrixSuites(f).map((s) => `${s.label}: ${s.suite} ${s.series}`)).toEqual([
-      'Debian 11: bullseye 5.10', 'Debian 12: bookworm 6.1', 'Debian 13: trixie 6.12', 'Debian 14: forky 6.18', 'sid: sid newest',
+      'Debian 11: bullseye 5.10',
+      'Debian 12: bookworm 6.1',
+      'Debian 13: trixie 6.12',
+      'Debian 14: forky 6.18',
+      'sid: sid newest',
     ]);
     const re = new RegExp(`^${abiPattern('6.18', f)}$`);
     expect(re.test('6.18.3+deb14')).toBe(true);
@@ -164,7 +188,13 @@ describe('scripts/setup.sh installs what the facts name', () => {
   const installed = setupPackages(setup);
 
   it('installs every package of a tool the facts mark as installed by setup', () => {
-    const want = [...new Set(Object.values(FACTS.tools).filter((t) => t.from === 'setup').map((t) => t.package))];
+    const want = [
+      ...new Set(
+        Object.values(FACTS.tools)
+          .filter((t) => t.from === 'setup')
+          .map((t) => t.package),
+      ),
+    ];
     expect(want.filter((p) => !installed.has(p))).toEqual([]);
   });
 
@@ -183,7 +213,7 @@ describe('scripts/setup.sh installs what the facts name', () => {
     expect(want.filter((p) => !installed.has(p))).toEqual([]);
   });
 
-  it("takes checkpatch.pl from the series each host release ships", () => {
+  it('takes checkpatch.pl from the series each host release ships', () => {
     const cases = [...setup.matchAll(/^([a-z]+)\) source_series=([0-9.]+) ;;$/gm)].map((m) => `${m[1] ?? ''} ${m[2] ?? ''}`);
     expect(cases.length).toBeGreaterThan(0);
     const facts = FACTS.series.map((s) => `${s.suite} ${s.series}`);
@@ -197,7 +227,13 @@ function sources(dir: string): { file: string; code: string }[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...sources(p));
-    else if (e.name.endsWith('.ts')) out.push({ file: p, code: readFileSync(p, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '') });
+    else if (e.name.endsWith('.ts'))
+      out.push({
+        file: p,
+        code: readFileSync(p, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/^\s*\/\/.*$/gm, ''),
+      });
   }
   return out;
 }

@@ -10,9 +10,7 @@ import { hostSimProblem, netdevIds } from '../src/pipeline/pipeline.ts';
 
 describe('the slave simulator on the host (dgram netdev)', () => {
   it('puts both ends on 127.0.0.1, crossed', () => {
-    expect(dgramNetdev('ll0', { qemu: 40001, sim: 40002 })).toBe(
-      'dgram,id=ll0,local.type=inet,local.host=127.0.0.1,local.port=40001,remote.type=inet,remote.host=127.0.0.1,remote.port=40002',
-    );
+    expect(dgramNetdev('ll0', { qemu: 40001, sim: 40002 })).toBe('dgram,id=ll0,local.type=inet,local.host=127.0.0.1,local.port=40001,remote.type=inet,remote.host=127.0.0.1,remote.port=40002');
     expect(hostSimArgs({ qemu: 40001, sim: 40002 })).toEqual(['sim', '--link', 'dgram', '--nic', '40002:40001', '--json']);
     expect(netdevIds(['hubport,id=ll1,hubid=0', 'dgram,id=ll0'])).toEqual([
       { id: 'll1', type: 'hubport' },

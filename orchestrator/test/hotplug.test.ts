@@ -10,7 +10,14 @@ const PORT = 'pcie-root-port,id=hp1,chassis=1,slot=1,addr=8';
 
 describe('hot-plug ports of a profile', () => {
   it('splits a -device string', () => {
-    expect(deviceProps('edu,id=x,bus=hp1,romfile')).toEqual({ driver: 'edu', props: new Map([['id', 'x'], ['bus', 'hp1'], ['romfile', 'on']]) });
+    expect(deviceProps('edu,id=x,bus=hp1,romfile')).toEqual({
+      driver: 'edu',
+      props: new Map([
+        ['id', 'x'],
+        ['bus', 'hp1'],
+        ['romfile', 'on'],
+      ]),
+    });
   });
 
   it('wants a device type and an id of its own', () => {
@@ -56,7 +63,9 @@ describe('the guest asks, the host answers', () => {
   it('unplugs by id and plugs the same -device string back', () => {
     expect(qmpCommandFor({ action: 'unplug', port: '0000:00:08.0' }, slots)).toEqual({ execute: 'device_del', arguments: { id: 'hpedu' } });
     expect(qmpCommandFor({ action: 'plug', port: '0000:00:08.0' }, slots)).toEqual({ execute: 'human-monitor-command', arguments: { 'command-line': 'device_add edu,id=hpedu,bus=hp1' } });
-    expect(qmpCommandFor({ action: 'plug', port: '0000:00:07.0' }, slots)).toEqual({ problem: 'the guest asked to plug the device behind 0000:00:07.0, a port no qemu.hotplug device sits on (ports: 0000:00:08.0)' });
+    expect(qmpCommandFor({ action: 'plug', port: '0000:00:07.0' }, slots)).toEqual({
+      problem: 'the guest asked to plug the device behind 0000:00:07.0, a port no qemu.hotplug device sits on (ports: 0000:00:08.0)',
+    });
   });
 
   it("reads the guest's link requests and answers only for the profile's netdevs", () => {
@@ -85,7 +94,10 @@ describe('QMP against QEMU (qemu-system-x86_64, installed by set-up)', () => {
       const slots = hotplugSlots([PORT], ['edu,id=hpedu,bus=hp1']).slots;
       const log = path.join(dir, 'qmp.log');
       for (let i = 0; i < 100; i++) {
-        const up = await QmpClient.connect(sock).then((c) => (c.close(), true), () => false);
+        const up = await QmpClient.connect(sock).then(
+          (c) => (c.close(), true),
+          () => false,
+        );
         if (up) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -102,7 +114,10 @@ describe('QMP against QEMU (qemu-system-x86_64, installed by set-up)', () => {
       const host2 = new HotplugHost(sock, slots, log);
       host2.line('# atemsys-hotplug: unplug 0000:00:08.0');
       await host2.close();
-      const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+      const lines = (await readFile(log, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ /, ''));
       expect(lines[0]).toBe('plug 0000:00:08.0: {"execute":"human-monitor-command","arguments":{"command-line":"device_add edu,id=hpedu,bus=hp1"}}: ok');
       expect(lines[1]).toMatch(/^plug 0000:00:08.0: .*: failed: device_add edu,id=hpedu,bus=hp1: .*[Dd]uplicate/);
       expect(lines[2]).toBe('the guest asked to unplug the device behind 0000:00:07.0, a port no qemu.hotplug device sits on (ports: 0000:00:08.0)');
@@ -116,10 +131,15 @@ describe('QMP against QEMU (qemu-system-x86_64, installed by set-up)', () => {
   it("turns a netdev's link off and on; a netdev QEMU does not have fails in the log", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-qmp-test-'));
     const sock = path.join(dir, 'qmp.sock');
-    const qemu = spawn('qemu-system-x86_64', ['-machine', 'q35', '-S', '-display', 'none', '-nodefaults', '-netdev', 'hubport,id=ll0,hubid=0', '-device', 'e1000e,netdev=ll0', ...qmpArgs(sock)], { stdio: 'ignore' });
+    const qemu = spawn('qemu-system-x86_64', ['-machine', 'q35', '-S', '-display', 'none', '-nodefaults', '-netdev', 'hubport,id=ll0,hubid=0', '-device', 'e1000e,netdev=ll0', ...qmpArgs(sock)], {
+      stdio: 'ignore',
+    });
     try {
       for (let i = 0; i < 100; i++) {
-        const up = await QmpClient.connect(sock).then((c) => (c.close(), true), () => false);
+        const up = await QmpClient.connect(sock).then(
+          (c) => (c.close(), true),
+          () => false,
+        );
         if (up) break;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -130,11 +150,14 @@ describe('QMP against QEMU (qemu-system-x86_64, installed by set-up)', () => {
       host.line('# atemsys-link: off ll9');
       host.line('# atemsys-link: off ll1');
       await host.close();
-      const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
+      const lines = (await readFile(log, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ /, ''));
       expect(lines).toEqual([
         'link off ll0: {"execute":"set_link","arguments":{"name":"ll0","up":false}}: ok',
         'link on ll0: {"execute":"set_link","arguments":{"name":"ll0","up":true}}: ok',
-        "link off ll9: {\"execute\":\"set_link\",\"arguments\":{\"name\":\"ll9\",\"up\":false}}: failed: set_link: Device 'll9' not found",
+        'link off ll9: {"execute":"set_link","arguments":{"name":"ll9","up":false}}: failed: set_link: Device \'ll9\' not found',
         'the guest asked to turn the link of netdev ll1 off, which the profile does not have (netdevs: ll0, ll9)',
       ]);
     } finally {

@@ -3,7 +3,20 @@ import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { APPLETS, ATEMSYS_GUEST_GID, DT_REPORT, END_MARKER, appendOverlay, benchInitScript, guestInitScript, initScript, initramfsEntries, newcArchive, overlayEntries, type CpioEntry } from '../src/guest/initramfs.ts';
+import {
+  APPLETS,
+  ATEMSYS_GUEST_GID,
+  DT_REPORT,
+  END_MARKER,
+  appendOverlay,
+  benchInitScript,
+  guestInitScript,
+  initScript,
+  initramfsEntries,
+  newcArchive,
+  overlayEntries,
+  type CpioEntry,
+} from '../src/guest/initramfs.ts';
 
 interface Parsed {
   name: string;
@@ -72,7 +85,12 @@ describe('newcArchive', () => {
 
   it('refuses bad paths, duplicates and children before their directory', () => {
     expect(() => newcArchive([{ type: 'dir', path: '../x' }])).toThrow(/bad cpio path/);
-    expect(() => newcArchive([{ type: 'dir', path: 'a' }, { type: 'dir', path: 'a' }])).toThrow(/duplicate/);
+    expect(() =>
+      newcArchive([
+        { type: 'dir', path: 'a' },
+        { type: 'dir', path: 'a' },
+      ]),
+    ).toThrow(/duplicate/);
     expect(() => newcArchive([{ type: 'file', path: 'a/b', data: Buffer.alloc(0) }])).toThrow(/before its directory/);
   });
 });
@@ -263,4 +281,3 @@ describe('initramfs: tools, on-demand modules, overlays', () => {
     expect(overlayEntries({ init: 'x' }).map((e) => e.path)).toEqual(['init']);
   });
 });
-

@@ -15,17 +15,11 @@ describe('xmlEscape', () => {
 
 describe('junitXml', () => {
   it('writes one testsuite per run with failures, skips and diagnostics', () => {
-    const s = summarizeRun(
-      key,
-      parseKtap('ATEMSYS-SMOKE-BEGIN\n1..4\n# <edu> found & ok\nok 1 version\nnot ok 2 conf # irq "11" < 22\nok 3 msi # SKIP no MSI\nATEMSYS-SMOKE-END rc=1\n'),
-      5300,
-    );
+    const s = summarizeRun(key, parseKtap('ATEMSYS-SMOKE-BEGIN\n1..4\n# <edu> found & ok\nok 1 version\nnot ok 2 conf # irq "11" < 22\nok 3 msi # SKIP no MSI\nATEMSYS-SMOKE-END rc=1\n'), 5300);
     const xml = junitXml([s]);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="atemsys smoke" tests="4" failures="2" skipped="1" time="5.300">')).toBe(true);
     expect(xml).toContain('<testsuite name="qemu-x86_64/6.1.0-56-amd64" tests="4" failures="2" errors="0" skipped="1" time="5.300">');
-    expect(xml).toContain(
-      '<testcase classname="qemu-x86_64.6.1.0-56-amd64" name="version">\n      <system-out>&lt;edu&gt; found &amp; ok</system-out>\n    </testcase>',
-    );
+    expect(xml).toContain('<testcase classname="qemu-x86_64.6.1.0-56-amd64" name="version">\n      <system-out>&lt;edu&gt; found &amp; ok</system-out>\n    </testcase>');
     expect(xml).toContain('<failure message="irq &quot;11&quot; &lt; 22" type="fail">irq &quot;11&quot; &lt; 22</failure>');
     expect(xml).toContain('<skipped message="no MSI"/>');
     expect(xml).toContain('<testcase classname="qemu-x86_64.6.1.0-56-amd64" name="test #4">\n      <failure message="no result reported (missing)" type="missing">');

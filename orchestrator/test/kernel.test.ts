@@ -6,9 +6,7 @@ import { archFromDebFile, fixAbsoluteSymlinks, relinkTarget, rewriteHeadersMakef
 
 describe('rewriteHeadersMakefile', () => {
   it('points the include of the common tree into the prefix', () => {
-    expect(rewriteHeadersMakefile('include /usr/src/linux-headers-6.1.0-56-common/Makefile\n', '/c/k/p/')).toBe(
-      'include /c/k/p/usr/src/linux-headers-6.1.0-56-common/Makefile\n',
-    );
+    expect(rewriteHeadersMakefile('include /usr/src/linux-headers-6.1.0-56-common/Makefile\n', '/c/k/p/')).toBe('include /c/k/p/usr/src/linux-headers-6.1.0-56-common/Makefile\n');
   });
   it('points Linux 7.x KBUILD_OUTPUT into the prefix too', () => {
     expect(rewriteHeadersMakefile('KBUILD_OUTPUT=/usr/src/linux-headers-7.2.13+deb14-amd64\ninclude /usr/src/linux-headers-7.2.13+deb14-common/Makefile\n', '/c/k/p')).toBe(
@@ -28,9 +26,7 @@ describe('symlinks', () => {
   });
 
   it('computes a relative link into the prefix', () => {
-    expect(relinkTarget('/p', '/p/lib/modules/6.1.0-56-arm64/build', '/usr/src/linux-headers-6.1.0-56-arm64')).toBe(
-      '../../../usr/src/linux-headers-6.1.0-56-arm64',
-    );
+    expect(relinkTarget('/p', '/p/lib/modules/6.1.0-56-arm64/build', '/usr/src/linux-headers-6.1.0-56-arm64')).toBe('../../../usr/src/linux-headers-6.1.0-56-arm64');
   });
 
   it('rewrites absolute symlinks and keeps relative ones', async () => {

@@ -155,9 +155,7 @@ describe('resolveKernel', () => {
   });
 
   it('explains what is missing', () => {
-    expect(() => resolveKernel({ suite: 'bookworm', series: '6.1', flavour: 'amd64', version: '6.1.0-55' }, AMD64, AMD64)).toThrow(
-      /6\.1\.0-55 6\.1\.192-1: missing linux-kbuild-6\.1 \(host index\)/,
-    );
+    expect(() => resolveKernel({ suite: 'bookworm', series: '6.1', flavour: 'amd64', version: '6.1.0-55' }, AMD64, AMD64)).toThrow(/6\.1\.0-55 6\.1\.192-1: missing linux-kbuild-6\.1 \(host index\)/);
     expect(() => resolveKernel({ suite: 'bookworm', series: '5.10', flavour: 'amd64' }, AMD64, AMD64)).toThrow(FailureError);
     expect(() => resolveKernel({ suite: 'bookworm', series: '5.10', flavour: 'amd64' }, AMD64, AMD64)).toThrow(/no Debian kernel image found for bookworm 5\.10 amd64/);
   });

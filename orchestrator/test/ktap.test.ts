@@ -27,7 +27,12 @@ describe('parseResultLine', () => {
 describe('parseKtap', () => {
   it('parses a clean run with diagnostics attached to the next result', () => {
     const r = parseKtap(
-      wrap(['KTAP version 1', '1..3', '# atemsys-selftest: Linux 6.1', '# edu found', 'ok 1 version', 'not ok 2 conf # CONF irq 11', 'ok 3 poll # SKIP no poll', '# Totals: pass:1 fail:1 skip:1'].join('\n'), 1),
+      wrap(
+        ['KTAP version 1', '1..3', '# atemsys-selftest: Linux 6.1', '# edu found', 'ok 1 version', 'not ok 2 conf # CONF irq 11', 'ok 3 poll # SKIP no poll', '# Totals: pass:1 fail:1 skip:1'].join(
+          '\n',
+        ),
+        1,
+      ),
     );
     expect(r.version).toBe('KTAP version 1');
     expect(r.plan).toBe(3);
@@ -116,18 +121,7 @@ describe('parseKtap', () => {
 
   it('flattens subtests indented by 2 spaces as parent/child', () => {
     const log = wrap(
-      [
-        'KTAP version 1',
-        '1..2',
-        '  KTAP version 1',
-        '  # Subtest: pci',
-        '  1..2',
-        '  # BAR0 found',
-        '  ok 1 find',
-        '  not ok 2 conf # EBUSY',
-        'not ok 1 pci',
-        'ok 2 irq',
-      ].join('\n'),
+      ['KTAP version 1', '1..2', '  KTAP version 1', '  # Subtest: pci', '  1..2', '  # BAR0 found', '  ok 1 find', '  not ok 2 conf # EBUSY', 'not ok 1 pci', 'ok 2 irq'].join('\n'),
       1,
     );
     const r = parseKtap(log);

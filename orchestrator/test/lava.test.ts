@@ -97,7 +97,7 @@ describe('LAVA jobs for the QEMU boards', () => {
     expect(() => lavaNetdev('dgram,id=ll0', 'imx8')).toThrow(/only hub ports/);
   });
 
-  it("keep LAVA's own NIC out of the board's PCI slots on x86_64 (\"slot 2 function 0 not available for edu\")", () => {
+  it('keep LAVA\'s own NIC out of the board\'s PCI slots on x86_64 ("slot 2 function 0 not available for edu")', () => {
     const x = lavaQemuJob(board('qemu-x86_64'), manifestOf(board('qemu-x86_64')), { artifactsUrl: 'file:///srv/out' });
     expect(x.context).toMatchObject({ model: 'model=ne2k_isa' });
     expect((x.context as { extra_options: string[] }).extra_options).toContain('-device edu,dma_mask=0xffffffff,addr=2');
@@ -113,7 +113,11 @@ describe('LAVA jobs for the QEMU boards', () => {
 
 /** A DT board's manifest: its DTB with the atemsys overlay among the artifacts */
 function dtManifestOf(p: Profile): Manifest {
-  const stem = (p.dt?.base ?? 'x.dtb').split('/').pop()?.replace(/\.dtb$/, '') ?? 'x';
+  const stem =
+    (p.dt?.base ?? 'x.dtb')
+      .split('/')
+      .pop()
+      ?.replace(/\.dtb$/, '') ?? 'x';
   const m = manifestOf(p);
   return {
     ...m,
@@ -172,7 +176,18 @@ describe('the KTAP monitor pattern', () => {
   // the Python pattern in JS: named groups (?P<n>…) are (?<n>…) there
   const re = new RegExp(KTAP_CASE_PATTERN.replace(/\(\?P</g, '(?<'), 'g');
   // as LAVA's buffer has it: QEMU's stdio on its terminal ends lines with \r\r\n
-  const ktap = ['ATEMSYS-SMOKE-BEGIN', 'KTAP version 1', '1..4', 'ok 1 version', 'not ok 2 find_by_id # no edu', '    ok 1 nested_one', 'ok 3 dma_churn # SKIP no edu', 'ok 4 fuzz', 'ATEMSYS-SMOKE-END rc=1', ''].join('\r\r\n');
+  const ktap = [
+    'ATEMSYS-SMOKE-BEGIN',
+    'KTAP version 1',
+    '1..4',
+    'ok 1 version',
+    'not ok 2 find_by_id # no edu',
+    '    ok 1 nested_one',
+    'ok 3 dma_churn # SKIP no edu',
+    'ok 4 fuzz',
+    'ATEMSYS-SMOKE-END rc=1',
+    '',
+  ].join('\r\r\n');
 
   it('makes one case per top-level result line: pass, fail, skip; nested subtests are not cases', () => {
     const cases = [...ktap.matchAll(re)].map((m) => [m.groups?.test_case_id, m.groups?.result]);

@@ -16,12 +16,22 @@ function fakeServer(states: string[][], opts: { status?: number } = {}): { fetch
       return reply(200, { id: 42, state, health, failure_comment: health === 'Incomplete' ? 'boot timed out' : null });
     }
     if (url.endsWith('/jobs/42/logs/')) {
-      return reply(200, '- {"dt": "2026-12-01T00:00:00", "lvl": "info", "msg": "start: 1 tmpfs-deploy"}\n- {"dt": "x", "lvl": "target", "msg": "KTAP version 1"}\n- {"dt": "x", "lvl": "target", "msg": "ok 1 version"}\n- {"dt": "x", "lvl": "results", "msg": {"case": "version", "result": "pass"}}\n');
+      return reply(
+        200,
+        '- {"dt": "2026-12-01T00:00:00", "lvl": "info", "msg": "start: 1 tmpfs-deploy"}\n- {"dt": "x", "lvl": "target", "msg": "KTAP version 1"}\n- {"dt": "x", "lvl": "target", "msg": "ok 1 version"}\n- {"dt": "x", "lvl": "results", "msg": {"case": "version", "result": "pass"}}\n',
+      );
     }
     if (url.endsWith('/jobs/42/cancel/') && (init?.method ?? 'GET') === 'GET') return reply(200, { message: 'job 42 canceled' });
-    if (url.includes('/jobs/42/suites/')) return reply(200, { results: [{ id: 3, name: 'lava' }, { id: 4, name: '1_atemsys' }] });
+    if (url.includes('/jobs/42/suites/'))
+      return reply(200, {
+        results: [
+          { id: 3, name: 'lava' },
+          { id: 4, name: '1_atemsys' },
+        ],
+      });
     // limit/offset paging, `next` a whole URL (LAVA 2023.01)
-    if (url.includes('/jobs/42/tests/?limit=100&offset=0')) return reply(200, { results: [{ suite: 4, name: 'version', result: 'pass' }], next: 'http://127.0.0.1:8000/api/v0.2/jobs/42/tests/?limit=100&offset=100' });
+    if (url.includes('/jobs/42/tests/?limit=100&offset=0'))
+      return reply(200, { results: [{ suite: 4, name: 'version', result: 'pass' }], next: 'http://127.0.0.1:8000/api/v0.2/jobs/42/tests/?limit=100&offset=100' });
     if (url.includes('/jobs/42/tests/?limit=100&offset=100')) return reply(200, { results: [{ suite: 3, name: 'job', result: 'pass' }], next: null });
     return reply(404, 'not found');
   };

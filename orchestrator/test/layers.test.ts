@@ -51,12 +51,31 @@ const folder = (rel: string): string => (rel.includes('/') ? (rel.split('/')[0] 
 
 describe('findCycle', () => {
   it('finds a cycle and accepts a DAG', () => {
-    expect(findCycle(new Map([['a', new Set(['b'])], ['b', new Set(['c'])], ['c', new Set(['a'])]]))).toEqual(['a', 'b', 'c', 'a']);
-    expect(findCycle(new Map([['a', new Set(['b', 'c'])], ['b', new Set(['c'])], ['c', new Set<string>()]]))).toBeUndefined();
+    expect(
+      findCycle(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set(['c'])],
+          ['c', new Set(['a'])],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findCycle(
+        new Map([
+          ['a', new Set(['b', 'c'])],
+          ['b', new Set(['c'])],
+          ['c', new Set<string>()],
+        ]),
+      ),
+    ).toBeUndefined();
   });
   it('reads value imports, not type imports', () => {
     const f = path.join(SRC, 'commands', 'x.ts');
-    expect(valueImports(f, "import { a } from '../core/errors.ts';\nimport type { B } from '../profile/profile.ts';\nimport {\n  c,\n  d,\n} from './y.ts';\n")).toEqual(['core/errors.ts', 'commands/y.ts']);
+    expect(valueImports(f, "import { a } from '../core/errors.ts';\nimport type { B } from '../profile/profile.ts';\nimport {\n  c,\n  d,\n} from './y.ts';\n")).toEqual([
+      'core/errors.ts',
+      'commands/y.ts',
+    ]);
   });
 });
 
@@ -73,7 +92,9 @@ describe('orchestrator layers', () => {
   });
 
   it('imports commands and cli.ts only from commands and cli.ts', () => {
-    const bad = files.filter((f) => !['commands', '(entry)'].includes(folder(f.rel))).flatMap((f) => f.imports.filter((i) => folder(i) === 'commands' || i === 'cli.ts').map((i) => `${f.rel} -> ${i}`));
+    const bad = files
+      .filter((f) => !['commands', '(entry)'].includes(folder(f.rel)))
+      .flatMap((f) => f.imports.filter((i) => folder(i) === 'commands' || i === 'cli.ts').map((i) => `${f.rel} -> ${i}`));
     expect(bad).toEqual([]);
   });
 

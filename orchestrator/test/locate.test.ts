@@ -16,7 +16,10 @@ async function fakeBuild(out: string, selftestArgs: string[], old: boolean): Pro
   await mkdir(dir, { recursive: true });
   const files = [...artifactNames(true, extraArtifacts(profile)), bundleName('qemu-x86_64', release)];
   for (const f of files) await writeFile(path.join(dir, f), '');
-  await writeFile(path.join(dir, MANIFEST), JSON.stringify({ kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', abi: '6.1.0-57', release }, selftestArgs, artifacts: [], createdAt: '2026-12-01T00:00:00Z' }));
+  await writeFile(
+    path.join(dir, MANIFEST),
+    JSON.stringify({ kernel: { suite: 'bookworm', series: '6.1', flavour: 'amd64', abi: '6.1.0-57', release }, selftestArgs, artifacts: [], createdAt: '2026-12-01T00:00:00Z' }),
+  );
   const t = old ? new Date('2001-01-01') : new Date(Date.now() + 3600_000);
   for (const f of files) await utimes(path.join(dir, f), t, t);
   return dir;

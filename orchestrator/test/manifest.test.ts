@@ -6,9 +6,7 @@ import { artifactInfo, buildManifest, firstLine, manifestMismatch, parseGit, ren
 
 describe('manifest', () => {
   it('takes the first line of --version output', () => {
-    expect(firstLine('\nQEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)\nCopyright (c) 2003-2022\n')).toBe(
-      'QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)',
-    );
+    expect(firstLine('\nQEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)\nCopyright (c) 2003-2022\n')).toBe('QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)');
     expect(firstLine('')).toBe('');
   });
 

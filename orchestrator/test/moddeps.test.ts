@@ -73,11 +73,21 @@ describe('onDemandFile (lib/modules/modules.ondemand)', () => {
       onDemandFile([
         { name: 'e1000e', load: ['e1000e'] },
         { name: 'uio_pci_generic', load: ['uio', 'uio_pci_generic'] },
-        { name: 'vfio_pci', load: loadOrder(['vfio_pci'], new Map([['vfio_pci', ['vfio_pci_core', 'vfio']], ['vfio_pci_core', ['vfio', 'irqbypass']], ['vfio', []], ['irqbypass', []]])) },
+        {
+          name: 'vfio_pci',
+          load: loadOrder(
+            ['vfio_pci'],
+            new Map([
+              ['vfio_pci', ['vfio_pci_core', 'vfio']],
+              ['vfio_pci_core', ['vfio', 'irqbypass']],
+              ['vfio', []],
+              ['irqbypass', []],
+            ]),
+          ),
+        },
         { name: 'vfio_iommu_type1', load: [] },
       ]),
     ).toBe('e1000e: e1000e\nuio_pci_generic: uio uio_pci_generic\nvfio_pci: vfio irqbypass vfio_pci_core vfio_pci\nvfio_iommu_type1:\n');
     expect(onDemandFile([])).toBe('');
   });
 });
-

@@ -93,9 +93,7 @@ describe('parseProfile', () => {
     const msg = errorOf(GOOD.replace('  cpu: cortex-a57', '  cpu: cortex-a57\n  cpus: 4'));
     expect(msg).toMatch(/^boards\/demo\.yaml:16: qemu\.cpus: unknown key \(allowed: /);
     expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:24: colour: unknown key');
-    expect(errorOf(GOOD.replace('    flavour: arm64\n  - suite', '    flavour: arm64\n    flavor: x\n  - suite'))).toContain(
-      ':8: kernels[0].flavor: unknown key',
-    );
+    expect(errorOf(GOOD.replace('    flavour: arm64\n  - suite', '    flavour: arm64\n    flavor: x\n  - suite'))).toContain(':8: kernels[0].flavor: unknown key');
   });
 
   it('requires the name to match the file name', () => {
@@ -103,15 +101,11 @@ describe('parseProfile', () => {
   });
 
   it('rejects an unknown arch', () => {
-    expect(errorOf(GOOD.replace('arch: arm64', 'arch: riscv64'))).toBe(
-      'boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "riscv64"',
-    );
+    expect(errorOf(GOOD.replace('arch: arm64', 'arch: riscv64'))).toBe('boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "riscv64"');
   });
 
   it('asks to quote an unquoted series (6.10 would read as 6.1)', () => {
-    expect(errorOf(GOOD.replace('series: "6.1"', 'series: 6.1'))).toBe(
-      'boards/demo.yaml:6: kernels[0].series: expected a string (quote it), got 6.1',
-    );
+    expect(errorOf(GOOD.replace('series: "6.1"', 'series: 6.1'))).toBe('boards/demo.yaml:6: kernels[0].series: expected a string (quote it), got 6.1');
   });
 
   it('checks missing required fields at the line of their mapping', () => {
@@ -121,20 +115,20 @@ describe('parseProfile', () => {
   });
 
   it('checks kernels: non-empty list, patterns, pin of the right series, duplicates', () => {
-    expect(errorOf(GOOD.replace(/kernels:\n(  .*\n)+?qemu:/, 'kernels: []\nqemu:'))).toContain('kernels: expected a non-empty list of kernels, got a list');
-    expect(errorOf(GOOD.replace('flavour: arm64\n  - suite', 'flavour: "Arm 64"\n  - suite'))).toContain(
-      'kernels[0].flavour: expected a Debian kernel flavour like "amd64", got "Arm 64"',
-    );
-    expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: "6.1.0-56"'))).toContain(
-      ':11: kernels[1].version: ABI "6.1.0-56" is not of series 6.12',
-    );
+    expect(errorOf(GOOD.replace(/kernels:\n( {2}.*\n)+?qemu:/, 'kernels: []\nqemu:'))).toContain('kernels: expected a non-empty list of kernels, got a list');
+    expect(errorOf(GOOD.replace('flavour: arm64\n  - suite', 'flavour: "Arm 64"\n  - suite'))).toContain('kernels[0].flavour: expected a Debian kernel flavour like "amd64", got "Arm 64"');
+    expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: "6.1.0-56"'))).toContain(':11: kernels[1].version: ABI "6.1.0-56" is not of series 6.12');
     expect(errorOf(GOOD.replace('version: "6.12.48+deb12"', 'version: newest'))).toContain('kernels[1].version: expected a kernel ABI');
     expect(errorOf(GOOD.replace('series: "6.12"', 'series: "6.1"').replace('suite: bookworm-backports', 'suite: bookworm').replace('    version: "6.12.48+deb12"\n', ''))).toContain(
       'kernels[1]: duplicate kernel bookworm 6.1 arm64',
     );
-    expect(errorOf(GOOD.replace('suite: bookworm-backports', 'suite: buster'))).toContain('kernels[1].suite: expected a Debian suite: bullseye, bookworm, bookworm-backports, trixie, sid, got "buster"');
+    expect(errorOf(GOOD.replace('suite: bookworm-backports', 'suite: buster'))).toContain(
+      'kernels[1].suite: expected a Debian suite: bullseye, bookworm, bookworm-backports, trixie, sid, got "buster"',
+    );
     expect(errorOf(GOOD.replace('  - suite: bookworm\n    series: "6.1"', '  - series: "6.1"'))).toContain('kernels[0].suite: required field is missing');
-    expect(parseProfile(GOOD.replace('series: "6.12"', 'series: newest').replace('suite: bookworm-backports', 'suite: sid').replace('    version: "6.12.48+deb12"\n', ''), 'f', 'demo').kernels[1]).toEqual({
+    expect(
+      parseProfile(GOOD.replace('series: "6.12"', 'series: newest').replace('suite: bookworm-backports', 'suite: sid').replace('    version: "6.12.48+deb12"\n', ''), 'f', 'demo').kernels[1],
+    ).toEqual({
       suite: 'sid',
       series: 'newest',
       flavour: 'arm64',
@@ -142,20 +136,13 @@ describe('parseProfile', () => {
   });
 
   it('checks lists of strings item by item', () => {
-    expect(errorOf(GOOD.replace('devices: ["edu,dma_mask=0xffffffff", "e1000e"]', 'devices: [edu, 3]'))).toContain(
-      'qemu.devices[1]: expected a non-empty string, got 3',
-    );
-    expect(errorOf(GOOD.replace('args: ["--group", "pci"]', 'args: "--group pci"'))).toContain(
-      ':23: selftest.args: expected a list of strings, got "--group pci"',
-    );
+    expect(errorOf(GOOD.replace('devices: ["edu,dma_mask=0xffffffff", "e1000e"]', 'devices: [edu, 3]'))).toContain('qemu.devices[1]: expected a non-empty string, got 3');
+    expect(errorOf(GOOD.replace('args: ["--group", "pci"]', 'args: "--group pci"'))).toContain(':23: selftest.args: expected a list of strings, got "--group pci"');
   });
 
   it('reports every issue, sorted by line', () => {
     const msg = errorOf(GOOD.replace('arch: arm64', 'arch: sparc').replace('memory: 512', 'memory: big'));
-    expect(msg.split('\n')).toEqual([
-      'boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "sparc"',
-      'boards/demo.yaml:16: qemu.memory: expected a positive integer, got "big"',
-    ]);
+    expect(msg.split('\n')).toEqual(['boards/demo.yaml:3: arch: expected one of x86_64, arm64, armhf, got "sparc"', 'boards/demo.yaml:16: qemu.memory: expected a positive integer, got "big"']);
   });
 
   it('reports YAML syntax errors and duplicate keys with a line', () => {
@@ -207,9 +194,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"user,id=ll1"'))).toBe(
       'boards/demo.yaml:21: qemu.netdevs[1]: backend type "user" is not allowed (allowed: hubport, dgram): frames must never leave the guest, e.g. "hubport,id=ll0,hubid=0"',
     );
-    expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"hubport,id=ll0,hubid=1"'))).toContain(
-      'qemu.netdevs[1]: id "ll0" is used twice: give each netdev its own id',
-    );
+    expect(errorOf(NET.replace('"hubport,id=ll1,hubid=0"', '"hubport,id=ll0,hubid=1"'))).toContain('qemu.netdevs[1]: id "ll0" is used twice: give each netdev its own id');
   });
 
   it("takes a dgram netdev without options and connects the machine's NICs by qemu.nics", () => {
@@ -221,9 +206,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
     expect(errorOf(soc.replace('nics: [none, ll1, ll0]', 'nics: [ll2]'))).toContain(
       'qemu.nics[0]: "ll2" is not the id of an entry of qemu.netdevs (ids: ll0, ll1), nor "none" (a NIC left unconnected)',
     );
-    expect(errorOf(soc.replace('nics: [none, ll1, ll0]', 'nics: [ll0, ll0]'))).toContain(
-      'qemu.nics[1]: netdev "ll0" is connected to another NIC already: give each NIC its own netdev',
-    );
+    expect(errorOf(soc.replace('nics: [none, ll1, ll0]', 'nics: [ll0, ll0]'))).toContain('qemu.nics[1]: netdev "ll0" is connected to another NIC already: give each NIC its own netdev');
   });
 
   it('reports the line of the item in a block list', () => {
@@ -232,9 +215,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
   });
 
   it('checks that devices and pcap name netdevs that exist', () => {
-    expect(errorOf(NET.replace('netdev=ll1,addr=5', 'netdev=ll9,addr=5'))).toContain(
-      'qemu.devices[2]: netdev=ll9 names no entry of qemu.netdevs (ids: ll0, ll1): add "hubport,id=ll9,hubid=0" there',
-    );
+    expect(errorOf(NET.replace('netdev=ll1,addr=5', 'netdev=ll9,addr=5'))).toContain('qemu.devices[2]: netdev=ll9 names no entry of qemu.netdevs (ids: ll0, ll1): add "hubport,id=ll9,hubid=0" there');
     expect(errorOf(NET.replace('pcap: [ll0]', 'pcap: [ll0, ll7]'))).toContain('qemu.pcap[1]: "ll7" is not the id of an entry of qemu.netdevs (ids: ll0, ll1)');
     expect(errorOf(NET.replace('pcap: [ll0]', 'pcap: [ll0, ll0]'))).toContain('qemu.pcap[1]: "ll0" is listed twice');
   });
@@ -258,11 +239,10 @@ describe('parseProfile: network, on-demand modules, bench', () => {
 
   it('checks the lava section: a device type only for device-tree boards', () => {
     expect(errorOf(`${GOOD}lava:\n  device-type: imx8mp-evk\n`)).toContain('lava.device-type: is for device-tree boards');
-    expect(errorOf(`${GOOD}lava:\n  device-type: "IMX 8"\n`)).toContain("lava.device-type: ");
+    expect(errorOf(`${GOOD}lava:\n  device-type: "IMX 8"\n`)).toContain('lava.device-type: ');
     expect(errorOf(`${GOOD}lava:\n  device: x\n`)).toContain('lava.device: unknown key (allowed: device-type)');
   });
 });
-
 
 describe('extra selftest groups per kernel', () => {
   const text = (extra: string): string =>

@@ -76,7 +76,7 @@ describe('parseProfile: device-tree boards', () => {
   });
 
   it('needs only path, ident and instance per node', () => {
-    const p = parseProfile(DT.replace(/      phy-reset:\n(        .*\n)+      properties:\n(        .*\n)+/, ''), 'f', 'demo');
+    const p = parseProfile(DT.replace(/ {6}phy-reset:\n( {8}.*\n)+ {6}properties:\n( {8}.*\n)+/, ''), 'f', 'demo');
     expect(p.dt?.nodes).toEqual([{ path: '/soc@0/bus@30800000/ethernet@30be0000', ident: 'FslFec', instance: 1, properties: [] }]);
   });
 
@@ -107,7 +107,7 @@ describe('parseProfile: device-tree boards', () => {
   });
 
   it('rejects a dt section without nodes, or with the same node or ident/instance twice', () => {
-    expect(errorOf(DT.replace(/  nodes:\n(    .*\n)+modules/, '  nodes: []\nmodules'))).toContain(':9: dt.nodes: expected a non-empty list of nodes, got a list');
+    expect(errorOf(DT.replace(/ {2}nodes:\n( {4}.*\n)+modules/, '  nodes: []\nmodules'))).toContain(':9: dt.nodes: expected a non-empty list of nodes, got a list');
     expect(errorOf(DT.replace('  base: freescale/imx8mp-evk.dtb\n', ''))).toContain(':8: dt.base: required field is missing');
     const twice = DT.replace('modules:', '    - path: /soc@0/bus@30800000/ethernet@30be0000\n      ident: FslFec\n      instance: 1\nmodules:');
     const msg = errorOf(twice);
@@ -116,12 +116,10 @@ describe('parseProfile: device-tree boards', () => {
   });
 
   it('checks the serial backends, the shutdown and that dt-overlay has a dt section', () => {
-    expect(errorOf(DT.replace('serial: ["null", "stdio"]', 'serial: ["null", "null"]'))).toContain(
-      ':29: qemu.serial: exactly one backend must be stdio or mon:stdio',
-    );
+    expect(errorOf(DT.replace('serial: ["null", "stdio"]', 'serial: ["null", "null"]'))).toContain(':29: qemu.serial: exactly one backend must be stdio or mon:stdio');
     expect(errorOf(DT.replace('serial: ["null", "stdio"]', 'serial: ["file:/tmp/x", "stdio"]'))).toContain(':29: qemu.serial[0]: expected a -serial backend');
     expect(errorOf(DT.replace('shutdown: reboot', 'shutdown: halt'))).toContain(':30: qemu.shutdown: expected one of poweroff, reboot, got "halt"');
-    expect(errorOf(DT.replace(/dt:\n(  .*\n)+modules/, 'modules'))).toContain('qemu.dt-overlay: needs a dt section');
+    expect(errorOf(DT.replace(/dt:\n( {2}.*\n)+modules/, 'modules'))).toContain('qemu.dt-overlay: needs a dt section');
   });
 });
 

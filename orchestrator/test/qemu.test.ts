@@ -19,16 +19,28 @@ const Q: QemuSpec = {
 describe('qemuArgs', () => {
   it('builds the full command line', () => {
     expect(qemuArgs(Q, { kernel: '/o/vmlinuz', initrd: '/o/initramfs.cpio.gz' })).toEqual([
-      '-kernel', '/o/vmlinuz',
-      '-initrd', '/o/initramfs.cpio.gz',
-      '-append', 'console=ttyAMA0 panic=-1 quiet',
-      '-nographic', '-no-reboot', '-nic', 'none',
-      '-machine', 'virt,highmem=off',
-      '-cpu', 'cortex-a15',
-      '-m', '512',
-      '-smp', '2',
-      '-device', 'edu,dma_mask=0xffffffff',
-      '-device', 'e1000e',
+      '-kernel',
+      '/o/vmlinuz',
+      '-initrd',
+      '/o/initramfs.cpio.gz',
+      '-append',
+      'console=ttyAMA0 panic=-1 quiet',
+      '-nographic',
+      '-no-reboot',
+      '-nic',
+      'none',
+      '-machine',
+      'virt,highmem=off',
+      '-cpu',
+      'cortex-a15',
+      '-m',
+      '512',
+      '-smp',
+      '2',
+      '-device',
+      'edu,dma_mask=0xffffffff',
+      '-device',
+      'e1000e',
     ]);
   });
 
@@ -57,15 +69,31 @@ describe('qemuArgs for device-tree machines', () => {
 
   it('passes the DTB and, with serial backends, no -nographic (its monitor would claim stdio too)', () => {
     expect(qemuArgs(IMX, { kernel: 'k', initrd: 'i', dtb: '/o/imx8mp-evk-atemsys.dtb' })).toEqual([
-      '-kernel', 'k',
-      '-initrd', 'i',
-      '-dtb', '/o/imx8mp-evk-atemsys.dtb',
-      '-append', 'console=ttymxc1 panic=-1 quiet',
-      '-display', 'none', '-monitor', 'none', '-serial', 'null', '-serial', 'stdio',
-      '-no-reboot', '-nic', 'none',
-      '-machine', 'imx8mp-evk',
-      '-m', '2048',
-      '-smp', '4',
+      '-kernel',
+      'k',
+      '-initrd',
+      'i',
+      '-dtb',
+      '/o/imx8mp-evk-atemsys.dtb',
+      '-append',
+      'console=ttymxc1 panic=-1 quiet',
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-serial',
+      'null',
+      '-serial',
+      'stdio',
+      '-no-reboot',
+      '-nic',
+      'none',
+      '-machine',
+      'imx8mp-evk',
+      '-m',
+      '2048',
+      '-smp',
+      '4',
     ]);
   });
 
@@ -118,4 +146,3 @@ describe('qemuArgs: netdevs and packet capture', () => {
     expect(qemuArgs(hp, { kernel: 'k', initrd: 'i' })).not.toContain('-qmp');
   });
 });
-

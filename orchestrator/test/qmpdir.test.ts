@@ -18,7 +18,7 @@ describe('QMP socket directories', () => {
     expect(dead).toBeGreaterThan(0);
     await mkdir(path.join(tmp, `atemsys-qmp-${dead}-abc123`));
     await mkdir(path.join(tmp, 'atemsys-qmp-1-keep00')); // pid 1 lives (EPERM counts as alive)
-    await mkdir(path.join(tmp, 'atemsys-qmp-old'));      // not ours to judge: no pid
+    await mkdir(path.join(tmp, 'atemsys-qmp-old')); // not ours to judge: no pid
     const mine = await makeQmpDir(tmp);
     expect(path.basename(mine)).toMatch(new RegExp(`^atemsys-qmp-${process.pid}-`));
     expect((await readdir(tmp)).sort()).toEqual(['atemsys-qmp-1-keep00', 'atemsys-qmp-old', path.basename(mine)].sort());

@@ -5,25 +5,23 @@ import { failedBeforeBoot, summarizeRun } from '../src/report/results.ts';
 
 describe('table', () => {
   it('aligns columns and clips long cells', () => {
-    expect(table(['a', 'bb'], [['xxx', 'y'], ['z', 'a long one']], [undefined as unknown as number, 5]).split('\n')).toEqual([
-      'a   | bb',
-      '----|------',
-      'xxx | y',
-      'z   | a lo…',
-    ]);
+    expect(
+      table(
+        ['a', 'bb'],
+        [
+          ['xxx', 'y'],
+          ['z', 'a long one'],
+        ],
+        [undefined as unknown as number, 5],
+      ).split('\n'),
+    ).toEqual(['a   | bb', '----|------', 'xxx | y', 'z   | a lo…']);
   });
 });
 
 describe('testTable', () => {
   it('shows name, result and diagnostics (reason first)', () => {
     const r = parseKtap('ATEMSYS-SMOKE-BEGIN\n1..3\n# d1\nok 1 alpha\nnot ok 2 beta # bad\nok 3 gamma # SKIP why\nATEMSYS-SMOKE-END rc=1\n');
-    expect(testTable(r.tests).split('\n')).toEqual([
-      'test  | result | diagnostics',
-      '------|--------|------------',
-      'alpha | PASS   | d1',
-      'beta  | FAIL   | bad',
-      'gamma | SKIP   | why',
-    ]);
+    expect(testTable(r.tests).split('\n')).toEqual(['test  | result | diagnostics', '------|--------|------------', 'alpha | PASS   | d1', 'beta  | FAIL   | bad', 'gamma | SKIP   | why']);
     expect(testTable([])).toBe('(no test results)');
   });
 });
@@ -71,7 +69,13 @@ describe('capabilityMatrix', () => {
     expect(row('shared INTx')).toEqual(['shared INTx', 'skip', '-']);
     // some passed, some skipped: not a plain ok
     const c = run('c', '1..2\nok 1 dma_to_device\nok 2 dma_from_device # SKIP no edu');
-    const rowC = (capabilityMatrix([c]).split('\n').find((l) => l.startsWith('DMA both ways')) ?? '').split('|').map((x) => x.trim());
+    const rowC = (
+      capabilityMatrix([c])
+        .split('\n')
+        .find((l) => l.startsWith('DMA both ways')) ?? ''
+    )
+      .split('|')
+      .map((x) => x.trim());
     expect(rowC).toEqual(['DMA both ways', 'ok, 1 skip']);
     expect(row('32-bit clients')).toEqual(['32-bit clients (compat)', '-', 'ok']);
     expect(lines.some((l) => l.startsWith('other tests'))).toBe(false);

@@ -62,4 +62,3 @@ describe('summarizeRun with host checks', () => {
     expect(s.counts.failed).toBe(2);
   });
 });
-

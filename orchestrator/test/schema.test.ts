@@ -10,7 +10,9 @@ import { parseProfile } from '../src/profile/profile.ts';
 import { SCHEMA_FILE } from '../src/profile/schema.ts';
 
 const boards = path.join(REPO_ROOT, 'boards');
-const files = readdirSync(boards).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(boards)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const schemaText = readFileSync(path.join(REPO_ROOT, SCHEMA_FILE), 'utf8');
 // a real JSON Schema validator, strict: a keyword it does not know fails the compile
 const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(schemaText) as object);

@@ -33,8 +33,16 @@ describe('the selftests as the host knows them', () => {
   });
 
   it('refuses an unknown group or test with exit code 2 and says what there is', () => {
-    const t = parseSelftestTable('static const char *const st_groups[] = { "pci", "fuzz" };\nstatic const struct st_test st_tests[] = {\n\t{ "version", NULL, ST_PHASE_FIRST, f,\n\t  "x" },\n\t{ "fuzz", "fuzz", ST_PHASE_GROUP, g, "y" },\n};\n');
-    expect(t).toEqual({ groups: ['pci', 'fuzz'], tests: [{ name: 'version', group: null }, { name: 'fuzz', group: 'fuzz' }] });
+    const t = parseSelftestTable(
+      'static const char *const st_groups[] = { "pci", "fuzz" };\nstatic const struct st_test st_tests[] = {\n\t{ "version", NULL, ST_PHASE_FIRST, f,\n\t  "x" },\n\t{ "fuzz", "fuzz", ST_PHASE_GROUP, g, "y" },\n};\n',
+    );
+    expect(t).toEqual({
+      groups: ['pci', 'fuzz'],
+      tests: [
+        { name: 'version', group: null },
+        { name: 'fuzz', group: 'fuzz' },
+      ],
+    });
     expect(() => checkSelftestNames(t, { groups: ['fuz'], where: 'smoke --extra-groups' })).toThrow(/smoke --extra-groups: no selftest group "fuz" \(groups: pci, fuzz\)/);
     expect(() => checkSelftestNames(t, { only: ['version', 'fuzzz'], where: 'w' })).toThrow(UsageError);
     expect(() => checkSelftestNames(t, { groups: ['pci'], only: ['fuzz'], where: 'w' })).not.toThrow();

@@ -28,12 +28,40 @@ describe('tools', () => {
     const bw = { suite: 'bookworm', series: '6.1' };
     expect(buildTools(arm, [bw], bookworm)).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'gcc-12', 'arm-linux-gnueabihf-gcc-12']);
     expect(buildTools(archInfo('x86_64', 'amd64'), [bw, { suite: 'bookworm-backports', series: '6.12' }], bookworm)).toEqual([
-      'make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'gcc', 'gcc-12', 'pahole', 'i686-linux-gnu-gcc',
+      'make',
+      'dpkg',
+      'apt-get',
+      'apt-cache',
+      'modinfo',
+      'gcc',
+      'gcc-12',
+      'pahole',
+      'i686-linux-gnu-gcc',
     ]);
-    expect(buildTools(arm, [{ suite: 'trixie', series: '6.12' }], bookworm)).toEqual(['make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'debootstrap', 'unshare', 'chroot']);
+    expect(buildTools(arm, [{ suite: 'trixie', series: '6.12' }], bookworm)).toEqual([
+      'make',
+      'dpkg',
+      'apt-get',
+      'apt-cache',
+      'modinfo',
+      'arm-linux-gnueabihf-gcc',
+      'debootstrap',
+      'unshare',
+      'chroot',
+    ]);
     // on a trixie host a trixie kernel is built on the host with gcc-14, a bookworm one with gcc-12
     expect(buildTools(arm, [{ suite: 'trixie', series: '6.12' }, bw], suiteByName('trixie'))).toEqual([
-      'make', 'dpkg', 'apt-get', 'apt-cache', 'modinfo', 'arm-linux-gnueabihf-gcc', 'gcc-14', 'arm-linux-gnueabihf-gcc-14', 'pahole', 'gcc-12', 'arm-linux-gnueabihf-gcc-12',
+      'make',
+      'dpkg',
+      'apt-get',
+      'apt-cache',
+      'modinfo',
+      'arm-linux-gnueabihf-gcc',
+      'gcc-14',
+      'arm-linux-gnueabihf-gcc-14',
+      'pahole',
+      'gcc-12',
+      'arm-linux-gnueabihf-gcc-12',
     ]);
     expect(packageForTool('arm-linux-gnueabihf-gcc-14', arm)).toBe('gcc-14-arm-linux-gnueabihf');
     expect(packageForTool('debootstrap')).toBe('debootstrap');

@@ -1,17 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  AGGREGATOR,
-  compareWire,
-  parseTsharkFields,
-  parseWireLines,
-  returnedSource,
-  segmentRuns,
-  tsharkFieldArgs,
-  wireSummary,
-  type Capture,
-  type WireRun,
-} from '../src/report/wire.ts';
+import { AGGREGATOR, compareWire, parseTsharkFields, parseWireLines, returnedSource, segmentRuns, tsharkFieldArgs, wireSummary, type Capture, type WireRun } from '../src/report/wire.ts';
 import { tsharkVersion } from '../src/report/tshark.ts';
 
 // real tshark 4.0.17 output for the pcap make-scenario.ts writes, and the matching ll-wire lines
@@ -115,7 +104,10 @@ describe('segmentRuns', () => {
   it('splits runs that share a source by their sent datagram totals, in capture order', () => {
     const [poll, packet] = runs();
     if (!poll || !packet) throw new Error('fixture');
-    const segs = segmentRuns([poll, packet], parseTsharkFields(TSHARK).filter((f) => f.src.endsWith('12:34:57')));
+    const segs = segmentRuns(
+      [poll, packet],
+      parseTsharkFields(TSHARK).filter((f) => f.src.endsWith('12:34:57')),
+    );
     expect(segs.map((s) => [s.sent.map((f) => f.number), s.returned.map((f) => f.number)])).toEqual([
       [
         [1, 3, 5, 7, 9, 11],

@@ -58,7 +58,7 @@ describe('auto.conf', () => {
 describe('steps', () => {
   it('sources the build environment (with bitbake for openembedded-core), quoting paths', () => {
     expect(envScript({ ...base, tree: "/t/o'e", bitbake: '/t/bitbake' }, ['bitbake x'])).toBe(
-      ["set -e", "cd '/t/o'\\''e'", ". '/t/o'\\''e/oe-init-build-env' '/o/build' '/t/bitbake' >/dev/null", 'bitbake x'].join('\n'),
+      ['set -e', "cd '/t/o'\\''e'", ". '/t/o'\\''e/oe-init-build-env' '/o/build' '/t/bitbake' >/dev/null", 'bitbake x'].join('\n'),
     );
   });
   it('adds the layers (others first), then builds the target', () => {
@@ -67,12 +67,7 @@ describe('steps', () => {
     expect(s[0]?.script).toContain("bitbake-layers add-layer '/l/meta-freescale' '/r/meta-atemsys'");
   });
   it('parses each recipe of the layer with --parse-only', () => {
-    expect(yoctoSteps({ ...base, mode: 'parse' }).map((x) => x.title)).toEqual([
-      'add meta-atemsys',
-      'bitbake -e atemsys',
-      'bitbake -e atemsys-selftest',
-      'bitbake -e packagegroup-atemsys',
-    ]);
+    expect(yoctoSteps({ ...base, mode: 'parse' }).map((x) => x.title)).toEqual(['add meta-atemsys', 'bitbake -e atemsys', 'bitbake -e atemsys-selftest', 'bitbake -e packagegroup-atemsys']);
     const withBoard = yoctoSteps({ ...base, mode: 'parse', board: 'imx8' });
     expect(withBoard.map((x) => x.title).pop()).toBe('bitbake -e virtual/kernel');
     expect(withBoard.map((x) => x.log).pop()).toBe('parse-virtual-kernel.log');

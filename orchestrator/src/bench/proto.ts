@@ -144,7 +144,9 @@ function toStats(o: Record<string, unknown>): BenchStats {
   }
   const q = o.q;
   if (!Array.isArray(q) || q.length !== QUANTILES || !q.every(isNum)) {
-    throw new Error(`"q" must be ${QUANTILES} numbers (percentiles 0..100), got ${Array.isArray(q) ? `${q.length} entries${q.every(isNum) ? '' : ' with non-numbers'}` : (JSON.stringify(q) ?? 'nothing')}`);
+    throw new Error(
+      `"q" must be ${QUANTILES} numbers (percentiles 0..100), got ${Array.isArray(q) ? `${q.length} entries${q.every(isNum) ? '' : ' with non-numbers'}` : (JSON.stringify(q) ?? 'nothing')}`,
+    );
   }
   return { n, min: out.min ?? 0, p50: out.p50 ?? 0, p99: out.p99 ?? 0, p999: out.p999 ?? 0, max: out.max ?? 0, mean: out.mean ?? 0, q: q as number[] };
 }

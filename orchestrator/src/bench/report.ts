@@ -3,15 +3,7 @@
  * baselines, target verdicts, problems), the tables printed and written to
  * bench.txt, and the bench.json document. Pure.
  */
-import {
-  BENCH_BEGIN,
-  BENCH_END,
-  groupInfo,
-  type BenchBegin,
-  type BenchGroup,
-  type BenchOutput,
-  type BenchStat,
-} from './proto.ts';
+import { BENCH_BEGIN, BENCH_END, groupInfo, type BenchBegin, type BenchGroup, type BenchOutput, type BenchStat } from './proto.ts';
 import { evaluateTargets, type TargetResult } from './targets.ts';
 import { END_MARKER } from '../guest/initramfs.ts';
 import type { ToolVersions } from '../core/manifest.ts';

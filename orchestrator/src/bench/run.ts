@@ -79,8 +79,20 @@ export function benchAppend(p: Profile, stock: boolean): string[] {
  * One QEMU run of a bench boot, with the host's slave simulators of the
  * board's dgram netdevs around it. Their failures come back as problems.
  */
-async function benchGuest(env: Env, dir: string, q: QemuSpec, files: BootFiles, append: string[], serialLog: string, commandFile: string, timeoutS: number, echo?: (t: string) => void): Promise<{ guest: GuestRun; problems: string[] }> {
-  const ids = netdevIds(q.netdevs ?? []).filter((n) => n.type === 'dgram').map((n) => n.id);
+async function benchGuest(
+  env: Env,
+  dir: string,
+  q: QemuSpec,
+  files: BootFiles,
+  append: string[],
+  serialLog: string,
+  commandFile: string,
+  timeoutS: number,
+  echo?: (t: string) => void,
+): Promise<{ guest: GuestRun; problems: string[] }> {
+  const ids = netdevIds(q.netdevs ?? [])
+    .filter((n) => n.type === 'dgram')
+    .map((n) => n.id);
   const sims = await startHostSims(env, dir, ids);
   const results: { id: string; r: HostSimResult }[] = [];
   let guest: GuestRun;
@@ -204,7 +216,11 @@ export function benchBootTask(env: Env, o: BenchBootOptions): JobTask {
         const stockText = await readFile(stockLog, 'utf8');
         const stockOut = parseBenchOutput(stockText, names.stockSerialLog);
         const stockRc = initRc(stockText);
-        stockOut.problems.push(...second.problems, ...(second.guest.problem !== undefined ? [second.guest.problem] : []), ...(stockRc !== undefined && stockRc !== 0 ? [`atemsys-bench exited with rc=${stockRc}`] : []));
+        stockOut.problems.push(
+          ...second.problems,
+          ...(second.guest.problem !== undefined ? [second.guest.problem] : []),
+          ...(stockRc !== undefined && stockRc !== 0 ? [`atemsys-bench exited with rc=${stockRc}`] : []),
+        );
         out = mergeBenchOutputs(out, stockOut, names.stockSerialLog);
       }
       const boot = benchBoot({

@@ -53,7 +53,7 @@ export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>
   parseBoardKernel(o, values);
   const module = values.module;
   if (typeof module === 'string') {
-    if (module.trim() === '') throw new UsageError('bench: --module needs a file (an atemsys.ko built for the board\'s kernel)');
+    if (module.trim() === '') throw new UsageError("bench: --module needs a file (an atemsys.ko built for the board's kernel)");
     if (o.board === 'all') throw new UsageError('bench: --module needs one board: a module is built for one kernel');
     o.module = module;
   }
@@ -70,7 +70,9 @@ export function benchBoards(selected: readonly Profile[], all: boolean): Profile
   const boards = all ? selected.filter((p) => p.qemu !== undefined) : [...selected];
   for (const p of boards) {
     if (p.dt !== undefined && p.bench?.baselineDriver === undefined) {
-      throw new ConfigError(`board ${p.name} is a device-tree board without bench.baseline-driver: name the kernel's own driver of its MAC (e.g. fec) there and in modules-available, for the AF_PACKET baseline`);
+      throw new ConfigError(
+        `board ${p.name} is a device-tree board without bench.baseline-driver: name the kernel's own driver of its MAC (e.g. fec) there and in modules-available, for the AF_PACKET baseline`,
+      );
     }
   }
   return boards;
@@ -165,7 +167,9 @@ async function runBench(env: Env, o: CliOptions, io: Io): Promise<number> {
       if (!o.json) {
         io.out('');
         io.out(text);
-        io.out(`files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.flatMap((b) => [b.serialLog, ...(b.stockSerialLog !== undefined ? [b.stockSerialLog] : [])]).join(', ')}`);
+        io.out(
+          `files: ${displayPath(path.join(dir, 'bench.json'))}, bench.txt${svg ? ', bench.svg' : ' (no bench.svg: nothing was measured)'}, ${f.boots.flatMap((b) => [b.serialLog, ...(b.stockSerialLog !== undefined ? [b.stockSerialLog] : [])]).join(', ')}`,
+        );
       }
     },
   });

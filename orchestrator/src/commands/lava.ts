@@ -101,7 +101,8 @@ async function runLava(env: Env, o: CliOptions, io: Io): Promise<number> {
   const board = o.board;
   if (board === undefined) throw new UsageError('lava: --board is required (a board name, or all)');
   const url = parseArtifactsUrl(o.artifactsUrl);
-  const profiles: Profile[] = board === 'all' ? (await loadAllProfiles(env.paths.boards, env.paths.repo)).filter((p) => p.qemu !== undefined) : [await findProfile(env.paths.boards, env.paths.repo, board)];
+  const profiles: Profile[] =
+    board === 'all' ? (await loadAllProfiles(env.paths.boards, env.paths.repo)).filter((p) => p.qemu !== undefined) : [await findProfile(env.paths.boards, env.paths.repo, board)];
   const jobs: { w: Written; text: string }[] = [];
   const missing: string[] = [];
   for (const p of profiles) {
@@ -178,7 +179,8 @@ async function submitAll(env: Env, o: CliOptions, io: Io, jobs: readonly { w: Wr
   const server = parseServerUrl(o.lavaServer ?? '');
   const lavacli = await readFile(path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'lavacli.yaml'), 'utf8').catch(() => undefined);
   const token = lavaToken(server, process.env, lavacli);
-  if (token === undefined) throw new ConfigError(`lava: no token for ${server}: set LAVA_TOKEN, or add a lavacli identity (lavacli identities add --uri ${server}/RPC2 --username <u> --token <t> default)`);
+  if (token === undefined)
+    throw new ConfigError(`lava: no token for ${server}: set LAVA_TOKEN, or add a lavacli identity (lavacli identities add --uri ${server}/RPC2 --username <u> --token <t> default)`);
   const client = new LavaClient(server, token);
   const say = (m: string): void => {
     if (!o.json) io.err(m);
@@ -241,7 +243,10 @@ async function followAll(env: Env, o: CliOptions, io: Io, client: LavaClient, se
     const k = s.manifest.kernel;
     const summary = summarizeRun({ board: w.board, arch: s.manifest.arch, suite: k.suite ?? '', series: k.series, flavour: k.flavour, release: k.release }, ktap, Date.now() - s.t0, problems);
     const cases = await client.tests(s.id, env.signal);
-    const note = caseNote(cases, ktap.tests.map((t) => t.name));
+    const note = caseNote(
+      cases,
+      ktap.tests.map((t) => t.name),
+    );
     if (note !== undefined) summary.notes = [note];
     summary.dir = dir;
     await writeFile(path.join(dir, 'junit.xml'), junitXml([summary]));
@@ -262,7 +267,6 @@ async function followAll(env: Env, o: CliOptions, io: Io, client: LavaClient, se
   }
   return runs.every((r) => r.status === 'passed') ? 0 : 1;
 }
-
 
 export const lava: CommandSpec = {
   name: 'lava',

@@ -35,7 +35,13 @@ Exit codes: 0 every cell clean, 1 a cell has warnings or failed, 2 usage, 130 in
 
 /** --suite and --arch, checked. Pure. */
 export function parseMatrixOptions(o: CliOptions, values: Record<string, unknown>): CliOptions {
-  const list = (k: string): string[] | undefined => (typeof values[k] === 'string' ? (values[k] as string).split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const list = (k: string): string[] | undefined =>
+    typeof values[k] === 'string'
+      ? (values[k] as string)
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : undefined;
   const suites = list('suite');
   if (suites !== undefined) {
     const bad = suites.find((s) => !MATRIX_SUITES.some((m) => m.suite === s));
@@ -115,7 +121,10 @@ async function runMatrix(env: Env, o: CliOptions, io: Io): Promise<number> {
                     t2.skip(`cannot get the sources: ${errorMessage(err).split('\n')[0] ?? ''}`);
                     return undefined;
                   }
-                  return t2.newListr(arches.map((a) => cellTask(r, a, () => tree)), { concurrent: false });
+                  return t2.newListr(
+                    arches.map((a) => cellTask(r, a, () => tree)),
+                    { concurrent: false },
+                  );
                 },
               };
             }),

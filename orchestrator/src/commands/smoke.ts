@@ -18,7 +18,9 @@ import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, par
 export function printRun(s: RunSummary, io: Io): void {
   const c = s.counts;
   io.out('');
-  io.out(`${s.board} ${s.release ?? kernelLabel(s)}: ${s.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (boot to end ${secs(s.durationMs)})`);
+  io.out(
+    `${s.board} ${s.release ?? kernelLabel(s)}: ${s.status === 'passed' ? 'PASSED' : 'FAILED'} — ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (boot to end ${secs(s.durationMs)})`,
+  );
   io.out(testTable(s.tests));
   if (s.problems.length > 0) {
     io.out('problems:');

@@ -41,7 +41,9 @@ async function runTestKernel(env: Env, o: CliOptions, io: Io): Promise<number> {
   io.out(`  build tree  ${k.build}`);
   io.out(`  modules     ${k.modules}`);
   io.out(`  image       ${k.image}`);
-  io.out(`smoke it: npx orchestrate smoke --board qemu-x86_64 --kernel-build ${k.build} --kernel-modules ${k.modules}${o.debugKernel ? ' --extra-groups fuzz --timeout 3600 --fuzz-calls 250000' : ''}`);
+  io.out(
+    `smoke it: npx orchestrate smoke --board qemu-x86_64 --kernel-build ${k.build} --kernel-modules ${k.modules}${o.debugKernel ? ' --extra-groups fuzz --timeout 3600 --fuzz-calls 250000' : ''}`,
+  );
   return 0;
 }
 

@@ -10,18 +10,7 @@ import { ConfigError, FailureError, UsageError } from '../core/errors.ts';
 import { runChecked } from '../core/exec.ts';
 import { LAYER_BOARD_CONF_DIR, LAYER_DIR } from '../packaging/export.ts';
 import { requireTools } from '../debian/tools.ts';
-import {
-  autoConf,
-  bitbakeProgress,
-  bitbakeVar,
-  coreSeries,
-  layerSeriesCompat,
-  mayReplaceAutoConf,
-  seriesProblem,
-  envScript,
-  yoctoSteps,
-  type YoctoOptions,
-} from '../packaging/yocto.ts';
+import { autoConf, bitbakeProgress, bitbakeVar, coreSeries, layerSeriesCompat, mayReplaceAutoConf, seriesProblem, envScript, yoctoSteps, type YoctoOptions } from '../packaging/yocto.ts';
 import { displayPath as rel } from '../core/paths.ts';
 import { exists, runSteps, type PackagingEnv, type Step } from '../packaging/steps.ts';
 import { COMMON, required, str, strs, type CommandSpec } from './command.ts';
@@ -165,16 +154,14 @@ async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promise<numbe
         await writeFile(auto, autoConf(y, false));
       },
     },
-    ...yoctoSteps(y).map(
-      (s, i): Step => ({
-        title: s.title,
-        run: async (update) => {
-          outputs.set(s.log, await bash(s.title, s.log, s.script, update));
-          // the layers are added by the first step
-          if (i === 0 && y.mode !== 'check-layer') await writeFile(path.join(y.buildDir, 'conf', 'auto.conf'), autoConf(y));
-        },
-      }),
-    ),
+    ...yoctoSteps(y).map((s, i): Step => ({
+      title: s.title,
+      run: async (update) => {
+        outputs.set(s.log, await bash(s.title, s.log, s.script, update));
+        // the layers are added by the first step
+        if (i === 0 && y.mode !== 'check-layer') await writeFile(path.join(y.buildDir, 'conf', 'auto.conf'), autoConf(y));
+      },
+    })),
   ];
   await runSteps(steps, o);
   const parsed = outputs.get('parse-atemsys.log');

@@ -99,20 +99,12 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
 }
 
 /** Run and throw FailureError (with the last `tail` lines and the log path) on a non-zero exit. */
-export async function runChecked(
-  what: string,
-  cmd: string,
-  args: readonly string[],
-  opts: RunOptions & { tail?: number } = {},
-): Promise<CommandResult> {
+export async function runChecked(what: string, cmd: string, args: readonly string[], opts: RunOptions & { tail?: number } = {}): Promise<CommandResult> {
   const r = await run(cmd, args, opts);
   if (r.exitCode !== 0) {
     const n = opts.tail ?? 40;
     const lines = tailLines(r.all, n);
-    throw new FailureError(
-      `${what} failed (exit ${r.exitCode}): ${r.command}\n` +
-        `--- last ${lines.length} lines${opts.logFile ? ` (full log: ${opts.logFile})` : ''} ---\n${lines.join('\n')}`,
-    );
+    throw new FailureError(`${what} failed (exit ${r.exitCode}): ${r.command}\n` + `--- last ${lines.length} lines${opts.logFile ? ` (full log: ${opts.logFile})` : ''} ---\n${lines.join('\n')}`);
   }
   return r;
 }

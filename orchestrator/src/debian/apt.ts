@@ -154,10 +154,7 @@ export async function updateAptState(state: AptState, signal?: AbortSignal, log?
   if (r.exitCode !== 0) {
     const haveLists = (await readdir(path.join(state.dir, 'lists'))).some((f) => f.endsWith('Packages') || f.includes('Packages.'));
     if (!haveLists) {
-      throw new FailureError(
-        `apt-get update (${state.debArch}) failed with exit ${r.exitCode} and no package index is available:\n` +
-          `${tailLines(r.all, 20).join('\n')}\n(full log: ${logFile})`,
-      );
+      throw new FailureError(`apt-get update (${state.debArch}) failed with exit ${r.exitCode} and no package index is available:\n` + `${tailLines(r.all, 20).join('\n')}\n(full log: ${logFile})`);
     }
     const msg = `apt-get update (${state.debArch}) exited ${r.exitCode}; continuing with the indexes that did download. ${state.warnings.slice(0, 4).join(' | ')}`;
     log?.(msg);
@@ -176,7 +173,11 @@ export async function updateAptState(state: AptState, signal?: AbortSignal, log?
 /** Names known to the state that start with `prefix`. */
 export async function pkgnames(state: AptState, prefix: string, signal?: AbortSignal): Promise<string[]> {
   const r = await runChecked('apt-cache pkgnames', 'apt-cache', [...state.options, 'pkgnames', prefix], { signal });
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 export async function madison(state: AptState, names: readonly string[], signal?: AbortSignal): Promise<MadisonEntry[]> {
@@ -235,12 +236,7 @@ async function markVerified(deb: string): Promise<void> {
  * hashed again while its size and mtime stay (`<deb>.verified`): a torn
  * or replaced file is caught, silent bit rot in place is not.
  */
-export async function downloadDeb(
-  state: AptState,
-  pkg: PackageRef,
-  destDir: string,
-  signal?: AbortSignal,
-): Promise<{ file: string; downloaded: boolean; corrupt?: string }> {
+export async function downloadDeb(state: AptState, pkg: PackageRef, destDir: string, signal?: AbortSignal): Promise<{ file: string; downloaded: boolean; corrupt?: string }> {
   await mkdir(destDir, { recursive: true });
   const cached = await findCachedDeb(destDir, pkg);
   let corrupt: string | undefined;

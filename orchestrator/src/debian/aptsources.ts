@@ -138,7 +138,13 @@ export function privateSources(host: AptSource[], codenames: readonly string[], 
   if (!base) return undefined;
   const security = debianSecurityBase(host, codenames);
   const sec = pockets.filter((p) => p.endsWith('-security'));
-  const out = [archiveSource(base, pockets.filter((p) => !p.endsWith('-security')), why)];
+  const out = [
+    archiveSource(
+      base,
+      pockets.filter((p) => !p.endsWith('-security')),
+      why,
+    ),
+  ];
   if (security && sec.length > 0) out.push(archiveSource(security, sec, why));
   return out;
 }

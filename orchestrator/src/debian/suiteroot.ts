@@ -55,7 +55,12 @@ export function rootPackages(compiler: string, kbuildDeps: readonly string[], f:
 export function dependsNames(field: string): string[] {
   return field
     .split(',')
-    .map((d) => (d.split('|')[0] ?? '').replace(/\(.*?\)/g, '').replace(/:any$/, '').trim())
+    .map((d) =>
+      (d.split('|')[0] ?? '')
+        .replace(/\(.*?\)/g, '')
+        .replace(/:any$/, '')
+        .trim(),
+    )
     .map((d) => d.replace(/:any\b/, ''))
     .filter((d) => /^[a-z0-9][a-z0-9+.-]*$/.test(d));
 }
@@ -141,8 +146,7 @@ export async function ensureSuiteRoot(r: SuiteRootRequest): Promise<string> {
  * private: the mounts end with the process.
  */
 export function chrootArgs(root: string, binds: readonly string[], argv: readonly string[]): string[] {
-  const script =
-    'r=$1; shift; mount -t proc proc "$r/proc"; while [ "$1" != -- ]; do mkdir -p "$r$1"; mount --rbind "$1" "$r$1"; shift; done; shift; exec chroot "$r" "$@"';
+  const script = 'r=$1; shift; mount -t proc proc "$r/proc"; while [ "$1" != -- ]; do mkdir -p "$r$1"; mount --rbind "$1" "$r$1"; shift; done; shift; exec chroot "$r" "$@"';
   return ['--mount', '--propagation', 'private', '--', 'sh', '-euc', script, 'sh', root, ...binds, '--', ...argv];
 }
 

@@ -7,16 +7,7 @@ import { copyFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
-import {
-  atemsysOverlay,
-  checkProblem,
-  overlayFile,
-  propertyChecks,
-  referencedPaths,
-  resolveNodes,
-  type DtArtifacts,
-  type ResolvedNode,
-} from './overlay.ts';
+import { atemsysOverlay, checkProblem, overlayFile, propertyChecks, referencedPaths, resolveNodes, type DtArtifacts, type ResolvedNode } from './overlay.ts';
 import type { DtSpec } from '../profile/profiledt.ts';
 
 export const DT_TOOLS = ['dtc', 'fdtoverlay', 'fdtget'] as const;

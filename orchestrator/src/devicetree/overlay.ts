@@ -55,22 +55,12 @@ export function nodeProperties(n: ResolvedNode): { name: string; value: DtValue 
 
 /** Header, an optional comment and fragment bodies. */
 export function overlayFile(comment: readonly string[], body: string): string {
-  return [
-    '// SPDX-License-Identifier: GPL-2.0',
-    ...comment.map((l) => `// ${l}`),
-    '/dts-v1/;',
-    '/plugin/;',
-    '',
-    body.replace(/\s+$/, ''),
-    '',
-  ].join('\n');
+  return ['// SPDX-License-Identifier: GPL-2.0', ...comment.map((l) => `// ${l}`), '/dts-v1/;', '/plugin/;', '', body.replace(/\s+$/, ''), ''].join('\n');
 }
 
 /** The atemsys overlay: one `&{/path}` fragment per node. */
 export function atemsysOverlay(nodes: readonly ResolvedNode[], comment: readonly string[] = []): string {
-  const body = nodes
-    .map((n) => [`&{${n.path}} {`, ...nodeProperties(n).map((p) => `\t${dtsProperty(p.name, p.value)}`), '};'].join('\n'))
-    .join('\n\n');
+  const body = nodes.map((n) => [`&{${n.path}} {`, ...nodeProperties(n).map((p) => `\t${dtsProperty(p.name, p.value)}`), '};'].join('\n')).join('\n\n');
   return overlayFile(comment, body);
 }
 

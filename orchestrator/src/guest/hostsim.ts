@@ -27,15 +27,7 @@ export interface DgramPorts {
  * simulator's, both on 127.0.0.1 (QEMU docs: "-netdev dgram").
  */
 export function dgramNetdev(id: string, p: DgramPorts): string {
-  return [
-    `dgram,id=${id}`,
-    'local.type=inet',
-    `local.host=${LOOPBACK}`,
-    `local.port=${p.qemu}`,
-    'remote.type=inet',
-    `remote.host=${LOOPBACK}`,
-    `remote.port=${p.sim}`,
-  ].join(',');
+  return [`dgram,id=${id}`, 'local.type=inet', `local.host=${LOOPBACK}`, `local.port=${p.qemu}`, 'remote.type=inet', `remote.host=${LOOPBACK}`, `remote.port=${p.sim}`].join(',');
 }
 
 /** The simulator's command line for those ports (after the binary). */
@@ -103,16 +95,14 @@ export class HostSim {
     });
     sub.all.on('end', () => log.end());
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      readyP.then(() => 'ready' as const),
-      sub.then(() => 'exited' as const),
-      new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), readyMs))),
-    ]);
+    const outcome = await Promise.race([readyP.then(() => 'ready' as const), sub.then(() => 'exited' as const), new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), readyMs)))]);
     clearTimeout(timer);
     if (outcome !== 'ready') {
       sub.kill('SIGKILL');
       await sub;
-      throw new Error(`the host's slave simulator (${bin} ${hostSimArgs(ports).join(' ')}) ${outcome === 'exited' ? 'exited' : `printed no "ready:" within ${readyMs / 1000} s`}: ${sim.output.trim() || 'no output'}`);
+      throw new Error(
+        `the host's slave simulator (${bin} ${hostSimArgs(ports).join(' ')}) ${outcome === 'exited' ? 'exited' : `printed no "ready:" within ${readyMs / 1000} s`}: ${sim.output.trim() || 'no output'}`,
+      );
     }
     return sim;
   }

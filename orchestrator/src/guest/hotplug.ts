@@ -69,12 +69,17 @@ export function hotplugSlots(devices: readonly string[], hotplug: readonly strin
     const id = props.get('id');
     const bus = props.get('bus');
     const port = bus === undefined ? undefined : ports.get(bus);
-    if (!/^[a-z0-9][a-z0-9-]*$/i.test(driver)) problems.push({ index, problem: `expected a -device string that starts with a device type, like "edu,id=hpedu,bus=hp1", got ${JSON.stringify(device)}` });
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(driver))
+      problems.push({ index, problem: `expected a -device string that starts with a device type, like "edu,id=hpedu,bus=hp1", got ${JSON.stringify(device)}` });
     else if (id === undefined || id === '') problems.push({ index, problem: 'needs an id= (QMP device_del names the device by it)' });
     else if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) problems.push({ index, problem: `id=${id}: QEMU ids are a letter followed by letters, digits, "-", "." or "_"` });
     else if (ids.has(id)) problems.push({ index, problem: `id=${id} is already the id of another device: give each its own` });
     else if (bus === undefined) problems.push({ index, problem: 'needs a bus= naming a pcie-root-port of qemu.devices' });
-    else if (!ports.has(bus)) problems.push({ index, problem: `bus=${bus} is not the id of a pcie-root-port in qemu.devices: add one, e.g. "pcie-root-port,id=${bus},chassis=<unused n>,slot=<unused n>,addr=<a free slot on bus 0>"` });
+    else if (!ports.has(bus))
+      problems.push({
+        index,
+        problem: `bus=${bus} is not the id of a pcie-root-port in qemu.devices: add one, e.g. "pcie-root-port,id=${bus},chassis=<unused n>,slot=<unused n>,addr=<a free slot on bus 0>"`,
+      });
     else if (port === undefined) problems.push({ index, problem: `the pcie-root-port ${bus} needs an addr= on the root bus (e.g. addr=8): the guest names the port by its address` });
     else if (used.has(port)) problems.push({ index, problem: `the pcie-root-port ${bus} already holds another qemu.hotplug device` });
     else {
@@ -114,9 +119,7 @@ export interface QmpCommand {
 export function qmpCommandFor(req: HotplugRequest, slots: readonly HotplugSlot[]): QmpCommand | { problem: string } {
   const s = slots.find((x) => x.port === req.port);
   if (!s) return { problem: `the guest asked to ${req.action} the device behind ${req.port}, a port no qemu.hotplug device sits on (ports: ${slots.map((x) => x.port).join(', ') || 'none'})` };
-  return req.action === 'unplug'
-    ? { execute: 'device_del', arguments: { id: s.id } }
-    : { execute: 'human-monitor-command', arguments: { 'command-line': `device_add ${s.device}` } };
+  return req.action === 'unplug' ? { execute: 'device_del', arguments: { id: s.id } } : { execute: 'human-monitor-command', arguments: { 'command-line': `device_add ${s.device}` } };
 }
 
 /**
@@ -142,7 +145,8 @@ export function parseLinkRequest(line: string): LinkRequest | undefined {
 
 /** set_link for a request, or why it is refused (a netdev the profile does not have) */
 export function linkCommandFor(req: LinkRequest, netdevs: readonly string[]): QmpCommand | { problem: string } {
-  if (!netdevs.includes(req.netdev)) return { problem: `the guest asked to turn the link of netdev ${req.netdev} ${req.up ? 'on' : 'off'}, which the profile does not have (netdevs: ${netdevs.join(', ') || 'none'})` };
+  if (!netdevs.includes(req.netdev))
+    return { problem: `the guest asked to turn the link of netdev ${req.netdev} ${req.up ? 'on' : 'off'}, which the profile does not have (netdevs: ${netdevs.join(', ') || 'none'})` };
   return { execute: 'set_link', arguments: { name: req.netdev, up: req.up } };
 }
 

@@ -113,9 +113,13 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
 ${nodes ? dtReportFunction() : ''}echo ${BEGIN_MARKER}
-${report('before-insmod', '')}${deps}${mods.length > 0 ? `if [ "$rc" -ne 0 ]; then
+${report('before-insmod', '')}${deps}${
+    mods.length > 0
+      ? `if [ "$rc" -ne 0 ]; then
 	:
-elif` : 'if'} insmod /lib/modules/atemsys.ko${params ? ` ${params}` : ''}; then
+elif`
+      : 'if'
+  } insmod /lib/modules/atemsys.ko${params ? ` ${params}` : ''}; then
 ${report('after-insmod', '\t')}\t${command}
 \trc=$?
 else
@@ -156,9 +160,7 @@ function pad4(n: number): number {
 
 function newcRecord(ino: number, mode: number, nlink: number, name: string, data: Buffer, rdevMajor = 0, rdevMinor = 0): Buffer {
   const nameBuf = Buffer.from(`${name}\0`, 'utf8');
-  const header =
-    '070701' +
-    [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdevMajor, rdevMinor, nameBuf.length, 0].map(hex8).join('');
+  const header = '070701' + [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdevMajor, rdevMinor, nameBuf.length, 0].map(hex8).join('');
   const headLen = header.length + nameBuf.length;
   return Buffer.concat([Buffer.from(header, 'ascii'), nameBuf, Buffer.alloc(pad4(headLen)), data, Buffer.alloc(pad4(data.length))]);
 }

@@ -107,7 +107,11 @@ export function checkNetdev(s: string): NetdevCheck {
   }
   const known = new Set(['id', ...rule.required, ...rule.optional]);
   for (const k of o.options.keys()) {
-    if (!known.has(k)) return { ok: false, problem: `option ${k}= is not allowed for ${o.type} (allowed: ${[...known].join(', ')})${o.type === 'dgram' ? ': smoke binds it to two free UDP ports on 127.0.0.1 itself' : ''}` };
+    if (!known.has(k))
+      return {
+        ok: false,
+        problem: `option ${k}= is not allowed for ${o.type} (allowed: ${[...known].join(', ')})${o.type === 'dgram' ? ': smoke binds it to two free UDP ports on 127.0.0.1 itself' : ''}`,
+      };
   }
   const bad = rule.check?.(o.options);
   if (bad !== undefined) return { ok: false, problem: bad };
@@ -125,7 +129,8 @@ const NETWORK_ARG_RE = /^--?(netdev|nic|net|object)(=|\s|$)/;
  */
 export function forbiddenQemuArg(arg: string): string | undefined {
   const m = NETWORK_ARG_RE.exec(arg);
-  if (m) return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport, or dgram to the host's simulator on 127.0.0.1), a SoC's own NICs in qemu.nics, packet captures in qemu.pcap`;
+  if (m)
+    return `-${m[1] ?? ''} is not allowed in qemu.args: network backends go in qemu.netdevs (hubport, or dgram to the host's simulator on 127.0.0.1), a SoC's own NICs in qemu.nics, packet captures in qemu.pcap`;
   const opt = /^(-\S+)\s+(\S.*)$/.exec(arg);
   if (opt) return `one argument per list item: write ${JSON.stringify(opt[1])}, ${JSON.stringify(opt[2])} as two items`;
   return undefined;

@@ -59,9 +59,7 @@ export function netdevArg(n: string, dgram?: ReadonlyMap<string, DgramPorts>): s
 
 /** The machine's own NICs in order: `-net nic,netdev=<id>`; "none" on a hub of its own. */
 export function nicArgs(nics: readonly string[]): string[] {
-  return nics.flatMap((id, i) =>
-    id === 'none' ? ['-netdev', `hubport,id=nic-none${i},hubid=${NIC_NONE_HUB + i}`, '-net', `nic,netdev=nic-none${i}`] : ['-net', `nic,netdev=${id}`],
-  );
+  return nics.flatMap((id, i) => (id === 'none' ? ['-netdev', `hubport,id=nic-none${i},hubid=${NIC_NONE_HUB + i}`, '-net', `nic,netdev=nic-none${i}`] : ['-net', `nic,netdev=${id}`]));
 }
 
 /** The pcap file a smoke boot writes for netdev `id`. */

@@ -110,16 +110,7 @@ export interface BuildRoot {
 }
 
 export function kbuildArgs(p: Omit<KbuildParams, 'logFile' | 'signal'>, jobs = os.availableParallelism()): string[] {
-  return [
-    '-C',
-    p.srcDir,
-    `-j${jobs}`,
-    `KERNELDIR=${p.kernelDir}`,
-    `ARCH=${p.arch.kernelArch}`,
-    `CROSS_COMPILE=${p.arch.crossCompile}`,
-    ...(p.extra ?? []),
-    'modules',
-  ];
+  return ['-C', p.srcDir, `-j${jobs}`, `KERNELDIR=${p.kernelDir}`, `ARCH=${p.arch.kernelArch}`, `CROSS_COMPILE=${p.arch.crossCompile}`, ...(p.extra ?? []), 'modules'];
 }
 
 export interface ModuleResult {
@@ -131,9 +122,7 @@ export interface ModuleResult {
 
 export async function buildModule(p: KbuildParams, release: string): Promise<ModuleResult> {
   const opts = { logFile: p.logFile, signal: p.signal, tail: 40, ...(p.env ? { env: p.env } : {}) };
-  const r = p.root
-    ? await runInRoot(`module build (in ${p.root.dir})`, p.root.dir, p.root.binds, ['make', ...kbuildArgs(p)], opts)
-    : await runChecked('module build', 'make', kbuildArgs(p), opts);
+  const r = p.root ? await runInRoot(`module build (in ${p.root.dir})`, p.root.dir, p.root.binds, ['make', ...kbuildArgs(p)], opts) : await runChecked('module build', 'make', kbuildArgs(p), opts);
   const ko = path.join(p.srcDir, 'atemsys.ko');
   await stat(ko).catch(() => {
     throw new FailureError(`module build finished but ${ko} does not exist (log: ${p.logFile})`);

@@ -19,17 +19,7 @@ import { knownCodenames, newestSuite } from '../debian/suites.ts';
 import { copySources, moduleWarnings } from './buildlog.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
-import {
-  MATRIX_ENABLE,
-  MATRIX_SUITES,
-  MATRIX_UNPACK_EXCLUDE,
-  missingObjects,
-  newestSourceSeries,
-  sourcePackage,
-  versionInSuite,
-  type MatrixCell,
-  type MatrixSuite,
-} from './matrix.ts';
+import { MATRIX_ENABLE, MATRIX_SUITES, MATRIX_UNPACK_EXCLUDE, missingObjects, newestSourceSeries, sourcePackage, versionInSuite, type MatrixCell, type MatrixSuite } from './matrix.ts';
 
 type Log = (msg: string) => void;
 
@@ -50,7 +40,11 @@ export async function openSourceState(cacheDir: string, signal?: AbortSignal, lo
   if (!archive) {
     throw new ConfigError(`no Debian archive entry in ${etcApt ?? '/etc/apt'}: the compile matrix takes its mirror from there (add the Debian archive to the host apt sources)`);
   }
-  const src = archiveSource(archive, MATRIX_SUITES.map((s) => s.suite), "the matrix's suites");
+  const src = archiveSource(
+    archive,
+    MATRIX_SUITES.map((s) => s.suite),
+    "the matrix's suites",
+  );
   await writeFile(path.join(dir, 'sources.list'), '');
   await writeFile(path.join(dir, 'sources.list.d', 'debian.sources'), renderDeb822([src], ['deb', 'deb-src']));
   await writeFile(path.join(dir, 'status'), '');
@@ -146,8 +140,7 @@ export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSou
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const logFile = path.join(out, 'prepare.log');
-  const make = (what: string, ...args: string[]): Promise<unknown> =>
-    runChecked(what, 'make', ['-C', tree, `O=${out}`, ...kbuildVars(arch), ...args], { signal, logFile, append: true, tail: 30 });
+  const make = (what: string, ...args: string[]): Promise<unknown> => runChecked(what, 'make', ['-C', tree, `O=${out}`, ...kbuildVars(arch), ...args], { signal, logFile, append: true, tail: 30 });
   const defconfig = defconfigOf(arch);
   log?.(`${defconfig} + ${MATRIX_ENABLE.join(', ')}`);
   await make(defconfig, defconfig);
@@ -171,7 +164,13 @@ export function checkFlags(arch: Arch): string[] {
 /** Does the kernel take this sparse? Trees without scripts/checker-valid.sh take any. */
 async function checkerValid(tree: string, sparse: string, arch: Arch, signal?: AbortSignal): Promise<boolean> {
   const script = path.join(tree, 'scripts', 'checker-valid.sh');
-  if (!(await stat(script).then(() => true, () => false))) return true;
+  if (
+    !(await stat(script).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return true;
   const r = await run('sh', [script, sparse, ...checkFlags(arch)], { signal });
   return r.stdout.trim() === '1';
 }
@@ -213,22 +212,14 @@ export async function checkerFor(tree: string, arch: Arch, state: AptState, cach
 }
 
 /** The module built W=1 + sparse against a prepared tree: its warnings, every object there. */
-export async function buildCell(o: {
-  srcKernel: string;
-  prepared: string;
-  arch: Arch;
-  check: string;
-  work: string;
-  signal?: AbortSignal;
-}): Promise<{ warnings: string[]; error?: string }> {
+export async function buildCell(o: { srcKernel: string; prepared: string; arch: Arch; check: string; work: string; signal?: AbortSignal }): Promise<{ warnings: string[]; error?: string }> {
   const src = path.join(o.work, 'src-kernel');
   await copySources(o.srcKernel, src);
   const logFile = path.join(o.work, 'build.log');
-  const r = await run(
-    'make',
-    ['-C', o.prepared, `M=${src}`, ...kbuildVars(o.arch), 'W=1', 'C=2', `CHECK=${o.check}`, 'KBUILD_MODPOST_WARN=1', `-j${os.availableParallelism()}`, 'modules'],
-    { signal: o.signal, logFile },
-  );
+  const r = await run('make', ['-C', o.prepared, `M=${src}`, ...kbuildVars(o.arch), 'W=1', 'C=2', `CHECK=${o.check}`, 'KBUILD_MODPOST_WARN=1', `-j${os.availableParallelism()}`, 'modules'], {
+    signal: o.signal,
+    logFile,
+  });
   const warnings = moduleWarnings(r.all, src);
   if (r.exitCode !== 0) return { warnings, error: `make exited ${r.exitCode} (log: ${logFile})` };
   const missing = missingObjects(await readdir(src));

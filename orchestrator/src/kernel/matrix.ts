@@ -56,21 +56,15 @@ export const MATRIX_UNPACK_EXCLUDE: readonly string[] = [
   '*/tools/testing/*',
   ...['dts', 'dtsi'].map((e) => `*/boot/dts/*.${e}`),
   // other architectures: their Kconfig files stay (crypto/Kconfig sources them all)
-  ...['alpha', 'arc', 'csky', 'hexagon', 'loongarch', 'm68k', 'microblaze', 'mips', 'nios2', 'openrisc', 'parisc', 'powerpc', 'riscv', 's390', 'sh', 'sparc', 'um', 'xtensa'].flatMap(
-    (a) => [`*/arch/${a}/*.c`, `*/arch/${a}/*.S`, `*/arch/${a}/*.h`],
-  ),
+  ...['alpha', 'arc', 'csky', 'hexagon', 'loongarch', 'm68k', 'microblaze', 'mips', 'nios2', 'openrisc', 'parisc', 'powerpc', 'riscv', 's390', 'sh', 'sparc', 'um', 'xtensa'].flatMap((a) => [
+    `*/arch/${a}/*.c`,
+    `*/arch/${a}/*.S`,
+    `*/arch/${a}/*.h`,
+  ]),
 ];
 
 /** The module's objects a cell must produce: all of them, DT and PHY parts included. */
-export const MATRIX_OBJECTS = [
-  'atemsys_main.o',
-  'atemsys_pci.o',
-  'atemsys_dma.o',
-  'atemsys_irq.o',
-  'atemsys_platform.o',
-  'atemsys_iomem.o',
-  'atemsys_mdio.o',
-] as const;
+export const MATRIX_OBJECTS = ['atemsys_main.o', 'atemsys_pci.o', 'atemsys_dma.o', 'atemsys_irq.o', 'atemsys_platform.o', 'atemsys_iomem.o', 'atemsys_mdio.o'] as const;
 
 /** `linux-source-<series>` */
 export function sourcePackage(series: string): string {
@@ -132,12 +126,19 @@ export function matrixTable(cells: readonly MatrixCell[], arches: readonly Arch[
     rows.set(key, [...(rows.get(key) ?? []), c]);
   }
   const head = ['kernel (W=1 + sparse)', ...arches];
-  const body = [...rows].map(([k, cs]) => [k, ...arches.map((a) => {
-    const c = cs.find((x) => x.arch === a);
-    return c ? cellText(c) : '-';
-  })]);
+  const body = [...rows].map(([k, cs]) => [
+    k,
+    ...arches.map((a) => {
+      const c = cs.find((x) => x.arch === a);
+      return c ? cellText(c) : '-';
+    }),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string => r.map((x, i) => x.padEnd(widths[i] ?? 0)).join(' | ').replace(/\s+$/, '');
+  const line = (r: readonly string[]): string =>
+    r
+      .map((x, i) => x.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .replace(/\s+$/, '');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 

@@ -104,7 +104,9 @@ export async function resolveOwnKernel(o: OwnKernelInput, arch: ArchInfo, dtBase
   const build = path.resolve(o.build);
   const relFile = path.join(build, 'include', 'config', 'kernel.release');
   if (!(await exists(path.join(build, 'Makefile')))) {
-    throw new ConfigError(`--kernel-build ${o.build}: no Makefile there: give the kernel's build directory (make O=…, Yocto's tmp/work-shared/<machine>/kernel-build-artifacts, Buildroot's output/build/linux-<version>)`);
+    throw new ConfigError(
+      `--kernel-build ${o.build}: no Makefile there: give the kernel's build directory (make O=…, Yocto's tmp/work-shared/<machine>/kernel-build-artifacts, Buildroot's output/build/linux-<version>)`,
+    );
   }
   const release = (await readFile(relFile, 'utf8').catch(() => '')).trim();
   if (release === '') throw new ConfigError(`--kernel-build ${o.build}: no ${path.relative(build, relFile)}: build the kernel first (make, or make modules_prepare)`);
@@ -122,7 +124,9 @@ export async function resolveOwnKernel(o: OwnKernelInput, arch: ArchInfo, dtBase
   }
   const imgRelease = await imageRelease(image);
   if (imgRelease !== undefined && imgRelease !== release) {
-    throw new ConfigError(`${o.image ?? image} is kernel ${imgRelease} but the build tree ${o.build} is ${release}: the module would not load (vermagic); give the image and the build tree of one build`);
+    throw new ConfigError(
+      `${o.image ?? image} is kernel ${imgRelease} but the build tree ${o.build} is ${release}: the module would not load (vermagic); give the image and the build tree of one build`,
+    );
   }
 
   const modulesDir = await resolveModules(o, build, release, workFor(release), signal);

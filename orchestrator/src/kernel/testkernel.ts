@@ -45,21 +45,60 @@ export const TEST_KERNEL: TestKernelRecipe = {
   base: 'tinyconfig',
   enable: [
     // the machine: 64-bit, 2 CPUs, ACPI (q35 routes PCI interrupts and powers off through it), PCI with MSI
-    '64BIT', 'SMP', 'ACPI', 'PCI', 'PCI_MSI', 'PCIEPORTBUS', 'HIGH_RES_TIMERS', 'X86_TSC',
+    '64BIT',
+    'SMP',
+    'ACPI',
+    'PCI',
+    'PCI_MSI',
+    'PCIEPORTBUS',
+    'HIGH_RES_TIMERS',
+    'X86_TSC',
     // the hot-plug slot of qemu.hotplug (hot_unplug_qmp): q35 signals it through ACPI, else PCIe native
-    'HOTPLUG_PCI', 'HOTPLUG_PCI_ACPI', 'HOTPLUG_PCI_PCIE',
+    'HOTPLUG_PCI',
+    'HOTPLUG_PCI_ACPI',
+    'HOTPLUG_PCI_PCIE',
     // the serial console and an initramfs with busybox
-    'PRINTK', 'PRINTK_TIME', 'BUG', 'TTY', 'SERIAL_8250', 'SERIAL_8250_CONSOLE', 'BLK_DEV_INITRD', 'RD_GZIP',
-    'DEVTMPFS', 'DEVTMPFS_MOUNT', 'PROC_FS', 'SYSFS', 'TMPFS', 'BINFMT_ELF', 'BINFMT_SCRIPT',
+    'PRINTK',
+    'PRINTK_TIME',
+    'BUG',
+    'TTY',
+    'SERIAL_8250',
+    'SERIAL_8250_CONSOLE',
+    'BLK_DEV_INITRD',
+    'RD_GZIP',
+    'DEVTMPFS',
+    'DEVTMPFS_MOUNT',
+    'PROC_FS',
+    'SYSFS',
+    'TMPFS',
+    'BINFMT_ELF',
+    'BINFMT_SCRIPT',
     // what static busybox, the selftests and the tools call
-    'MULTIUSER', 'FUTEX', 'EPOLL', 'SIGNALFD', 'TIMERFD', 'EVENTFD', 'POSIX_TIMERS', 'SHMEM', 'FILE_LOCKING', 'SYSVIPC',
+    'MULTIUSER',
+    'FUTEX',
+    'EPOLL',
+    'SIGNALFD',
+    'TIMERFD',
+    'EVENTFD',
+    'POSIX_TIMERS',
+    'SHMEM',
+    'FILE_LOCKING',
+    'SYSVIPC',
     // modules, and their unload (rmmod tests)
-    'MODULES', 'MODULE_UNLOAD',
+    'MODULES',
+    'MODULE_UNLOAD',
     // 32-bit clients through compat_ioctl (the compat32 selftest); their glibc
     // waits on futexes with the 32-bit time_t syscall (ENOSYS without it: abort)
-    'IA32_EMULATION', 'COMPAT_32BIT_TIME',
+    'IA32_EMULATION',
+    'COMPAT_32BIT_TIME',
     // the EtherCAT link: AF_PACKET, the kernel's e1000e (AF_PACKET baseline), an IPv4 socket for ifup
-    'NET', 'PACKET', 'UNIX', 'INET', 'NETDEVICES', 'ETHERNET', 'NET_VENDOR_INTEL',
+    'NET',
+    'PACKET',
+    'UNIX',
+    'INET',
+    'NETDEVICES',
+    'ETHERNET',
+    'NET_VENDOR_INTEL',
     // readable traces if something goes wrong
     'KALLSYMS',
   ],
@@ -68,9 +107,30 @@ export const TEST_KERNEL: TestKernelRecipe = {
     ...['drivers/media', 'drivers/net/wireless', 'drivers/staging', 'drivers/infiniband', 'sound', 'fs/xfs', 'fs/btrfs', 'fs/ocfs2'].map((d) => `*/${d}/*.c`),
     ...['rst', 'txt', 'yaml'].map((e) => `*/Documentation/*.${e}`),
     '*/tools/testing/*',
-    ...['alpha', 'arc', 'csky', 'hexagon', 'm68k', 'microblaze', 'mips', 'nios2', 'openrisc', 'parisc', 'powerpc', 'riscv', 's390', 'sh', 'sparc', 'xtensa', 'arm', 'arm64', 'ia64', 'c6x', 'h8300', 'nds32'].flatMap(
-      (a) => [`*/arch/${a}/*.c`, `*/arch/${a}/*.S`, `*/arch/${a}/*.h`, `*/arch/${a}/*.dts*`],
-    ),
+    ...[
+      'alpha',
+      'arc',
+      'csky',
+      'hexagon',
+      'm68k',
+      'microblaze',
+      'mips',
+      'nios2',
+      'openrisc',
+      'parisc',
+      'powerpc',
+      'riscv',
+      's390',
+      'sh',
+      'sparc',
+      'xtensa',
+      'arm',
+      'arm64',
+      'ia64',
+      'c6x',
+      'h8300',
+      'nds32',
+    ].flatMap((a) => [`*/arch/${a}/*.c`, `*/arch/${a}/*.S`, `*/arch/${a}/*.h`, `*/arch/${a}/*.dts*`]),
   ],
 };
 
@@ -85,13 +145,23 @@ export const DEBUG_KERNEL: TestKernelRecipe = {
   name: 'debug',
   enable: [
     ...TEST_KERNEL.enable,
-    'DEBUG_KERNEL', 'DEBUG_FS', 'SLUB', 'STACKTRACE',
+    'DEBUG_KERNEL',
+    'DEBUG_FS',
+    'SLUB',
+    'STACKTRACE',
     // out-of-bounds and use-after-free, kernel memory leaks
-    'KASAN', 'KASAN_GENERIC', 'DEBUG_KMEMLEAK',
+    'KASAN',
+    'KASAN_GENERIC',
+    'DEBUG_KMEMLEAK',
     // lock order and context, RCU use, sleeping in atomic context
-    'PROVE_LOCKING', 'PROVE_RCU', 'DEBUG_ATOMIC_SLEEP',
+    'PROVE_LOCKING',
+    'PROVE_RCU',
+    'DEBUG_ATOMIC_SLEEP',
     // freed timers, work items and kobjects still in use
-    'DEBUG_OBJECTS', 'DEBUG_OBJECTS_FREE', 'DEBUG_OBJECTS_TIMERS', 'DEBUG_OBJECTS_WORK',
+    'DEBUG_OBJECTS',
+    'DEBUG_OBJECTS_FREE',
+    'DEBUG_OBJECTS_TIMERS',
+    'DEBUG_OBJECTS_WORK',
     // a task stuck in D state (120 s)
     'DETECT_HUNG_TASK',
   ],
@@ -164,11 +234,24 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   await rm(x, { recursive: true, force: true });
   const src = path.join(top, source.package);
 
-  const make = (what: string, ...args: string[]): Promise<unknown> => runChecked(`test kernel: ${what}`, 'make', ['-C', src, `O=${build}`, 'ARCH=x86_64', ...args], { signal, logFile, append: true, tail: 30 });
+  const make = (what: string, ...args: string[]): Promise<unknown> =>
+    runChecked(`test kernel: ${what}`, 'make', ['-C', src, `O=${build}`, 'ARCH=x86_64', ...args], { signal, logFile, append: true, tail: 30 });
   log?.(`${r.base} + ${r.enable.length} options${r.disable ? ` - ${r.disable.join(', ')}` : ''}, ${r.module.join(', ')} as modules`);
   await make(r.base, r.base);
   const config = path.join(build, '.config');
-  await runChecked('scripts/config', path.join(src, 'scripts', 'config'), ['--file', config, ...r.enable.flatMap((o) => ['--enable', o]), ...r.module.flatMap((o) => ['--module', o]), ...(r.disable ?? []).flatMap((o) => ['--disable', o]), ...(r.localversion ? ['--set-str', 'LOCALVERSION', r.localversion] : [])], { signal, logFile, append: true });
+  await runChecked(
+    'scripts/config',
+    path.join(src, 'scripts', 'config'),
+    [
+      '--file',
+      config,
+      ...r.enable.flatMap((o) => ['--enable', o]),
+      ...r.module.flatMap((o) => ['--module', o]),
+      ...(r.disable ?? []).flatMap((o) => ['--disable', o]),
+      ...(r.localversion ? ['--set-str', 'LOCALVERSION', r.localversion] : []),
+    ],
+    { signal, logFile, append: true },
+  );
   await make('olddefconfig', 'olddefconfig');
   const off = missingOptions(await readFile(config, 'utf8'), r);
   if (off.length > 0) throw new FailureError(`test kernel: olddefconfig did not keep ${off.map((o) => `CONFIG_${o}`).join(', ')} (log: ${logFile})`);

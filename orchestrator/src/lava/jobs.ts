@@ -54,8 +54,7 @@ export const LAVA_X86_NIC_MODEL = 'model=ne2k_isa';
  * consecutive lines all match; lines end in \r\r\n in LAVA's buffer (QEMU's
  * stdio on its terminal).
  */
-export const KTAP_CASE_PATTERN =
-  '\\n(?=(?:ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|not ok|ok))(?:not ok|ok) \\d+ (?P<test_case_id>[^#\\r\\n]+?)[ \\t]*(?:#[^\\r\\n]*)?(?=\\r*\\n)';
+export const KTAP_CASE_PATTERN = '\\n(?=(?:ok \\d+ [^#\\r\\n]*# )?(?P<result>SKIP|not ok|ok))(?:not ok|ok) \\d+ (?P<test_case_id>[^#\\r\\n]+?)[ \\t]*(?:#[^\\r\\n]*)?(?=\\r*\\n)';
 
 export interface LavaOptions {
   /** where the user serves out/ (http, https or file URL); the job fetches <url>/<board>/<release>/<file> */
@@ -246,4 +245,3 @@ export function lavaUbootJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
 export function lavaJob(p: Profile, m: Manifest, o: LavaOptions): LavaJob {
   return p.lava?.deviceType !== undefined ? lavaUbootJob(p, m, o) : lavaQemuJob(p, m, o);
 }
-

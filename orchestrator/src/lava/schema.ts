@@ -41,7 +41,14 @@ export async function validateLavaJobs(yamlTexts: readonly string[], signal?: Ab
   if (r.exitCode === 3 || out.startsWith('NO_LAVA_COMMON') || (r.failed && /ENOENT/.test(String(r.message)))) {
     throw new ConfigError(`LAVA's job schema is missing (${SYSTEM_PYTHON} cannot import lava_common): make setup installs Debian's lava-common`);
   }
-  if (r.exitCode !== 0) throw new ConfigError(`the LAVA schema check failed: ${String(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`);
+  if (r.exitCode !== 0)
+    throw new ConfigError(
+      `the LAVA schema check failed: ${String(r.stderr ?? '')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' / ')}`,
+    );
   const res = JSON.parse(out) as (string | null)[];
   return res.map((e) => e ?? undefined);
 }

@@ -13,7 +13,10 @@ import { parse } from 'yaml';
 import { FailureError } from '../core/errors.ts';
 
 /** The fetch the client uses (global fetch; a test passes its own) */
-export type Fetch = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type Fetch = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{
   status: number;
   text(): Promise<string>;
 }>;
@@ -123,7 +126,8 @@ export class LavaClient {
       throw new FailureError(`LAVA server ${this.base} did not answer ${method} ${apiPath}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const text = await r.text();
-    if (r.status === 401 || r.status === 403) throw new FailureError(`LAVA server ${this.base} refused the token (HTTP ${r.status}): set LAVA_TOKEN to a token of a user who may submit (lava-server manage tokens add --user <u>)`);
+    if (r.status === 401 || r.status === 403)
+      throw new FailureError(`LAVA server ${this.base} refused the token (HTTP ${r.status}): set LAVA_TOKEN to a token of a user who may submit (lava-server manage tokens add --user <u>)`);
     if (r.status >= 400) throw new FailureError(`LAVA server ${this.base}: ${method} ${apiPath} gave HTTP ${r.status}: ${text.slice(0, 400)}`);
     return { status: r.status, text };
   }

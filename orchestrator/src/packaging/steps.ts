@@ -26,7 +26,6 @@ export async function isDir(p: string): Promise<boolean> {
   return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-
 export interface Step {
   title: string;
   run: (update: (line: string) => void) => Promise<string | void>;

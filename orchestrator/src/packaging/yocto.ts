@@ -57,10 +57,7 @@ export const AUTO_CONF_MARK = '# Written by `npx orchestrate yocto`';
  * for yocto-check-layer, which compares the tree without and with the layer.
  */
 export function autoConf(o: YoctoOptions, withLayer = true): string {
-  const lines = [
-    `${AUTO_CONF_MARK}; rewritten on every run: put your own settings in local.conf.`,
-    `MACHINE = "${o.machine}"`,
-  ];
+  const lines = [`${AUTO_CONF_MARK}; rewritten on every run: put your own settings in local.conf.`, `MACHINE = "${o.machine}"`];
   if (o.offline) lines.push('BB_NO_NETWORK = "1"');
   if (withLayer && o.mode !== 'check-layer') {
     lines.push('IMAGE_INSTALL:append = " packagegroup-atemsys"');

@@ -188,17 +188,14 @@ export function buildSteps(env: Env, fresh: boolean): JobTask[] {
 /** Run one board × kernel's steps under one progress title. Rejects with the first step's error. */
 export async function runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void> {
   const title = `${job.profile.name} · ${kernelLabel(job.spec)}`;
-  const listr = new Listr<KernelJob, ListrRendererValue, ListrRendererValue>(
-    [{ title, task: (_ctx, task) => task.newListr(steps, { exitOnError: true }) }],
-    {
-      ctx: job,
-      exitOnError: true,
-      registerSignalListeners: false,
-      renderer: renderer(o),
-      fallbackRenderer: 'simple',
-      rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: false },
-    },
-  );
+  const listr = new Listr<KernelJob, ListrRendererValue, ListrRendererValue>([{ title, task: (_ctx, task) => task.newListr(steps, { exitOnError: true }) }], {
+    ctx: job,
+    exitOnError: true,
+    registerSignalListeners: false,
+    renderer: renderer(o),
+    fallbackRenderer: 'simple',
+    rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: false },
+  });
   await listr.run(job);
 }
 

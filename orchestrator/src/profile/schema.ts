@@ -20,7 +20,15 @@ export const U32_MAX = 0xffffffff;
 export const IDENT_MAX = 31;
 export const SHUTDOWNS = ['poweroff', 'reboot'] as const;
 /** Properties the overlay sets from other fields. */
-export const RESERVED_PROPERTIES = ['compatible', 'atemsys-Ident', 'atemsys-Instance', 'atemsys-phy-reset-gpios', 'atemsys-phy-reset-duration', 'atemsys-phy-reset-post-delay', 'atemsys-phy-reset-active-high'];
+export const RESERVED_PROPERTIES = [
+  'compatible',
+  'atemsys-Ident',
+  'atemsys-Instance',
+  'atemsys-phy-reset-gpios',
+  'atemsys-phy-reset-duration',
+  'atemsys-phy-reset-post-delay',
+  'atemsys-phy-reset-active-high',
+];
 
 export const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 const SERIES_RE = /^(\d+\.\d+|newest)$/;
@@ -79,15 +87,26 @@ function str(o: StrOptions = {}): z.ZodString {
   let s = z.string(err(stringExpected));
   if (!o.allowEmpty) {
     // minLength for editors where no pattern says more; blank strings are zod's alone
-    if (!o.pattern) s = s.min(1, chk(() => 'expected a non-empty string'));
+    if (!o.pattern)
+      s = s.min(
+        1,
+        chk(() => 'expected a non-empty string'),
+      );
     s = s.refine((v) => v.trim() !== '', { error: 'expected a non-empty string' });
   }
   if (o.maxLength !== undefined) {
     const n = o.maxLength;
-    s = s.max(n, chk((i) => `expected at most ${n} characters, got ${String(i).length} (${describeValue(i)})`));
+    s = s.max(
+      n,
+      chk((i) => `expected at most ${n} characters, got ${String(i).length} (${describeValue(i)})`),
+    );
   }
   const p = o.pattern;
-  if (p) s = s.regex(p, chk((i) => `expected ${o.hint ?? `a string matching ${String(p)}`}, got ${describeValue(i)}`));
+  if (p)
+    s = s.regex(
+      p,
+      chk((i) => `expected ${o.hint ?? `a string matching ${String(p)}`}, got ${describeValue(i)}`),
+    );
   return s;
 }
 
@@ -115,11 +134,19 @@ const posInt = (): z.ZodNumber => int(1, U32_MAX, 'a positive integer');
 function item(pattern?: RegExp, hint?: (got: string) => string): z.ZodString {
   const m = (i: unknown): string => `expected a non-empty string, got ${describeValue(i)}`;
   const s = z.string(err(m)).min(1, chk(m));
-  return pattern && hint ? s.regex(pattern, chk((i) => hint(JSON.stringify(i)))) : s;
+  return pattern && hint
+    ? s.regex(
+        pattern,
+        chk((i) => hint(JSON.stringify(i))),
+      )
+    : s;
 }
 
 function strList<T extends z.ZodType<string>>(of: T): z.ZodArray<T> {
-  return z.array(of, err((i) => `expected a list of strings, got ${describeValue(i)}`));
+  return z.array(
+    of,
+    err((i) => `expected a list of strings, got ${describeValue(i)}`),
+  );
 }
 
 /** A mapping with exactly these keys (`what` names it in "expected <what>, got ..."). */
@@ -169,10 +196,10 @@ const ALWAYS = { when: (): boolean => true };
 // ---------------------------------------------------------------- kernels
 
 const KERNEL = {
-  suite: oneOf(SUITES, `a Debian suite: ${SUITES.join(', ')}`).describe(
-    `Debian suite the kernel comes from (orchestrator/src/debian/facts.ts; a suite newer than the host is built in a chroot)`,
+  suite: oneOf(SUITES, `a Debian suite: ${SUITES.join(', ')}`).describe(`Debian suite the kernel comes from (orchestrator/src/debian/facts.ts; a suite newer than the host is built in a chroot)`),
+  series: str({ pattern: SERIES_RE, hint: 'a Debian kernel series like "6.1", or "newest"' }).describe(
+    'Debian kernel series, quoted ("6.1", "6.12"), or "newest": the newest series the suite carries',
   ),
-  series: str({ pattern: SERIES_RE, hint: 'a Debian kernel series like "6.1", or "newest"' }).describe('Debian kernel series, quoted ("6.1", "6.12"), or "newest": the newest series the suite carries'),
   flavour: str({ pattern: FLAVOUR_RE, hint: 'a Debian kernel flavour like "amd64"' }).describe('Debian kernel flavour: amd64, arm64, armmp, rt-amd64, rt-arm64, ...'),
   version: str({ pattern: ABI_RE, hint: 'a kernel ABI like "6.1.0-56" or "6.12.48+deb12"' })
     .describe('Pin one kernel ABI of the series, e.g. "6.1.0-56" or "6.12.48+deb12"; left out: the newest')
@@ -217,7 +244,13 @@ const kernelsSchema = z
 /** A string, or a mapping from kernel series ("6.12") to the string for that series on. */
 function perSeries(doc: string): z.ZodUnion<readonly [z.ZodString, z.ZodRecord<z.ZodString, z.ZodString>]> {
   const bySeries = z
-    .record(z.string().regex(DT_SERIES_RE, chk((k) => `expected a kernel series like "6.12" (the overlay applies from that series on), got ${JSON.stringify(k)}`)), str())
+    .record(
+      z.string().regex(
+        DT_SERIES_RE,
+        chk((k) => `expected a kernel series like "6.12" (the overlay applies from that series on), got ${JSON.stringify(k)}`),
+      ),
+      str(),
+    )
     .refine((o) => Object.keys(o).length > 0, { error: 'expected an overlay, or a mapping from kernel series to overlays' });
   return z.union([str(), bySeries], err(stringExpected)).describe(doc);
 }
@@ -247,22 +280,20 @@ const QEMU = {
   console: str({ pattern: /^[A-Za-z0-9]+$/, hint: 'a console device like "ttyS0"' }).describe('The serial console the log is read from, e.g. ttyS0, ttyAMA0, ttymxc1'),
   append: str({ allowEmpty: true }).describe('Extra kernel command line').optional(),
   serial: serialSchema
-    .describe('-serial backends in order, exactly one of them stdio or mon:stdio (the console\'s UART is not always the first: i.MX ttymxc1 is the second); left out: -nographic')
+    .describe("-serial backends in order, exactly one of them stdio or mon:stdio (the console's UART is not always the first: i.MX ttymxc1 is the second); left out: -nographic")
     .optional(),
-  shutdown: oneOf(SHUTDOWNS)
-    .describe('How the guest ends: poweroff (PSCI/ACPI make QEMU exit; the default) or reboot (with -no-reboot, for machines that cannot power off)')
-    .optional(),
+  shutdown: oneOf(SHUTDOWNS).describe('How the guest ends: poweroff (PSCI/ACPI make QEMU exit; the default) or reboot (with -no-reboot, for machines that cannot power off)').optional(),
   'dt-overlay': perSeries(
     'QEMU only: overlay source applied on top of the atemsys DTB (what the emulation lacks); or a mapping from kernel series ("6.12") to the overlay for that series and later ones. Needs a dt section',
   ).optional(),
   devices: strList(item()).describe('-device strings, in order').optional(),
   netdevs: strList(netdevItem)
-    .describe('-netdev option strings, emitted before the devices: hubport,id=<id>,hubid=<n> (a port of QEMU\'s internal hub) or dgram,id=<id> (to the host\'s EtherCAT simulator on 127.0.0.1); each id once')
+    .describe(
+      "-netdev option strings, emitted before the devices: hubport,id=<id>,hubid=<n> (a port of QEMU's internal hub) or dgram,id=<id> (to the host's EtherCAT simulator on 127.0.0.1); each id once",
+    )
     .optional(),
   pcap: strList(item()).describe('Ids of netdevs whose traffic a smoke boot records in <out dir>/<id>.pcap').optional(),
-  nics: strList(item())
-    .describe("The NICs built into the machine (a SoC's MACs), in the order the machine creates them: each the id of a netdev, or none (left unconnected)")
-    .optional(),
+  nics: strList(item()).describe("The NICs built into the machine (a SoC's MACs), in the order the machine creates them: each the id of a netdev, or none (left unconnected)").optional(),
   hotplug: strList(item())
     .describe('-device strings plugged at boot that the guest may unplug and plug back over QMP: each with its own id= and a bus= naming a pcie-root-port of devices with a root-bus addr=')
     .optional(),
@@ -327,14 +358,23 @@ const cellsMsg = (i: unknown): string => `expected a non-empty list of cells, go
 const u32Msg = (i: unknown): string => `expected an integer from 0 to 0xffffffff, got ${describeValue(i)}`;
 
 const gpioCell = z.union(
-  [z.string().regex(NODE_PATH_RE, chk((i) => `expected a u32 or the absolute path of a node (its phandle), got ${describeValue(i)}`)), u32()],
+  [
+    z.string().regex(
+      NODE_PATH_RE,
+      chk((i) => `expected a u32 or the absolute path of a node (its phandle), got ${describeValue(i)}`),
+    ),
+    u32(),
+  ],
   err(u32Msg),
 );
 
 const propValue = z
   .union(
     [
-      z.string().regex(PRINTABLE_RE, chk((i) => `expected printable ASCII, got ${describeValue(i)}`)),
+      z.string().regex(
+        PRINTABLE_RE,
+        chk((i) => `expected printable ASCII, got ${describeValue(i)}`),
+      ),
       u32(),
       z.array(u32(), err(cellsMsg)).min(1, chk(cellsMsg)),
       z.literal(true, { error: 'an overlay cannot delete a property: leave it out, or give a value' }),
@@ -345,7 +385,10 @@ const propValue = z
 
 const propName = z
   .string()
-  .regex(PROP_NAME_RE, chk(() => 'expected a device-tree property name (1-31 of A-Z a-z 0-9 , . _ + ? # -)'))
+  .regex(
+    PROP_NAME_RE,
+    chk(() => 'expected a device-tree property name (1-31 of A-Z a-z 0-9 , . _ + ? # -)'),
+  )
   .refine((k) => !RESERVED_PROPERTIES.includes(k), {
     error: (iss) => `set by ${String(iss.input).startsWith('atemsys-phy-reset') ? 'phy-reset' : 'ident/instance'}, not here`,
   });
@@ -369,7 +412,11 @@ const DT_NODE = {
   instance: u32().describe('atemsys-Instance (u32)'),
   'phy-reset': obj(PHY_RESET, 'a mapping with gpios, duration, post-delay, active-high').describe('atemsys-phy-reset-* properties (PHY_RESET)').optional(),
   properties: z
-    .record(propName, propValue, err((i) => `expected a mapping of property names to values, got ${describeValue(i)}`))
+    .record(
+      propName,
+      propValue,
+      err((i) => `expected a mapping of property names to values, got ${describeValue(i)}`),
+    )
     .describe('Further properties of the node, in order: string, u32, [u32, ...] or true (empty)')
     .optional(),
 };
@@ -425,7 +472,7 @@ const BENCH = {
   'baseline-driver': str({ pattern: /^[a-z0-9_-]+$/, hint: 'a kernel module name, e.g. fec' })
     .describe("Device-tree boards: the kernel's own driver module of the MAC (fec, macb), in modules-available, loaded in a second boot with the stock DTB for the AF_PACKET baseline")
     .optional(),
-  'stock-overlay': str().describe('Device-tree boards: overlay source applied to the stock DTB of that second boot only (what the kernel\'s own driver needs under QEMU)').optional(),
+  'stock-overlay': str().describe("Device-tree boards: overlay source applied to the stock DTB of that second boot only (what the kernel's own driver needs under QEMU)").optional(),
 };
 
 const LAVA = {
@@ -443,10 +490,7 @@ const PROFILE = {
   'build-only': str().describe('Instead of qemu: why the board cannot be booted in QEMU (it is built, never booted)').optional(),
   dt: dtSchema.optional(),
   modules: moduleList('imx2_wdt', 'Modules of the kernel image loaded (with their dependencies) before atemsys, without .ko').optional(),
-  'modules-available': moduleList(
-    'uio_pci_generic',
-    'Modules of the kernel image packed (with their dependencies) into the initramfs but not loaded: the guest tools load them on demand',
-  ).optional(),
+  'modules-available': moduleList('uio_pci_generic', 'Modules of the kernel image packed (with their dependencies) into the initramfs but not loaded: the guest tools load them on demand').optional(),
   bench: obj(BENCH).describe('`orchestrate bench` settings; left out: the defaults').optional(),
   lava: obj(LAVA).describe('`orchestrate lava` settings').optional(),
   selftest: obj({ args: strList(item()).describe('atemsys-selftest options, e.g. ["--group", "pci"]').optional() })

@@ -3,13 +3,17 @@ import type { RunSummary } from './results.ts';
 
 /** XML 1.0 text/attribute escaping; characters XML cannot carry are dropped. */
 export function xmlEscape(s: string): string {
-  return s
-    .replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    s
+      // XML 1.0 allows only these characters: drop every other control character
+      // eslint-disable-next-line no-control-regex
+      .replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 function attrs(a: Record<string, string | number>): string {
@@ -34,9 +38,7 @@ export function junitXml(runs: readonly RunSummary[]): string {
   for (const r of runs) {
     const suite = suiteName(r);
     const classname = suite.replace(/[/]/g, '.');
-    out.push(
-      `  <testsuite${attrs({ name: suite, tests: r.tests.length, failures: r.counts.failed, errors: 0, skipped: r.counts.skipped, time: (r.durationMs / 1000).toFixed(3) })}>`,
-    );
+    out.push(`  <testsuite${attrs({ name: suite, tests: r.tests.length, failures: r.counts.failed, errors: 0, skipped: r.counts.skipped, time: (r.durationMs / 1000).toFixed(3) })}>`);
     if (r.problems.length > 0) {
       out.push(`    <properties>`);
       r.problems.forEach((p, i) => out.push(`      <property${attrs({ name: `problem.${i + 1}`, value: p })}/>`));

@@ -57,10 +57,15 @@ function newFrame(indent: number): Frame {
 
 /** Clean a raw serial line: drop \r, ANSI escapes and other control characters, trailing blanks. */
 export function cleanLine(raw: string): string {
-  return raw
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-    .replace(/\s+$/, '');
+  return (
+    raw
+      // a serial console carries terminal escapes and control characters: strip them
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
+      .replace(/\s+$/, '')
+  );
 }
 
 function splitDirective(rest: string): { name: string; comment?: string } {
@@ -146,9 +151,7 @@ export function parseKtap(log: string, opts: ParseOptions = {}): KtapReport {
       for (let i = 1; i <= f.plan; i++) if (!f.seen.has(i)) missing.push(i);
       if (missing.length > 0) {
         const got = f.plan - missing.length;
-        report.problems.push(
-          `${label === '' ? '' : `${label}: `}plan 1..${f.plan} but ${got} result${got === 1 ? '' : 's'} (missing: ${compactRange(missing)})`,
-        );
+        report.problems.push(`${label === '' ? '' : `${label}: `}plan 1..${f.plan} but ${got} result${got === 1 ? '' : 's'} (missing: ${compactRange(missing)})`);
         for (const i of missing) out.push({ id: i, name: `test #${i}`, status: 'missing', diagnostics: [] });
       }
     }

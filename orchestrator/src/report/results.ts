@@ -65,8 +65,5 @@ export function failedBeforeBoot(key: RunKey, stage: string, message: string): R
 }
 
 export function totals(runs: readonly RunSummary[]): Counts {
-  return runs.reduce<Counts>(
-    (a, r) => ({ passed: a.passed + r.counts.passed, failed: a.failed + r.counts.failed, skipped: a.skipped + r.counts.skipped }),
-    { passed: 0, failed: 0, skipped: 0 },
-  );
+  return runs.reduce<Counts>((a, r) => ({ passed: a.passed + r.counts.passed, failed: a.failed + r.counts.failed, skipped: a.skipped + r.counts.skipped }), { passed: 0, failed: 0, skipped: 0 });
 }

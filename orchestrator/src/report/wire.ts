@@ -173,7 +173,24 @@ export const PI_ERROR = 0x00800000;
 
 /** tshark's arguments to print TSHARK_FIELDS of every EtherCAT frame of `pcap`, one line per frame. */
 export function tsharkFieldArgs(pcap: string): string[] {
-  return ['-n', '-r', pcap, '-Y', ECAT_FILTER, '-T', 'fields', '-E', 'header=n', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', `aggregator=${AGGREGATOR}`, ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+  return [
+    '-n',
+    '-r',
+    pcap,
+    '-Y',
+    ECAT_FILTER,
+    '-T',
+    'fields',
+    '-E',
+    'header=n',
+    '-E',
+    'separator=/t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    `aggregator=${AGGREGATOR}`,
+    ...TSHARK_FIELDS.flatMap((f) => ['-e', f]),
+  ];
 }
 
 function nums(cell: string | undefined): number[] {
@@ -324,9 +341,24 @@ function checkSegment(s: Segment, capture: string): string[] {
   const returned = wellFormed(s.returned);
   const out: string[] = [];
   const diffs = [
-    firstDifference('sent', 'datagrams', countBy(sent, () => 1), r.sent),
-    firstDifference('returned', 'datagrams', countBy(returned, () => 1), r.returned),
-    firstDifference('working counter sum of returned', '', countBy(returned, (d) => d.wkc ?? 0), r.wkc),
+    firstDifference(
+      'sent',
+      'datagrams',
+      countBy(sent, () => 1),
+      r.sent,
+    ),
+    firstDifference(
+      'returned',
+      'datagrams',
+      countBy(returned, () => 1),
+      r.returned,
+    ),
+    firstDifference(
+      'working counter sum of returned',
+      '',
+      countBy(returned, (d) => d.wkc ?? 0),
+      r.wkc,
+    ),
   ];
   for (const d of diffs) if (d !== undefined) out.push(`${where}: ${d}`);
   if (r.malformedExpected && ![...s.sent, ...s.returned].some((f) => f.malformed !== undefined)) {
