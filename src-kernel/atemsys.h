@@ -72,29 +72,25 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
 long atemsys_pci_release_ioctl(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
-bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size);
 bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
 
-/*
- * Does [start, start + size) lie in the region [rstart, rend]? A region
- * that starts on a page boundary owns the rest of its last page, so that a
- * register block smaller than a page can be mapped.
- */
-static inline bool atemsys_range_within(u64 rstart, u64 rend, u64 start,
-					u64 size)
+/* A memory BAR that CONF reports and an fd may map */
+static inline bool atemsys_pci_bar_usable(struct pci_dev *pdev, int bar)
 {
-	if (!size || !PAGE_ALIGNED(rstart))
-		return false;
-	rend = max_t(u64, rend, rstart + PAGE_ALIGN(rend - rstart + 1) - 1);
-	return start >= rstart && start <= rend && size - 1 <= rend - start;
+	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+	       pci_resource_len(pdev, bar);
 }
 
-/* atemsys_dma.c */
+/* atemsys_mmap.c */
 int atemsys_mmap(struct file *file, struct vm_area_struct *vma);
 const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
 			       bool allow_unclaimed);
+
+/* atemsys_dma.c */
+int atemsys_dma_mmap(struct atemsys_file *af, struct device *dev,
+		     struct vm_area_struct *vma);
 bool atemsys_dma_device_mapped(struct atemsys_file *af, struct device *dev);
 void atemsys_dma_free_unmapped(struct atemsys_file *af);
 void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on);
@@ -116,12 +112,11 @@ ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait);
 int atemsys_irq_mode_flags(void);
 
-/* atemsys_platform.c and friends: device-tree (platform device) mode */
+/* atemsys_dt.c and friends: device-tree (platform device) mode */
 #ifdef CONFIG_OF
 long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
 void atemsys_dt_release(struct atemsys_file *af);
-bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start, u64 size);
 struct device *atemsys_dt_device(struct atemsys_dt_inst *inst);
 int atemsys_dt_irq(struct atemsys_file *af, u32 index);
 int atemsys_dt_driver_register(void);
@@ -135,12 +130,6 @@ static inline long atemsys_dt_ioctl(struct atemsys_file *af,
 
 static inline void atemsys_dt_release(struct atemsys_file *af)
 {
-}
-
-static inline bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start,
-					 u64 size)
-{
-	return false;
 }
 
 static inline struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * atemsys device-tree (platform device) mode: types shared by the platform
- * driver (atemsys_platform.c), the PHY/MDIO proxy (atemsys_mdio.c) and the
+ * driver (atemsys_dt.c), the PHY/MDIO proxy (atemsys_mdio.c) and the
  * kernel-side register access (atemsys_iomem.c).
  */
 #ifndef ATEMSYS_DT_H
@@ -129,7 +129,7 @@ struct atemsys_dt_inst {
 	struct atemsys_mdio mdio;
 };
 
-/* atemsys_platform.c */
+/* atemsys_dt.c */
 struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
 					 u32 *ec);
 

@@ -133,12 +133,6 @@ static void atemsys_desc_set_location(union atemsys_pci_desc *d,
 		d->v1_4.domain = pci_domain_nr(pdev->bus);
 }
 
-static bool atemsys_bar_usable(struct pci_dev *pdev, int bar)
-{
-	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
-	       pci_resource_len(pdev, bar);
-}
-
 /* Memory BARs, packed without gaps, and the IRQ, as the original reports */
 static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 				 struct pci_dev *pdev)
@@ -150,7 +144,7 @@ static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 		resource_size_t start = pci_resource_start(pdev, bar);
 		resource_size_t len = pci_resource_len(pdev, bar);
 
-		if (!atemsys_bar_usable(pdev, bar))
+		if (!atemsys_pci_bar_usable(pdev, bar))
 			continue;
 		if (len > U32_MAX)
 			len = U32_MAX;
@@ -581,27 +575,6 @@ long atemsys_pci_release_ioctl(struct atemsys_file *af)
 		atemsys_pci_release(af);
 	mutex_unlock(&af->lock);
 	return ret;
-}
-
-/* Does [start, start + size) lie in a memory BAR of the fd's device? */
-bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size)
-{
-	struct pci_dev *pdev = af->pdev;
-	int bar;
-
-	lockdep_assert_held(&af->lock);
-	if (!pdev)
-		return false;
-
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
-		resource_size_t bstart = pci_resource_start(pdev, bar);
-		resource_size_t bend = pci_resource_end(pdev, bar);
-
-		if (atemsys_bar_usable(pdev, bar) &&
-		    atemsys_range_within(bstart, bend, start, size))
-			return true;
-	}
-	return false;
 }
 
 static bool atemsys_pci_allowed(struct pci_dev *pdev)

@@ -62,9 +62,10 @@ export const MATRIX_UNPACK_EXCLUDE: readonly string[] = [
 export const MATRIX_OBJECTS = [
   'atemsys_main.o',
   'atemsys_pci.o',
+  'atemsys_mmap.o',
   'atemsys_dma.o',
   'atemsys_irq.o',
-  'atemsys_platform.o',
+  'atemsys_dt.o',
   'atemsys_iomem.o',
   'atemsys_mdio.o',
 ] as const;

@@ -33,27 +33,6 @@ struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
 	return &inst->pdev->dev;
 }
 
-/* Does [start, start + size) lie in a reg range of the fd's DT MAC? */
-bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start, u64 size)
-{
-	struct platform_device *pdev;
-	unsigned int i;
-
-	lockdep_assert_held(&af->lock);
-	if (!af->dt)
-		return false;
-
-	pdev = af->dt->pdev;
-	for (i = 0; i < pdev->num_resources; i++) {
-		struct resource *res = &pdev->resource[i];
-
-		if (resource_type(res) == IORESOURCE_MEM &&
-		    atemsys_range_within(res->start, res->end, start, size))
-			return true;
-	}
-	return false;
-}
-
 /* Linux IRQ of interrupt @index of the fd's DT MAC; af->lock held */
 int atemsys_dt_irq(struct atemsys_file *af, u32 index)
 {
