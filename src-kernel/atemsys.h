@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -42,6 +43,20 @@ struct atemsys_irq {
 
 struct atemsys_pci_inst;
 struct atemsys_dt_inst;
+struct atemsys_file;
+
+/*
+ * The fd owning a device bound to atemsys_pci or the atemsys platform
+ * driver (atemsys_owner.c). Guarded by the driver's lock.
+ */
+struct atemsys_owner {
+	struct mutex *lock;		/* atemsys_pci_lock or atemsys_dt_lock */
+	struct atemsys_file *af;	/* the owning fd, NULL if none */
+	pid_t pid;			/* its process, for log lines */
+	char comm[TASK_COMM_LEN];
+	bool removing;			/* remove() runs: no new owner */
+	wait_queue_head_t wq;		/* remove() waits for the owner */
+};
 
 /* Everything one open file holds */
 struct atemsys_file {
@@ -65,6 +80,13 @@ extern struct device *atemsys_dev;	/* the /dev/atemsys class device */
 extern struct device *atemsys_dma_fallback; /* DMA when no device bound */
 extern bool atemsys_allow_unclaimed_mmio;
 
+/* atemsys_owner.c */
+void atemsys_owner_init(struct atemsys_owner *o, struct mutex *lock);
+int atemsys_owner_claim(struct atemsys_owner *o, struct atemsys_file *af);
+void atemsys_owner_release(struct atemsys_owner *o);
+void atemsys_owner_remove(struct atemsys_owner *o, struct device *dev);
+bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
+
 /* atemsys_pci.c */
 long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
@@ -72,7 +94,6 @@ long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
 long atemsys_pci_release_ioctl(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
 

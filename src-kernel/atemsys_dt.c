@@ -394,7 +394,7 @@ static int atemsys_dt_probe(struct platform_device *pdev)
 	if (!inst)
 		return -ENOMEM;
 	inst->pdev = pdev;
-	init_waitqueue_head(&inst->wq);
+	atemsys_owner_init(&inst->owner, &atemsys_dt_lock);
 
 	ret = atemsys_dt_power_up(inst);
 	if (ret)
@@ -434,30 +434,11 @@ err_nodes:
 	return ret;
 }
 
-/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
-static bool atemsys_dt_unowned(struct atemsys_dt_inst *inst)
-{
-	return !READ_ONCE(inst->owner);
-}
-
 static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 {
 	struct atemsys_dt_inst *inst = platform_get_drvdata(pdev);
-	pid_t pid;
 
-	mutex_lock(&atemsys_dt_lock);
-	inst->removing = true;
-	pid = inst->owner ? inst->owner_pid : 0;
-	if (inst->owner)
-		atemsys_irq_device_gone(&inst->owner->irq, true);
-	mutex_unlock(&atemsys_dt_lock);
-
-	if (pid) {
-		dev_notice(&pdev->dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
-			   pid);
-		/* an unbind cannot be abandoned: TASK_IDLE, as in atemsys_pci */
-		wait_event_idle(inst->wq, atemsys_dt_unowned(inst));
-	}
+	atemsys_owner_remove(&inst->owner, &pdev->dev);
 
 	mutex_lock(&atemsys_dt_lock);
 	list_del(&inst->node);
@@ -476,7 +457,7 @@ static struct atemsys_dt_inst *atemsys_dt_find(const char *ident,
 
 	lockdep_assert_held(&atemsys_dt_lock);
 	list_for_each_entry(inst, &atemsys_dt_insts, node)
-		if (!inst->removing && inst->instance == instance &&
+		if (!inst->owner.removing && inst->instance == instance &&
 		    !strcmp(inst->ident, ident))
 			return inst;
 	return NULL;
@@ -507,14 +488,15 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 			   struct atemsys_dt_inst *inst, u32 *ec)
 {
 	struct device *dev = &inst->pdev->dev;
+	struct atemsys_owner *o = &inst->owner;
+	int ret;
 
-	if (inst->owner == af)
+	if (o->af == af)
 		return 0;
-	if (inst->owner) {
+	if (o->af) {
 		dev_notice_ratelimited(dev, "pid %d: %s instance %u is held by pid %d (%s)\n",
 				       task_pid_nr(current), inst->ident,
-				       inst->instance, inst->owner_pid,
-				       inst->owner_comm);
+				       inst->instance, o->pid, o->comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		return -EBUSY;
 	}
@@ -527,13 +509,15 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 		return -EBUSY;
 	}
 
-	WRITE_ONCE(inst->owner, af);
-	inst->owner_pid = task_tgid_nr(current);
-	get_task_comm(inst->owner_comm, current);
+	ret = atemsys_owner_claim(o, af);
+	if (ret) {	/* being removed */
+		*ec = ATEMSYS_EC_E_NOTFOUND;
+		return ret;
+	}
 	af->dt = inst;
 	/* the MAC may DMA until the fd goes: keep its buffers until then */
 	atemsys_dma_set_bus_master(af, true);
-	dev_dbg(dev, "bound to pid %d\n", inst->owner_pid);
+	dev_dbg(dev, "bound to pid %d\n", o->pid);
 	return 0;
 }
 
@@ -595,10 +579,10 @@ struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
 				       task_pid_nr(current), index);
 		*ec = ATEMSYS_EC_E_INVALIDINDEX;
 		ret = -ENODEV;
-	} else if (found->owner) {
+	} else if (found->owner.af) {
 		dev_notice_ratelimited(&found->pdev->dev, "pid %d: index %u is held by pid %d (%s)\n",
 				       task_pid_nr(current), index,
-				       found->owner_pid, found->owner_comm);
+				       found->owner.pid, found->owner.comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		ret = -EBUSY;
 	} else {
@@ -709,12 +693,7 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);
 
-	mutex_lock(&atemsys_dt_lock);
-	WRITE_ONCE(inst->owner, NULL);
-	inst->owner_pid = 0;
-	/* under the lock: remove() frees inst only after taking it */
-	wake_up(&inst->wq);
-	mutex_unlock(&atemsys_dt_lock);
+	atemsys_owner_release(&inst->owner);
 	af->dt = NULL;
 	dev_dbg(&inst->pdev->dev, "released\n");
 }

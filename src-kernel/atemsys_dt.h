@@ -117,12 +117,7 @@ struct atemsys_dt_inst {
 	struct regulator *phy_supply;
 	struct reset_control *resets;
 
-	/* binding to an fd, under atemsys_dt_lock */
-	struct atemsys_file *owner;
-	pid_t owner_pid;
-	char owner_comm[TASK_COMM_LEN];
-	bool removing;
-	wait_queue_head_t wq;		/* remove() waits for the owner */
+	struct atemsys_owner owner;	/* the fd bound to it, if any */
 
 	/* used by the owner only, under its af->lock */
 	struct atemsys_iomem_map maps[ATEMSYS_IOMEM_MAX_MAPS];

@@ -17,9 +17,7 @@
 struct atemsys_pci_inst {
 	struct list_head node;
 	struct pci_dev *pdev;
-	struct atemsys_file *owner;	/* fd attached to it, if any */
-	bool removing;
-	wait_queue_head_t wq;		/* remove() waits for the owner */
+	struct atemsys_owner owner;	/* the fd attached to it, if any */
 };
 
 /* inst list, owner, removing; taken before an owner's irq.wq.lock */
@@ -214,32 +212,18 @@ static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
 						       struct atemsys_file *af)
 {
 	struct atemsys_pci_inst *inst, *found = NULL;
+	int ret;
 
 	mutex_lock(&atemsys_pci_lock);
 	list_for_each_entry(inst, &atemsys_pci_insts, node) {
 		if (inst->pdev != pdev)
 			continue;
-		if (inst->removing)
-			found = ERR_PTR(-ENODEV);
-		else if (inst->owner)
-			found = ERR_PTR(-EBUSY);
-		else
-			found = inst;
+		ret = atemsys_owner_claim(&inst->owner, af);
+		found = ret ? ERR_PTR(ret) : inst;
 		break;
 	}
-	if (!IS_ERR_OR_NULL(found))
-		WRITE_ONCE(found->owner, af);
 	mutex_unlock(&atemsys_pci_lock);
 	return found;
-}
-
-static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
-{
-	mutex_lock(&atemsys_pci_lock);
-	WRITE_ONCE(inst->owner, NULL);
-	/* under the lock: remove() frees inst only after taking it */
-	wake_up(&inst->wq);
-	mutex_unlock(&atemsys_pci_lock);
 }
 
 /* The host bridge above pdev (pci_find_host_bridge(), not exported on 5.10) */
@@ -300,20 +284,6 @@ static bool atemsys_pci_bars_claimed(struct pci_dev *pdev)
 			return false;
 	}
 	return true;
-}
-
-/*
- * The device lock, which a driver's probe and remove run under, without
- * waiting: false (with a notice for the caller) while a driver binds or
- * unbinds the device. device_unlock() releases it.
- */
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
-{
-	if (device_trylock(&pdev->dev))
-		return true;
-	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
-			       task_pid_nr(current));
-	return false;
 }
 
 /* atemsys_pci_enable_unbound() under the device lock */
@@ -548,7 +518,7 @@ void atemsys_pci_release(struct atemsys_file *af)
 	atemsys_dma_free_unmapped(af);
 
 	if (af->inst) {
-		atemsys_pci_inst_unclaim(af->inst);
+		atemsys_owner_release(&af->inst->owner);
 		af->inst = NULL;
 	} else {
 		pci_release_regions(pdev);
@@ -616,7 +586,7 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 	if (!inst)
 		return -ENOMEM;
 	inst->pdev = pdev;
-	init_waitqueue_head(&inst->wq);
+	atemsys_owner_init(&inst->owner, &atemsys_pci_lock);
 
 	ret = pci_enable_device(pdev);
 	if (ret) {
@@ -648,30 +618,11 @@ err_free:
 	return ret;
 }
 
-/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
-static bool atemsys_pci_inst_unowned(struct atemsys_pci_inst *inst)
-{
-	return !READ_ONCE(inst->owner);
-}
-
 static void atemsys_pci_remove(struct pci_dev *pdev)
 {
 	struct atemsys_pci_inst *inst = pci_get_drvdata(pdev);
 
-	mutex_lock(&atemsys_pci_lock);
-	inst->removing = true;
-	if (inst->owner)
-		atemsys_irq_device_gone(&inst->owner->irq, true);
-	mutex_unlock(&atemsys_pci_lock);
-
-	/*
-	 * The driver core cannot abandon an unbind: wait, not killable, but
-	 * TASK_IDLE (no hung-task report, no load) for as long as it takes
-	 */
-	if (!atemsys_pci_inst_unowned(inst)) {
-		pci_notice(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
-		wait_event_idle(inst->wq, atemsys_pci_inst_unowned(inst));
-	}
+	atemsys_owner_remove(&inst->owner, &pdev->dev);
 
 	mutex_lock(&atemsys_pci_lock);
 	list_del(&inst->node);

@@ -61,6 +61,7 @@ export const MATRIX_UNPACK_EXCLUDE: readonly string[] = [
 /** The module's objects a cell must produce: all of them, DT and PHY parts included. */
 export const MATRIX_OBJECTS = [
   'atemsys_main.o',
+  'atemsys_owner.o',
   'atemsys_pci.o',
   'atemsys_mmap.o',
   'atemsys_dma.o',
