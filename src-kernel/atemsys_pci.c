@@ -207,6 +207,53 @@ static int atemsys_pci_set_dma_mask(struct pci_dev *pdev)
 	return ret;
 }
 
+/**
+ * atemsys_pci_enable() - enable a device, for an fd or for atemsys_pci
+ * @pdev: the device
+ * @name: what its regions are requested as (shown in /proc/iomem)
+ *
+ * Enables the device, requests all its regions and sets its DMA mask.
+ * atemsys_pci_disable() undoes it.
+ *
+ * Return: 0; -EBUSY when another driver holds one of its regions; the
+ * errno of pci_enable_device() or of the DMA mask.
+ */
+static int atemsys_pci_enable(struct pci_dev *pdev, const char *name)
+{
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		pci_err(pdev, "cannot enable device: %d\n", ret);
+		return ret;
+	}
+
+	ret = pci_request_regions(pdev, name);
+	if (ret) {
+		pci_notice_ratelimited(pdev, "pid %d: regions in use by another driver (see /proc/iomem)\n",
+				       task_pid_nr(current));
+		ret = -EBUSY;
+		goto err_disable;
+	}
+
+	ret = atemsys_pci_set_dma_mask(pdev);
+	if (ret)
+		goto err_regions;
+	return 0;
+
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static void atemsys_pci_disable(struct pci_dev *pdev)
+{
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+}
+
 /* Claim the instance of a device bound to atemsys_pci, if it is one */
 static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
 						       struct atemsys_file *af)
@@ -331,30 +378,12 @@ static int atemsys_pci_take_unbound(struct atemsys_file *af,
 		return ret;
 	}
 
-	ret = pci_enable_device(pdev);
-	if (ret) {
-		pci_err(pdev, "cannot enable device: %d\n", ret);
-		goto err_held;
-	}
-
-	ret = pci_request_regions(pdev, ATEMSYS_DRV_NAME);
-	if (ret) {
-		pci_notice_ratelimited(pdev, "pid %d: regions in use by another driver (see /proc/iomem)\n",
-				       task_pid_nr(current));
-		ret = -EBUSY;
-		goto err_disable;
-	}
-
-	ret = atemsys_pci_set_dma_mask(pdev);
+	ret = atemsys_pci_enable(pdev, ATEMSYS_DRV_NAME);
 	if (ret)
-		goto err_regions;
+		goto err_held;
 	atemsys_pci_route_intx(pdev);
 	return 0;
 
-err_regions:
-	pci_release_regions(pdev);
-err_disable:
-	pci_disable_device(pdev);
 err_held:
 	xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 	wake_up_all(&atemsys_pci_held_wq);
@@ -521,8 +550,7 @@ void atemsys_pci_release(struct atemsys_file *af)
 		atemsys_owner_release(&af->inst->owner);
 		af->inst = NULL;
 	} else {
-		pci_release_regions(pdev);
-		pci_disable_device(pdev);
+		atemsys_pci_disable(pdev);
 		xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 		wake_up_all(&atemsys_pci_held_wq);
 	}
@@ -582,25 +610,16 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 		return -ENODEV;
 	}
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	/* freed by devres once remove() has waited for the owner */
+	inst = devm_kzalloc(&pdev->dev, sizeof(*inst), GFP_KERNEL);
 	if (!inst)
 		return -ENOMEM;
 	inst->pdev = pdev;
 	atemsys_owner_init(&inst->owner, &atemsys_pci_lock);
 
-	ret = pci_enable_device(pdev);
-	if (ret) {
-		pci_err(pdev, "cannot enable device: %d\n", ret);
-		goto err_free;
-	}
-	ret = pci_request_regions(pdev, ATEMSYS_PCI_DRV_NAME);
-	if (ret) {
-		pci_err(pdev, "cannot request regions: %d\n", ret);
-		goto err_disable;
-	}
-	ret = atemsys_pci_set_dma_mask(pdev);
+	ret = atemsys_pci_enable(pdev, ATEMSYS_PCI_DRV_NAME);
 	if (ret)
-		goto err_regions;
+		return ret;
 
 	pci_set_drvdata(pdev, inst);
 	mutex_lock(&atemsys_pci_lock);
@@ -608,14 +627,6 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 	mutex_unlock(&atemsys_pci_lock);
 	pci_info(pdev, "bound to %s\n", ATEMSYS_PCI_DRV_NAME);
 	return 0;
-
-err_regions:
-	pci_release_regions(pdev);
-err_disable:
-	pci_disable_device(pdev);
-err_free:
-	kfree(inst);
-	return ret;
 }
 
 static void atemsys_pci_remove(struct pci_dev *pdev)
@@ -628,9 +639,7 @@ static void atemsys_pci_remove(struct pci_dev *pdev)
 	list_del(&inst->node);
 	mutex_unlock(&atemsys_pci_lock);
 
-	pci_release_regions(pdev);
-	pci_disable_device(pdev);
-	kfree(inst);
+	atemsys_pci_disable(pdev);
 	/* the next driver's to stop; freed while the DMA setup lasts */
 	atemsys_dma_device_stopped(&pdev->dev, true);
 }
