@@ -78,14 +78,28 @@ struct atemsys_file {
 /* atemsys_main.c */
 extern struct device *atemsys_dev;	/* the /dev/atemsys class device */
 extern struct device *atemsys_dma_fallback; /* DMA when no device bound */
-extern bool atemsys_allow_unclaimed_mmio;
+
+/*
+ * The device lock, without waiting. It is what a driver's probe and remove
+ * run under, so holding it keeps the device's driver from changing. Never
+ * waited for: a remove() holding it may itself wait for the caller's fd.
+ * False, with a notice for the caller, while a driver binds or unbinds the
+ * device. device_unlock() releases it.
+ */
+static inline bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
+{
+	if (device_trylock(&pdev->dev))
+		return true;
+	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
+			       task_pid_nr(current));
+	return false;
+}
 
 /* atemsys_owner.c */
 void atemsys_owner_init(struct atemsys_owner *o, struct mutex *lock);
 int atemsys_owner_claim(struct atemsys_owner *o, struct atemsys_file *af);
 void atemsys_owner_release(struct atemsys_owner *o);
 void atemsys_owner_remove(struct atemsys_owner *o, struct device *dev);
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
 
 /* atemsys_pci.c */
 long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
@@ -137,9 +151,15 @@ int atemsys_irq_mode_flags(void);
 #ifdef CONFIG_OF
 long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
 		      void __user *arg);
+long atemsys_ioctl_get_mac_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_phy_start_stop(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_get_mdio_order(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+				     void __user *arg);
+long atemsys_ioctl_get_phy_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_phy_reset(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_iomem_cmd(struct atemsys_file *af, void __user *arg);
 void atemsys_dt_release(struct atemsys_file *af);
-struct device *atemsys_dt_device(struct atemsys_dt_inst *inst);
-int atemsys_dt_irq(struct atemsys_file *af, u32 index);
 int atemsys_dt_driver_register(void);
 void atemsys_dt_driver_unregister(void);
 #else
@@ -151,16 +171,6 @@ static inline long atemsys_dt_ioctl(struct atemsys_file *af,
 
 static inline void atemsys_dt_release(struct atemsys_file *af)
 {
-}
-
-static inline struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
-{
-	return NULL;
-}
-
-static inline int atemsys_dt_irq(struct atemsys_file *af, u32 index)
-{
-	return -EOPNOTSUPP;
 }
 
 static inline int atemsys_dt_driver_register(void)

@@ -5,7 +5,8 @@
  * driver instead of its native one; the driver keeps the MAC powered and
  * clocked, and GET_MAC_INFO hands it to one fd: its registers become
  * mappable, DMA memory is allocated on it, its interrupts can be connected,
- * and its PHY is managed through atemsys_mdio.c.
+ * and its PHY is managed through atemsys_mdio.c. The ioctls that name an
+ * instance by index start here.
  */
 
 #include <linux/delay.h>
@@ -27,25 +28,6 @@
 static DEFINE_MUTEX(atemsys_dt_lock);
 static LIST_HEAD(atemsys_dt_insts);
 static DEFINE_IDA(atemsys_dt_ida);
-
-struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
-{
-	return &inst->pdev->dev;
-}
-
-/* Linux IRQ of interrupt @index of the fd's DT MAC; af->lock held */
-int atemsys_dt_irq(struct atemsys_file *af, u32 index)
-{
-	struct platform_device *pdev = af->dt->pdev;
-	int irq;
-
-	irq = platform_get_irq_optional(pdev, index);
-	if (irq < 0)
-		dev_notice_ratelimited(&pdev->dev,
-				       "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
-				       task_pid_nr(current), index, irq);
-	return irq;
-}
 
 /*
  * Keep the MAC alive as its native driver would: pinctrl default state, all
@@ -521,8 +503,17 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 	return 0;
 }
 
-static long atemsys_dt_get_mac_info(struct atemsys_file *af,
-				    void __user *arg)
+/**
+ * atemsys_ioctl_get_mac_info() - ATEMSYS_IOCTL_GET_MAC_INFO
+ * @af: the calling fd
+ * @arg: struct atemsys_mac_info, always written back
+ *
+ * Binds the instance named by ident and instance to @af.
+ *
+ * Return: 0; -ENOENT (EC_E_NOTFOUND) if there is none; -EBUSY (EC_E_BUSY)
+ * if another fd holds it or @af holds another device; -EFAULT.
+ */
+long atemsys_ioctl_get_mac_info(struct atemsys_file *af, void __user *arg)
 {
 	char ident[ATEMSYS_IDENT_MAX_LEN + 1];
 	struct atemsys_mac_info mi;
@@ -557,11 +548,12 @@ static long atemsys_dt_get_mac_info(struct atemsys_file *af,
 
 /*
  * The instance @index if @af bound it. Otherwise an ERR_PTR, with @ec set
- * and a warning saying why: no such index, held by another fd (-EBUSY), or
- * not bound by any (-EPERM: GET_MAC_INFO first). af->lock held.
+ * and a warning saying why: no such index (-ENODEV), held by another fd
+ * (-EBUSY), or not bound by any (-EPERM: GET_MAC_INFO first). af->lock
+ * held. What every ioctl that names an instance by index starts with.
  */
-struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
-					 u32 *ec)
+static struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af,
+						u32 index, u32 *ec)
 {
 	struct atemsys_dt_inst *inst, *found = NULL;
 	int ret;
@@ -607,14 +599,24 @@ static void atemsys_dt_pulse_reset(struct atemsys_dt_inst *inst)
 		fsleep(inst->reset_post_delay_ms * USEC_PER_MSEC);
 }
 
-/* In: the instance index; out: an ATEMSYS_EC_E_* code */
-static long atemsys_dt_phy_reset(struct atemsys_file *af, u32 __user *arg)
+/**
+ * atemsys_ioctl_phy_reset() - ATEMSYS_IOCTL_PHY_RESET
+ * @af: the calling fd
+ * @arg: u32, in: the instance index; out: an ATEMSYS_EC_E_* code
+ *
+ * Pulses the PHY reset GPIO of the instance @af bound.
+ *
+ * Return: 0; -EOPNOTSUPP (EC_E_NOTSUPPORTED) without a reset GPIO; the
+ * errors of an instance index (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_phy_reset(struct atemsys_file *af, void __user *arg)
 {
+	u32 __user *uarg = arg;
 	struct atemsys_dt_inst *inst;
 	u32 index, ec = ATEMSYS_EC_E_NOERROR;
 	long ret = 0;
 
-	if (get_user(index, arg))
+	if (get_user(index, uarg))
 		return -EFAULT;
 
 	mutex_lock(&af->lock);
@@ -629,7 +631,171 @@ static long atemsys_dt_phy_reset(struct atemsys_file *af, u32 __user *arg)
 	}
 	mutex_unlock(&af->lock);
 
-	if (put_user(ec, arg))
+	if (put_user(ec, uarg))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * atemsys_ioctl_phy_start_stop() - ATEMSYS_IOCTL_PHY_START_STOP
+ * @af: the calling fd
+ * @arg: struct atemsys_phy_start_stop_info, error_code written back
+ *
+ * Starts (returns at once: a work item does it) or stops the PHY of the
+ * instance @af bound.
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_phy_start_stop(struct atemsys_file *af, void __user *arg)
+{
+	struct atemsys_phy_start_stop_info info;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&info, arg, sizeof(info)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, info.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else if (info.start)
+		atemsys_mdio_start(inst);
+	else
+		atemsys_mdio_stop(inst);
+	mutex_unlock(&af->lock);
+
+	info.error_code = ec;
+	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return ret;
+}
+
+/* GET_MDIO_ORDER (hand out the pending access) or RETURN_MDIO_ORDER */
+static long atemsys_dt_mdio_order(struct atemsys_file *af, void __user *arg,
+				  bool answer)
+{
+	struct atemsys_mdio_order o;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&o, arg, sizeof(o)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, o.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else if (answer)
+		ret = atemsys_mdio_answer(inst, &o, &ec);
+	else
+		atemsys_mdio_take(inst, &o);
+	mutex_unlock(&af->lock);
+
+	o.error_code = ec;
+	if (copy_to_user(arg, &o, sizeof(o)))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * atemsys_ioctl_get_mdio_order() - ATEMSYS_IOCTL_GET_MDIO_ORDER
+ * @af: the calling fd
+ * @arg: struct atemsys_mdio_order: the pending access, in_use 0 if none
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_get_mdio_order(struct atemsys_file *af, void __user *arg)
+{
+	return atemsys_dt_mdio_order(af, arg, false);
+}
+
+/**
+ * atemsys_ioctl_return_mdio_order() - ATEMSYS_IOCTL_RETURN_MDIO_ORDER
+ * @af: the calling fd
+ * @arg: struct atemsys_mdio_order: the answer (value of a read)
+ *
+ * Return: 0; -EINVAL (EC_E_ERROR) if no access is handed out; -ETIMEDOUT
+ * (EC_E_TIMEOUT) if it timed out; -EOPNOTSUPP without of_mdio; the errors
+ * of an instance index (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+				     void __user *arg)
+{
+	return atemsys_dt_mdio_order(af, arg, true);
+}
+
+/**
+ * atemsys_ioctl_get_phy_info() - ATEMSYS_IOCTL_GET_PHY_INFO
+ * @af: the calling fd
+ * @arg: struct atemsys_phy_info: link, speed, duplex, phy_ready and, in
+ *	error_code, why the last start failed
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_get_phy_info(struct atemsys_file *af, void __user *arg)
+{
+	struct atemsys_phy_info info;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&info, arg, sizeof(info)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, info.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		ec = atemsys_mdio_phy_info(inst, &info);
+	mutex_unlock(&af->lock);
+
+	info.error_code = ec;
+	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * atemsys_ioctl_iomem_cmd() - ATEMSYS_IOCTL_IOMEM_CMD
+ * @af: the calling fd
+ * @arg: struct atemsys_iomem_cmd, written back by READ only
+ *
+ * Return: as atemsys_iomem_run(); the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_iomem_cmd(struct atemsys_file *af, void __user *arg)
+{
+	struct atemsys_iomem_cmd c;
+	struct atemsys_dt_inst *inst;
+	u32 ec;
+	long ret;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, c.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		ret = atemsys_iomem_run(af, inst, &c);
+	mutex_unlock(&af->lock);
+
+	if (!ret && c.cmd == ATEMSYS_IOMEM_CMD_READ &&
+	    copy_to_user(arg, &c, sizeof(c)))
 		return -EFAULT;
 	return ret;
 }
@@ -639,13 +805,19 @@ long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
 {
 	switch (cmd) {
 	case ATEMSYS_IOCTL_GET_MAC_INFO:
-		return atemsys_dt_get_mac_info(af, arg);
+		return atemsys_ioctl_get_mac_info(af, arg);
+	case ATEMSYS_IOCTL_PHY_START_STOP:
+		return atemsys_ioctl_phy_start_stop(af, arg);
+	case ATEMSYS_IOCTL_GET_MDIO_ORDER:
+		return atemsys_ioctl_get_mdio_order(af, arg);
+	case ATEMSYS_IOCTL_RETURN_MDIO_ORDER:
+		return atemsys_ioctl_return_mdio_order(af, arg);
+	case ATEMSYS_IOCTL_GET_PHY_INFO:
+		return atemsys_ioctl_get_phy_info(af, arg);
 	case ATEMSYS_IOCTL_PHY_RESET:
-		return atemsys_dt_phy_reset(af, arg);
-	case ATEMSYS_IOCTL_IOMEM_CMD:
-		return atemsys_iomem_cmd(af, arg);
+		return atemsys_ioctl_phy_reset(af, arg);
 	default:
-		return atemsys_mdio_ioctl(af, cmd, arg);
+		return atemsys_ioctl_iomem_cmd(af, arg);
 	}
 }
 
@@ -688,7 +860,7 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_mdio_stop(inst);
 	atemsys_iomem_unmap_all(inst);
 	/* a MAC not reset may go on writing its rings: their memory is kept */
-	atemsys_dma_device_stopped(atemsys_dt_device(inst),
+	atemsys_dma_device_stopped(&inst->pdev->dev,
 				   atemsys_dt_reset_mac(inst));
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);

@@ -11,12 +11,14 @@
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "atemsys.h"
+#include "atemsys_dt.h"
 
 enum { ATEMSYS_IRQ_AUTO, ATEMSYS_IRQ_MSIX, ATEMSYS_IRQ_MSI, ATEMSYS_IRQ_INTX };
 
@@ -269,12 +271,16 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
  */
 static int atemsys_irq_connect_dt(struct atemsys_file *af, u32 index)
 {
-	struct device *dev = atemsys_dt_device(af->dt);
+	struct platform_device *pdev = af->dt->pdev;
+	struct device *dev = &pdev->dev;
 	int irq, ret;
 
-	irq = atemsys_dt_irq(af, index);
-	if (irq < 0)
+	irq = platform_get_irq_optional(pdev, index);
+	if (irq < 0) {
+		dev_notice_ratelimited(dev, "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
+				       task_pid_nr(current), index, irq);
 		return irq;
+	}
 	ret = atemsys_irq_request(af, irq, false, true, false);
 	if (ret) {
 		dev_warn(dev, "pid %d: cannot get IRQ %d (interrupt %u of the node; it cannot be shared): %d\n",

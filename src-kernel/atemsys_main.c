@@ -21,12 +21,6 @@
 struct device *atemsys_dev;
 struct device *atemsys_dma_fallback;
 
-bool atemsys_allow_unclaimed_mmio;
-module_param_named(allow_unclaimed_mmio, atemsys_allow_unclaimed_mmio,
-		   bool, 0644);
-MODULE_PARM_DESC(allow_unclaimed_mmio,
-		 "Also let mmap() map device MMIO that no driver has claimed (never RAM). Default: off, only regions the fd owns");
-
 static int loglevel = 6;
 module_param(loglevel, int, 0444);
 MODULE_PARM_DESC(loglevel,

@@ -10,9 +10,16 @@
 #include <linux/fs.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 
 #include "atemsys.h"
 #include "atemsys_dt.h"
+
+static bool atemsys_allow_unclaimed_mmio;
+module_param_named(allow_unclaimed_mmio, atemsys_allow_unclaimed_mmio,
+		   bool, 0644);
+MODULE_PARM_DESC(allow_unclaimed_mmio,
+		 "Also let mmap() map device MMIO that no driver has claimed (never RAM). Default: off, only regions the fd owns");
 
 /*
  * Does [start, start + size) lie in the region [rstart, rend]? A region

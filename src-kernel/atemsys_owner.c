@@ -5,11 +5,12 @@
  * between that fd and the driver's remove(): remove() marks the device as
  * going, tells the owner (its read(), poll(), INT_CONNECT and mmap say
  * -ENODEV) and waits, for as long as it takes, until the owner lets go.
+ * While a driver binds or unbinds, the fd side keeps off the device with
+ * atemsys_pci_dev_trylock() (atemsys.h).
  */
 
 #include <linux/device.h>
 #include <linux/mutex.h>
-#include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
 
@@ -94,25 +95,4 @@ void atemsys_owner_remove(struct atemsys_owner *o, struct device *dev)
 	dev_notice(dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
 		   pid);
 	wait_event_idle(o->wq, atemsys_owner_gone(o));
-}
-
-/**
- * atemsys_pci_dev_trylock() - the device lock, without waiting
- * @pdev: the device
- *
- * The device lock is what a driver's probe and remove run under, so that
- * holding it keeps the device's driver (its owner) from changing. Never
- * waited for: a remove() holding it may itself wait for the caller's fd.
- * device_unlock() releases it.
- *
- * Return: true if taken; false, with a notice for the caller, while a
- * driver binds or unbinds the device.
- */
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
-{
-	if (device_trylock(&pdev->dev))
-		return true;
-	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
-			       task_pid_nr(current));
-	return false;
 }
