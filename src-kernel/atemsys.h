@@ -102,11 +102,11 @@ void atemsys_owner_release(struct atemsys_owner *o);
 void atemsys_owner_remove(struct atemsys_owner *o, struct device *dev);
 
 /* atemsys_pci.c */
-long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
-long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
-long atemsys_pci_release_ioctl(struct atemsys_file *af);
+long atemsys_ioctl_pci_find_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg);
+long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg);
+long atemsys_ioctl_pci_release_device(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
@@ -135,13 +135,14 @@ void atemsys_dma_quarantine_exit(void);
 
 /* atemsys_irq.c */
 void atemsys_irq_init(struct atemsys_irq *ai);
-long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg);
+long atemsys_ioctl_int_connect(struct atemsys_file *af, unsigned long arg);
+long atemsys_ioctl_int_disconnect(struct atemsys_file *af);
+long atemsys_ioctl_int_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_int_set_cpu_affinity(struct atemsys_file *af,
+					unsigned int cmd, void __user *arg);
 void atemsys_irq_disconnect(struct atemsys_file *af);
 void atemsys_irq_device_gone(struct atemsys_irq *ai, bool gone);
 bool atemsys_irq_is_device_gone(struct atemsys_irq *ai);
-long atemsys_irq_info(struct atemsys_file *af, void __user *arg);
-long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
-			      void __user *arg);
 ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 		     loff_t *ppos);
 __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait);
@@ -149,8 +150,6 @@ int atemsys_irq_mode_flags(void);
 
 /* atemsys_dt.c and friends: device-tree (platform device) mode */
 #ifdef CONFIG_OF
-long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
 long atemsys_ioctl_get_mac_info(struct atemsys_file *af, void __user *arg);
 long atemsys_ioctl_phy_start_stop(struct atemsys_file *af, void __user *arg);
 long atemsys_ioctl_get_mdio_order(struct atemsys_file *af, void __user *arg);
@@ -163,8 +162,45 @@ void atemsys_dt_release(struct atemsys_file *af);
 int atemsys_dt_driver_register(void);
 void atemsys_dt_driver_unregister(void);
 #else
-static inline long atemsys_dt_ioctl(struct atemsys_file *af,
-				    unsigned int cmd, void __user *arg)
+/* The device-tree ioctls: -EOPNOTSUPP, as the original without CONFIG_OF */
+static inline long atemsys_ioctl_get_mac_info(struct atemsys_file *af,
+					      void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_phy_start_stop(struct atemsys_file *af,
+						void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_get_mdio_order(struct atemsys_file *af,
+						void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+						   void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_get_phy_info(struct atemsys_file *af,
+					      void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_phy_reset(struct atemsys_file *af,
+					   void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_iomem_cmd(struct atemsys_file *af,
+					   void __user *arg)
 {
 	return -EOPNOTSUPP;
 }

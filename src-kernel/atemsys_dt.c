@@ -800,27 +800,6 @@ long atemsys_ioctl_iomem_cmd(struct atemsys_file *af, void __user *arg)
 	return ret;
 }
 
-long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
-{
-	switch (cmd) {
-	case ATEMSYS_IOCTL_GET_MAC_INFO:
-		return atemsys_ioctl_get_mac_info(af, arg);
-	case ATEMSYS_IOCTL_PHY_START_STOP:
-		return atemsys_ioctl_phy_start_stop(af, arg);
-	case ATEMSYS_IOCTL_GET_MDIO_ORDER:
-		return atemsys_ioctl_get_mdio_order(af, arg);
-	case ATEMSYS_IOCTL_RETURN_MDIO_ORDER:
-		return atemsys_ioctl_return_mdio_order(af, arg);
-	case ATEMSYS_IOCTL_GET_PHY_INFO:
-		return atemsys_ioctl_get_phy_info(af, arg);
-	case ATEMSYS_IOCTL_PHY_RESET:
-		return atemsys_ioctl_phy_reset(af, arg);
-	default:
-		return atemsys_ioctl_iomem_cmd(af, arg);
-	}
-}
-
 /*
  * Pulse the MAC's resets (the node's "resets", if any): the MAC stops its
  * DMA and comes back with its interrupt sources off, as after power-up.

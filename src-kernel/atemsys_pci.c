@@ -166,8 +166,18 @@ static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 	return 0;
 }
 
-long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
+/**
+ * atemsys_ioctl_pci_find_device() - ATEMSYS_IOCTL_PCI_FIND_DEVICE_v*
+ * @af: the calling fd
+ * @cmd: the command, whose size says the select-desc revision
+ * @arg: the select-desc: vendor_id, device_id (-1: any) and instance in;
+ *	domain (revisions from 1.3.05), bus, device and function out
+ *
+ * Return: 0; -EINVAL for a negative instance; -ENODEV if there is no such
+ * device; -EFAULT.
+ */
+long atemsys_ioctl_pci_find_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg)
 {
 	union atemsys_pci_desc d;
 	struct pci_dev *pdev = NULL;
@@ -473,8 +483,24 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 	return 0;
 }
 
-long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
+/**
+ * atemsys_ioctl_pci_conf_device() - ATEMSYS_IOCTL_PCI_CONF_DEVICE_v*
+ * @af: the calling fd
+ * @cmd: the command, whose size says the select-desc revision
+ * @arg: the select-desc: domain, bus, device and function in; memory BARs
+ *	(packed) and IRQ out
+ *
+ * Attaches the device to @af: enabled, its regions requested, reset where
+ * it can be, bus master.
+ *
+ * Return: 0; -ENODEV if there is no such device, it is being removed, or a
+ * BAR lies above 4 GiB for an 80- or 84-byte struct; -EBUSY if @af holds a
+ * device, another fd or driver holds this one, or a driver binds or
+ * unbinds it; -EPERM for a bridge; -EAGAIN while its BARs are unassigned;
+ * -EFAULT.
+ */
+long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg)
 {
 	union atemsys_pci_desc d;
 	struct pci_dev *pdev;
@@ -560,7 +586,16 @@ void atemsys_pci_release(struct atemsys_file *af)
 	pci_dev_put(pdev);
 }
 
-long atemsys_pci_release_ioctl(struct atemsys_file *af)
+/**
+ * atemsys_ioctl_pci_release_device() - ATEMSYS_IOCTL_PCI_RELEASE_DEVICE
+ * @af: the calling fd
+ *
+ * Gives the fd's PCI device back (atemsys_pci_release()).
+ *
+ * Return: 0; -ENODEV if the fd holds none; -EBUSY while one of its BARs or
+ * DMA buffers is still mapped.
+ */
+long atemsys_ioctl_pci_release_device(struct atemsys_file *af)
 {
 	long ret = 0;
 
