@@ -22,6 +22,29 @@
 #define ATEMSYS_PCI_DRV_NAME	"atemsys_pci"
 
 /*
+ * Lock order of the module, outermost first: a lock is taken only while
+ * holding none or those above it.
+ *
+ *  1. af->lock (struct atemsys_file, a mutex): an fd's ioctls, mmap and
+ *     release.
+ *  2. A pci_dev's device lock (the driver core's): taken under af->lock
+ *     only with a trylock (atemsys_pci_dev_trylock(), the PCI core's
+ *     pci_try_reset_function()), as a remove() holding it waits for the
+ *     fd to let the device go.
+ *  3. atemsys_pci_lock and atemsys_dt_lock (the drivers' instances and
+ *     their struct atemsys_owner; never one under the other), and
+ *     phylib's MDIO bus lock (held around each proxied access).
+ *  4. The xa_lock of atemsys_pci_held and of atemsys_pci_removing.
+ *  5. Spinlocks, leaves (none is taken under another): af->irq.wq.lock
+ *     (also in the interrupt handler), af->map_lock, struct atemsys_mdio's
+ *     lock, atemsys_dma_quarantine_lock.
+ *
+ * Waits for another party hold none of them: remove() and the removal
+ * notifier wait for the owner (atemsys_owner_remove(), atemsys_pci.c),
+ * phylib's accesses for userspace (atemsys_mdio.c).
+ */
+
+/*
  * Interrupt state of one fd. wq.lock (the wait queue's own spinlock, taken
  * in the handler) guards connected, masked, pending and gen, so that the
  * handler and a waiting read() take one lock each.
@@ -47,7 +70,8 @@ struct atemsys_file;
 
 /*
  * The fd owning a device bound to atemsys_pci or the atemsys platform
- * driver (atemsys_owner.c). Guarded by the driver's lock.
+ * driver (atemsys_owner.c). Guarded by the driver's lock (lock order: the
+ * top of this file).
  */
 struct atemsys_owner {
 	struct mutex *lock;		/* atemsys_pci_lock or atemsys_dt_lock */
@@ -61,6 +85,7 @@ struct atemsys_owner {
 /* Everything one open file holds */
 struct atemsys_file {
 	struct mutex lock;	/* serialises ioctls, mmap, read unmask */
+				/* (lock order: the top of this file) */
 	struct pci_dev *pdev;	/* configured device (reference held) */
 	struct atemsys_pci_inst *inst; /* set when attached to atemsys_pci */
 	struct atemsys_dt_inst *dt; /* bound device-tree MAC, if any */

@@ -79,7 +79,7 @@ struct atemsys_dma_quarantine {
 	size_t bytes;
 };
 
-/* A leaf: taken with no other atemsys lock held, held for list updates only */
+/* A leaf, held for list updates only (lock order: atemsys.h) */
 static DEFINE_SPINLOCK(atemsys_dma_quarantine_lock);
 static LIST_HEAD(atemsys_dma_quarantines);
 static size_t atemsys_dma_quarantine_total;	/* bytes, under the lock */

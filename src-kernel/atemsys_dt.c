@@ -24,7 +24,7 @@
 
 #define ATEMSYS_PHY_RESET_MAX_MS	1000
 
-/* instance list, owner, removing; taken before an owner's irq.wq.lock */
+/* instance list and each instance's owner (lock order: atemsys.h) */
 static DEFINE_MUTEX(atemsys_dt_lock);
 static LIST_HEAD(atemsys_dt_insts);
 static DEFINE_IDA(atemsys_dt_ida);

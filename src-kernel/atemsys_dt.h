@@ -56,7 +56,8 @@ struct atemsys_mdio_req {
 /* phylib driving the MAC's PHY, its MDIO accesses served by userspace */
 struct atemsys_mdio {
 	struct atemsys_dt_inst *inst;
-	spinlock_t lock;	/* req, state, stopping, start_err, link */
+	spinlock_t lock;	/* req, state, stopping, start_err, link; */
+				/* a leaf (lock order: atemsys.h) */
 	wait_queue_head_t wq;	/* req answered, or stopping */
 	struct atemsys_mdio_req req;
 	enum atemsys_phy_state state;

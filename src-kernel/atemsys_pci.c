@@ -20,7 +20,7 @@ struct atemsys_pci_inst {
 	struct atemsys_owner owner;	/* the fd attached to it, if any */
 };
 
-/* inst list, owner, removing; taken before an owner's irq.wq.lock */
+/* inst list and each inst's owner (lock order: atemsys.h) */
 static DEFINE_MUTEX(atemsys_pci_lock);
 static LIST_HEAD(atemsys_pci_insts);
 static bool atemsys_pci_registered;
@@ -30,8 +30,7 @@ static bool atemsys_pci_registered;
  * atemsys_pci_key() of its af->pdev. A second CONF is refused here, before
  * the PCI core would log a "can't reserve" warning for regions the first fd
  * holds. The xarray's own lock; an fd is freed only after it erased its
- * entry, so one found under that lock is alive. Lock order: xa_lock, then
- * the fd's irq.wq.lock (atemsys_irq_device_gone()).
+ * entry, so one found under that lock is alive (lock order: atemsys.h).
  */
 static DEFINE_XARRAY(atemsys_pci_held);
 static DECLARE_WAIT_QUEUE_HEAD(atemsys_pci_held_wq);	/* one was let go */
