@@ -67,26 +67,14 @@ static bool atemsys_pci_is_held(struct pci_dev *pdev, bool tell)
 	return held;
 }
 
-static char *allowed_pci_devices = "PCI_ANY_ID";
-
 /*
- * "AllowedPciDevices" is the original's parameter name, kept so existing
- * insmod and modprobe.d lines work. It is not a kernel-style identifier, so
- * the parameter is declared with its name as a string rather than through
- * module_param_named(), which needs the name as an identifier.
+ * AllowedPciDevices, in CamelCase: the original's parameter name, kept so
+ * that existing insmod and modprobe.d lines work.
  */
-static struct kernel_param __moduleparam_const atemsys_param_allowed
-	__used __section("__param")
-	__aligned(__alignof__(struct kernel_param)) = {
-	.name	= "AllowedPciDevices",
-	.mod	= THIS_MODULE,
-	.ops	= &param_ops_charp,
-	.perm	= 0444,
-	.level	= -1,
-	.arg	= &allowed_pci_devices,
-};
-MODULE_INFO(parmtype, "AllowedPciDevices:charp");
-MODULE_INFO(parm, "AllowedPciDevices:Devices the atemsys_pci driver may bind: \"PCI_ANY_ID\" (default), \"\" (driver not registered) or \"DDDD:BB:DD.F;...\"");
+static char *allowed_pci_devices = "PCI_ANY_ID";
+module_param_named(AllowedPciDevices, allowed_pci_devices, charp, 0444);
+MODULE_PARM_DESC(AllowedPciDevices,
+		 "Devices the atemsys_pci driver may bind: \"PCI_ANY_ID\" (default), \"\" (driver not registered) or \"DDDD:BB:DD.F;...\"");
 
 /* The three select-desc revisions, told apart by _IOC_SIZE(cmd) */
 union atemsys_pci_desc {
