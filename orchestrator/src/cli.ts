@@ -56,6 +56,14 @@ const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead of Debia
                        or Yocto's modules-<machine>.tgz (default: make modules_install)
   --dtb <file>         its DTB, for device-tree boards (default: <build>/arch/<arch>/boot/dts/)`;
 
+const REBUILD_HELP = `  --rebuild            build every step again, even those whose inputs did not change
+Incremental: a step (module, selftests, tools, device tree, initramfs and bundle)
+runs only when its inputs changed since the build recorded in
+out/<board>/<release>/build/inputs.json: src-kernel, the kernel package versions,
+the compilers, the board profile, busybox, the orchestrator's sources. The package
+versions a kernel resolves to are reused while the private apt lists are unchanged
+(they are refreshed once a day, or now with ATEMSYS_APT_REFRESH=1).`;
+
 const RUN_GROUPS_HELP = `  --extra-groups <g,…> selftest groups to run besides the board's, on every selected
                        kernel (e.g. fuzz; a profile's kernels can name them too)
   --only <test,…>      run only these selftests, a group name standing for its tests
@@ -85,7 +93,7 @@ Exit codes: 0 ok, 1 a build, boot or test failed, 2 usage or configuration error
 
 List the board profiles: name, arch, kernels, QEMU machine.
   --json   machine-readable output`,
-  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--json]
+  build: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--rebuild] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
@@ -95,12 +103,13 @@ atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle
                        (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
 ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
+${REBUILD_HELP}
   --json               print the result as JSON (no progress display)`,
   smoke: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
                        [--extra-groups <g,…>] [--only <t,…>] [--timeout <s>]
-                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build]
+                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build] [--rebuild]
 
-Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
+Build what changed (see build), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
 junit.xml and results.json beside the artifacts. \`all\` runs every board with a
 qemu section, one after the other, and ends with a capability table.
@@ -115,7 +124,8 @@ ${RUN_GROUPS_HELP}
                        lane makes fewer: it runs some twenty times slower)
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
-  --no-build           use the existing artifacts, never build`,
+  --no-build           use the existing artifacts, never build
+  --rebuild            build every step again (see build)`,
   bench: BENCH_USAGE,
   matrix: MATRIX_USAGE,
   testkernel: TESTKERNEL_USAGE,
@@ -202,6 +212,8 @@ export interface CliOptions {
   json: boolean;
   verbose: boolean;
   noBuild: boolean;
+  /** build, smoke: every step, even those whose inputs did not change */
+  rebuild?: boolean;
   /** for `help <command>` */
   topic?: Command;
   /** export: which targets, and --check */
@@ -252,9 +264,9 @@ const BOARD_KERNEL: Options = {
 };
 const SPECS: Record<Command, Options> = {
   boards: COMMON,
-  build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' }, only: { type: 'string' } },
+  build: { ...COMMON, ...BOARD_KERNEL, 'extra-groups': { type: 'string' }, only: { type: 'string' }, rebuild: { type: 'boolean' } },
   check: { ...COMMON, ...BOARD_KERNEL },
-  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, only: { type: 'string' }, timeout: { type: 'string' }, 'fuzz-calls': { type: 'string' } },
+  smoke: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, 'extra-groups': { type: 'string' }, only: { type: 'string' }, timeout: { type: 'string' }, 'fuzz-calls': { type: 'string' }, rebuild: { type: 'boolean' } },
   bench: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   matrix: { ...COMMON, suite: { type: 'string' }, arch: { type: 'string' } },
   testkernel: { ...COMMON, debug: { type: 'boolean' } },
@@ -391,6 +403,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     noBuild: values['no-build'] === true,
     topic: first,
   };
+  if (values.rebuild === true) o.rebuild = true;
   if (o.help) return o;
   const allowed = POSITIONALS[first] ?? [];
   const unexpected = positionals.find((w) => !allowed.includes(w));
@@ -709,7 +722,7 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
     for (const spec of selectKernels(p, o.kernel, o.own, o)) {
       const job = newJob(p, spec, env.host);
       try {
-        await runJob(job, buildSteps(env, false), o);
+        await runJob(job, buildSteps(env, true), o);
         const release = job.resolved?.release ?? '?';
         const dir = job.dir ?? '';
         results.push({
@@ -730,7 +743,8 @@ async function cmdBuild(env: Env, o: CliOptions, io: Io): Promise<number> {
         });
         if (!o.json) {
           io.out(`${p.name} ${release}: artifacts in ${rel(dir)}/ (bundle ${path.basename(job.bundle ?? '')})`);
-          io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
+          if (job.upToDate) io.out('  up to date (nothing changed since it was built; --rebuild builds it again)');
+          else io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
           for (const c of job.stats.corrupt) io.out(`  corrupt in the cache, fetched again: ${c}`);
         }
       } catch (err) {
@@ -887,7 +901,7 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
   }
   const host = hostDebianArch();
   if (!host) throw new ConfigError(`unsupported host architecture ${process.arch}`);
-  const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version };
+  const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version, ...(o.rebuild ? { rebuild: true } : {}) };
   let release: (() => void) | undefined;
   try {
     if (OUT_WRITERS.has(o.command)) release = await acquireOutLock(paths.out, o.command);
