@@ -78,6 +78,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     noBuild: values['no-build'] === true,
     topic: first,
   };
+  if (values.rebuild === true) o.rebuild = true;
   if (o.help) return o;
   const allowed = cmd.positionals ?? [];
   const unexpected = positionals.find((w) => !allowed.includes(w));
@@ -113,7 +114,7 @@ export async function main(argv: readonly string[], io: Io, signal: AbortSignal)
   }
   const host = hostDebianArch();
   if (!host) throw new ConfigError(`unsupported host architecture ${process.arch}`);
-  const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version };
+  const env: Env = { paths, signal, host, apt: new AptStates(paths.cache, signal), orchestratorVersion: version, ...(o.rebuild ? { rebuild: true } : {}) };
   let release: (() => void) | undefined;
   try {
     if (cmd.writesOut) release = await acquireOutLock(paths.out, o.command);

@@ -9,12 +9,12 @@ import { displayPath } from '../core/paths.ts';
 import { kernelLabel, secs } from '../pipeline/pipeline.ts';
 import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
 import { bundleName } from '../packaging/bundle.ts';
-import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, REBUILD_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
 
 export const build: CommandSpec = {
   name: 'build',
   summary: 'fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/',
-  usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--json]
+  usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--rebuild] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
@@ -24,8 +24,9 @@ atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle
                        (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
 ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
+${REBUILD_HELP}
   --json               print the result as JSON (no progress display)`,
-  options: { ...COMMON, ...BOARD_KERNEL, ...RUN_GROUPS },
+  options: { ...COMMON, ...BOARD_KERNEL, ...RUN_GROUPS, rebuild: { type: 'boolean' } },
   writesOut: true,
   parse: parseBoardKernel,
   async run(env, o, io) {
@@ -34,13 +35,14 @@ ${RUN_GROUPS_HELP}
     await checkTools(profiles, o, env.host);
     const outcomes = await runBoardKernels(env, o, {
       profiles,
-      steps: () => buildSteps(env, false),
+      steps: () => buildSteps(env, true),
       done: ({ profile: p, spec, job, error }) => {
         const release = job.resolved?.release ?? '?';
         if (error !== undefined) io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${error}`);
         else if (!o.json) {
           io.out(`${p.name} ${release}: artifacts in ${displayPath(job.dir ?? '')}/ (bundle ${path.basename(job.bundle ?? '')})`);
-          io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
+          if (job.upToDate) io.out('  up to date (nothing changed since it was built; --rebuild builds it again)');
+          else io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
           for (const c of job.stats.corrupt) io.out(`  corrupt in the cache, fetched again: ${c}`);
         }
       },

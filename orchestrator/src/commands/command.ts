@@ -60,6 +60,14 @@ export const OWN_KERNEL_HELP = `  --kernel-build <dir> your own kernel instead o
                        or Yocto's modules-<machine>.tgz (default: make modules_install)
   --dtb <file>         its DTB, for device-tree boards (default: <build>/arch/<arch>/boot/dts/)`;
 
+export const REBUILD_HELP = `  --rebuild            build every step again, even those whose inputs did not change
+Incremental: a step (module, selftests, tools, device tree, initramfs and bundle)
+runs only when its inputs changed since the build recorded in
+out/<board>/<release>/build/inputs.json: src-kernel, the kernel package versions,
+the compilers, the board profile, busybox, the orchestrator's sources. The package
+versions a kernel resolves to are reused while the private apt lists are unchanged
+(they are refreshed once a day, or now with ATEMSYS_APT_REFRESH=1).`;
+
 export const RUN_GROUPS_HELP = `  --extra-groups <g,…> selftest groups to run besides the board's, on every selected
                        kernel (e.g. fuzz; a profile's kernels can name them too)
   --only <test,…>      run only these selftests, a group name standing for its tests

@@ -35,9 +35,9 @@ export const smoke: CommandSpec = {
   summary: 'build if needed, boot each kernel in QEMU, run the selftests, report',
   usage: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
                        [--extra-groups <g,…>] [--only <t,…>] [--timeout <s>]
-                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build]
+                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build] [--rebuild]
 
-Build if needed (artifacts missing or sources newer), boot each kernel in QEMU,
+Build what changed (see build), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
 junit.xml and results.json beside the artifacts. \`all\` runs every board with a
 qemu section, one after the other, and ends with a capability table.
@@ -52,7 +52,8 @@ ${RUN_GROUPS_HELP}
                        lane makes fewer: it runs some twenty times slower)
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
-  --no-build           use the existing artifacts, never build`,
+  --no-build           use the existing artifacts, never build
+  --rebuild            build every step again (see build)`,
   options: {
     ...COMMON,
     ...BOARD_KERNEL,
@@ -61,6 +62,7 @@ ${RUN_GROUPS_HELP}
     'no-build': { type: 'boolean' },
     timeout: { type: 'string' },
     'fuzz-calls': { type: 'string' },
+    rebuild: { type: 'boolean' },
   },
   writesOut: true,
   parse: parseBoardKernel,

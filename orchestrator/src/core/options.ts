@@ -37,6 +37,8 @@ export interface CliOptions {
   json: boolean;
   verbose: boolean;
   noBuild: boolean;
+  /** build, smoke: every step, even those whose inputs did not change */
+  rebuild?: boolean;
   /** for `help <command>` */
   topic?: string;
   /** export: which targets, and --check */

@@ -40,6 +40,11 @@ export function hostDebianArch(nodeArch: string = process.arch, f: DebianFacts =
   return ARCHES.map((a) => f.arches[a]).find((a) => a.node === nodeArch)?.debian;
 }
 
+/** The GNU triplet of the machine this runs on (its native compiler's prefix), or undefined on an arch no board has. */
+export function hostTriplet(nodeArch: string = process.arch, f: DebianFacts = FACTS): string | undefined {
+  return ARCHES.map((a) => f.arches[a]).find((a) => a.node === nodeArch)?.triplet;
+}
+
 /** Debian's name of a cross package for `triplet`: gcc-aarch64-linux-gnu, gcc-14-x86-64-linux-gnu. */
 function crossName(base: string, triplet: string): string {
   return `${base}-${triplet.replace(/_/g, '-')}`;

@@ -3,11 +3,13 @@
  * headers, common headers and the host's kbuild, with the headers tree made
  * usable from there (its Makefile and absolute symlinks point into the prefix).
  */
-import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadDeb, extractDeb, madison, pkgnames, updateAptState, type AptState, type PackageRef } from '../debian/apt.ts';
 import { newestVersion } from '../debian/debversion.ts';
 import { FailureError } from '../core/errors.ts';
+import { publishDir } from '../core/publishdir.ts';
 import { inSuite, suiteByName } from '../debian/suites.ts';
 import { candidateNames, resolveKernel, type ResolvedKernel } from '../debian/kernelpkgs.ts';
 import type { KernelSpec } from '../profile/profile.ts';
@@ -62,7 +64,7 @@ export function archFromDebFile(file: string): string {
 }
 
 async function* walkLinks(dir: string, maxDepth: number): AsyncGenerator<string> {
-  let entries: import('node:fs').Dirent[];
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
@@ -159,8 +161,13 @@ interface TreeStamp {
 }
 
 /** dpkg -x the packages into cache/kernels/<release>_<version>/ (once) and fix the headers tree. */
+/** Where a resolved kernel's packages are unpacked in the cache. */
+export function kernelPrefix(cacheDir: string, resolved: Pick<ResolvedKernel, 'release' | 'version'>): string {
+  return path.join(cacheDir, 'kernels', `${resolved.release}_${resolved.version}`);
+}
+
 export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[], ctx: KernelContext): Promise<KernelTree> {
-  const prefix = path.join(ctx.cacheDir, 'kernels', `${resolved.release}_${resolved.version}`);
+  const prefix = kernelPrefix(ctx.cacheDir, resolved);
   const stampFile = path.join(prefix, '.atemsys-tree.json');
   const want: TreeStamp = { layout: TREE_LAYOUT, release: resolved.release, packages: debs.map((d) => path.basename(d.file)).sort(), prefix };
   const tree = async (): Promise<KernelTree> => ({
@@ -213,8 +220,13 @@ export async function unpackKernel(resolved: ResolvedKernel, debs: DebPackage[],
     });
   }
   await writeFile(path.join(tmp, '.atemsys-tree.json'), JSON.stringify(want));
-  await rm(prefix, { recursive: true, force: true });
-  await rename(tmp, prefix);
+  // another process may have unpacked the same packages meanwhile: its tree is kept
+  await publishDir(tmp, prefix, async (d) =>
+    readFile(path.join(d, '.atemsys-tree.json'), 'utf8').then(
+      (t) => t === JSON.stringify(want),
+      () => false,
+    ),
+  );
   return tree();
 }
 
@@ -232,7 +244,13 @@ export function dtbDirs(release: string): string[] {
 async function firstExisting(root: string, rels: readonly string[]): Promise<string> {
   for (const r of rels) {
     const p = path.join(root, r);
-    if (await lstat(p).then(() => true, () => false)) return p;
+    if (
+      await lstat(p).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
   }
   return path.join(root, rels[0] ?? '');
 }
@@ -242,19 +260,31 @@ export interface Busybox {
   package: DebPackage;
 }
 
-/** busybox-static of the state's arch, the newest in `suite`, unpacked once (bin/busybox, or usr/bin/busybox after the /usr merge). */
-export async function fetchBusybox(ctx: KernelContext, stats: FetchStats, suite: string): Promise<Busybox> {
+/** The newest busybox-static of the state's arch in `suite` (a backports suite: its release's). */
+export async function busyboxVersion(ctx: Pick<KernelContext, 'target' | 'signal'>, suite: string): Promise<string> {
   // a backports suite has no busybox of its own: its release's
   const base = suiteByName(suite)?.codename ?? suite;
   const entries = (await madison(ctx.target, ['busybox-static'], ctx.signal)).filter((e) => inSuite(e.origin, base));
   const version = newestVersion(entries.map((e) => e.version));
   if (!version) throw new FailureError(`busybox-static is not in the ${ctx.target.debArch} package index of ${suite}`);
+  return version;
+}
+
+/** busybox-static of the state's arch, the newest in `suite`, unpacked once (bin/busybox, or usr/bin/busybox after the /usr merge). */
+export async function fetchBusybox(ctx: KernelContext, stats: FetchStats, suite: string): Promise<Busybox> {
+  const version = await busyboxVersion(ctx, suite);
   const pkg = await download(ctx, ctx.target, { name: 'busybox-static', version }, stats);
   const dir = path.join(ctx.cacheDir, 'busybox', ctx.target.debArch, version);
   const found = async (root: string): Promise<string | undefined> => {
     for (const rel of ['bin/busybox', 'usr/bin/busybox']) {
       const p = path.join(root, rel);
-      if (await lstat(p).then((st) => st.isFile(), () => false)) return p;
+      if (
+        await lstat(p).then(
+          (st) => st.isFile(),
+          () => false,
+        )
+      )
+        return p;
     }
     return undefined;
   };
@@ -264,9 +294,8 @@ export async function fetchBusybox(ctx: KernelContext, stats: FetchStats, suite:
     await rm(tmp, { recursive: true, force: true });
     await extractDeb(pkg.file, tmp, ctx.signal);
     if (!(await found(tmp))) throw new FailureError(`${path.basename(pkg.file)} has neither bin/busybox nor usr/bin/busybox`);
-    await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
-    await rename(tmp, dir);
+    await publishDir(tmp, dir, async (d) => (await found(d)) !== undefined);
     binary = await found(dir);
     if (!binary) throw new FailureError(`busybox vanished from ${dir}`);
   }

@@ -2,8 +2,7 @@
  * The steps for one board × kernel — resolve, fetch, build, package, boot —
  * as listr2 tasks sharing a job object.
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import { archInfo, buildHostTriplet, type ArchInfo, type DebianArch } from '../debian/arch.ts';
@@ -17,10 +16,10 @@ import { STOCK_DTB, buildDeviceTree, type DtBuild } from '../devicetree/devicetr
 import { formatCommand, run } from '../core/exec.ts';
 import { readGuestModule, resolveGuestModules, resolveOnDemandModules, type GuestModules } from '../kernel/guestmods.ts';
 import { initScript, writeInitramfs } from '../guest/initramfs.ts';
-import { fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from '../kernel/kernel.ts';
+import { busyboxVersion, fetchBusybox, fetchKernel, resolveFromIndex, unpackKernel, type Busybox, type FetchStats, type KernelContext, type KernelTree } from '../kernel/kernel.ts';
 import type { ResolvedKernel } from '../debian/kernelpkgs.ts';
 import { parseKtap } from '../report/ktap.ts';
-import { artifactInfo, buildManifest, gitInfo, manifestMismatch, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from '../core/manifest.ts';
+import { artifactInfo, buildManifest, gitInfo, renderManifest, sha256File, toolVersion, writeFileAtomic, type Manifest, type ManifestDt } from '../core/manifest.ts';
 import { bootDtb, dtArtifactNames, dtArtifacts, type DtArtifacts } from '../devicetree/overlay.ts';
 import { displayPath, type Paths } from '../core/paths.ts';
 import { qemuOverlayFor, selftestArgsFor, slowdownOf, type KernelSpec, type Profile } from '../profile/profile.ts';
@@ -36,6 +35,25 @@ import { defaultSuite, hostSuite, inSuite, knownCodenames, needsBuildRoot, suite
 import { ensureSuiteRoot, kernelCompiler, packageDepends, rootPackages } from '../debian/suiteroot.ts';
 import { resolveOwnKernel, type OwnKernel, type OwnKernelInput } from '../kernel/ownkernel.ts';
 import { junitXml } from '../report/junit.ts';
+import {
+  aptListsIdentity,
+  cachedJson,
+  damagedSteps,
+  dropRecord,
+  fileStamps,
+  planSteps,
+  readRecord,
+  recordTime,
+  stepKeys,
+  touchRecord,
+  writeRecord,
+  changedInputs,
+  type BuildRecord,
+  type Fingerprints,
+  type Step,
+  type StepKeys,
+} from './incremental.ts';
+import { buildFingerprints } from './buildinputs.ts';
 import { wireConformanceTest } from '../report/tshark.ts';
 
 export interface Env {
@@ -44,6 +62,8 @@ export interface Env {
   host: DebianArch;
   apt: AptStates;
   orchestratorVersion: string;
+  /** build every step even when its inputs did not change (--rebuild) */
+  rebuild?: boolean;
 }
 
 /** One private apt state per Debian arch, opened (and updated if stale) once per process. */
@@ -103,6 +123,16 @@ export interface KernelJob {
   timings: Timings;
   summary?: RunSummary;
   guest?: GuestRun;
+  /** the steps this build runs (pipeline/incremental.ts); undefined: all */
+  plan?: Step[];
+  /** the input keys of this build's steps, recorded when it completes */
+  keys?: StepKeys;
+  /** the input digests the keys were made from */
+  inputs?: Fingerprints;
+  /** what the last complete build of job.dir recorded */
+  record?: BuildRecord;
+  /** busybox-static's version, from the resolution */
+  busyboxVersion?: string;
 }
 
 export function newJob(profile: Profile, spec: KernelSpec, host: DebianArch): KernelJob {
@@ -230,18 +260,71 @@ function jobSelftestArgs(job: KernelJob): string[] {
   return selftestArgsFor(job.profile.selftest.args, job.spec.extraGroups, slowdownOf(job.profile.qemu, job.spec), job.spec.only);
 }
 
-/** Whether the sources (module, profile, orchestrator) changed after the build in dir, or it has no artifacts. */
+/**
+ * Whether the sources (module, profile, orchestrator) changed after the
+ * build in dir was made or last found up to date (an incremental build that
+ * skipped every step renews build/inputs.json), or it has no artifacts.
+ */
 async function sourcesNewerThan(env: Env, job: KernelJob, dir: string): Promise<boolean> {
   const oldest = await oldestArtifactMtime(dir, job.arch.compat32 !== undefined, extraArtifacts(job.profile));
-  return oldest <= 0 || (await newestMtime(sourceInputs(env.paths, job.profile))) > oldest;
+  return oldest <= 0 || (await newestMtime(sourceInputs(env.paths, job.profile))) > Math.max(oldest, await recordTime(dir));
 }
 
-export async function isUpToDate(job: KernelJob, env: Env): Promise<boolean> {
-  if (!job.dir || !job.resolved) return false;
-  if ((await missingArtifacts(job.dir, job.profile.name, job.resolved.release, job.arch.compat32 !== undefined, extraArtifacts(job.profile))).length > 0) return false;
-  if (await sourcesNewerThan(env, job, job.dir)) return false;
-  // an interrupted build leaves files the manifest (written last) does not vouch for
-  return (await manifestMismatch(job.dir, MANIFEST, jobSelftestArgs(job))) === undefined;
+/** The artifacts of a build dir that build/inputs.json stamps: every artifact, the manifest and the bundle. */
+function recordedArtifacts(job: KernelJob, release: string): string[] {
+  return [...artifactNames(job.arch.compat32 !== undefined, extraArtifacts(job.profile)), MANIFEST, bundleName(job.profile.name, release)];
+}
+
+/** The input digests and step keys of a job (pipeline/buildinputs.ts). */
+async function jobKeys(job: KernelJob, env: Env): Promise<{ inputs: Fingerprints; keys: StepKeys }> {
+  const resolved = need(job.resolved, 'resolved kernel');
+  const fp = await buildFingerprints({
+    paths: env.paths,
+    profile: job.profile,
+    spec: job.spec,
+    arch: job.arch,
+    resolved,
+    busybox: need(job.busyboxVersion, 'busybox version'),
+    selftestArgs: jobSelftestArgs(job),
+    hostSuite: await hostDebianSuite(),
+    orchestratorVersion: env.orchestratorVersion,
+  });
+  return { inputs: fp, keys: stepKeys(fp, job.profile.dt !== undefined) };
+}
+
+/** The steps a build must run: those whose inputs changed since the recorded build, or whose artifacts were touched (pipeline/incremental.ts). */
+async function planJob(job: KernelJob, env: Env): Promise<void> {
+  const dir = need(job.dir, 'output dir');
+  const release = need(job.resolved, 'resolved kernel').release;
+  const { inputs, keys } = await jobKeys(job, env);
+  job.keys = keys;
+  job.inputs = inputs;
+  const record = await readRecord(dir);
+  if (record) job.record = record;
+  const names = recordedArtifacts(job, release);
+  const damaged = record ? damagedSteps(record, await fileStamps(dir, names), names, extraArtifacts(job.profile)) : undefined;
+  job.plan = planSteps(job.keys, record, { rebuild: env.rebuild === true, hasDt: job.profile.dt !== undefined, ...(damaged ? { damaged } : {}) });
+}
+
+/** Whether this build runs `step` (all steps without a plan). */
+function runs(job: KernelJob, step: Step): boolean {
+  return job.plan === undefined || job.plan.includes(step);
+}
+
+/**
+ * The kernel packages and busybox version a spec resolves to, reused while
+ * the private apt lists are the same (their stamp: debian/apt.ts renews
+ * them after 24 hours, or with ATEMSYS_APT_REFRESH=1): the same lists give
+ * the same answer, and a no-op build need not ask apt-cache again.
+ */
+async function resolveCached(job: KernelJob, env: Env, ctx: KernelContext): Promise<{ resolved: ResolvedKernel; busybox: string }> {
+  const key = JSON.stringify({
+    v: 1,
+    spec: { suite: job.spec.suite, series: job.spec.series, flavour: job.spec.flavour, version: job.spec.version ?? null },
+    target: [ctx.target.debArch, await aptListsIdentity(ctx.target.dir, ctx.target.sourcesHash)],
+    host: [ctx.host.debArch, await aptListsIdentity(ctx.host.dir, ctx.host.sourcesHash)],
+  });
+  return cachedJson(path.join(env.paths.cache, 'resolved'), key, async () => ({ resolved: await resolveFromIndex(job.spec, ctx), busybox: await busyboxVersion(ctx, job.spec.suite) }));
 }
 
 /** A resolved-kernel record for a kernel the user built (no Debian packages behind it). */
@@ -281,13 +364,29 @@ export function resolveTask(env: Env, opts: { checkFresh: boolean }): JobTask {
       }
       await timed(job, 'resolveMs', async () => {
         const ctx = await kernelContext(job, env, task);
-        job.resolved = await resolveFromIndex(job.spec, ctx);
+        if (opts.checkFresh) {
+          const r = await resolveCached(job, env, ctx);
+          job.resolved = r.resolved;
+          job.busyboxVersion = r.busybox;
+        } else {
+          job.resolved = await resolveFromIndex(job.spec, ctx);
+        }
       });
       const r = job.resolved;
       if (!r) throw new FailureError('kernel resolution produced nothing');
       job.dir = outputDir(env.paths.out, job.profile.name, r.release);
-      if (opts.checkFresh) job.upToDate = await isUpToDate(job, env);
-      task.title = `kernel ${r.release} (Debian ${r.version})${job.upToDate ? ', artifacts up to date' : ''}`;
+      if (opts.checkFresh) {
+        await planJob(job, env);
+        job.upToDate = job.plan?.length === 0;
+        if (job.upToDate) await touchRecord(job.dir);
+      }
+      const changed = job.record?.inputs && job.inputs ? changedInputs(job.inputs, job.record.inputs) : [];
+      const plan = job.upToDate
+        ? ', artifacts up to date'
+        : job.plan && job.record
+          ? `, to build: ${job.plan.join(', ')}${env.rebuild ? ' (--rebuild)' : changed.length > 0 ? ` (changed: ${changed.join(', ')})` : job.record.inputs ? ' (artifacts changed since the build)' : ''}`
+          : '';
+      task.title = `kernel ${r.release} (Debian ${r.version})${plan}`;
     },
   };
 }
@@ -310,12 +409,27 @@ export function fetchTask(env: Env): JobTask {
           job.busybox = await fetchBusybox(ctx, job.stats, (await hostDebianSuite())?.codename ?? defaultSuite().codename);
           return;
         }
+        const planned = job.resolved;
         const { resolved, debs } = await fetchKernel(job.spec, ctx, job.stats);
         job.resolved = resolved;
         job.dir = outputDir(env.paths.out, job.profile.name, resolved.release);
         task.output = 'unpacking';
         job.tree = await unpackKernel(resolved, debs, ctx);
         job.busybox = await fetchBusybox(ctx, job.stats, job.spec.suite);
+        if (job.keys) {
+          if (planned?.release !== resolved.release || planned.version !== resolved.version || job.busyboxVersion !== job.busybox.package.version) {
+            // the index was refreshed and named other packages: build it all
+            delete job.keys;
+            delete job.inputs;
+            delete job.plan;
+            delete job.record;
+          } else {
+            // the kernel's compiler is known once its headers are unpacked
+            const before = job.plan ?? [];
+            await planJob(job, env);
+            job.plan = [...new Set([...before, ...(job.plan ?? [])])];
+          }
+        }
       });
       task.title = `fetched ${job.stats.downloaded.length} package(s), ${job.stats.cached.length} from cache (${secs(job.timings.fetchMs)})`;
     },
@@ -325,48 +439,80 @@ export function fetchTask(env: Env): JobTask {
 export function buildTask(env: Env): JobTask {
   return {
     title: 'build atemsys.ko, atemsys-selftest and the tools',
-    skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
+    skip: (job) =>
+      job.upToDate === true ? 'artifacts up to date' : !runs(job, 'module') && !runs(job, 'selftests') && !runs(job, 'tools') ? 'atemsys.ko, atemsys-selftest and the tools up to date' : false,
     task: async (job, task) => {
       checkAbort(env);
       const tree = need(job.tree, 'kernel tree');
       const dir = need(job.dir, 'output dir');
       const work = path.join(dir, 'build');
       const src = path.join(work, 'src-kernel');
+      const built: string[] = [];
       await timed(job, 'buildMs', async () => {
         await copySources(env.paths.srcKernel, src);
-        const root = await buildRootFor(job, env, (m) => (task.output = m));
-        job.buildRoot = root;
-        task.output = `make modules against ${tree.release}${root ? ` in ${displayPath(root.dir)}` : ''}`;
-        const mod = await buildModule(
-          { srcDir: src, kernelDir: tree.headersDir, arch: job.arch, extra: ['W=1'], logFile: path.join(work, 'module.log'), signal: env.signal, ...(root ? { root } : {}), ...(await moduleEnv(job, env)) },
-          tree.release,
-        );
-        // W=1 clean on every kernel a board boots (sparse: `check`, and the compile matrix)
-        refuseModuleWarnings(mod.output, src, 'W=1', path.join(work, 'module.log'));
-        job.ko = mod.ko;
-        job.vermagic = mod.vermagic;
-        checkAbort(env);
-        task.output = 'make selftests';
-        job.selftest = await buildSelftests({
-          selftestsDir: path.join(src, 'selftests'),
-          outDir: path.join(work, 'selftests'),
-          crossCompile: job.arch.crossCompile,
-          logFile: path.join(work, 'selftests.log'),
-          signal: env.signal,
-        });
-        const compat = job.arch.compat32;
-        if (compat) {
+        if (runs(job, 'module')) {
+          const root = await buildRootFor(job, env, (m) => (task.output = m));
+          job.buildRoot = root;
+          task.output = `make modules against ${tree.release}${root ? ` in ${displayPath(root.dir)}` : ''}`;
+          const mod = await buildModule(
+            {
+              srcDir: src,
+              kernelDir: tree.headersDir,
+              arch: job.arch,
+              extra: ['W=1'],
+              logFile: path.join(work, 'module.log'),
+              signal: env.signal,
+              ...(root ? { root } : {}),
+              ...(await moduleEnv(job, env)),
+            },
+            tree.release,
+          );
+          // W=1 clean on every kernel a board boots (sparse: `check`, and the compile matrix)
+          refuseModuleWarnings(mod.output, src, 'W=1', path.join(work, 'module.log'));
+          job.ko = mod.ko;
+          job.vermagic = mod.vermagic;
+          built.push('atemsys.ko');
+        } else {
+          // unchanged inputs: the artifact of the recorded build
+          const rec = need(job.record, 'build record');
+          job.ko = path.join(dir, 'atemsys.ko');
+          job.vermagic = rec.vermagic;
+          if (rec.buildRoot) job.buildRoot = rec.buildRoot;
+        }
+        if (!runs(job, 'selftests')) {
+          job.selftest = path.join(dir, 'atemsys-selftest');
+          if (job.arch.compat32) job.selftest32 = path.join(dir, COMPAT32_SELFTEST);
+        } else {
           checkAbort(env);
-          task.output = `make selftests (32-bit, ${compat.crossCompile}gcc)`;
-          job.selftest32 = await buildSelftests({
+          task.output = 'make selftests';
+          built.push('atemsys-selftest');
+          job.selftest = await buildSelftests({
             selftestsDir: path.join(src, 'selftests'),
-            outDir: path.join(work, 'selftests32'),
-            crossCompile: compat.crossCompile,
-            logFile: path.join(work, 'selftests32.log'),
+            outDir: path.join(work, 'selftests'),
+            crossCompile: job.arch.crossCompile,
+            logFile: path.join(work, 'selftests.log'),
             signal: env.signal,
           });
+          const compat = job.arch.compat32;
+          if (compat) {
+            checkAbort(env);
+            task.output = `make selftests (32-bit, ${compat.crossCompile}gcc)`;
+            job.selftest32 = await buildSelftests({
+              selftestsDir: path.join(src, 'selftests'),
+              outDir: path.join(work, 'selftests32'),
+              crossCompile: compat.crossCompile,
+              logFile: path.join(work, 'selftests32.log'),
+              signal: env.signal,
+            });
+          }
+        }
+        if (!runs(job, 'tools')) {
+          job.ecat = path.join(dir, 'atemsys-ecat');
+          job.bench = path.join(dir, 'atemsys-bench');
+          return;
         }
         checkAbort(env);
+        built.push('atemsys-ecat', 'atemsys-bench');
         task.output = 'make tools (atemsys-ecat, atemsys-bench)';
         const tools = await buildUserTools({
           toolsDir: path.join(src, 'tools'),
@@ -378,7 +524,10 @@ export function buildTask(env: Env): JobTask {
         job.ecat = tools.ecat;
         job.bench = tools.bench;
       });
-      task.title = `built atemsys.ko (${job.vermagic ?? '?'}), atemsys-selftest, atemsys-ecat and atemsys-bench (${secs(job.timings.buildMs)})`;
+      task.title =
+        built.length === 0
+          ? 'atemsys.ko, atemsys-selftest and the tools up to date'
+          : `built ${built.join(', ')}${built[0] === 'atemsys.ko' ? ` (${job.vermagic ?? '?'})` : ''} (${secs(job.timings.buildMs)})`;
     },
   };
 }
@@ -393,6 +542,13 @@ export function dtTask(env: Env): JobTask {
       checkAbort(env);
       const tree = need(job.tree, 'kernel tree');
       const dir = need(job.dir, 'output dir');
+      if (!runs(job, 'dt')) {
+        job.dt = need(job.record, 'build record').dt as DtBuild;
+        task.title = 'device-tree overlay up to date';
+        return;
+      }
+      // from here the files in dir are no longer those the record vouches for
+      await dropRecord(dir);
       const spec = need(job.profile.dt, 'dt section');
       const artifacts = need(profileDtArtifacts(job.profile), 'dt artifacts');
       await mkdir(dir, { recursive: true });
@@ -443,15 +599,20 @@ export function packageTask(env: Env): JobTask {
       const busybox = need(job.busybox, 'busybox');
       await timed(job, 'packageMs', async () => {
         await mkdir(dir, { recursive: true });
+        await dropRecord(dir);
         await rm(path.join(dir, bundleName(job.profile.name, tree.release)), { force: true });
         // an earlier boot's results do not describe this build
         for (const f of STALE_RESULTS) await rm(path.join(dir, f), { force: true });
-        await copyFile(need(job.ko, 'atemsys.ko'), path.join(dir, 'atemsys.ko'));
-        await copyFile(need(job.selftest, 'atemsys-selftest'), path.join(dir, 'atemsys-selftest'));
+        // a step that did not run left its artifact in dir already
+        const put = async (from: string, name: string): Promise<void> => {
+          if (path.resolve(from) !== path.resolve(dir, name)) await copyFile(from, path.join(dir, name));
+        };
+        await put(need(job.ko, 'atemsys.ko'), 'atemsys.ko');
+        await put(need(job.selftest, 'atemsys-selftest'), 'atemsys-selftest');
         const compat = job.arch.compat32 !== undefined;
-        if (compat) await copyFile(need(job.selftest32, COMPAT32_SELFTEST), path.join(dir, COMPAT32_SELFTEST));
-        await copyFile(need(job.ecat, 'atemsys-ecat'), path.join(dir, 'atemsys-ecat'));
-        await copyFile(need(job.bench, 'atemsys-bench'), path.join(dir, 'atemsys-bench'));
+        if (compat) await put(need(job.selftest32, COMPAT32_SELFTEST), COMPAT32_SELFTEST);
+        await put(need(job.ecat, 'atemsys-ecat'), 'atemsys-ecat');
+        await put(need(job.bench, 'atemsys-bench'), 'atemsys-bench');
         await copyFile(tree.vmlinuz, path.join(dir, 'vmlinuz'));
         const mods = await resolveGuestModules({ modulesDir: tree.modulesDir, atemsysKo: path.join(dir, 'atemsys.ko'), extra: job.profile.modules, signal: env.signal });
         job.guestModules = mods;
@@ -514,6 +675,21 @@ export function packageTask(env: Env): JobTask {
         await writeFileAtomic(path.join(dir, MANIFEST), renderManifest(manifest));
         job.manifest = manifest;
         job.bundle = await writeBundle(dir, job.profile.name, tree.release, compat, extra);
+        if (job.keys) {
+          // written last: it vouches for every file above
+          const stamps = await fileStamps(dir, recordedArtifacts(job, tree.release));
+          const artifacts: Record<string, [number, number]> = {};
+          for (const [n, v] of Object.entries(stamps)) if (v) artifacts[n] = v;
+          await writeRecord(dir, {
+            schema: 1,
+            keys: job.keys,
+            ...(job.inputs ? { inputs: job.inputs } : {}),
+            vermagic: job.vermagic ?? '',
+            ...(job.buildRoot ? { buildRoot: job.buildRoot } : {}),
+            ...(job.dt ? { dt: job.dt } : {}),
+            artifacts,
+          });
+        }
       });
     },
   };
@@ -554,7 +730,12 @@ export async function startHostSims(env: Env, dir: string, ids: readonly string[
   const ports = new Map<string, DgramPorts>();
   const sims: HostSim[] = [];
   if (ids.length === 0) return { ports, sims };
-  const bin = await buildHostSim({ toolsDir: path.join(env.paths.srcKernel, 'tools'), outDir: path.join(env.paths.cache, 'host-tools'), logFile: path.join(dir, 'host-tools.log'), signal: env.signal });
+  const bin = await buildHostSim({
+    toolsDir: path.join(env.paths.srcKernel, 'tools'),
+    outDir: path.join(env.paths.cache, 'host-tools'),
+    logFile: path.join(dir, 'host-tools.log'),
+    signal: env.signal,
+  });
   const free = await freeUdpPorts(2 * ids.length);
   try {
     ids.forEach((id, i) => ports.set(id, { qemu: free[2 * i] ?? 0, sim: free[2 * i + 1] ?? 0 }));
@@ -707,7 +888,7 @@ export function locateTask(env: Env, checkSelftestArgs = true): JobTask {
       job.dir = found.dir;
       job.manifest = found.manifest;
       const stale = await sourcesNewerThan(env, job, found.dir);
-      task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? '; the sources changed since: these are the older sources\' results' : ''})`;
+      task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? "; the sources changed since: these are the older sources' results" : ''})`;
     },
   };
 }
