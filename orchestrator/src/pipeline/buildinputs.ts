@@ -38,7 +38,6 @@ async function moduleToolchain(i: InputsOf): Promise<string> {
   return toolIdentity(`${i.arch.crossCompile || `${hostTriplet() ?? buildHostTriplet()}-`}${compiler}`);
 }
 
-
 export async function buildFingerprints(i: InputsOf): Promise<Fingerprints> {
   const src = i.paths.srcKernel;
   const uapi = await hashTree(path.join(src, 'include'));
