@@ -6,8 +6,7 @@
  * get clearly different hues), dash per module when there are two boots. A vega-lite spec (pure),
  * compiled and rendered headless to SVG by vega.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { groupInfo, type BenchOutput } from './proto.ts';
 
 /** Values at or below this (µs) are drawn at it: a log scale has no 0. */
@@ -108,6 +107,8 @@ export function benchPlotSpec(title: string, boots: readonly PlotBoot[]): TopLev
 
 /** Compile a vega-lite spec and render it to SVG without a browser (vega's headless view). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // loaded here, not at the top: every orchestrate command would pay their load time (about 0.5 s)
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
