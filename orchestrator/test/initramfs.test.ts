@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths.ts';
 import { describe, expect, it } from 'vitest';
@@ -154,38 +152,7 @@ describe('initScript for device-tree boards', () => {
     expect(after).toBeGreaterThan(s.indexOf('elif insmod'));
     expect(after).toBeLessThan(s.indexOf('/bin/atemsys-selftest --group dt'));
     expect(s).toContain(`echo "${DT_REPORT} $when $p compatible \${compat:-none} device $dev driver $drv"`);
-    // one ls for all devices, not a readlink per device (seconds under TCG on an i.MX6Q)
-    expect(s).toContain('links=$(ls -l /sys/bus/platform/devices/*/of_node 2>/dev/null)');
-    expect(s).not.toContain('readlink -f "$d/of_node"');
-  });
-
-  it('dt_report names the device of each node and its driver (run by sh on a fake sysfs)', () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'atemsys-dtreport-'));
-    try {
-      const base = path.join(root, 'sys/firmware/devicetree/base');
-      const devs = path.join(root, 'sys/devices/platform/soc');
-      for (const n of ['soc/bus@2100000/ethernet@2188000', 'soc/bus@2100000/ethernet@2188000-not', 'soc/serial@2020000']) mkdirSync(path.join(base, n), { recursive: true });
-      writeFileSync(path.join(base, 'soc/bus@2100000/ethernet@2188000/compatible'), 'atemsys\0');
-      mkdirSync(path.join(root, 'sys/bus/platform/devices'), { recursive: true });
-      mkdirSync(path.join(root, 'sys/bus/platform/drivers/atemsys'), { recursive: true });
-      const dev = (name: string, node: string, driver?: string): void => {
-        mkdirSync(path.join(devs, name), { recursive: true });
-        symlinkSync(path.relative(path.join(devs, name), path.join(base, node)), path.join(devs, name, 'of_node'));
-        if (driver) symlinkSync(path.relative(path.join(devs, name), path.join(root, 'sys/bus/platform/drivers', driver)), path.join(devs, name, 'driver'));
-        symlinkSync(path.relative(path.join(root, 'sys/bus/platform/devices'), path.join(devs, name)), path.join(root, 'sys/bus/platform/devices', name));
-      };
-      dev('2020000.serial', 'soc/serial@2020000');
-      dev('2188000.ethernet', 'soc/bus@2100000/ethernet@2188000', 'atemsys');
-      dev('2188001.other', 'soc/bus@2100000/ethernet@2188000-not');
-      const fn = s.slice(s.indexOf('dt_report() {'), s.indexOf('\n}\n', s.indexOf('dt_report() {')) + 3).replaceAll('/sys/', `${root}/sys/`);
-      const run = (nodes: string): string => execFileSync('sh', ['-c', `${fn}\ndt_report now ${nodes}`], { encoding: 'utf8' });
-      expect(run('/soc/bus@2100000/ethernet@2188000 /soc/gone@0')).toBe(
-        `${DT_REPORT} now /soc/bus@2100000/ethernet@2188000 compatible atemsys device 2188000.ethernet driver atemsys\n${DT_REPORT} now /soc/gone@0 compatible none device none driver none\n`,
-      );
-      expect(run('/soc/serial@2020000')).toBe(`${DT_REPORT} now /soc/serial@2020000 compatible none device 2020000.serial driver none\n`);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    expect(s).toContain('readlink -f "$d/of_node"');
   });
 
   it('reboots instead of powering off when asked (QEMU -no-reboot then exits)', () => {

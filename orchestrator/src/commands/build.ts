@@ -40,7 +40,7 @@ ${REBUILD_HELP}
         const release = job.resolved?.release ?? '?';
         if (error !== undefined) io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${error}`);
         else if (!o.json) {
-          io.out(`${p.name} ${release}: artifacts in ${displayPath(job.dir ?? '')}/ (bundle ${path.basename(job.bundle ?? '')})`);
+          io.out(`${p.name} ${release}: artifacts in ${displayPath(job.dir ?? '')}/ (bundle ${bundleName(p.name, release)})`);
           if (job.upToDate) io.out('  up to date (nothing changed since it was built; --rebuild builds it again)');
           else io.out(`  downloads ${secs(job.timings.fetchMs)} (${job.stats.downloaded.length} downloaded, ${job.stats.cached.length} cached), build ${secs(job.timings.buildMs)}`);
           for (const c of job.stats.corrupt) io.out(`  corrupt in the cache, fetched again: ${c}`);

@@ -45,31 +45,20 @@ export interface InitOptions {
  * it and the driver bound to it: `atemsys-dt: <path> device <name> driver <drv>`.
  */
 function dtReportFunction(): string {
-  // one `ls -l` lists every platform device's of_node link: a readlink per
-  // device (a fork each, some 250 devices on an i.MX6Q) took seconds per
-  // report under TCG. The link's target ends in /devicetree/base<node path>.
   return `dt_report() {
 	when=$1
 	shift
-	links=$(ls -l /sys/bus/platform/devices/*/of_node 2>/dev/null)
 	for p in "$@"; do
 		dev=none
 		drv=none
-		while read -r line; do
-			case "$line" in
-			*" -> "*"/devicetree/base$p") ;;
-			*) continue ;;
-			esac
-			d=\${line%%/of_node -> *}
-			d=\${d##* }
+		for d in /sys/bus/platform/devices/*; do
+			[ "$(readlink -f "$d/of_node")" = "/sys/firmware/devicetree/base$p" ] || continue
 			dev=\${d##*/}
 			if [ -e "$d/driver" ]; then
 				drv=$(readlink -f "$d/driver")
 				drv=\${drv##*/}
 			fi
-		done <<EOF_LINKS
-$links
-EOF_LINKS
+		done
 		compat=$(cat "/sys/firmware/devicetree/base$p/compatible" 2>/dev/null)
 		echo "${DT_REPORT} $when $p compatible \${compat:-none} device $dev driver $drv"
 	done

@@ -439,8 +439,7 @@ export function fetchTask(env: Env): JobTask {
 export function buildTask(env: Env): JobTask {
   return {
     title: 'build atemsys.ko, atemsys-selftest and the tools',
-    skip: (job) =>
-      job.upToDate === true ? 'artifacts up to date' : !runs(job, 'module') && !runs(job, 'selftests') && !runs(job, 'tools') ? 'atemsys.ko, atemsys-selftest and the tools up to date' : false,
+    skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
     task: async (job, task) => {
       checkAbort(env);
       const tree = need(job.tree, 'kernel tree');
@@ -449,7 +448,8 @@ export function buildTask(env: Env): JobTask {
       const src = path.join(work, 'src-kernel');
       const built: string[] = [];
       await timed(job, 'buildMs', async () => {
-        await copySources(env.paths.srcKernel, src);
+        // only the package step runs: it takes the recorded build's artifacts (below)
+        if (runs(job, 'module') || runs(job, 'selftests') || runs(job, 'tools')) await copySources(env.paths.srcKernel, src);
         if (runs(job, 'module')) {
           const root = await buildRootFor(job, env, (m) => (task.output = m));
           job.buildRoot = root;
