@@ -40,7 +40,7 @@
  *     lock, atemsys_dma_quarantine_lock.
  *
  * Waits for another party hold none of them: remove() and the removal
- * notifier wait for the owner (atemsys_owner_remove(), atemsys_pci.c),
+ * notifier wait for the owner (atemsys_owner_remove(), atemsys_owner.c),
  * phylib's accesses for userspace (atemsys_mdio.c).
  */
 
