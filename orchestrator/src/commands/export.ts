@@ -33,7 +33,7 @@ async function cmdExport(env: PackagingEnv, o: CliOptions, io: Io): Promise<numb
   if (o.json) {
     io.out(JSON.stringify({ check: o.check === true, files: files.map((f) => ({ path: f.path, target: f.target, board: f.board })), drift }, null, 2));
   } else if (drift.length === 0) {
-    io.out(`${files.length} generated files, all up to date (${targets.join(', ')})`);
+    io.out(`${files.length} generated files, all up to date (${targets.join(', ')}, boards/schema.json)`);
   } else if (o.check) {
     io.out(`${drift.length} of the generated files are not what boards/ gives (run \`npx orchestrate export\`):`);
     for (const d of drift) io.out(`  ${d.problem.padEnd(7)} ${d.path}`);
