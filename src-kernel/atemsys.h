@@ -10,6 +10,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -19,6 +20,29 @@
 
 #define ATEMSYS_DRV_NAME	"atemsys"
 #define ATEMSYS_PCI_DRV_NAME	"atemsys_pci"
+
+/*
+ * Lock order of the module, outermost first: a lock is taken only while
+ * holding none or those above it.
+ *
+ *  1. af->lock (struct atemsys_file, a mutex): an fd's ioctls, mmap and
+ *     release.
+ *  2. A pci_dev's device lock (the driver core's): taken under af->lock
+ *     only with a trylock (atemsys_pci_dev_trylock(), the PCI core's
+ *     pci_try_reset_function()), as a remove() holding it waits for the
+ *     fd to let the device go.
+ *  3. atemsys_pci_lock and atemsys_dt_lock (the drivers' instances and
+ *     their struct atemsys_owner; never one under the other), and
+ *     phylib's MDIO bus lock (held around each proxied access).
+ *  4. The xa_lock of atemsys_pci_held and of atemsys_pci_removing.
+ *  5. Spinlocks, leaves (none is taken under another): af->irq.wq.lock
+ *     (also in the interrupt handler), af->map_lock, struct atemsys_mdio's
+ *     lock, atemsys_dma_quarantine_lock.
+ *
+ * Waits for another party hold none of them: remove() and the removal
+ * notifier wait for the owner (atemsys_owner_remove(), atemsys_owner.c),
+ * phylib's accesses for userspace (atemsys_mdio.c).
+ */
 
 /*
  * Interrupt state of one fd. wq.lock (the wait queue's own spinlock, taken
@@ -42,10 +66,26 @@ struct atemsys_irq {
 
 struct atemsys_pci_inst;
 struct atemsys_dt_inst;
+struct atemsys_file;
+
+/*
+ * The fd owning a device bound to atemsys_pci or the atemsys platform
+ * driver (atemsys_owner.c). Guarded by the driver's lock (lock order: the
+ * top of this file).
+ */
+struct atemsys_owner {
+	struct mutex *lock;		/* atemsys_pci_lock or atemsys_dt_lock */
+	struct atemsys_file *af;	/* the owning fd, NULL if none */
+	pid_t pid;			/* its process, for log lines */
+	char comm[TASK_COMM_LEN];
+	bool removing;			/* remove() runs: no new owner */
+	wait_queue_head_t wq;		/* remove() waits for the owner */
+};
 
 /* Everything one open file holds */
 struct atemsys_file {
 	struct mutex lock;	/* serialises ioctls, mmap, read unmask */
+				/* (lock order: the top of this file) */
 	struct pci_dev *pdev;	/* configured device (reference held) */
 	struct atemsys_pci_inst *inst; /* set when attached to atemsys_pci */
 	struct atemsys_dt_inst *dt; /* bound device-tree MAC, if any */
@@ -63,38 +103,54 @@ struct atemsys_file {
 /* atemsys_main.c */
 extern struct device *atemsys_dev;	/* the /dev/atemsys class device */
 extern struct device *atemsys_dma_fallback; /* DMA when no device bound */
-extern bool atemsys_allow_unclaimed_mmio;
+
+/*
+ * The device lock, without waiting. It is what a driver's probe and remove
+ * run under, so holding it keeps the device's driver from changing. Never
+ * waited for: a remove() holding it may itself wait for the caller's fd.
+ * False, with a notice for the caller, while a driver binds or unbinds the
+ * device. device_unlock() releases it.
+ */
+static inline bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
+{
+	if (device_trylock(&pdev->dev))
+		return true;
+	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
+			       task_pid_nr(current));
+	return false;
+}
+
+/* atemsys_owner.c */
+void atemsys_owner_init(struct atemsys_owner *o, struct mutex *lock);
+int atemsys_owner_claim(struct atemsys_owner *o, struct atemsys_file *af);
+void atemsys_owner_release(struct atemsys_owner *o);
+void atemsys_owner_remove(struct atemsys_owner *o, struct device *dev);
 
 /* atemsys_pci.c */
-long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
-long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
-long atemsys_pci_release_ioctl(struct atemsys_file *af);
+long atemsys_ioctl_pci_find_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg);
+long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg);
+long atemsys_ioctl_pci_release_device(struct atemsys_file *af);
 void atemsys_pci_release(struct atemsys_file *af);
-bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size);
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev);
 int atemsys_pci_driver_register(void);
 void atemsys_pci_driver_unregister(void);
 
-/*
- * Does [start, start + size) lie in the region [rstart, rend]? A region
- * that starts on a page boundary owns the rest of its last page, so that a
- * register block smaller than a page can be mapped.
- */
-static inline bool atemsys_range_within(u64 rstart, u64 rend, u64 start,
-					u64 size)
+/* A memory BAR that CONF reports and an fd may map */
+static inline bool atemsys_pci_bar_usable(struct pci_dev *pdev, int bar)
 {
-	if (!size || !PAGE_ALIGNED(rstart))
-		return false;
-	rend = max_t(u64, rend, rstart + PAGE_ALIGN(rend - rstart + 1) - 1);
-	return start >= rstart && start <= rend && size - 1 <= rend - start;
+	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+	       pci_resource_len(pdev, bar);
 }
 
-/* atemsys_dma.c */
+/* atemsys_mmap.c */
 int atemsys_mmap(struct file *file, struct vm_area_struct *vma);
 const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
 			       bool allow_unclaimed);
+
+/* atemsys_dma.c */
+int atemsys_dma_mmap(struct atemsys_file *af, struct device *dev,
+		     struct vm_area_struct *vma);
 bool atemsys_dma_device_mapped(struct atemsys_file *af, struct device *dev);
 void atemsys_dma_free_unmapped(struct atemsys_file *af);
 void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on);
@@ -104,53 +160,78 @@ void atemsys_dma_quarantine_exit(void);
 
 /* atemsys_irq.c */
 void atemsys_irq_init(struct atemsys_irq *ai);
-long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg);
+long atemsys_ioctl_int_connect(struct atemsys_file *af, unsigned long arg);
+long atemsys_ioctl_int_disconnect(struct atemsys_file *af);
+long atemsys_ioctl_int_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_int_set_cpu_affinity(struct atemsys_file *af,
+					unsigned int cmd, void __user *arg);
 void atemsys_irq_disconnect(struct atemsys_file *af);
 void atemsys_irq_device_gone(struct atemsys_irq *ai, bool gone);
 bool atemsys_irq_is_device_gone(struct atemsys_irq *ai);
-long atemsys_irq_info(struct atemsys_file *af, void __user *arg);
-long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
-			      void __user *arg);
 ssize_t atemsys_read(struct file *file, char __user *buf, size_t count,
 		     loff_t *ppos);
 __poll_t atemsys_poll(struct file *file, struct poll_table_struct *wait);
 int atemsys_irq_mode_flags(void);
 
-/* atemsys_platform.c and friends: device-tree (platform device) mode */
+/* atemsys_dt.c and friends: device-tree (platform device) mode */
 #ifdef CONFIG_OF
-long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg);
+long atemsys_ioctl_get_mac_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_phy_start_stop(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_get_mdio_order(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+				     void __user *arg);
+long atemsys_ioctl_get_phy_info(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_phy_reset(struct atemsys_file *af, void __user *arg);
+long atemsys_ioctl_iomem_cmd(struct atemsys_file *af, void __user *arg);
 void atemsys_dt_release(struct atemsys_file *af);
-bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start, u64 size);
-struct device *atemsys_dt_device(struct atemsys_dt_inst *inst);
-int atemsys_dt_irq(struct atemsys_file *af, u32 index);
 int atemsys_dt_driver_register(void);
 void atemsys_dt_driver_unregister(void);
 #else
-static inline long atemsys_dt_ioctl(struct atemsys_file *af,
-				    unsigned int cmd, void __user *arg)
+/* The device-tree ioctls: -EOPNOTSUPP, as the original without CONFIG_OF */
+static inline long atemsys_ioctl_get_mac_info(struct atemsys_file *af,
+					      void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_phy_start_stop(struct atemsys_file *af,
+						void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_get_mdio_order(struct atemsys_file *af,
+						void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+						   void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_get_phy_info(struct atemsys_file *af,
+					      void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_phy_reset(struct atemsys_file *af,
+					   void __user *arg)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline long atemsys_ioctl_iomem_cmd(struct atemsys_file *af,
+					   void __user *arg)
 {
 	return -EOPNOTSUPP;
 }
 
 static inline void atemsys_dt_release(struct atemsys_file *af)
 {
-}
-
-static inline bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start,
-					 u64 size)
-{
-	return false;
-}
-
-static inline struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
-{
-	return NULL;
-}
-
-static inline int atemsys_dt_irq(struct atemsys_file *af, u32 index)
-{
-	return -EOPNOTSUPP;
 }
 
 static inline int atemsys_dt_driver_register(void)

@@ -108,63 +108,44 @@ static inline bool atemsys_of_property_present(const struct device_node *np,
 }
 
 #if IS_REACHABLE(CONFIG_PHYLIB)
-/* The MDIO proxy's accesses (atemsys_mdio.c); devad < 0: Clause 22 */
-int atemsys_mdio_bus_read(struct mii_bus *bus, int addr, int devad,
-			  int reg);
-int atemsys_mdio_bus_write(struct mii_bus *bus, int addr, int devad,
-			   int reg, u16 val);
-
 /*
- * Clause 45 accesses have their own mii_bus callbacks since 6.3; before,
- * read/write got them with MII_ADDR_C45 and the device address in regnum.
+ * Clause 45 MDIO accesses have their own mii_bus callbacks since 6.3
+ * (read_c45, write_c45); before, read and write got them too, with
+ * MII_ADDR_C45 and the device address in regnum. A bus sets its Clause 45
+ * callbacks with atemsys_mii_bus_set_c45() (nothing to set before 6.3) and
+ * splits the regnum its read and write get with atemsys_mii_devad() (-1:
+ * Clause 22) and atemsys_mii_reg().
  */
+static inline void
+atemsys_mii_bus_set_c45(struct mii_bus *bus,
+			int (*read)(struct mii_bus *bus, int addr, int devad,
+				    int reg),
+			int (*write)(struct mii_bus *bus, int addr, int devad,
+				     int reg, u16 val))
+{
 #ifdef ATEMSYS_HAVE_MII_BUS_C45
-static inline int atemsys_mdio_read_c22(struct mii_bus *bus, int addr,
-					int regnum)
-{
-	return atemsys_mdio_bus_read(bus, addr, -1, regnum);
-}
-
-static inline int atemsys_mdio_write_c22(struct mii_bus *bus, int addr,
-					 int regnum, u16 val)
-{
-	return atemsys_mdio_bus_write(bus, addr, -1, regnum, val);
-}
-
-static inline void atemsys_mii_bus_set_ops(struct mii_bus *bus)
-{
-	bus->read = atemsys_mdio_read_c22;
-	bus->write = atemsys_mdio_write_c22;
-	bus->read_c45 = atemsys_mdio_bus_read;
-	bus->write_c45 = atemsys_mdio_bus_write;
-}
-#else
-static inline int atemsys_mdio_read_any(struct mii_bus *bus, int addr,
-					int regnum)
-{
-	if (regnum & MII_ADDR_C45)
-		return atemsys_mdio_bus_read(bus, addr,
-					     (regnum >> MII_DEVADDR_C45_SHIFT) & 0x1f,
-					     regnum & 0xffff);
-	return atemsys_mdio_bus_read(bus, addr, -1, regnum);
-}
-
-static inline int atemsys_mdio_write_any(struct mii_bus *bus, int addr,
-					 int regnum, u16 val)
-{
-	if (regnum & MII_ADDR_C45)
-		return atemsys_mdio_bus_write(bus, addr,
-					      (regnum >> MII_DEVADDR_C45_SHIFT) & 0x1f,
-					      regnum & 0xffff, val);
-	return atemsys_mdio_bus_write(bus, addr, -1, regnum, val);
-}
-
-static inline void atemsys_mii_bus_set_ops(struct mii_bus *bus)
-{
-	bus->read = atemsys_mdio_read_any;
-	bus->write = atemsys_mdio_write_any;
-}
+	bus->read_c45 = read;
+	bus->write_c45 = write;
 #endif
+}
+
+static inline int atemsys_mii_devad(int regnum)
+{
+#ifndef ATEMSYS_HAVE_MII_BUS_C45
+	if (regnum & MII_ADDR_C45)
+		return (regnum >> MII_DEVADDR_C45_SHIFT) & 0x1f;
+#endif
+	return -1;
+}
+
+static inline int atemsys_mii_reg(int regnum)
+{
+#ifndef ATEMSYS_HAVE_MII_BUS_C45
+	if (regnum & MII_ADDR_C45)
+		return regnum & 0xffff;
+#endif
+	return regnum;
+}
 #endif /* IS_REACHABLE(CONFIG_PHYLIB) */
 
 /*

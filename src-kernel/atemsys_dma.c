@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * atemsys: mmap() of DMA buffers (offset 0) and of IO memory the fd owns
- * (offset = physical address), and the DMA memory kept for devices that
- * could not be stopped on release.
+ * atemsys: DMA buffers, coherent memory an fd maps at offset 0 (the mapping
+ * policy is atemsys_mmap.c), freed only once their device can no longer
+ * write to them, and the DMA memory kept for devices that could not be
+ * stopped on release.
  */
 
 #include <linux/capability.h>
 #include <linux/dma-mapping.h>
-#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
@@ -79,7 +79,7 @@ struct atemsys_dma_quarantine {
 	size_t bytes;
 };
 
-/* A leaf: taken with no other atemsys lock held, held for list updates only */
+/* A leaf, held for list updates only (lock order: atemsys.h) */
 static DEFINE_SPINLOCK(atemsys_dma_quarantine_lock);
 static LIST_HEAD(atemsys_dma_quarantines);
 static size_t atemsys_dma_quarantine_total;	/* bytes, under the lock */
@@ -271,29 +271,6 @@ static const struct vm_operations_struct atemsys_dma_vm_ops = {
 	.close	= atemsys_dma_vm_close,
 };
 
-static void atemsys_io_vm_open(struct vm_area_struct *vma)
-{
-	struct atemsys_file *af = vma->vm_private_data;
-
-	spin_lock(&af->map_lock);
-	af->io_maps++;
-	spin_unlock(&af->map_lock);
-}
-
-static void atemsys_io_vm_close(struct vm_area_struct *vma)
-{
-	struct atemsys_file *af = vma->vm_private_data;
-
-	spin_lock(&af->map_lock);
-	af->io_maps--;
-	spin_unlock(&af->map_lock);
-}
-
-static const struct vm_operations_struct atemsys_io_vm_ops = {
-	.open	= atemsys_io_vm_open,
-	.close	= atemsys_io_vm_close,
-};
-
 void atemsys_dma_set_bus_master(struct atemsys_file *af, bool on)
 {
 	spin_lock(&af->map_lock);
@@ -338,16 +315,6 @@ void atemsys_dma_free_unmapped(struct atemsys_file *af)
 		list_del(&buf->node);
 		atemsys_dma_buf_retire(buf);
 	}
-}
-
-/* The fd's PCI device, its bound device-tree MAC, or the fallback */
-static struct device *atemsys_dma_dev(struct atemsys_file *af)
-{
-	if (af->pdev)
-		return &af->pdev->dev;
-	if (af->dt)
-		return atemsys_dt_device(af->dt);
-	return atemsys_dma_fallback;
 }
 
 /*
@@ -447,17 +414,25 @@ static void atemsys_dma_unclaim(struct atemsys_dma_buf *buf)
 	spin_unlock(&buf->af->map_lock);
 }
 
-/*
- * Map a coherent buffer of the fd's device: a reused one (zeroed, as a new
- * one is) or a new one. Its bus address goes into the first bytes: low 32
- * bits, then the high 32 bits if the caller declared 64-bit DMA support
- * (MOD_SET_API_VERSION >= 1.4.15). -ENOMEM over the fd's dma_limit_mib or
- * the caller's RLIMIT_MEMLOCK, or with no memory.
+/**
+ * atemsys_dma_mmap() - map a coherent DMA buffer into @vma
+ * @af: the fd the buffer is charged to
+ * @dev: the device the buffer is for (af's PCI device, DT MAC or fallback)
+ * @vma: the whole mapping; its size is the buffer's
+ *
+ * A reused buffer (zeroed, as a new one is) or a new one. Its bus address
+ * goes into the first bytes: low 32 bits, then the high 32 bits if the
+ * caller declared 64-bit DMA support (MOD_SET_API_VERSION >= 1.4.15).
+ * Called with af->lock held.
+ *
+ * Return: 0, or -ENOMEM over the fd's dma_limit_mib or the caller's
+ * RLIMIT_MEMLOCK, with no memory, or for an address above 4 GiB that the
+ * caller cannot take; another errno if the mapping fails.
  */
-static int atemsys_mmap_dma(struct atemsys_file *af,
-			    struct vm_area_struct *vma, size_t size)
+int atemsys_dma_mmap(struct atemsys_file *af, struct device *dev,
+		     struct vm_area_struct *vma)
 {
-	struct device *dev = atemsys_dma_dev(af);
+	size_t size = vma->vm_end - vma->vm_start;
 	struct atemsys_dma_buf *buf;
 	u32 *words;
 	int ret;
@@ -497,95 +472,5 @@ static int atemsys_mmap_dma(struct atemsys_file *af,
 err_unclaim:
 	/* kept for reuse: freed with the others after bus mastering is off */
 	atemsys_dma_unclaim(buf);
-	return ret;
-}
-
-/* Device MMIO no driver (and no other fd) has claimed, if allowed */
-static bool atemsys_unclaimed_mmio(resource_size_t start, size_t size)
-{
-	if (!READ_ONCE(atemsys_allow_unclaimed_mmio))
-		return false;
-	if (!request_mem_region(start, size, ATEMSYS_DRV_NAME))
-		return false;
-	release_mem_region(start, size);
-	return true;
-}
-
-/*
- * Why the fd may not access [start, start + size) as IO memory, or NULL if
- * it may: the range must lie in a BAR of its PCI device or a reg range of
- * its device-tree MAC (or, if allowed, be unclaimed MMIO), and never RAM.
- * Called with af->lock held.
- */
-const char *atemsys_io_refusal(struct atemsys_file *af, u64 start, u64 size,
-			       bool allow_unclaimed)
-{
-	if (!size || start + size - 1 < start ||
-	    start + size - 1 > (u64)PHYS_ADDR_MAX)
-		return "beyond the physical address space";
-	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_DISJOINT)
-		return "RAM is never mappable";
-	if (atemsys_pci_owns_range(af, start, size) ||
-	    atemsys_dt_owns_range(af, start, size))
-		return NULL;
-	if (allow_unclaimed && atemsys_unclaimed_mmio(start, size))
-		return NULL;
-	return "not inside a region this fd owns";
-}
-
-static int atemsys_mmap_io(struct atemsys_file *af,
-			   struct vm_area_struct *vma, size_t size)
-{
-	u64 start = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	const char *refusal;
-	int ret;
-
-	refusal = atemsys_io_refusal(af, start, size, true);
-	if (refusal) {
-		dev_notice_ratelimited(atemsys_dev,
-				       "pid %d: refused mmap of %#llx-%#llx: %s\n",
-				       task_pid_nr(current), start,
-				       start + size - 1, refusal);
-		return -EPERM;
-	}
-
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	atemsys_vm_flags_set(vma, VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
-			     VM_DONTDUMP);
-	ret = io_remap_pfn_range(vma, vma->vm_start, vma->vm_pgoff, size,
-				 vma->vm_page_prot);
-	if (ret)
-		return ret;
-
-	vma->vm_private_data = af;
-	vma->vm_ops = &atemsys_io_vm_ops;
-	spin_lock(&af->map_lock);
-	af->io_maps++;
-	spin_unlock(&af->map_lock);
-	return 0;
-}
-
-int atemsys_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct atemsys_file *af = file->private_data;
-	size_t size = vma->vm_end - vma->vm_start;
-	int ret;
-
-	if (!(vma->vm_flags & VM_SHARED)) {
-		dev_notice_ratelimited(atemsys_dev,
-				       "pid %d: mmap needs MAP_SHARED\n",
-				       task_pid_nr(current));
-		return -EINVAL;
-	}
-
-	mutex_lock(&af->lock);
-	if (atemsys_irq_is_device_gone(&af->irq))
-		ret = -ENODEV;	/* being removed: release it */
-	else if (vma->vm_pgoff)
-		ret = atemsys_mmap_io(af, vma, size);
-	else
-		ret = atemsys_mmap_dma(af, vma, size);
-	mutex_unlock(&af->lock);
 	return ret;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * atemsys device-tree (platform device) mode: types shared by the platform
- * driver (atemsys_platform.c), the PHY/MDIO proxy (atemsys_mdio.c) and the
- * kernel-side register access (atemsys_iomem.c).
+ * driver and its ioctls (atemsys_dt.c), the PHY/MDIO proxy
+ * (atemsys_mdio.c), the kernel-side register access (atemsys_iomem.c), and
+ * the files that read a bound MAC's resources (atemsys_irq.c,
+ * atemsys_mmap.c).
  */
 #ifndef ATEMSYS_DT_H
 #define ATEMSYS_DT_H
@@ -54,7 +56,8 @@ struct atemsys_mdio_req {
 /* phylib driving the MAC's PHY, its MDIO accesses served by userspace */
 struct atemsys_mdio {
 	struct atemsys_dt_inst *inst;
-	spinlock_t lock;	/* req, state, stopping, start_err, link */
+	spinlock_t lock;	/* req, state, stopping, start_err, link; */
+				/* a leaf (lock order: atemsys.h) */
 	wait_queue_head_t wq;	/* req answered, or stopping */
 	struct atemsys_mdio_req req;
 	enum atemsys_phy_state state;
@@ -117,32 +120,29 @@ struct atemsys_dt_inst {
 	struct regulator *phy_supply;
 	struct reset_control *resets;
 
-	/* binding to an fd, under atemsys_dt_lock */
-	struct atemsys_file *owner;
-	pid_t owner_pid;
-	char owner_comm[TASK_COMM_LEN];
-	bool removing;
-	wait_queue_head_t wq;		/* remove() waits for the owner */
+	struct atemsys_owner owner;	/* the fd bound to it, if any */
 
 	/* used by the owner only, under its af->lock */
 	struct atemsys_iomem_map maps[ATEMSYS_IOMEM_MAX_MAPS];
 	struct atemsys_mdio mdio;
 };
 
-/* atemsys_platform.c */
-struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
-					 u32 *ec);
-
 /* atemsys_iomem.c */
-long atemsys_iomem_cmd(struct atemsys_file *af, void __user *arg);
+int atemsys_iomem_run(struct atemsys_file *af, struct atemsys_dt_inst *inst,
+		      struct atemsys_iomem_cmd *c);
 void atemsys_iomem_unmap_all(struct atemsys_dt_inst *inst);
 
 /* atemsys_mdio.c: needs phylib and of_mdio */
 #if IS_REACHABLE(CONFIG_OF_MDIO)
 void atemsys_mdio_init(struct atemsys_dt_inst *inst);
+void atemsys_mdio_start(struct atemsys_dt_inst *inst);
 void atemsys_mdio_stop(struct atemsys_dt_inst *inst);
-long atemsys_mdio_ioctl(struct atemsys_file *af, unsigned int cmd,
-			void __user *arg);
+void atemsys_mdio_take(struct atemsys_dt_inst *inst,
+		       struct atemsys_mdio_order *o);
+int atemsys_mdio_answer(struct atemsys_dt_inst *inst,
+			const struct atemsys_mdio_order *o, u32 *ec);
+u32 atemsys_mdio_phy_info(struct atemsys_dt_inst *inst,
+			  struct atemsys_phy_info *info);
 #else
 static inline void atemsys_mdio_init(struct atemsys_dt_inst *inst)
 {
@@ -152,10 +152,27 @@ static inline void atemsys_mdio_stop(struct atemsys_dt_inst *inst)
 {
 }
 
-static inline long atemsys_mdio_ioctl(struct atemsys_file *af,
-				      unsigned int cmd, void __user *arg)
+/* The PHY ioctls return -EOPNOTSUPP before any of these is called */
+static inline void atemsys_mdio_start(struct atemsys_dt_inst *inst)
+{
+}
+
+static inline void atemsys_mdio_take(struct atemsys_dt_inst *inst,
+				     struct atemsys_mdio_order *o)
+{
+}
+
+static inline int atemsys_mdio_answer(struct atemsys_dt_inst *inst,
+				      const struct atemsys_mdio_order *o,
+				      u32 *ec)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline u32 atemsys_mdio_phy_info(struct atemsys_dt_inst *inst,
+					struct atemsys_phy_info *info)
+{
+	return ATEMSYS_EC_E_NOTSUPPORTED;
 }
 #endif
 

@@ -3,13 +3,13 @@
  * atemsys: IOMEM_CMD, register accesses done by the kernel for registers a
  * link layer should not (or cannot) map itself. A range of the fd's own
  * device-tree MAC is mapped permanently, then read and written through MMIO
- * accessors, each access checked against its mapping.
+ * accessors, each access checked against its mapping. The ioctl that
+ * reaches it is in atemsys_dt.c.
  */
 
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "atemsys_dt.h"
 
@@ -208,45 +208,31 @@ static int atemsys_iomem_access(struct atemsys_dt_inst *inst,
 	return 0;
 }
 
-long atemsys_iomem_cmd(struct atemsys_file *af, void __user *arg)
+/**
+ * atemsys_iomem_run() - one IOMEM_CMD on the fd's device-tree MAC
+ * @af: the fd, with af->lock held
+ * @inst: the MAC bound to @af
+ * @c: the command; READ fills c->data
+ *
+ * Return: 0; -EINVAL for an unknown command, a size of 0 or an access
+ * outside its mapping; -EPERM for a range the fd does not own; -EEXIST for
+ * a mapped start with another size; -ENOSPC with every mapping in use;
+ * -ENOENT for no mapping at c->phys; -ENOMEM if ioremap() fails.
+ */
+int atemsys_iomem_run(struct atemsys_file *af, struct atemsys_dt_inst *inst,
+		      struct atemsys_iomem_cmd *c)
 {
-	struct atemsys_iomem_cmd c;
-	struct atemsys_dt_inst *inst;
-	u32 ec;
-	long ret;
-
-	if (copy_from_user(&c, arg, sizeof(c)))
-		return -EFAULT;
-
-	mutex_lock(&af->lock);
-	inst = atemsys_dt_owned(af, c.index, &ec);
-	if (IS_ERR(inst)) {
-		ret = PTR_ERR(inst);
-		goto out;
-	}
-
-	switch (c.cmd) {
+	lockdep_assert_held(&af->lock);
+	switch (c->cmd) {
 	case ATEMSYS_IOMEM_CMD_MAP_PERMANENT:
-		ret = atemsys_iomem_map(af, inst, &c);
-		break;
+		return atemsys_iomem_map(af, inst, c);
 	case ATEMSYS_IOMEM_CMD_UNMAP_PERMANENT:
-		ret = atemsys_iomem_unmap(inst, &c);
-		break;
+		return atemsys_iomem_unmap(inst, c);
 	case ATEMSYS_IOMEM_CMD_READ:
-		ret = atemsys_iomem_access(inst, &c, false);
-		break;
+		return atemsys_iomem_access(inst, c, false);
 	case ATEMSYS_IOMEM_CMD_WRITE:
-		ret = atemsys_iomem_access(inst, &c, true);
-		break;
+		return atemsys_iomem_access(inst, c, true);
 	default:
-		ret = -EINVAL;
-		break;
+		return -EINVAL;
 	}
-out:
-	mutex_unlock(&af->lock);
-
-	if (!ret && c.cmd == ATEMSYS_IOMEM_CMD_READ &&
-	    copy_to_user(arg, &c, sizeof(c)))
-		return -EFAULT;
-	return ret;
 }

@@ -11,12 +11,14 @@
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/platform_device.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "atemsys.h"
+#include "atemsys_dt.h"
 
 enum { ATEMSYS_IRQ_AUTO, ATEMSYS_IRQ_MSIX, ATEMSYS_IRQ_MSI, ATEMSYS_IRQ_INTX };
 
@@ -269,12 +271,16 @@ static int atemsys_irq_connect_pci(struct atemsys_file *af)
  */
 static int atemsys_irq_connect_dt(struct atemsys_file *af, u32 index)
 {
-	struct device *dev = atemsys_dt_device(af->dt);
+	struct platform_device *pdev = af->dt->pdev;
+	struct device *dev = &pdev->dev;
 	int irq, ret;
 
-	irq = atemsys_dt_irq(af, index);
-	if (irq < 0)
+	irq = platform_get_irq_optional(pdev, index);
+	if (irq < 0) {
+		dev_notice_ratelimited(dev, "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
+				       task_pid_nr(current), index, irq);
 		return irq;
+	}
 	ret = atemsys_irq_request(af, irq, false, true, false);
 	if (ret) {
 		dev_warn(dev, "pid %d: cannot get IRQ %d (interrupt %u of the node; it cannot be shared): %d\n",
@@ -285,11 +291,19 @@ static int atemsys_irq_connect_dt(struct atemsys_file *af, u32 index)
 	return 0;
 }
 
-/*
- * The value is ATEMSYS_USE_PCI_INT (or the IRQ CONF returned) for the fd's
- * PCI device, or an index into the interrupts of its device-tree MAC.
+/**
+ * atemsys_ioctl_int_connect() - ATEMSYS_IOCTL_INT_CONNECT
+ * @af: the calling fd
+ * @arg: the value itself, not a pointer: ATEMSYS_USE_PCI_INT (or the IRQ
+ *	CONF returned) for the fd's PCI device, or an index into the
+ *	interrupts of its device-tree MAC
+ *
+ * Return: 0; -ENODEV without a device (or with ATEMSYS_USE_PCI_INT for a
+ * DT MAC) or while it is being removed; -EBUSY if one is connected or a
+ * driver binds or unbinds the device; -EPERM for another IRQ number; the
+ * errno of the vector allocation or of request_irq().
  */
-long atemsys_irq_connect(struct atemsys_file *af, unsigned long arg)
+long atemsys_ioctl_int_connect(struct atemsys_file *af, unsigned long arg)
 {
 	u32 value = arg;
 	long ret;
@@ -350,7 +364,31 @@ void atemsys_irq_disconnect(struct atemsys_file *af)
 	spin_unlock_irq(&ai->wq.lock);
 }
 
-long atemsys_irq_info(struct atemsys_file *af, void __user *arg)
+/**
+ * atemsys_ioctl_int_disconnect() - ATEMSYS_IOCTL_INT_DISCONNECT
+ * @af: the calling fd
+ *
+ * Frees the interrupt, if one is connected; a waiting read() fails with
+ * -EINVAL.
+ *
+ * Return: 0.
+ */
+long atemsys_ioctl_int_disconnect(struct atemsys_file *af)
+{
+	mutex_lock(&af->lock);
+	atemsys_irq_disconnect(af);
+	mutex_unlock(&af->lock);
+	return 0;
+}
+
+/**
+ * atemsys_ioctl_int_info() - ATEMSYS_IOCTL_INT_INFO
+ * @af: the calling fd
+ * @arg: u32 out: the connected Linux IRQ number, 0 if none
+ *
+ * Return: 0; -EFAULT.
+ */
+long atemsys_ioctl_int_info(struct atemsys_file *af, void __user *arg)
 {
 	u32 irq;
 
@@ -360,9 +398,19 @@ long atemsys_irq_info(struct atemsys_file *af, void __user *arg)
 	return put_user(irq, (u32 __user *)arg);
 }
 
-/* The mask is as long as the command says: any number of CPUs */
-long atemsys_irq_set_affinity(struct atemsys_file *af, unsigned int cmd,
-			      void __user *arg)
+/**
+ * atemsys_ioctl_int_set_cpu_affinity() - ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY
+ * @af: the calling fd
+ * @cmd: the command; its size is the mask's
+ *	(ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N)
+ * @arg: the CPU mask, bit n of byte n / 8 for CPU n
+ *
+ * Return: 0; -EINVAL for a size of 0 or over ATEMSYS_CPU_AFFINITY_MAX_BYTES,
+ * or a mask without an online CPU; -ENOTCONN without a connected interrupt;
+ * -ENOMEM; -EFAULT; the errno of the affinity setting.
+ */
+long atemsys_ioctl_int_set_cpu_affinity(struct atemsys_file *af,
+					unsigned int cmd, void __user *arg)
 {
 	unsigned int size = _IOC_SIZE(cmd), cpu;
 	cpumask_var_t mask;

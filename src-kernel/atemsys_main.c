@@ -21,12 +21,6 @@
 struct device *atemsys_dev;
 struct device *atemsys_dma_fallback;
 
-bool atemsys_allow_unclaimed_mmio;
-module_param_named(allow_unclaimed_mmio, atemsys_allow_unclaimed_mmio,
-		   bool, 0644);
-MODULE_PARM_DESC(allow_unclaimed_mmio,
-		 "Also let mmap() map device MMIO that no driver has claimed (never RAM). Default: off, only regions the fd owns");
-
 static int loglevel = 6;
 module_param(loglevel, int, 0444);
 MODULE_PARM_DESC(loglevel,
@@ -78,13 +72,27 @@ static int atemsys_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static long atemsys_get_version(void __user *arg)
+/**
+ * atemsys_ioctl_mod_getversion() - ATEMSYS_IOCTL_MOD_GETVERSION
+ * @arg: u32 out: ATEMSYS_VERSION_CODE
+ *
+ * Return: 0; -EFAULT.
+ */
+static long atemsys_ioctl_mod_getversion(void __user *arg)
 {
 	return put_user((u32)ATEMSYS_VERSION_CODE, (u32 __user *)arg);
 }
 
-static long atemsys_set_api_version(struct atemsys_file *af,
-				    void __user *arg)
+/**
+ * atemsys_ioctl_mod_set_api_version() - ATEMSYS_IOCTL_MOD_SET_API_VERSION
+ * @af: the calling fd
+ * @arg: u32 in: the caller's API version; from 1.4.15 DMA addresses may be
+ *	64-bit for this fd
+ *
+ * Return: 0; -EFAULT.
+ */
+static long atemsys_ioctl_mod_set_api_version(struct atemsys_file *af,
+					      void __user *arg)
 {
 	u32 version;
 
@@ -97,62 +105,105 @@ static long atemsys_set_api_version(struct atemsys_file *af,
 	return 0;
 }
 
-/* Numbers of the device-tree ioctls, including those not implemented */
-static bool atemsys_is_dt_ioctl(unsigned int nr)
+#define ATEMSYS_IOC_SIZE_BITS	(_IOC_SIZEMASK << _IOC_SIZESHIFT)
+
+/*
+ * The command the table below knows @cmd as: INT_SET_CPU_AFFINITY with a
+ * mask of any size (ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY_N) is that command;
+ * its handler reads the size from @cmd.
+ */
+static unsigned int atemsys_ioctl_command(unsigned int cmd)
 {
-	return (nr >= 8 && nr <= 12) || nr == 14 || nr == 16 || nr == 17;
+	if ((cmd & ~ATEMSYS_IOC_SIZE_BITS) ==
+	    (ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY & ~ATEMSYS_IOC_SIZE_BITS))
+		return ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY;
+	return cmd;
 }
 
+/*
+ * A command not in the table. The number of a device-tree command with
+ * another size or direction (a struct revision this module does not know)
+ * is -EOPNOTSUPP, as the original answers for the device-tree commands it
+ * does not build; anything else -ENOTTY.
+ */
+static long atemsys_ioctl_unknown(unsigned int cmd)
+{
+	static const unsigned int dt_cmds[] = {
+		ATEMSYS_IOCTL_GET_MAC_INFO,
+		ATEMSYS_IOCTL_PHY_START_STOP,
+		ATEMSYS_IOCTL_GET_MDIO_ORDER,
+		ATEMSYS_IOCTL_RETURN_MDIO_ORDER,
+		ATEMSYS_IOCTL_GET_PHY_INFO,
+		ATEMSYS_IOCTL_PHY_RESET,
+		ATEMSYS_IOCTL_IOMEM_CMD,
+		ATEMSYS_IOCTL_CPSWG_CMD,
+	};
+	unsigned int i;
+
+	if (_IOC_TYPE(cmd) != ATEMSYS_IOCTL_TYPE)
+		return -ENOTTY;
+	for (i = 0; i < ARRAY_SIZE(dt_cmds); i++)
+		if (_IOC_NR(cmd) == _IOC_NR(dt_cmds[i]))
+			return -EOPNOTSUPP;
+	return -ENOTTY;
+}
+
+/*
+ * Every command, one line each, by number. The handlers are named after
+ * their command and documented where they are defined. INT_CONNECT takes
+ * its value in @arg; every other command a pointer, or nothing.
+ */
 static long atemsys_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	struct atemsys_file *af = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
+	switch (atemsys_ioctl_command(cmd)) {
 	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_0_00:
 	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_3_05:
 	case ATEMSYS_IOCTL_PCI_FIND_DEVICE_v1_4_12:
-		return atemsys_pci_find(af, cmd, uarg);
+		return atemsys_ioctl_pci_find_device(af, cmd, uarg);
 	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_0_00:
 	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_3_05:
 	case ATEMSYS_IOCTL_PCI_CONF_DEVICE_v1_4_12:
-		return atemsys_pci_conf(af, cmd, uarg);
+		return atemsys_ioctl_pci_conf_device(af, cmd, uarg);
 	case ATEMSYS_IOCTL_PCI_RELEASE_DEVICE:
-		return atemsys_pci_release_ioctl(af);
+		return atemsys_ioctl_pci_release_device(af);
 	case ATEMSYS_IOCTL_INT_CONNECT:
-		return atemsys_irq_connect(af, arg);
+		return atemsys_ioctl_int_connect(af, arg);
 	case ATEMSYS_IOCTL_INT_DISCONNECT:
-		mutex_lock(&af->lock);
-		atemsys_irq_disconnect(af);
-		mutex_unlock(&af->lock);
-		return 0;
+		return atemsys_ioctl_int_disconnect(af);
 	case ATEMSYS_IOCTL_INT_INFO:
-		return atemsys_irq_info(af, uarg);
+		return atemsys_ioctl_int_info(af, uarg);
 	case ATEMSYS_IOCTL_MOD_GETVERSION:
-		return atemsys_get_version(uarg);
-	case ATEMSYS_IOCTL_MOD_SET_API_VERSION:
-	case _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32):
-		return atemsys_set_api_version(af, uarg);
-	case ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT:
+		return atemsys_ioctl_mod_getversion(uarg);
+	case ATEMSYS_IOCTL_CPU_ENABLE_CYCLE_COUNT:	/* removed in 1.4.18 */
 		return -EOPNOTSUPP;
 	case ATEMSYS_IOCTL_GET_MAC_INFO:
+		return atemsys_ioctl_get_mac_info(af, uarg);
 	case ATEMSYS_IOCTL_PHY_START_STOP:
+		return atemsys_ioctl_phy_start_stop(af, uarg);
 	case ATEMSYS_IOCTL_GET_MDIO_ORDER:
+		return atemsys_ioctl_get_mdio_order(af, uarg);
 	case ATEMSYS_IOCTL_RETURN_MDIO_ORDER:
+		return atemsys_ioctl_return_mdio_order(af, uarg);
 	case ATEMSYS_IOCTL_GET_PHY_INFO:
+		return atemsys_ioctl_get_phy_info(af, uarg);
+	case ATEMSYS_IOCTL_MOD_SET_API_VERSION:
+	case ATEMSYS_IOCTL_MOD_SET_API_VERSION_W:
+		return atemsys_ioctl_mod_set_api_version(af, uarg);
 	case ATEMSYS_IOCTL_PHY_RESET:
+		return atemsys_ioctl_phy_reset(af, uarg);
+	case ATEMSYS_IOCTL_INT_SET_CPU_AFFINITY:
+		return atemsys_ioctl_int_set_cpu_affinity(af, cmd, uarg);
 	case ATEMSYS_IOCTL_IOMEM_CMD:
-		return atemsys_dt_ioctl(af, cmd, uarg);
-	}
-
-	if (_IOC_TYPE(cmd) != ATEMSYS_IOCTL_TYPE)
-		return -ENOTTY;
-	if (_IOC_NR(cmd) == 15 && _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE))
-		return atemsys_irq_set_affinity(af, cmd, uarg);
-	if (atemsys_is_dt_ioctl(_IOC_NR(cmd)))
+		return atemsys_ioctl_iomem_cmd(af, uarg);
+	case ATEMSYS_IOCTL_CPSWG_CMD:			/* TI K3 only */
 		return -EOPNOTSUPP;
-	return -ENOTTY;
+	default:
+		return atemsys_ioctl_unknown(cmd);
+	}
 }
 
 #ifdef CONFIG_COMPAT

@@ -5,7 +5,8 @@
  * become "orders" that userspace fetches with GET_MDIO_ORDER, performs on the
  * MAC's registers and answers with RETURN_MDIO_ORDER. Every access waits at
  * most mdio_timeout_ms, so phylib never hangs on a userspace that does not
- * serve it. Only the fd that bound the instance may use these ioctls.
+ * serve it. The ioctls that reach it, the bound fd's only, are in
+ * atemsys_dt.c.
  */
 
 #include <linux/etherdevice.h>
@@ -13,7 +14,6 @@
 #include <linux/netdevice.h>
 #include <linux/of_mdio.h>
 #include <linux/phy.h>
-#include <linux/uaccess.h>
 
 #include "atemsys_dt.h"
 
@@ -111,15 +111,30 @@ static int atemsys_mdio_xfer(struct atemsys_mdio *m, bool write, int addr,
 	return ret;
 }
 
-int atemsys_mdio_bus_read(struct mii_bus *bus, int addr, int devad, int reg)
+/* The proxy bus's callbacks; devad < 0: Clause 22 */
+static int atemsys_mdio_read_c45(struct mii_bus *bus, int addr, int devad,
+				 int reg)
 {
 	return atemsys_mdio_xfer(bus->priv, false, addr, devad, reg, 0);
 }
 
-int atemsys_mdio_bus_write(struct mii_bus *bus, int addr, int devad,
-			   int reg, u16 val)
+static int atemsys_mdio_write_c45(struct mii_bus *bus, int addr, int devad,
+				  int reg, u16 val)
 {
 	return atemsys_mdio_xfer(bus->priv, true, addr, devad, reg, val);
+}
+
+static int atemsys_mdio_read(struct mii_bus *bus, int addr, int regnum)
+{
+	return atemsys_mdio_read_c45(bus, addr, atemsys_mii_devad(regnum),
+				     atemsys_mii_reg(regnum));
+}
+
+static int atemsys_mdio_write(struct mii_bus *bus, int addr, int regnum,
+			      u16 val)
+{
+	return atemsys_mdio_write_c45(bus, addr, atemsys_mii_devad(regnum),
+				      atemsys_mii_reg(regnum), val);
 }
 
 static struct atemsys_mdio *atemsys_mdio_of_ndev(struct net_device *ndev)
@@ -242,7 +257,10 @@ static int atemsys_mdio_bring_up(struct atemsys_mdio *m)
 		snprintf(bus->id, MII_BUS_ID_SIZE, "atemsys-%s", dev_name(dev));
 		bus->priv = m;
 		bus->parent = dev;
-		atemsys_mii_bus_set_ops(bus);
+		bus->read = atemsys_mdio_read;
+		bus->write = atemsys_mdio_write;
+		atemsys_mii_bus_set_c45(bus, atemsys_mdio_read_c45,
+					atemsys_mdio_write_c45);
 		ret = of_mdiobus_register(bus, inst->mdio_np);
 		if (ret) {
 			mdiobus_free(bus);
@@ -323,8 +341,14 @@ static void atemsys_mdio_start_work(struct work_struct *work)
 	spin_unlock(&m->lock);
 }
 
-static void atemsys_mdio_start(struct atemsys_mdio *m)
+/*
+ * Start the PHY: returns at once, the start work does it. Called with the
+ * owner's af->lock held (PHY_START_STOP).
+ */
+void atemsys_mdio_start(struct atemsys_dt_inst *inst)
 {
+	struct atemsys_mdio *m = &inst->mdio;
+
 	spin_lock(&m->lock);
 	if (m->state == ATEMSYS_PHY_STARTING ||
 	    m->state == ATEMSYS_PHY_RUNNING) {
@@ -383,37 +407,11 @@ void atemsys_mdio_init(struct atemsys_dt_inst *inst)
 	m->duplex = DUPLEX_UNKNOWN;
 }
 
-static long atemsys_mdio_start_stop(struct atemsys_file *af,
-				    void __user *arg)
-{
-	struct atemsys_phy_start_stop_info info;
-	struct atemsys_dt_inst *inst;
-	u32 ec = ATEMSYS_EC_E_NOERROR;
-	long ret = 0;
-
-	if (copy_from_user(&info, arg, sizeof(info)))
-		return -EFAULT;
-
-	mutex_lock(&af->lock);
-	inst = atemsys_dt_owned(af, info.index, &ec);
-	if (IS_ERR(inst))
-		ret = PTR_ERR(inst);
-	else if (info.start)
-		atemsys_mdio_start(&inst->mdio);
-	else
-		atemsys_mdio_stop(inst);
-	mutex_unlock(&af->lock);
-
-	info.error_code = ec;
-	if (copy_to_user(arg, &info, sizeof(info)))
-		return -EFAULT;
-	return ret;
-}
-
 /* GET_MDIO_ORDER: hand out the posted access, once; in_use 0 if none */
-static void atemsys_mdio_take(struct atemsys_mdio *m,
-			      struct atemsys_mdio_order *o)
+void atemsys_mdio_take(struct atemsys_dt_inst *inst,
+		       struct atemsys_mdio_order *o)
 {
+	struct atemsys_mdio *m = &inst->mdio;
 	struct atemsys_mdio_req *r = &m->req;
 	bool taken = false;
 
@@ -440,10 +438,15 @@ static void atemsys_mdio_take(struct atemsys_mdio *m,
 	}
 }
 
-/* RETURN_MDIO_ORDER: answer the access handed out (value of a read) */
-static int atemsys_mdio_answer(struct atemsys_mdio *m,
-			       const struct atemsys_mdio_order *o, u32 *ec)
+/*
+ * RETURN_MDIO_ORDER: answer the access handed out (value of a read).
+ * -ETIMEDOUT (@ec EC_E_TIMEOUT) if it timed out, -EINVAL (EC_E_ERROR) if
+ * none is out.
+ */
+int atemsys_mdio_answer(struct atemsys_dt_inst *inst,
+			const struct atemsys_mdio_order *o, u32 *ec)
 {
+	struct atemsys_mdio *m = &inst->mdio;
 	struct atemsys_mdio_req *r = &m->req;
 	int ret = 0;
 
@@ -465,33 +468,6 @@ static int atemsys_mdio_answer(struct atemsys_mdio *m,
 	return ret;
 }
 
-static long atemsys_mdio_order(struct atemsys_file *af, void __user *arg,
-			       bool answer)
-{
-	struct atemsys_mdio_order o;
-	struct atemsys_dt_inst *inst;
-	u32 ec = ATEMSYS_EC_E_NOERROR;
-	long ret = 0;
-
-	if (copy_from_user(&o, arg, sizeof(o)))
-		return -EFAULT;
-
-	mutex_lock(&af->lock);
-	inst = atemsys_dt_owned(af, o.index, &ec);
-	if (IS_ERR(inst))
-		ret = PTR_ERR(inst);
-	else if (answer)
-		ret = atemsys_mdio_answer(&inst->mdio, &o, &ec);
-	else
-		atemsys_mdio_take(&inst->mdio, &o);
-	mutex_unlock(&af->lock);
-
-	o.error_code = ec;
-	if (copy_to_user(arg, &o, sizeof(o)))
-		return -EFAULT;
-	return ret;
-}
-
 /* Why the last start failed, as an EC-Master code */
 static u32 atemsys_mdio_start_ec(struct atemsys_mdio *m)
 {
@@ -506,53 +482,20 @@ static u32 atemsys_mdio_start_ec(struct atemsys_mdio *m)
 	return ATEMSYS_EC_E_ERROR;
 }
 
-static long atemsys_mdio_phy_info(struct atemsys_file *af, void __user *arg)
+/* GET_PHY_INFO: what phylib's link callback saw; returns an EC code */
+u32 atemsys_mdio_phy_info(struct atemsys_dt_inst *inst,
+			  struct atemsys_phy_info *info)
 {
-	struct atemsys_phy_info info;
-	struct atemsys_dt_inst *inst;
-	struct atemsys_mdio *m;
-	u32 ec = ATEMSYS_EC_E_NOERROR;
-	long ret = 0;
+	struct atemsys_mdio *m = &inst->mdio;
+	u32 ec;
 
-	if (copy_from_user(&info, arg, sizeof(info)))
-		return -EFAULT;
-
-	mutex_lock(&af->lock);
-	inst = atemsys_dt_owned(af, info.index, &ec);
-	if (IS_ERR(inst)) {
-		ret = PTR_ERR(inst);
-	} else {
-		m = &inst->mdio;
-		spin_lock(&m->lock);
-		info.link = m->link;
-		info.speed = m->link && m->speed > 0 ? m->speed : 0;
-		info.duplex = m->link && m->duplex != DUPLEX_UNKNOWN ?
-			      m->duplex : DUPLEX_UNKNOWN;
-		info.phy_ready = m->phy_ready;
-		ec = atemsys_mdio_start_ec(m);
-		spin_unlock(&m->lock);
-	}
-	mutex_unlock(&af->lock);
-
-	info.error_code = ec;
-	if (copy_to_user(arg, &info, sizeof(info)))
-		return -EFAULT;
-	return ret;
-}
-
-long atemsys_mdio_ioctl(struct atemsys_file *af, unsigned int cmd,
-			void __user *arg)
-{
-	switch (cmd) {
-	case ATEMSYS_IOCTL_PHY_START_STOP:
-		return atemsys_mdio_start_stop(af, arg);
-	case ATEMSYS_IOCTL_GET_MDIO_ORDER:
-		return atemsys_mdio_order(af, arg, false);
-	case ATEMSYS_IOCTL_RETURN_MDIO_ORDER:
-		return atemsys_mdio_order(af, arg, true);
-	case ATEMSYS_IOCTL_GET_PHY_INFO:
-		return atemsys_mdio_phy_info(af, arg);
-	default:
-		return -ENOTTY;
-	}
+	spin_lock(&m->lock);
+	info->link = m->link;
+	info->speed = m->link && m->speed > 0 ? m->speed : 0;
+	info->duplex = m->link && m->duplex != DUPLEX_UNKNOWN ?
+		       m->duplex : DUPLEX_UNKNOWN;
+	info->phy_ready = m->phy_ready;
+	ec = atemsys_mdio_start_ec(m);
+	spin_unlock(&m->lock);
+	return ec;
 }

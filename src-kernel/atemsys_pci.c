@@ -17,12 +17,10 @@
 struct atemsys_pci_inst {
 	struct list_head node;
 	struct pci_dev *pdev;
-	struct atemsys_file *owner;	/* fd attached to it, if any */
-	bool removing;
-	wait_queue_head_t wq;		/* remove() waits for the owner */
+	struct atemsys_owner owner;	/* the fd attached to it, if any */
 };
 
-/* inst list, owner, removing; taken before an owner's irq.wq.lock */
+/* inst list and each inst's owner (lock order: atemsys.h) */
 static DEFINE_MUTEX(atemsys_pci_lock);
 static LIST_HEAD(atemsys_pci_insts);
 static bool atemsys_pci_registered;
@@ -32,8 +30,7 @@ static bool atemsys_pci_registered;
  * atemsys_pci_key() of its af->pdev. A second CONF is refused here, before
  * the PCI core would log a "can't reserve" warning for regions the first fd
  * holds. The xarray's own lock; an fd is freed only after it erased its
- * entry, so one found under that lock is alive. Lock order: xa_lock, then
- * the fd's irq.wq.lock (atemsys_irq_device_gone()).
+ * entry, so one found under that lock is alive (lock order: atemsys.h).
  */
 static DEFINE_XARRAY(atemsys_pci_held);
 static DECLARE_WAIT_QUEUE_HEAD(atemsys_pci_held_wq);	/* one was let go */
@@ -70,26 +67,14 @@ static bool atemsys_pci_is_held(struct pci_dev *pdev, bool tell)
 	return held;
 }
 
-static char *allowed_pci_devices = "PCI_ANY_ID";
-
 /*
- * "AllowedPciDevices" is the original's parameter name, kept so existing
- * insmod and modprobe.d lines work. It is not a kernel-style identifier, so
- * the parameter is declared with its name as a string rather than through
- * module_param_named(), which needs the name as an identifier.
+ * AllowedPciDevices, in CamelCase: the original's parameter name, kept so
+ * that existing insmod and modprobe.d lines work.
  */
-static struct kernel_param __moduleparam_const atemsys_param_allowed
-	__used __section("__param")
-	__aligned(__alignof__(struct kernel_param)) = {
-	.name	= "AllowedPciDevices",
-	.mod	= THIS_MODULE,
-	.ops	= &param_ops_charp,
-	.perm	= 0444,
-	.level	= -1,
-	.arg	= &allowed_pci_devices,
-};
-MODULE_INFO(parmtype, "AllowedPciDevices:charp");
-MODULE_INFO(parm, "AllowedPciDevices:Devices the atemsys_pci driver may bind: \"PCI_ANY_ID\" (default), \"\" (driver not registered) or \"DDDD:BB:DD.F;...\"");
+static char *allowed_pci_devices = "PCI_ANY_ID";
+module_param_named(AllowedPciDevices, allowed_pci_devices, charp, 0444);
+MODULE_PARM_DESC(AllowedPciDevices,
+		 "Devices the atemsys_pci driver may bind: \"PCI_ANY_ID\" (default), \"\" (driver not registered) or \"DDDD:BB:DD.F;...\"");
 
 /* The three select-desc revisions, told apart by _IOC_SIZE(cmd) */
 union atemsys_pci_desc {
@@ -133,12 +118,6 @@ static void atemsys_desc_set_location(union atemsys_pci_desc *d,
 		d->v1_4.domain = pci_domain_nr(pdev->bus);
 }
 
-static bool atemsys_bar_usable(struct pci_dev *pdev, int bar)
-{
-	return (pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
-	       pci_resource_len(pdev, bar);
-}
-
 /* Memory BARs, packed without gaps, and the IRQ, as the original reports */
 static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 				 struct pci_dev *pdev)
@@ -150,7 +129,7 @@ static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 		resource_size_t start = pci_resource_start(pdev, bar);
 		resource_size_t len = pci_resource_len(pdev, bar);
 
-		if (!atemsys_bar_usable(pdev, bar))
+		if (!atemsys_pci_bar_usable(pdev, bar))
 			continue;
 		if (len > U32_MAX)
 			len = U32_MAX;
@@ -174,8 +153,18 @@ static int atemsys_desc_set_bars(union atemsys_pci_desc *d, unsigned int cmd,
 	return 0;
 }
 
-long atemsys_pci_find(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
+/**
+ * atemsys_ioctl_pci_find_device() - ATEMSYS_IOCTL_PCI_FIND_DEVICE_v*
+ * @af: the calling fd
+ * @cmd: the command, whose size says the select-desc revision
+ * @arg: the select-desc: vendor_id, device_id (-1: any) and instance in;
+ *	domain (revisions from 1.3.05), bus, device and function out
+ *
+ * Return: 0; -EINVAL for a negative instance; -ENODEV if there is no such
+ * device; -EFAULT.
+ */
+long atemsys_ioctl_pci_find_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg)
 {
 	union atemsys_pci_desc d;
 	struct pci_dev *pdev = NULL;
@@ -215,37 +204,70 @@ static int atemsys_pci_set_dma_mask(struct pci_dev *pdev)
 	return ret;
 }
 
+/**
+ * atemsys_pci_enable() - enable a device, for an fd or for atemsys_pci
+ * @pdev: the device
+ * @name: what its regions are requested as (shown in /proc/iomem)
+ *
+ * Enables the device, requests all its regions and sets its DMA mask.
+ * atemsys_pci_disable() undoes it.
+ *
+ * Return: 0; -EBUSY when another driver holds one of its regions; the
+ * errno of pci_enable_device() or of the DMA mask.
+ */
+static int atemsys_pci_enable(struct pci_dev *pdev, const char *name)
+{
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		pci_err(pdev, "cannot enable device: %d\n", ret);
+		return ret;
+	}
+
+	ret = pci_request_regions(pdev, name);
+	if (ret) {
+		pci_notice_ratelimited(pdev, "pid %d: regions in use by another driver (see /proc/iomem)\n",
+				       task_pid_nr(current));
+		ret = -EBUSY;
+		goto err_disable;
+	}
+
+	ret = atemsys_pci_set_dma_mask(pdev);
+	if (ret)
+		goto err_regions;
+	return 0;
+
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+static void atemsys_pci_disable(struct pci_dev *pdev)
+{
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+}
+
 /* Claim the instance of a device bound to atemsys_pci, if it is one */
 static struct atemsys_pci_inst *atemsys_pci_inst_claim(struct pci_dev *pdev,
 						       struct atemsys_file *af)
 {
 	struct atemsys_pci_inst *inst, *found = NULL;
+	int ret;
 
 	mutex_lock(&atemsys_pci_lock);
 	list_for_each_entry(inst, &atemsys_pci_insts, node) {
 		if (inst->pdev != pdev)
 			continue;
-		if (inst->removing)
-			found = ERR_PTR(-ENODEV);
-		else if (inst->owner)
-			found = ERR_PTR(-EBUSY);
-		else
-			found = inst;
+		ret = atemsys_owner_claim(&inst->owner, af);
+		found = ret ? ERR_PTR(ret) : inst;
 		break;
 	}
-	if (!IS_ERR_OR_NULL(found))
-		WRITE_ONCE(found->owner, af);
 	mutex_unlock(&atemsys_pci_lock);
 	return found;
-}
-
-static void atemsys_pci_inst_unclaim(struct atemsys_pci_inst *inst)
-{
-	mutex_lock(&atemsys_pci_lock);
-	WRITE_ONCE(inst->owner, NULL);
-	/* under the lock: remove() frees inst only after taking it */
-	wake_up(&inst->wq);
-	mutex_unlock(&atemsys_pci_lock);
 }
 
 /* The host bridge above pdev (pci_find_host_bridge(), not exported on 5.10) */
@@ -308,20 +330,6 @@ static bool atemsys_pci_bars_claimed(struct pci_dev *pdev)
 	return true;
 }
 
-/*
- * The device lock, which a driver's probe and remove run under, without
- * waiting: false (with a notice for the caller) while a driver binds or
- * unbinds the device. device_unlock() releases it.
- */
-bool atemsys_pci_dev_trylock(struct pci_dev *pdev)
-{
-	if (device_trylock(&pdev->dev))
-		return true;
-	pci_notice_ratelimited(pdev, "pid %d: a driver is binding or unbinding it: try again\n",
-			       task_pid_nr(current));
-	return false;
-}
-
 /* atemsys_pci_enable_unbound() under the device lock */
 static int atemsys_pci_take_unbound(struct atemsys_file *af,
 				    struct pci_dev *pdev)
@@ -367,30 +375,12 @@ static int atemsys_pci_take_unbound(struct atemsys_file *af,
 		return ret;
 	}
 
-	ret = pci_enable_device(pdev);
-	if (ret) {
-		pci_err(pdev, "cannot enable device: %d\n", ret);
-		goto err_held;
-	}
-
-	ret = pci_request_regions(pdev, ATEMSYS_DRV_NAME);
-	if (ret) {
-		pci_notice_ratelimited(pdev, "pid %d: regions in use by another driver (see /proc/iomem)\n",
-				       task_pid_nr(current));
-		ret = -EBUSY;
-		goto err_disable;
-	}
-
-	ret = atemsys_pci_set_dma_mask(pdev);
+	ret = atemsys_pci_enable(pdev, ATEMSYS_DRV_NAME);
 	if (ret)
-		goto err_regions;
+		goto err_held;
 	atemsys_pci_route_intx(pdev);
 	return 0;
 
-err_regions:
-	pci_release_regions(pdev);
-err_disable:
-	pci_disable_device(pdev);
 err_held:
 	xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 	wake_up_all(&atemsys_pci_held_wq);
@@ -480,8 +470,24 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
 	return 0;
 }
 
-long atemsys_pci_conf(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
+/**
+ * atemsys_ioctl_pci_conf_device() - ATEMSYS_IOCTL_PCI_CONF_DEVICE_v*
+ * @af: the calling fd
+ * @cmd: the command, whose size says the select-desc revision
+ * @arg: the select-desc: domain, bus, device and function in; memory BARs
+ *	(packed) and IRQ out
+ *
+ * Attaches the device to @af: enabled, its regions requested, reset where
+ * it can be, bus master.
+ *
+ * Return: 0; -ENODEV if there is no such device, it is being removed, or a
+ * BAR lies above 4 GiB for an 80- or 84-byte struct; -EBUSY if @af holds a
+ * device, another fd or driver holds this one, or a driver binds or
+ * unbinds it; -EPERM for a bridge; -EAGAIN while its BARs are unassigned;
+ * -EFAULT.
+ */
+long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
+				   void __user *arg)
 {
 	union atemsys_pci_desc d;
 	struct pci_dev *pdev;
@@ -554,11 +560,10 @@ void atemsys_pci_release(struct atemsys_file *af)
 	atemsys_dma_free_unmapped(af);
 
 	if (af->inst) {
-		atemsys_pci_inst_unclaim(af->inst);
+		atemsys_owner_release(&af->inst->owner);
 		af->inst = NULL;
 	} else {
-		pci_release_regions(pdev);
-		pci_disable_device(pdev);
+		atemsys_pci_disable(pdev);
 		xa_erase(&atemsys_pci_held, atemsys_pci_key(pdev));
 		wake_up_all(&atemsys_pci_held_wq);
 	}
@@ -568,7 +573,16 @@ void atemsys_pci_release(struct atemsys_file *af)
 	pci_dev_put(pdev);
 }
 
-long atemsys_pci_release_ioctl(struct atemsys_file *af)
+/**
+ * atemsys_ioctl_pci_release_device() - ATEMSYS_IOCTL_PCI_RELEASE_DEVICE
+ * @af: the calling fd
+ *
+ * Gives the fd's PCI device back (atemsys_pci_release()).
+ *
+ * Return: 0; -ENODEV if the fd holds none; -EBUSY while one of its BARs or
+ * DMA buffers is still mapped.
+ */
+long atemsys_ioctl_pci_release_device(struct atemsys_file *af)
 {
 	long ret = 0;
 
@@ -581,27 +595,6 @@ long atemsys_pci_release_ioctl(struct atemsys_file *af)
 		atemsys_pci_release(af);
 	mutex_unlock(&af->lock);
 	return ret;
-}
-
-/* Does [start, start + size) lie in a memory BAR of the fd's device? */
-bool atemsys_pci_owns_range(struct atemsys_file *af, u64 start, u64 size)
-{
-	struct pci_dev *pdev = af->pdev;
-	int bar;
-
-	lockdep_assert_held(&af->lock);
-	if (!pdev)
-		return false;
-
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
-		resource_size_t bstart = pci_resource_start(pdev, bar);
-		resource_size_t bend = pci_resource_end(pdev, bar);
-
-		if (atemsys_bar_usable(pdev, bar) &&
-		    atemsys_range_within(bstart, bend, start, size))
-			return true;
-	}
-	return false;
 }
 
 static bool atemsys_pci_allowed(struct pci_dev *pdev)
@@ -639,25 +632,16 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 		return -ENODEV;
 	}
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	/* freed by devres once remove() has waited for the owner */
+	inst = devm_kzalloc(&pdev->dev, sizeof(*inst), GFP_KERNEL);
 	if (!inst)
 		return -ENOMEM;
 	inst->pdev = pdev;
-	init_waitqueue_head(&inst->wq);
+	atemsys_owner_init(&inst->owner, &atemsys_pci_lock);
 
-	ret = pci_enable_device(pdev);
-	if (ret) {
-		pci_err(pdev, "cannot enable device: %d\n", ret);
-		goto err_free;
-	}
-	ret = pci_request_regions(pdev, ATEMSYS_PCI_DRV_NAME);
-	if (ret) {
-		pci_err(pdev, "cannot request regions: %d\n", ret);
-		goto err_disable;
-	}
-	ret = atemsys_pci_set_dma_mask(pdev);
+	ret = atemsys_pci_enable(pdev, ATEMSYS_PCI_DRV_NAME);
 	if (ret)
-		goto err_regions;
+		return ret;
 
 	pci_set_drvdata(pdev, inst);
 	mutex_lock(&atemsys_pci_lock);
@@ -665,48 +649,19 @@ static int atemsys_pci_probe(struct pci_dev *pdev,
 	mutex_unlock(&atemsys_pci_lock);
 	pci_info(pdev, "bound to %s\n", ATEMSYS_PCI_DRV_NAME);
 	return 0;
-
-err_regions:
-	pci_release_regions(pdev);
-err_disable:
-	pci_disable_device(pdev);
-err_free:
-	kfree(inst);
-	return ret;
-}
-
-/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
-static bool atemsys_pci_inst_unowned(struct atemsys_pci_inst *inst)
-{
-	return !READ_ONCE(inst->owner);
 }
 
 static void atemsys_pci_remove(struct pci_dev *pdev)
 {
 	struct atemsys_pci_inst *inst = pci_get_drvdata(pdev);
 
-	mutex_lock(&atemsys_pci_lock);
-	inst->removing = true;
-	if (inst->owner)
-		atemsys_irq_device_gone(&inst->owner->irq, true);
-	mutex_unlock(&atemsys_pci_lock);
-
-	/*
-	 * The driver core cannot abandon an unbind: wait, not killable, but
-	 * TASK_IDLE (no hung-task report, no load) for as long as it takes
-	 */
-	if (!atemsys_pci_inst_unowned(inst)) {
-		pci_notice(pdev, "in use: unbind waits until the process using it closes /dev/atemsys\n");
-		wait_event_idle(inst->wq, atemsys_pci_inst_unowned(inst));
-	}
+	atemsys_owner_remove(&inst->owner, &pdev->dev);
 
 	mutex_lock(&atemsys_pci_lock);
 	list_del(&inst->node);
 	mutex_unlock(&atemsys_pci_lock);
 
-	pci_release_regions(pdev);
-	pci_disable_device(pdev);
-	kfree(inst);
+	atemsys_pci_disable(pdev);
 	/* the next driver's to stop; freed while the DMA setup lasts */
 	atemsys_dma_device_stopped(&pdev->dev, true);
 }

@@ -45,7 +45,7 @@ describe('preparing and building', () => {
     expect(prepareRecipe('x86_64', '5.10.223-1')).toContain('x86_64_defconfig');
   });
   it('needs every object of the module, the device-tree and PHY parts too', () => {
-    expect(missingObjects(['atemsys_main.o', 'atemsys_pci.o', 'atemsys_dma.o', 'atemsys_irq.o'])).toEqual(['atemsys_platform.o', 'atemsys_iomem.o', 'atemsys_mdio.o']);
+    expect(missingObjects(['atemsys_main.o', 'atemsys_owner.o', 'atemsys_pci.o', 'atemsys_mmap.o', 'atemsys_dma.o', 'atemsys_irq.o'])).toEqual(['atemsys_dt.o', 'atemsys_iomem.o', 'atemsys_mdio.o']);
   });
 });
 

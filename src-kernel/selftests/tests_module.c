@@ -129,10 +129,13 @@ enum st_result test_version(void)
 	       ATEMSYS_SYSFS "/version reads \"%s\", expected \"%s\"", sysfs,
 	       ATEMSYS_VERSION_STR);
 
-	/* the header's _IOR spelling and the _IOW one are both accepted */
+	/* the original header's _IOR spelling and the _IOW one both work */
+	_Static_assert(ATEMSYS_IOCTL_MOD_SET_API_VERSION_W ==
+		       _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32),
+		       "MOD_SET_API_VERSION_W is the _IOW spelling of 13");
 	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION, &api),
 		  "MOD_SET_API_VERSION (_IOR)");
-	EXPECT_OK(ioctl(fd, _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32), &api),
+	EXPECT_OK(ioctl(fd, ATEMSYS_IOCTL_MOD_SET_API_VERSION_W, &api),
 		  "MOD_SET_API_VERSION (_IOW)");
 	return ST_PASS;
 }

@@ -64,7 +64,7 @@ export const MATRIX_UNPACK_EXCLUDE: readonly string[] = [
 ];
 
 /** The module's objects a cell must produce: all of them, DT and PHY parts included. */
-export const MATRIX_OBJECTS = ['atemsys_main.o', 'atemsys_pci.o', 'atemsys_dma.o', 'atemsys_irq.o', 'atemsys_platform.o', 'atemsys_iomem.o', 'atemsys_mdio.o'] as const;
+export const MATRIX_OBJECTS = ['atemsys_main.o', 'atemsys_owner.o', 'atemsys_pci.o', 'atemsys_mmap.o', 'atemsys_dma.o', 'atemsys_irq.o', 'atemsys_dt.o', 'atemsys_iomem.o', 'atemsys_mdio.o'] as const;
 
 /** `linux-source-<series>` */
 export function sourcePackage(series: string): string {

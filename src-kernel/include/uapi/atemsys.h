@@ -128,6 +128,7 @@ struct atemsys_int_info {
  * _IOW spelling of the same number is accepted too.
  */
 #define ATEMSYS_IOCTL_MOD_SET_API_VERSION _IOR(ATEMSYS_IOCTL_TYPE, 13, __u32)
+#define ATEMSYS_IOCTL_MOD_SET_API_VERSION_W _IOW(ATEMSYS_IOCTL_TYPE, 13, __u32)
 /*
  * The size encoded in the command is the size of the CPU mask the caller
  * passes: 4 bytes (CPUs 0-31) for the historical number, or any size up to
@@ -248,6 +249,14 @@ struct atemsys_iomem_cmd {				/* 44 bytes */
 /* in: the instance index; out: an ATEMSYS_EC_E_* code */
 #define ATEMSYS_IOCTL_PHY_RESET		_IOWR(ATEMSYS_IOCTL_TYPE, 14, __u32)
 #define ATEMSYS_IOCTL_IOMEM_CMD		_IOWR(ATEMSYS_IOCTL_TYPE, 16, struct atemsys_iomem_cmd)
+/*
+ * The original's TI K3 CPSWG DMA set-up (1.4.26, a 180-byte struct not
+ * declared here): not implemented, -EOPNOTSUPP. Any other size or
+ * direction of a device-tree command's number (8-12, 14, 16, 17) is
+ * -EOPNOTSUPP too.
+ */
+#define ATEMSYS_IOCTL_CPSWG_CMD \
+	_IOC(_IOC_READ | _IOC_WRITE, ATEMSYS_IOCTL_TYPE, 17, 180)
 
 #ifndef USE_ATEMSYS_API_VERSION
 #define USE_ATEMSYS_API_VERSION	ATEMSYS_API_VERSION(1, 0, 0)

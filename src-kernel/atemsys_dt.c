@@ -5,7 +5,8 @@
  * driver instead of its native one; the driver keeps the MAC powered and
  * clocked, and GET_MAC_INFO hands it to one fd: its registers become
  * mappable, DMA memory is allocated on it, its interrupts can be connected,
- * and its PHY is managed through atemsys_mdio.c.
+ * and its PHY is managed through atemsys_mdio.c. The ioctls that name an
+ * instance by index start here.
  */
 
 #include <linux/delay.h>
@@ -23,50 +24,10 @@
 
 #define ATEMSYS_PHY_RESET_MAX_MS	1000
 
-/* instance list, owner, removing; taken before an owner's irq.wq.lock */
+/* instance list and each instance's owner (lock order: atemsys.h) */
 static DEFINE_MUTEX(atemsys_dt_lock);
 static LIST_HEAD(atemsys_dt_insts);
 static DEFINE_IDA(atemsys_dt_ida);
-
-struct device *atemsys_dt_device(struct atemsys_dt_inst *inst)
-{
-	return &inst->pdev->dev;
-}
-
-/* Does [start, start + size) lie in a reg range of the fd's DT MAC? */
-bool atemsys_dt_owns_range(struct atemsys_file *af, u64 start, u64 size)
-{
-	struct platform_device *pdev;
-	unsigned int i;
-
-	lockdep_assert_held(&af->lock);
-	if (!af->dt)
-		return false;
-
-	pdev = af->dt->pdev;
-	for (i = 0; i < pdev->num_resources; i++) {
-		struct resource *res = &pdev->resource[i];
-
-		if (resource_type(res) == IORESOURCE_MEM &&
-		    atemsys_range_within(res->start, res->end, start, size))
-			return true;
-	}
-	return false;
-}
-
-/* Linux IRQ of interrupt @index of the fd's DT MAC; af->lock held */
-int atemsys_dt_irq(struct atemsys_file *af, u32 index)
-{
-	struct platform_device *pdev = af->dt->pdev;
-	int irq;
-
-	irq = platform_get_irq_optional(pdev, index);
-	if (irq < 0)
-		dev_notice_ratelimited(&pdev->dev,
-				       "pid %d: INT_CONNECT: the node has no interrupt %u: %d\n",
-				       task_pid_nr(current), index, irq);
-	return irq;
-}
 
 /*
  * Keep the MAC alive as its native driver would: pinctrl default state, all
@@ -415,7 +376,7 @@ static int atemsys_dt_probe(struct platform_device *pdev)
 	if (!inst)
 		return -ENOMEM;
 	inst->pdev = pdev;
-	init_waitqueue_head(&inst->wq);
+	atemsys_owner_init(&inst->owner, &atemsys_dt_lock);
 
 	ret = atemsys_dt_power_up(inst);
 	if (ret)
@@ -455,30 +416,11 @@ err_nodes:
 	return ret;
 }
 
-/* A wait condition: lockless (no sleeping lock while not TASK_RUNNING) */
-static bool atemsys_dt_unowned(struct atemsys_dt_inst *inst)
-{
-	return !READ_ONCE(inst->owner);
-}
-
 static atemsys_platform_remove_t atemsys_dt_remove(struct platform_device *pdev)
 {
 	struct atemsys_dt_inst *inst = platform_get_drvdata(pdev);
-	pid_t pid;
 
-	mutex_lock(&atemsys_dt_lock);
-	inst->removing = true;
-	pid = inst->owner ? inst->owner_pid : 0;
-	if (inst->owner)
-		atemsys_irq_device_gone(&inst->owner->irq, true);
-	mutex_unlock(&atemsys_dt_lock);
-
-	if (pid) {
-		dev_notice(&pdev->dev, "in use by pid %d: unbind waits until it closes /dev/atemsys\n",
-			   pid);
-		/* an unbind cannot be abandoned: TASK_IDLE, as in atemsys_pci */
-		wait_event_idle(inst->wq, atemsys_dt_unowned(inst));
-	}
+	atemsys_owner_remove(&inst->owner, &pdev->dev);
 
 	mutex_lock(&atemsys_dt_lock);
 	list_del(&inst->node);
@@ -497,7 +439,7 @@ static struct atemsys_dt_inst *atemsys_dt_find(const char *ident,
 
 	lockdep_assert_held(&atemsys_dt_lock);
 	list_for_each_entry(inst, &atemsys_dt_insts, node)
-		if (!inst->removing && inst->instance == instance &&
+		if (!inst->owner.removing && inst->instance == instance &&
 		    !strcmp(inst->ident, ident))
 			return inst;
 	return NULL;
@@ -528,14 +470,15 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 			   struct atemsys_dt_inst *inst, u32 *ec)
 {
 	struct device *dev = &inst->pdev->dev;
+	struct atemsys_owner *o = &inst->owner;
+	int ret;
 
-	if (inst->owner == af)
+	if (o->af == af)
 		return 0;
-	if (inst->owner) {
+	if (o->af) {
 		dev_notice_ratelimited(dev, "pid %d: %s instance %u is held by pid %d (%s)\n",
 				       task_pid_nr(current), inst->ident,
-				       inst->instance, inst->owner_pid,
-				       inst->owner_comm);
+				       inst->instance, o->pid, o->comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		return -EBUSY;
 	}
@@ -548,18 +491,29 @@ static int atemsys_dt_bind(struct atemsys_file *af,
 		return -EBUSY;
 	}
 
-	WRITE_ONCE(inst->owner, af);
-	inst->owner_pid = task_tgid_nr(current);
-	get_task_comm(inst->owner_comm, current);
+	ret = atemsys_owner_claim(o, af);
+	if (ret) {	/* being removed */
+		*ec = ATEMSYS_EC_E_NOTFOUND;
+		return ret;
+	}
 	af->dt = inst;
 	/* the MAC may DMA until the fd goes: keep its buffers until then */
 	atemsys_dma_set_bus_master(af, true);
-	dev_dbg(dev, "bound to pid %d\n", inst->owner_pid);
+	dev_dbg(dev, "bound to pid %d\n", o->pid);
 	return 0;
 }
 
-static long atemsys_dt_get_mac_info(struct atemsys_file *af,
-				    void __user *arg)
+/**
+ * atemsys_ioctl_get_mac_info() - ATEMSYS_IOCTL_GET_MAC_INFO
+ * @af: the calling fd
+ * @arg: struct atemsys_mac_info, always written back
+ *
+ * Binds the instance named by ident and instance to @af.
+ *
+ * Return: 0; -ENOENT (EC_E_NOTFOUND) if there is none; -EBUSY (EC_E_BUSY)
+ * if another fd holds it or @af holds another device; -EFAULT.
+ */
+long atemsys_ioctl_get_mac_info(struct atemsys_file *af, void __user *arg)
 {
 	char ident[ATEMSYS_IDENT_MAX_LEN + 1];
 	struct atemsys_mac_info mi;
@@ -594,11 +548,12 @@ static long atemsys_dt_get_mac_info(struct atemsys_file *af,
 
 /*
  * The instance @index if @af bound it. Otherwise an ERR_PTR, with @ec set
- * and a warning saying why: no such index, held by another fd (-EBUSY), or
- * not bound by any (-EPERM: GET_MAC_INFO first). af->lock held.
+ * and a warning saying why: no such index (-ENODEV), held by another fd
+ * (-EBUSY), or not bound by any (-EPERM: GET_MAC_INFO first). af->lock
+ * held. What every ioctl that names an instance by index starts with.
  */
-struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
-					 u32 *ec)
+static struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af,
+						u32 index, u32 *ec)
 {
 	struct atemsys_dt_inst *inst, *found = NULL;
 	int ret;
@@ -616,10 +571,10 @@ struct atemsys_dt_inst *atemsys_dt_owned(struct atemsys_file *af, u32 index,
 				       task_pid_nr(current), index);
 		*ec = ATEMSYS_EC_E_INVALIDINDEX;
 		ret = -ENODEV;
-	} else if (found->owner) {
+	} else if (found->owner.af) {
 		dev_notice_ratelimited(&found->pdev->dev, "pid %d: index %u is held by pid %d (%s)\n",
 				       task_pid_nr(current), index,
-				       found->owner_pid, found->owner_comm);
+				       found->owner.pid, found->owner.comm);
 		*ec = ATEMSYS_EC_E_BUSY;
 		ret = -EBUSY;
 	} else {
@@ -644,14 +599,24 @@ static void atemsys_dt_pulse_reset(struct atemsys_dt_inst *inst)
 		fsleep(inst->reset_post_delay_ms * USEC_PER_MSEC);
 }
 
-/* In: the instance index; out: an ATEMSYS_EC_E_* code */
-static long atemsys_dt_phy_reset(struct atemsys_file *af, u32 __user *arg)
+/**
+ * atemsys_ioctl_phy_reset() - ATEMSYS_IOCTL_PHY_RESET
+ * @af: the calling fd
+ * @arg: u32, in: the instance index; out: an ATEMSYS_EC_E_* code
+ *
+ * Pulses the PHY reset GPIO of the instance @af bound.
+ *
+ * Return: 0; -EOPNOTSUPP (EC_E_NOTSUPPORTED) without a reset GPIO; the
+ * errors of an instance index (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_phy_reset(struct atemsys_file *af, void __user *arg)
 {
+	u32 __user *uarg = arg;
 	struct atemsys_dt_inst *inst;
 	u32 index, ec = ATEMSYS_EC_E_NOERROR;
 	long ret = 0;
 
-	if (get_user(index, arg))
+	if (get_user(index, uarg))
 		return -EFAULT;
 
 	mutex_lock(&af->lock);
@@ -666,24 +631,173 @@ static long atemsys_dt_phy_reset(struct atemsys_file *af, u32 __user *arg)
 	}
 	mutex_unlock(&af->lock);
 
-	if (put_user(ec, arg))
+	if (put_user(ec, uarg))
 		return -EFAULT;
 	return ret;
 }
 
-long atemsys_dt_ioctl(struct atemsys_file *af, unsigned int cmd,
-		      void __user *arg)
+/**
+ * atemsys_ioctl_phy_start_stop() - ATEMSYS_IOCTL_PHY_START_STOP
+ * @af: the calling fd
+ * @arg: struct atemsys_phy_start_stop_info, error_code written back
+ *
+ * Starts (returns at once: a work item does it) or stops the PHY of the
+ * instance @af bound.
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_phy_start_stop(struct atemsys_file *af, void __user *arg)
 {
-	switch (cmd) {
-	case ATEMSYS_IOCTL_GET_MAC_INFO:
-		return atemsys_dt_get_mac_info(af, arg);
-	case ATEMSYS_IOCTL_PHY_RESET:
-		return atemsys_dt_phy_reset(af, arg);
-	case ATEMSYS_IOCTL_IOMEM_CMD:
-		return atemsys_iomem_cmd(af, arg);
-	default:
-		return atemsys_mdio_ioctl(af, cmd, arg);
-	}
+	struct atemsys_phy_start_stop_info info;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&info, arg, sizeof(info)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, info.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else if (info.start)
+		atemsys_mdio_start(inst);
+	else
+		atemsys_mdio_stop(inst);
+	mutex_unlock(&af->lock);
+
+	info.error_code = ec;
+	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return ret;
+}
+
+/* GET_MDIO_ORDER (hand out the pending access) or RETURN_MDIO_ORDER */
+static long atemsys_dt_mdio_order(struct atemsys_file *af, void __user *arg,
+				  bool answer)
+{
+	struct atemsys_mdio_order o;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&o, arg, sizeof(o)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, o.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else if (answer)
+		ret = atemsys_mdio_answer(inst, &o, &ec);
+	else
+		atemsys_mdio_take(inst, &o);
+	mutex_unlock(&af->lock);
+
+	o.error_code = ec;
+	if (copy_to_user(arg, &o, sizeof(o)))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * atemsys_ioctl_get_mdio_order() - ATEMSYS_IOCTL_GET_MDIO_ORDER
+ * @af: the calling fd
+ * @arg: struct atemsys_mdio_order: the pending access, in_use 0 if none
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_get_mdio_order(struct atemsys_file *af, void __user *arg)
+{
+	return atemsys_dt_mdio_order(af, arg, false);
+}
+
+/**
+ * atemsys_ioctl_return_mdio_order() - ATEMSYS_IOCTL_RETURN_MDIO_ORDER
+ * @af: the calling fd
+ * @arg: struct atemsys_mdio_order: the answer (value of a read)
+ *
+ * Return: 0; -EINVAL (EC_E_ERROR) if no access is handed out; -ETIMEDOUT
+ * (EC_E_TIMEOUT) if it timed out; -EOPNOTSUPP without of_mdio; the errors
+ * of an instance index (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_return_mdio_order(struct atemsys_file *af,
+				     void __user *arg)
+{
+	return atemsys_dt_mdio_order(af, arg, true);
+}
+
+/**
+ * atemsys_ioctl_get_phy_info() - ATEMSYS_IOCTL_GET_PHY_INFO
+ * @af: the calling fd
+ * @arg: struct atemsys_phy_info: link, speed, duplex, phy_ready and, in
+ *	error_code, why the last start failed
+ *
+ * Return: 0; -EOPNOTSUPP without of_mdio; the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_get_phy_info(struct atemsys_file *af, void __user *arg)
+{
+	struct atemsys_phy_info info;
+	struct atemsys_dt_inst *inst;
+	u32 ec = ATEMSYS_EC_E_NOERROR;
+	long ret = 0;
+
+	if (!IS_REACHABLE(CONFIG_OF_MDIO))
+		return -EOPNOTSUPP;
+	if (copy_from_user(&info, arg, sizeof(info)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, info.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		ec = atemsys_mdio_phy_info(inst, &info);
+	mutex_unlock(&af->lock);
+
+	info.error_code = ec;
+	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return ret;
+}
+
+/**
+ * atemsys_ioctl_iomem_cmd() - ATEMSYS_IOCTL_IOMEM_CMD
+ * @af: the calling fd
+ * @arg: struct atemsys_iomem_cmd, written back by READ only
+ *
+ * Return: as atemsys_iomem_run(); the errors of an instance index
+ * (atemsys_dt_owned()); -EFAULT.
+ */
+long atemsys_ioctl_iomem_cmd(struct atemsys_file *af, void __user *arg)
+{
+	struct atemsys_iomem_cmd c;
+	struct atemsys_dt_inst *inst;
+	u32 ec;
+	long ret;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+
+	mutex_lock(&af->lock);
+	inst = atemsys_dt_owned(af, c.index, &ec);
+	if (IS_ERR(inst))
+		ret = PTR_ERR(inst);
+	else
+		ret = atemsys_iomem_run(af, inst, &c);
+	mutex_unlock(&af->lock);
+
+	if (!ret && c.cmd == ATEMSYS_IOMEM_CMD_READ &&
+	    copy_to_user(arg, &c, sizeof(c)))
+		return -EFAULT;
+	return ret;
 }
 
 /*
@@ -725,17 +839,12 @@ void atemsys_dt_release(struct atemsys_file *af)
 	atemsys_mdio_stop(inst);
 	atemsys_iomem_unmap_all(inst);
 	/* a MAC not reset may go on writing its rings: their memory is kept */
-	atemsys_dma_device_stopped(atemsys_dt_device(inst),
+	atemsys_dma_device_stopped(&inst->pdev->dev,
 				   atemsys_dt_reset_mac(inst));
 	atemsys_dma_set_bus_master(af, false);
 	atemsys_dma_free_unmapped(af);
 
-	mutex_lock(&atemsys_dt_lock);
-	WRITE_ONCE(inst->owner, NULL);
-	inst->owner_pid = 0;
-	/* under the lock: remove() frees inst only after taking it */
-	wake_up(&inst->wq);
-	mutex_unlock(&atemsys_dt_lock);
+	atemsys_owner_release(&inst->owner);
 	af->dt = NULL;
 	dev_dbg(&inst->pdev->dev, "released\n");
 }
