@@ -86,7 +86,11 @@ const char *st_errname(int err);
 enum st_result st_run_test(const struct st_test *t, unsigned int timeout_s,
 			   char *reason, size_t len);
 
-/* Fail the test unless expr (a syscall-style int/ssize_t result) is >= 0 */
+/*
+ * Fail the test unless expr (a syscall-style int/ssize_t result) is >= 0.
+ * errno is cleared before expr runs: pass the call itself, not a result
+ * saved earlier (its errno would read 0); use st_fail_ret() for those.
+ */
 #define EXPECT_OK(expr, ...) do {					\
 	long __st_r;							\
 	errno = 0;							\

@@ -1283,11 +1283,17 @@ enum st_result test_hot_unplug_qmp(void)
 	e.fd = at_open();
 	if (e.fd < 0)
 		return st_fail_ret(-1, errno, 0, "open " ATEMSYS_FILE_NAME);
-	/* it shows in sysfs before its BARs are assigned: EAGAIN until then */
+	/*
+	 * It shows in sysfs before its BARs are assigned (EAGAIN until then)
+	 * and before the driver core has tried the drivers on it, which it does
+	 * under the device lock (EBUSY meanwhile).
+	 */
 	t0 = now_ms();
-	while ((ret = at_conf(e.fd, &p, &e.desc)) && errno == EAGAIN && now_ms() - t0 < 10000)
+	while ((ret = at_conf(e.fd, &p, &e.desc)) && (errno == EAGAIN || errno == EBUSY) &&
+	       now_ms() - t0 < 10000)
 		sleep_ms(20);
-	EXPECT_OK(ret, "CONF the plugged-back %s", p.bdf);
+	if (ret)
+		return st_fail_ret(ret, errno, 0, "CONF the plugged-back %s", p.bdf);
 	EXPECT_OK(ioctl(e.fd, ATEMSYS_IOCTL_PCI_RELEASE_DEVICE), "release %s", p.bdf);
 	EXPECT_PASS(edu_attach_dev(&e, e.fd, &p, true));
 	EXPECT_OK(at_connect(e.fd), "INT_CONNECT on the plugged-back %s", p.bdf);
