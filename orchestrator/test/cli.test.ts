@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli, usage } from '../src/cli.ts';
 import { claimRelease } from '../src/commands/check.ts';
+import { makeEcho } from '../src/commands/build.ts';
 import { adjustKernel, boardsWithKernel, buildOnlyLines, partitionBoards, selectKernels } from '../src/pipeline/boardrun.ts';
 import { benchBoards } from '../src/commands/bench.ts';
 import { ConfigError, UsageError } from '../src/core/errors.ts';
@@ -48,6 +49,23 @@ describe('parseCli', () => {
     expect(parseCli(['check', '--board', 'all'])).toMatchObject({ command: 'check', board: 'all' });
   });
 
+  it('takes --verbose (-v) for build as for smoke and bench', () => {
+    expect(parseCli(['build', '--board', 'qemu-arm64'])).toMatchObject({ command: 'build', verbose: false });
+    expect(parseCli(['build', '--board', 'qemu-arm64', '--verbose'])).toMatchObject({ command: 'build', board: 'qemu-arm64', verbose: true, json: false });
+    expect(parseCli(['build', '-v', '--board', 'all', '--kernel', 'trixie'])).toMatchObject({ board: 'all', kernel: 'trixie', verbose: true });
+    expect(parseCli(['smoke', '-v', '--board', 'all'])).toMatchObject({ verbose: true });
+    expect(parseCli(['bench', '--verbose', '--board', 'qemu-x86_64'])).toMatchObject({ verbose: true });
+  });
+
+  it("build --verbose echoes make's lines, never into --json's output", () => {
+    const lines: string[] = [];
+    const io = { out: (s: string) => lines.push(s) };
+    makeEcho(parseCli(['build', '--board', 'x', '--verbose']), io)?.('  CC [M]  atemsys.o');
+    expect(lines).toEqual(['  CC [M]  atemsys.o']);
+    expect(makeEcho(parseCli(['build', '--board', 'x']), io)).toBeUndefined();
+    expect(makeEcho(parseCli(['build', '--board', 'x', '--verbose', '--json']), io)).toBeUndefined();
+  });
+
   it('handles help and version', () => {
     expect(parseCli([])).toMatchObject({ command: 'help' });
     expect(parseCli(['--help'])).toMatchObject({ command: 'help' });
@@ -61,7 +79,8 @@ describe('parseCli', () => {
     [['frob'], /unknown command "frob"/],
     [['--board', 'x'], /expected a command before --board/],
     [['smoke', '--bogus'], /Unknown option '--bogus'/],
-    [['build', '--verbose', '--board', 'x'], /Unknown option '--verbose'/],
+    [['boards', '--verbose'], /Unknown option '--verbose'/],
+    [['build', '--board', 'x', '--verbose', '-v'], /^build: --verbose given more than once$/],
     [['boards', '--board', 'x'], /Unknown option '--board'/],
     [['build'], /--board <name\|all> is required/],
     [['smoke', '--board'], /argument missing|--board/],

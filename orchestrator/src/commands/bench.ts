@@ -18,7 +18,7 @@ import { buildSteps, checkTools, runBoardKernels, selectBoards, selectKernels } 
 import { displayPath } from '../core/paths.ts';
 import { kernelLabel, locateTask, type Env, type KernelJob } from '../pipeline/pipeline.ts';
 import type { Profile } from '../profile/profile.ts';
-import { BOARD_KERNEL, COMMON, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
 const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter> | --kernel-build <dir> …] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
 
@@ -181,7 +181,7 @@ export const bench: CommandSpec = {
   name: 'bench',
   summary: 'build if needed, boot each PCI board with the benchmark, report latencies and targets',
   usage: BENCH_USAGE,
-  options: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
+  options: { ...COMMON, ...BOARD_KERNEL, ...VERBOSE, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   writesOut: true,
   parse: parseBenchOptions,
   run: runBench,

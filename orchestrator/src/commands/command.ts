@@ -4,7 +4,7 @@
  * its run. One file per command under commands/ exports one of these; the
  * registry (commands/registry.ts) lists them. Also the option tables and
  * parsing several commands share (--board, --kernel, a kernel you built,
- * --extra-groups, --only, --timeout, --fuzz-calls).
+ * --extra-groups, --only, --timeout, --fuzz-calls, --verbose).
  */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors.ts';
@@ -47,6 +47,9 @@ export const BOARD_KERNEL: Options = {
   'kernel-modules': { type: 'string' },
   dtb: { type: 'string' },
 };
+
+/** --verbose (-v): build, smoke and bench echo what runs (make's output, the guest's console) and show progress as plain lines. */
+export const VERBOSE: Options = { verbose: { type: 'boolean', short: 'v' } };
 
 /** --extra-groups and --only. */
 export const RUN_GROUPS: Options = { 'extra-groups': { type: 'string' }, only: { type: 'string' } };

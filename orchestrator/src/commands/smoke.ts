@@ -12,7 +12,7 @@ import { bootTask, kernelLabel, locateTask, secs } from '../pipeline/pipeline.ts
 import { buildOnlyLines, buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
 import { capabilityMatrix, capabilityTable, testTable, totalsLine } from '../report/report.ts';
 import { failedBeforeBoot, totals, type RunSummary } from '../report/results.ts';
-import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
 /** One run's result as smoke prints it: the line, the tests, problems, notes, where its files are */
 export function printRun(s: RunSummary, io: Io): void {
@@ -58,7 +58,7 @@ ${RUN_GROUPS_HELP}
     ...COMMON,
     ...BOARD_KERNEL,
     ...RUN_GROUPS,
-    verbose: { type: 'boolean', short: 'v' },
+    ...VERBOSE,
     'no-build': { type: 'boolean' },
     timeout: { type: 'string' },
     'fuzz-calls': { type: 'string' },

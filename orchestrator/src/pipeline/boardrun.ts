@@ -180,9 +180,13 @@ export async function checkTools(profiles: readonly Profile[], o: CliOptions, ho
   }
 }
 
-/** Resolve, fetch, build, (DT) patch the device tree, package: the build steps of one board × kernel. */
-export function buildSteps(env: Env, fresh: boolean): JobTask[] {
-  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env), dtTask(env), packageTask(env)];
+/**
+ * Resolve, fetch, build, (DT) patch the device tree, package: the build steps
+ * of one board × kernel. `echo` gets each line of make's output (build
+ * --verbose).
+ */
+export function buildSteps(env: Env, fresh: boolean, echo?: (line: string) => void): JobTask[] {
+  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env, echo ? { echo } : {}), dtTask(env), packageTask(env)];
 }
 
 /** Run one board × kernel's steps under one progress title. Rejects with the first step's error. */
