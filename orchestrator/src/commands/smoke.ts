@@ -70,13 +70,14 @@ ${RUN_GROUPS_HELP}
     const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true, o.kernel);
     await checkSelftestRun(profiles, o, env.paths);
     await checkTools(profiles, o, env.host);
+    // --json: stdout is the JSON alone (as in build and bench)
     const echo = (t: string): void => {
       process.stdout.write(t);
     };
     const runs: RunSummary[] = [];
     await runBoardKernels(env, o, {
       profiles,
-      steps: () => [...(o.noBuild ? [locateTask(env)] : buildSteps(env, true)), bootTask(env, { verbose: o.verbose, echo })],
+      steps: () => [...(o.noBuild ? [locateTask(env)] : buildSteps(env, true)), bootTask(env, { verbose: o.verbose && !o.json, echo })],
       done: ({ profile: p, spec, job, error, stage }) => {
         let s: RunSummary;
         if (error === undefined) {
