@@ -5,10 +5,10 @@
  * interrupted.
  */
 import path from 'node:path';
-import type { CliOptions, Io } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { displayPath } from '../core/paths.ts';
 import { kernelLabel, secs } from '../pipeline/pipeline.ts';
-import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
+import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { bundleName } from '../packaging/bundle.ts';
 import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, REBUILD_HELP, RUN_GROUPS, RUN_GROUPS_HELP, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
@@ -16,11 +16,11 @@ import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, REBUILD_HELP, RUN_GROUPS, RUN_GR
  * Where make's output lines go: to `io.out` with --verbose, nowhere without
  * it or with --json (stdout is then the JSON alone). Pure.
  */
-export function makeEcho(o: Pick<CliOptions, 'verbose' | 'json'>, io: Pick<Io, 'out'>): ((line: string) => void) | undefined {
+export function makeEcho(o: Pick<BaseOptions, 'verbose' | 'json'>, io: Pick<Io, 'out'>): ((line: string) => void) | undefined {
   return o.verbose && !o.json ? (line) => io.out(line) : undefined;
 }
 
-export const build: CommandSpec = {
+export const build: CommandSpec<BoardKernelOptions> = {
   name: 'build',
   summary: 'fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/',
   usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--rebuild]
@@ -43,7 +43,7 @@ ${REBUILD_HELP}
   writesOut: true,
   parse: parseBoardKernel,
   async run(env, o, io) {
-    const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
+    const { run: profiles } = await selectBoards(env.paths, o.board, false, o.kernel);
     await checkSelftestRun(profiles, o, env.paths);
     await checkTools(profiles, o, env.host);
     const outcomes = await runBoardKernels(env, o, {
