@@ -35,10 +35,14 @@
  *
  * Each step prints "== <title>" and then "   ok (Ns)", "   FAILED (Ns), last
  * lines of <log>:" with the log's last lines, or its counts; logs go to
- * out/test/. The last lines are "failed: <labels> (logs in out/test/)" when
- * something failed and "N passed, N failed".
+ * out/test/ (<ATEMSYS_OUT>/test/ when set). The last lines are "failed:
+ * <labels> (logs in out/test/)" when something failed and "N passed, N failed".
  *
  * Environment:
+ *   ATEMSYS_OUT=dir       out/ elsewhere, as for orchestrate (core/paths.ts): the
+ *                         logs go to dir/test/; a relative dir is taken from the
+ *                         current directory and passed on resolved, so the
+ *                         orchestrate runs of the steps use the same out/
  *   ATEMSYS_TEST_FULL=1   (make test-full) the (test-full) steps above, every
  *                         group on the debug kernel and 250,000 fuzzer calls
  *   ATEMSYS_TEST_ONLY=a,b only the steps of these labels (the names in the first
@@ -56,10 +60,37 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileLines, loadZx, runner, say, signalStatus, tail, teeSink, teed } from './zx-lib.mjs';
 
+/**
+ * out/ as orchestrate finds it (resolvePaths of orchestrator/src/core/paths.ts):
+ * ATEMSYS_OUT resolved from the current directory when set and not blank, else
+ * <top>/out. Absolute.
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} top the repository's top directory
+ */
+function outDir(env, top) {
+  const v = env.ATEMSYS_OUT;
+  return v !== undefined && v.trim() !== '' ? path.resolve(v) : path.join(top, 'out');
+}
+
+/**
+ * A path for messages: relative to the repository's top when under it (the
+ * current directory after the chdir below), else absolute.
+ * @param {string} p absolute
+ */
+function shown(p) {
+  const r = path.relative(TOP, p);
+  return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? p : r;
+}
+
 const zx = await loadZx('scripts/test.mjs');
 const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = outDir(process.env, TOP);
+// the steps run from TOP: a relative ATEMSYS_OUT would name another directory there
+if (process.env.ATEMSYS_OUT !== undefined && process.env.ATEMSYS_OUT.trim() !== '') process.env.ATEMSYS_OUT = OUT;
 process.chdir(TOP);
-const LOGS = 'out/test';
+/** The logs' directory (absolute) and as the messages show it (relative to TOP when under it). */
+const LOGS = path.join(OUT, 'test');
+const LOGS_SHOWN = shown(LOGS);
 fs.mkdirSync(LOGS, { recursive: true });
 const FULL = process.env.ATEMSYS_TEST_FULL === '1';
 const sig = runner(zx, TOP);
@@ -101,7 +132,7 @@ function readJson(file) {
 }
 
 /**
- * One check, one count; its output in out/test/<label>.log.
+ * One check, one count; its output in <LOGS>/<label>.log.
  * @param {string} label
  * @param {(fd: number) => Promise<boolean>} body gets the log's descriptor, says whether it passed
  */
@@ -121,7 +152,7 @@ async function step(label, body) {
     say(`   ok (${secs(start)}s)`);
     count(1, 0, label);
   } else {
-    say(`   FAILED (${secs(start)}s), last lines of ${log}:`);
+    say(`   FAILED (${secs(start)}s), last lines of ${shown(log)}:`);
     tail(log, 30, '   | ');
     count(0, 1, label);
   }
@@ -161,7 +192,7 @@ async function unitTests() {
   const log = `${LOGS}/vitest.log`;
   fs.rmSync(json, { force: true });
   const fd = fs.openSync(log, 'w');
-  const o = await into(fd)`npx vitest run --root orchestrator --reporter=default --reporter=json --outputFile=${path.join(TOP, json)}`;
+  const o = await into(fd)`npx vitest run --root orchestrator --reporter=default --reporter=json --outputFile=${json}`;
   fs.closeSync(fd);
   if (sig.signal) return;
   let vp = 0;
@@ -201,7 +232,7 @@ async function ecatUnit() {
   say('== EtherCAT unit tests (host)');
   const log = `${LOGS}/ecat-unit.log`;
   const fd = fs.openSync(log, 'w');
-  const o = await into(fd)`make -s -C src-kernel/tools test O=${path.join(TOP, LOGS, 'tools')}`;
+  const o = await into(fd)`make -s -C src-kernel/tools test O=${path.join(LOGS, 'tools')}`;
   fs.closeSync(fd);
   if (sig.signal) return;
   tail(log, 1, '   ');
@@ -442,6 +473,6 @@ for (const s of STEPS) {
 }
 
 say('');
-if (failures.length > 0) say(`failed: ${failures.join(' ')} (logs in ${LOGS}/)`);
+if (failures.length > 0) say(`failed: ${failures.join(' ')} (logs in ${LOGS_SHOWN}/)`);
 say(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -8,13 +8,13 @@
 import { parseArgs } from 'node:util';
 import { hostDebianArch } from './debian/arch.ts';
 import { ConfigError, InterruptedError, OrchestratorError, UsageError, errorMessage } from './core/errors.ts';
-import type { CliOptions, Io } from './core/options.ts';
+import type { BaseOptions, Io } from './core/options.ts';
 import { acquireOutLock } from './core/outlock.ts';
 import { resolvePaths } from './core/paths.ts';
 import { AptStates, readOrchestratorVersion, type Env } from './pipeline/pipeline.ts';
 import { COMMANDS, findCommand } from './commands/registry.ts';
 
-export type { CliOptions, Io } from './core/options.ts';
+export type { BaseOptions, Io } from './core/options.ts';
 
 const MAIN_USAGE = `usage: orchestrate <command> [options]
 
@@ -30,7 +30,7 @@ export function usage(topic?: string): string {
 }
 
 /** Parse argv (without node and script) through the command's option table. Throws UsageError. Pure. */
-export function parseCli(argv: readonly string[]): CliOptions {
+export function parseCli(argv: readonly string[]): BaseOptions {
   const base = { help: false, json: false, verbose: false, noBuild: false };
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') return { ...base, command: 'help', help: true };
@@ -38,7 +38,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (first === 'help') {
     const t = rest[0];
     if (t !== undefined && findCommand(t) === undefined) throw new UsageError(`unknown command "${t}"`);
-    const o: CliOptions = { ...base, command: 'help', help: true };
+    const o: BaseOptions = { ...base, command: 'help', help: true };
     if (t !== undefined) o.topic = t;
     return o;
   }
@@ -70,7 +70,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     }
     throw new UsageError(`${first}: ${errorMessage(err).replace(/\. To specify a positional.*$/, '')}`);
   }
-  const o: CliOptions = {
+  const o: BaseOptions = {
     command: first,
     help: values.help === true,
     json: values.json === true,
@@ -90,7 +90,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
 
 /** Run one command line. Returns the exit code; throws OrchestratorError (its exitCode) or InterruptedError. */
 export async function main(argv: readonly string[], io: Io, signal: AbortSignal): Promise<number> {
-  let o: CliOptions;
+  let o: BaseOptions;
   try {
     o = parseCli(argv);
   } catch (err) {

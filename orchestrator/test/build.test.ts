@@ -26,6 +26,19 @@ describe('userspace builds of one run', () => {
     expect((await readFile(count, 'utf8')).trim().split('\n')).toHaveLength(2);
     await rm(dir, { recursive: true });
   });
+
+  it("hands make's output lines to onLine (build --verbose) and still logs them", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'atemsys-userbuild-'));
+    const src = path.join(dir, 'selftests');
+    await mkdir(src);
+    await writeFile(path.join(src, 'Makefile'), `all:\n\t@echo '  CC main.o'\n\t@echo '  LD atemsys-selftest'\n\t@echo bin > $(O)/atemsys-selftest\n`);
+    const lines: string[] = [];
+    const log = path.join(dir, 'k1.log');
+    await buildSelftests({ selftestsDir: src, outDir: path.join(dir, 'k1'), crossCompile: `test-${path.basename(dir)}-`, logFile: log, onLine: (l) => lines.push(l) });
+    expect(lines.filter((l) => !l.startsWith('make'))).toEqual(['  CC main.o', '  LD atemsys-selftest']);
+    expect(await readFile(log, 'utf8')).toContain('  LD atemsys-selftest\n');
+    await rm(dir, { recursive: true });
+  });
 });
 
 describe('isBuildOutput', () => {

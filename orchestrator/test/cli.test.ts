@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCli, usage } from '../src/cli.ts';
 import { claimRelease } from '../src/commands/check.ts';
+import { makeEcho } from '../src/commands/build.ts';
 import { adjustKernel, boardsWithKernel, buildOnlyLines, partitionBoards, selectKernels } from '../src/pipeline/boardrun.ts';
-import { benchBoards } from '../src/commands/bench.ts';
+import { bench, benchBoards } from '../src/commands/bench.ts';
+import { buildroot } from '../src/commands/buildroot.ts';
+import { smoke } from '../src/commands/smoke.ts';
+import { yocto } from '../src/commands/yocto.ts';
+import { parseFor } from './parsefor.ts';
 import { ConfigError, UsageError } from '../src/core/errors.ts';
 import type { Profile } from '../src/profile/profile.ts';
 
@@ -19,7 +24,7 @@ describe('parseCli', () => {
   });
 
   it('parses --fuzz-calls (smoke only) into each kernel it runs', () => {
-    const o = parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '250000']);
+    const o = parseFor(smoke, ['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '250000']);
     expect(o).toMatchObject({ fuzzCalls: 250000 });
     expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ fuzzCalls: 250000 });
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '1e6'])).toThrow(/--fuzz-calls expects a number of calls/);
@@ -27,7 +32,7 @@ describe('parseCli', () => {
   });
 
   it('parses --only (build and smoke) into each kernel it runs', () => {
-    const o = parseCli(['smoke', '--board', 'qemu-x86_64', '--only', 'dma_churn,fuzz']);
+    const o = parseFor(smoke, ['smoke', '--board', 'qemu-x86_64', '--only', 'dma_churn,fuzz']);
     expect(o).toMatchObject({ only: ['dma_churn', 'fuzz'] });
     expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ only: ['dma_churn', 'fuzz'] });
     expect(parseCli(['build', '--board', 'qemu-x86_64', '--only', 'version'])).toMatchObject({ only: ['version'] });
@@ -48,6 +53,23 @@ describe('parseCli', () => {
     expect(parseCli(['check', '--board', 'all'])).toMatchObject({ command: 'check', board: 'all' });
   });
 
+  it('takes --verbose (-v) for build as for smoke and bench', () => {
+    expect(parseCli(['build', '--board', 'qemu-arm64'])).toMatchObject({ command: 'build', verbose: false });
+    expect(parseCli(['build', '--board', 'qemu-arm64', '--verbose'])).toMatchObject({ command: 'build', board: 'qemu-arm64', verbose: true, json: false });
+    expect(parseCli(['build', '-v', '--board', 'all', '--kernel', 'trixie'])).toMatchObject({ board: 'all', kernel: 'trixie', verbose: true });
+    expect(parseCli(['smoke', '-v', '--board', 'all'])).toMatchObject({ verbose: true });
+    expect(parseCli(['bench', '--verbose', '--board', 'qemu-x86_64'])).toMatchObject({ verbose: true });
+  });
+
+  it("build --verbose echoes make's lines, never into --json's output", () => {
+    const lines: string[] = [];
+    const io = { out: (s: string) => lines.push(s) };
+    makeEcho(parseCli(['build', '--board', 'x', '--verbose']), io)?.('  CC [M]  atemsys.o');
+    expect(lines).toEqual(['  CC [M]  atemsys.o']);
+    expect(makeEcho(parseCli(['build', '--board', 'x']), io)).toBeUndefined();
+    expect(makeEcho(parseCli(['build', '--board', 'x', '--verbose', '--json']), io)).toBeUndefined();
+  });
+
   it('handles help and version', () => {
     expect(parseCli([])).toMatchObject({ command: 'help' });
     expect(parseCli(['--help'])).toMatchObject({ command: 'help' });
@@ -61,7 +83,8 @@ describe('parseCli', () => {
     [['frob'], /unknown command "frob"/],
     [['--board', 'x'], /expected a command before --board/],
     [['smoke', '--bogus'], /Unknown option '--bogus'/],
-    [['build', '--verbose', '--board', 'x'], /Unknown option '--verbose'/],
+    [['boards', '--verbose'], /Unknown option '--verbose'/],
+    [['build', '--board', 'x', '--verbose', '-v'], /^build: --verbose given more than once$/],
     [['boards', '--board', 'x'], /Unknown option '--board'/],
     [['build'], /--board <name\|all> is required/],
     [['smoke', '--board'], /argument missing|--board/],
@@ -80,7 +103,9 @@ describe('parseCli', () => {
   it('parses the packaging commands', () => {
     expect(parseCli(['export'])).toMatchObject({ command: 'export', exportTargets: ['yocto', 'buildroot'], check: false });
     expect(parseCli(['export', 'buildroot', '--check', '--json'])).toMatchObject({ exportTargets: ['buildroot'], check: true, json: true });
-    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'imx8mp-lpddr4-evk', '--layer', '/a', '--layer', '/b', '--conf', 'X = "1"', '--board', 'imx8', '--offline', '--parse-only']).yocto).toEqual({
+    expect(
+      parseFor(yocto, ['yocto', '--poky', '/p', '--machine', 'imx8mp-lpddr4-evk', '--layer', '/a', '--layer', '/b', '--conf', 'X = "1"', '--board', 'imx8', '--offline', '--parse-only']).yocto,
+    ).toEqual({
       tree: '/p',
       machine: 'imx8mp-lpddr4-evk',
       layers: ['/a', '/b'],
@@ -90,12 +115,12 @@ describe('parseCli', () => {
       offline: true,
       mode: 'parse',
     });
-    expect(parseCli(['yocto', '--poky', '/p', '--machine', 'm', '--check-layer', '--bitbake', '/bb', '--build-dir', '/b']).yocto).toMatchObject({
+    expect(parseFor(yocto, ['yocto', '--poky', '/p', '--machine', 'm', '--check-layer', '--bitbake', '/bb', '--build-dir', '/b']).yocto).toMatchObject({
       mode: 'check-layer',
       bitbake: '/bb',
       buildDir: '/b',
     });
-    expect(parseCli(['buildroot', '--buildroot', '/br', '--defconfig', 'atemsys_imx8mpevk_defconfig', '--configure-only', '--check-package']).buildroot).toEqual({
+    expect(parseFor(buildroot, ['buildroot', '--buildroot', '/br', '--defconfig', 'atemsys_imx8mpevk_defconfig', '--configure-only', '--check-package']).buildroot).toEqual({
       tree: '/br',
       defconfig: 'atemsys_imx8mpevk_defconfig',
       configureOnly: true,
@@ -225,7 +250,7 @@ describe('bench', () => {
       verbose: true,
     });
     expect(parseCli(['bench', '--board', 'all'])).toMatchObject({ command: 'bench', board: 'all', quick: false });
-    expect(parseCli(['bench', '--board', 'all']).module).toBeUndefined();
+    expect(parseFor(bench, ['bench', '--board', 'all']).module).toBeUndefined();
     expect(usage('bench')).toContain('--module <atemsys.ko>');
   });
 

@@ -1,6 +1,8 @@
 /** The compile matrix: its data, the pure choices and the report. */
 import { describe, expect, it } from 'vitest';
 import { parseCli } from '../src/cli.ts';
+import { matrix } from '../src/commands/matrix.ts';
+import { parseFor } from './parsefor.ts';
 import { cellOf, checkFlags, kbuildVars, prepareRecipe, type ResolvedSource } from '../src/kernel/kernelsrc.ts';
 import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, missingObjects, newestSourceSeries, versionInSuite } from '../src/kernel/matrix.ts';
 
@@ -71,7 +73,7 @@ describe('the report', () => {
 
 describe('orchestrate matrix options', () => {
   it('takes --suite and --arch lists and refuses unknown ones', () => {
-    const o = parseCli(['matrix', '--suite', 'bullseye,sid', '--arch', 'armhf']);
+    const o = parseFor(matrix, ['matrix', '--suite', 'bullseye,sid', '--arch', 'armhf']);
     expect(o.suites).toEqual(['bullseye', 'sid']);
     expect(o.arches).toEqual(['armhf']);
     expect(() => parseCli(['matrix', '--suite', 'buster'])).toThrow(/--suite expects bullseye, bookworm, trixie, sid/);

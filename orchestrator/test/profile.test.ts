@@ -1,6 +1,10 @@
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { formatIssues, parseProfile, selftestArgsFor, slowdownOf } from '../src/profile/profile.ts';
+import { REPO_ROOT } from '../src/core/paths.ts';
+import { SCHEMA_LINE, formatIssues, loadAllProfiles, parseProfile, schemaLineIssue, selftestArgsFor, slowdownOf } from '../src/profile/profile.ts';
 
 const GOOD = `name: demo
 description: a demo board
@@ -282,5 +286,63 @@ describe('extra selftest groups per kernel', () => {
     expect(selftestArgsFor(['--group', 'pci,ll'], ['fuzz'], 12, ['dma_churn', 'fuzz'])).toEqual(['--group', 'pci,ll,fuzz', '--only', 'dma_churn,fuzz', '--timeout', '240']);
     // the selftest takes at most 3600 s a test: smoke --timeout 86400 must not ask for more
     expect(selftestArgsFor(['--group', 'pci'], [], slowdownOf({ timeout: 300 }, { timeout: 86400 }))).toEqual(['--group', 'pci', '--timeout', '3600']);
+  });
+});
+
+describe('the $schema line of a profile file', () => {
+  const file = (text: string): string => {
+    try {
+      parseProfile(text, 'boards/demo.yaml', 'demo', 'boards/demo.yaml', { requireSchemaLine: true });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(2);
+      return (err as Error).message;
+    }
+    return '';
+  };
+  const fix = 'make the first line "# yaml-language-server: $schema=./schema.json"';
+
+  it('takes a profile whose first line is the line, with LF or CRLF line ends', () => {
+    expect(file(`${SCHEMA_LINE}\n${GOOD}`)).toBe('');
+    expect(schemaLineIssue(`${SCHEMA_LINE}\r\nname: demo\r\n`)).toBeUndefined();
+  });
+
+  it('reports a missing line on line 1, with how to fix it', () => {
+    expect(file(GOOD)).toBe(`boards/demo.yaml:1: $schema: the first line must name the profiles' JSON Schema for editors: ${fix}`);
+    expect(schemaLineIssue('')).toEqual({ line: 1, path: '$schema', message: expect.stringContaining(fix) as unknown });
+  });
+
+  it('reports a line that names another schema, or is not the first line, where it is', () => {
+    expect(file(`# yaml-language-server: $schema=../schema.json\n${GOOD}`)).toBe(
+      `boards/demo.yaml:1: $schema: names "../schema.json", not "./schema.json" (boards/schema.json beside the profile); ${fix}`,
+    );
+    expect(file(`#yaml-language-server:  $schema=./schema.json\n${GOOD}`)).toBe(`boards/demo.yaml:1: $schema: must read exactly "${SCHEMA_LINE}"`);
+    expect(file(`# a demo board\n${SCHEMA_LINE}\n${GOOD}`)).toBe(`boards/demo.yaml:2: $schema: must be the first line, not line 2: ${fix} (and remove this one)`);
+  });
+
+  it('lists it with the other issues, in line order', () => {
+    expect(file(GOOD.replace('memory: 512', 'memory: lots')).split('\n')).toEqual([
+      `boards/demo.yaml:1: $schema: the first line must name the profiles' JSON Schema for editors: ${fix}`,
+      'boards/demo.yaml:16: qemu.memory: expected a positive integer, got "lots"',
+    ]);
+    expect(file('- a list\n')).toBe(
+      `boards/demo.yaml:1: $schema: the first line must name the profiles' JSON Schema for editors: ${fix}\nboards/demo.yaml:1: (top level): expected a mapping, got a list`,
+    );
+  });
+
+  it('is required of the files in boards/ (what orchestrate boards, build and smoke load), not of YAML snippets', async () => {
+    expect(parseProfile(GOOD, 'boards/demo.yaml', 'demo').name).toBe('demo');
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'atemsys-profile-'));
+    try {
+      const boards = path.join(tmp, 'boards');
+      await mkdir(boards);
+      await copyFile(path.join(REPO_ROOT, 'boards', 'qemu-arm64.yaml'), path.join(boards, 'qemu-arm64.yaml'));
+      expect((await loadAllProfiles(boards, tmp)).map((p) => p.name)).toEqual(['qemu-arm64']);
+      const text = await readFile(path.join(boards, 'qemu-arm64.yaml'), 'utf8');
+      await writeFile(path.join(boards, 'qemu-arm64.yaml'), text.replace(`${SCHEMA_LINE}\n`, ''));
+      await expect(loadAllProfiles(boards, tmp)).rejects.toThrow(new ConfigError(`boards/qemu-arm64.yaml:1: $schema: the first line must name the profiles' JSON Schema for editors: ${fix}`));
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });

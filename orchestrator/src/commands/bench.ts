@@ -13,12 +13,12 @@ import { benchPlotSpec, renderSvg } from '../bench/plot.ts';
 import { benchFile, benchText, type BenchFile } from '../bench/report.ts';
 import { benchBootTask, benchModules, moduleCheckTask, type BenchState } from '../bench/run.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
-import type { CliOptions, Io } from '../core/options.ts';
-import { buildSteps, checkTools, runBoardKernels, selectBoards, selectKernels } from '../pipeline/boardrun.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
+import { buildSteps, checkTools, runBoardKernels, selectBoards, selectKernels, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { displayPath } from '../core/paths.ts';
 import { kernelLabel, locateTask, type Env, type KernelJob } from '../pipeline/pipeline.ts';
 import type { Profile } from '../profile/profile.ts';
-import { BOARD_KERNEL, COMMON, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
 const BENCH_USAGE = `usage: orchestrate bench --board <name|all> [--kernel <filter> | --kernel-build <dir> …] [--quick] [--module <atemsys.ko>] [--json] [--verbose] [--no-build]
 
@@ -48,16 +48,23 @@ every board with a qemu section; one kernel per board (its first unless
   --no-build              use the existing artifacts, never build
 Timeout of a bench boot: the profile's bench.timeout, else 3 × qemu.timeout.`;
 
-/** bench's options beyond the board/kernel ones (--quick, --module), checked. Pure. */
-export function parseBenchOptions(o: CliOptions, values: Record<string, unknown>): CliOptions {
-  parseBoardKernel(o, values);
+/** bench's options: the board/kernel ones and its own. */
+export interface BenchOptions extends BoardKernelOptions {
+  /** --quick: fewer samples */
+  quick: boolean;
+  /** --module: a second boot with this atemsys.ko */
+  module?: string;
+}
+
+/** bench's options beyond the board/kernel ones (--quick, --module), checked. Throws UsageError. Pure. */
+export function parseBenchOptions(base: BaseOptions, values: Record<string, unknown>): BenchOptions {
+  const o: BenchOptions = { ...parseBoardKernel(base, values), quick: values.quick === true };
   const module = values.module;
   if (typeof module === 'string') {
     if (module.trim() === '') throw new UsageError("bench: --module needs a file (an atemsys.ko built for the board's kernel)");
     if (o.board === 'all') throw new UsageError('bench: --module needs one board: a module is built for one kernel');
     o.module = module;
   }
-  o.quick = values.quick === true;
   return o;
 }
 
@@ -100,8 +107,8 @@ async function writeBenchFiles(dir: string, f: BenchFile, text: string, outputs:
   return svgFile;
 }
 
-async function runBench(env: Env, o: CliOptions, io: Io): Promise<number> {
-  const board = o.board ?? '';
+async function runBench(env: Env, o: BenchOptions, io: Io): Promise<number> {
+  const board = o.board;
   const profiles = benchBoards((await selectBoards(env.paths, board, true, o.kernel)).run, board === 'all');
   if (profiles.length === 0) throw new ConfigError('no board with a qemu section in boards/');
   if (o.module !== undefined) {
@@ -177,11 +184,11 @@ async function runBench(env: Env, o: CliOptions, io: Io): Promise<number> {
   return failed ? 1 : 0;
 }
 
-export const bench: CommandSpec = {
+export const bench: CommandSpec<BenchOptions> = {
   name: 'bench',
   summary: 'build if needed, boot each PCI board with the benchmark, report latencies and targets',
   usage: BENCH_USAGE,
-  options: { ...COMMON, ...BOARD_KERNEL, verbose: { type: 'boolean', short: 'v' }, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
+  options: { ...COMMON, ...BOARD_KERNEL, ...VERBOSE, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   writesOut: true,
   parse: parseBenchOptions,
   run: runBench,

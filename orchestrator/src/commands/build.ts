@@ -5,16 +5,26 @@
  * interrupted.
  */
 import path from 'node:path';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { displayPath } from '../core/paths.ts';
 import { kernelLabel, secs } from '../pipeline/pipeline.ts';
-import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
+import { buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { bundleName } from '../packaging/bundle.ts';
-import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, REBUILD_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, REBUILD_HELP, RUN_GROUPS, RUN_GROUPS_HELP, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
-export const build: CommandSpec = {
+/**
+ * Where make's output lines go: to `io.out` with --verbose, nowhere without
+ * it or with --json (stdout is then the JSON alone). Pure.
+ */
+export function makeEcho(o: Pick<BaseOptions, 'verbose' | 'json'>, io: Pick<Io, 'out'>): ((line: string) => void) | undefined {
+  return o.verbose && !o.json ? (line) => io.out(line) : undefined;
+}
+
+export const build: CommandSpec<BoardKernelOptions> = {
   name: 'build',
   summary: 'fetch Debian kernels, cross-build atemsys.ko and the selftests, bundle into out/<board>/<release>/',
-  usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--rebuild] [--json]
+  usage: `usage: orchestrate build --board <name|all> [--kernel <filter>] [--extra-groups <g,…>] [--only <t,…>] [--rebuild]
+                       [--verbose] [--json]
 
 Fetch the board's Debian kernels (all by default), cross-build atemsys.ko and
 atemsys-selftest, and write out/<board>/<release>/ with atemsys.ko,
@@ -24,18 +34,21 @@ atemsys-selftest, vmlinuz, initramfs.cpio.gz, manifest.json and a .tar.gz bundle
                        (6.1, trixie, rt-amd64; join with /: trixie/rt-amd64)
 ${OWN_KERNEL_HELP}
 ${RUN_GROUPS_HELP}
+  --verbose            print make's output (module, selftests, tools) as it runs, and
+                       the progress as plain lines (make's output is always in
+                       out/<board>/<release>/build/*.log)
 ${REBUILD_HELP}
-  --json               print the result as JSON (no progress display)`,
-  options: { ...COMMON, ...BOARD_KERNEL, ...RUN_GROUPS, rebuild: { type: 'boolean' } },
+  --json               print the result as JSON (no progress display, no make output)`,
+  options: { ...COMMON, ...BOARD_KERNEL, ...RUN_GROUPS, ...VERBOSE, rebuild: { type: 'boolean' } },
   writesOut: true,
   parse: parseBoardKernel,
   async run(env, o, io) {
-    const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
+    const { run: profiles } = await selectBoards(env.paths, o.board, false, o.kernel);
     await checkSelftestRun(profiles, o, env.paths);
     await checkTools(profiles, o, env.host);
     const outcomes = await runBoardKernels(env, o, {
       profiles,
-      steps: () => buildSteps(env, true),
+      steps: () => buildSteps(env, true, makeEcho(o, io)),
       done: ({ profile: p, spec, job, error }) => {
         const release = job.resolved?.release ?? '?';
         if (error !== undefined) io.err(`${p.name} ${kernelLabel(spec)}: build failed:\n${error}`);

@@ -6,7 +6,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildrootProgress, buildrootSteps, checkPackageFiles, checkPackageStep, type MakeStep } from '../packaging/buildroot.ts';
-import type { BuildrootCli, CliOptions, Io } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { runChecked } from '../core/exec.ts';
 import { BR2_DIR } from '../packaging/export.ts';
@@ -29,6 +29,20 @@ output in out/buildroot/<defconfig>/; logs go to <output>/atemsys-logs/.
   --check-package      first run Buildroot's utils/check-package on br2-external
   --json               print the result as JSON`;
 
+/** buildroot's own options (--buildroot, --defconfig, …) as given. */
+export interface BuildrootCli {
+  tree: string;
+  defconfig: string;
+  output?: string;
+  configureOnly: boolean;
+  checkPackage: boolean;
+}
+
+/** buildroot's options. */
+export interface BuildrootCommandOptions extends BaseOptions {
+  buildroot: BuildrootCli;
+}
+
 /** buildroot's options, checked. Throws UsageError. Pure. */
 export function parseBuildroot(values: Record<string, unknown>): BuildrootCli {
   const b: BuildrootCli = {
@@ -43,9 +57,8 @@ export function parseBuildroot(values: Record<string, unknown>): BuildrootCli {
   return b;
 }
 
-async function cmdBuildroot(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
+async function cmdBuildroot(env: PackagingEnv, o: BuildrootCommandOptions, io: Io): Promise<number> {
   const c = o.buildroot;
-  if (!c) throw new ConfigError('internal: no buildroot options');
   const tree = path.resolve(c.tree);
   if (!(await exists(path.join(tree, 'Config.in'))) || !(await exists(path.join(tree, 'package', 'Makefile.in')))) {
     throw new ConfigError(`--buildroot ${c.tree}: no Config.in and package/Makefile.in there: expected a Buildroot checkout`);
@@ -87,7 +100,7 @@ async function cmdBuildroot(env: PackagingEnv, o: CliOptions, io: Io): Promise<n
   return 0;
 }
 
-export const buildroot: CommandSpec = {
+export const buildroot: CommandSpec<BuildrootCommandOptions> = {
   name: 'buildroot',
   summary: SUMMARY,
   usage: USAGE,
@@ -100,9 +113,6 @@ export const buildroot: CommandSpec = {
     'check-package': { type: 'boolean' },
   },
   writesOut: false,
-  parse: (o, values) => {
-    o.buildroot = parseBuildroot(values);
-    return o;
-  },
+  parse: (base, values) => ({ ...base, buildroot: parseBuildroot(values) }),
   run: cmdBuildroot,
 };

@@ -7,7 +7,7 @@
  */
 import { FailureError } from '../core/errors.ts';
 import { fetchTask, kernelLabel, resolveTask, staticCheckTask, type JobTask } from '../pipeline/pipeline.ts';
-import { checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
+import { checkTools, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { table } from '../report/report.ts';
 import { BOARD_KERNEL, COMMON, parseBoardKernel, type CommandSpec } from './command.ts';
 
@@ -30,7 +30,7 @@ interface CheckRow {
   error?: string;
 }
 
-export const check: CommandSpec = {
+export const check: CommandSpec<BoardKernelOptions> = {
   name: 'check',
   summary: 'W=1 + sparse builds of the module against every kernel of the board(s)',
   usage: `usage: orchestrate check --board <name|all> [--kernel <filter>] [--json]
@@ -44,7 +44,7 @@ in the module's own sources fails the check.
   writesOut: true,
   parse: parseBoardKernel,
   async run(env, o, io) {
-    const { run: profiles } = await selectBoards(env.paths, o.board ?? '', false, o.kernel);
+    const { run: profiles } = await selectBoards(env.paths, o.board, false, o.kernel);
     await checkTools(profiles, o, env.host);
     const seen = new Map<string, string>();
     /** per job: the board whose check of the same release covers it */

@@ -1,19 +1,31 @@
 /**
  * What a command is: its name, its line in `orchestrate --help`, its own
- * --help text, its options (node:util parseArgs), how it reads them, and
- * its run. One file per command under commands/ exports one of these; the
- * registry (commands/registry.ts) lists them. Also the option tables and
- * parsing several commands share (--board, --kernel, a kernel you built,
- * --extra-groups, --only, --timeout, --fuzz-calls).
+ * --help text, its options (node:util parseArgs), how it reads them into its
+ * own option type, and its run. One file per command under commands/ exports
+ * one of these; the registry (commands/registry.ts) lists them. Also the
+ * option tables and parsing several commands share (--board, --kernel, a
+ * kernel you built, --extra-groups, --only, --timeout, --fuzz-calls,
+ * --verbose).
  */
 import type { ParseArgsConfig } from 'node:util';
 import { UsageError } from '../core/errors.ts';
-import type { CliOptions, Io } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
+import type { BoardKernelOptions } from '../pipeline/boardrun.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export interface CommandSpec {
+/**
+ * One command, whose parsed options are of type O: BaseOptions and what its
+ * own table adds (e.g. BoardKernelOptions, or an interface beside the
+ * command). The registry holds every command as CommandSpec (O =
+ * BaseOptions): TypeScript checks the parameters of methods bivariantly, so
+ * a CommandSpec<O> fits there, and cli.ts hands run() only what the same
+ * command's parse() returned. That is why parse and run are declared as
+ * methods below, not as properties of a function type (with those the
+ * registry no longer type-checks); a command may still give arrow functions.
+ */
+export interface CommandSpec<O extends BaseOptions = BaseOptions> {
   /** the word after `orchestrate` */
   name: string;
   /** its line in `orchestrate --help` */
@@ -27,12 +39,13 @@ export interface CommandSpec {
   /** whether it writes out/ (then it holds out/'s lock while it runs: core/outlock.ts) */
   writesOut: boolean;
   /**
-   * Read its options from parseArgs' values into `o` (which has command,
-   * help, json, verbose, noBuild). Throws UsageError (exit 2). Pure.
+   * Read its options from parseArgs' values into its option type, on top of
+   * `base` (command, help, json, verbose, noBuild, rebuild). Left out only
+   * when O is BaseOptions. Not called for --help. Throws UsageError (exit 2). Pure.
    */
-  parse?(o: CliOptions, values: Record<string, unknown>, positionals: readonly string[]): CliOptions;
+  parse?(base: BaseOptions, values: Record<string, unknown>, positionals: readonly string[]): O;
   /** Run it. Returns the exit code (0 ok, 1 failed); throws OrchestratorError for 2 and 130. */
-  run(env: Env, o: CliOptions, io: Io): Promise<number>;
+  run(env: Env, o: O, io: Io): Promise<number>;
 }
 
 /** --help and --json: every command has them. */
@@ -47,6 +60,9 @@ export const BOARD_KERNEL: Options = {
   'kernel-modules': { type: 'string' },
   dtb: { type: 'string' },
 };
+
+/** --verbose (-v): build, smoke and bench echo what runs (make's output, the guest's console) and show progress as plain lines. */
+export const VERBOSE: Options = { verbose: { type: 'boolean', short: 'v' } };
 
 /** --extra-groups and --only. */
 export const RUN_GROUPS: Options = { 'extra-groups': { type: 'string' }, only: { type: 'string' } };
@@ -100,16 +116,16 @@ export const KERNEL_FILTER_RE = /^[a-z0-9.+-]+(\/[a-z0-9.+-]+)*$/;
 /**
  * --board (required), --kernel, a kernel the user built, --extra-groups,
  * --only, --timeout and --fuzz-calls, whichever the command's table has,
- * checked. Throws UsageError. Pure.
+ * checked, on top of `base`. Throws UsageError. Pure.
  */
-export function parseBoardKernel(o: CliOptions, values: Record<string, unknown>): CliOptions {
-  const cmd = o.command;
+export function parseBoardKernel(base: BaseOptions, values: Record<string, unknown>): BoardKernelOptions {
+  const cmd = base.command;
   const board = str(values, 'board');
-  if (board !== undefined) o.board = board;
+  if (board === undefined) throw new UsageError(`${cmd}: --board <name|all> is required`);
+  if (board.trim() === '') throw new UsageError(`${cmd}: --board needs a value`);
+  const o: BoardKernelOptions = { ...base, board };
   const kernel = str(values, 'kernel');
   if (kernel !== undefined) o.kernel = kernel;
-  if (o.board === undefined) throw new UsageError(`${cmd}: --board <name|all> is required`);
-  if (o.board.trim() === '') throw new UsageError(`${cmd}: --board needs a value`);
   const build = str(values, 'kernel-build');
   const ownParts = { image: str(values, 'kernel-image'), modules: str(values, 'kernel-modules'), dtb: str(values, 'dtb') };
   if (build === undefined) {

@@ -3,8 +3,8 @@
  * from the board profiles. Exit codes: 0 written (or, with --check, up to
  * date), 1 --check found files that differ, 2 a profile is malformed.
  */
-import type { CliOptions, Io } from '../core/options.ts';
-import { EXPORT_TARGETS, exportFiles, schemaExport } from '../packaging/export.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
+import { EXPORT_TARGETS, exportFiles, schemaExport, type ExportTarget } from '../packaging/export.ts';
 import { exportDrift, writeExport } from '../packaging/exportio.ts';
 import { loadAllProfiles } from '../profile/profile.ts';
 import type { PackagingEnv } from '../packaging/steps.ts';
@@ -26,12 +26,20 @@ boards that are gone are removed.
   --check   write nothing: list what differs and exit 1 if anything does
   --json    print the result as JSON`;
 
-async function cmdExport(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
-  const targets = o.exportTargets ?? [];
+/** export's options. */
+export interface ExportOptions extends BaseOptions {
+  /** the positionals: which targets (default: all) */
+  exportTargets: ExportTarget[];
+  /** --check: write nothing, list what differs */
+  check: boolean;
+}
+
+async function cmdExport(env: PackagingEnv, o: ExportOptions, io: Io): Promise<number> {
+  const targets = o.exportTargets;
   const files = [...exportFiles(await loadAllProfiles(env.paths.boards, env.paths.repo), targets), schemaExport()];
   const drift = o.check ? await exportDrift(env.paths.repo, files, targets) : await writeExport(env.paths.repo, files, targets);
   if (o.json) {
-    io.out(JSON.stringify({ check: o.check === true, files: files.map((f) => ({ path: f.path, target: f.target, board: f.board })), drift }, null, 2));
+    io.out(JSON.stringify({ check: o.check, files: files.map((f) => ({ path: f.path, target: f.target, board: f.board })), drift }, null, 2));
   } else if (drift.length === 0) {
     io.out(`${files.length} generated files, all up to date (${targets.join(', ')}, boards/schema.json)`);
   } else if (o.check) {
@@ -44,17 +52,17 @@ async function cmdExport(env: PackagingEnv, o: CliOptions, io: Io): Promise<numb
   return o.check && drift.length > 0 ? 1 : 0;
 }
 
-export const exportCmd: CommandSpec = {
+export const exportCmd: CommandSpec<ExportOptions> = {
   name: 'export',
   summary: SUMMARY,
   usage: USAGE,
   options: { ...COMMON, check: { type: 'boolean' } },
   positionals: EXPORT_TARGETS,
   writesOut: false,
-  parse: (o, values, positionals) => {
-    o.exportTargets = positionals.length > 0 ? EXPORT_TARGETS.filter((t) => positionals.includes(t)) : [...EXPORT_TARGETS];
-    o.check = values.check === true;
-    return o;
-  },
+  parse: (base, values, positionals) => ({
+    ...base,
+    exportTargets: positionals.length > 0 ? EXPORT_TARGETS.filter((t) => positionals.includes(t)) : [...EXPORT_TARGETS],
+    check: values.check === true,
+  }),
   run: cmdExport,
 };

@@ -9,8 +9,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import type { CliOptions, Io } from '../core/options.ts';
-import { kernelMatches } from '../pipeline/boardrun.ts';
+import type { Io } from '../core/options.ts';
+import { kernelMatches, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { COMMON, parseBoardKernel, str, type CommandSpec } from './command.ts';
 import { printRun } from './smoke.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
@@ -97,9 +97,16 @@ interface Written {
   file: string;
 }
 
-async function runLava(env: Env, o: CliOptions, io: Io): Promise<number> {
+/** lava's options: --board and --kernel, and its own. */
+export interface LavaOptions extends BoardKernelOptions {
+  /** --artifacts-url: where the lab fetches out/ from */
+  artifactsUrl?: string;
+  /** --submit: the LAVA server */
+  lavaServer?: string;
+}
+
+async function runLava(env: Env, o: LavaOptions, io: Io): Promise<number> {
   const board = o.board;
-  if (board === undefined) throw new UsageError('lava: --board is required (a board name, or all)');
   const url = parseArtifactsUrl(o.artifactsUrl);
   const profiles: Profile[] =
     board === 'all' ? (await loadAllProfiles(env.paths.boards, env.paths.repo)).filter((p) => p.qemu !== undefined) : [await findProfile(env.paths.boards, env.paths.repo, board)];
@@ -175,7 +182,7 @@ export function caseNote(cases: readonly LavaCase[], names: readonly string[]): 
   return `LAVA recorded ${ours.length} test case(s) in suite atemsys; the console has ${top} top-level KTAP results (${names.length} with subtests)`;
 }
 
-async function submitAll(env: Env, o: CliOptions, io: Io, jobs: readonly { w: Written; text: string }[]): Promise<number> {
+async function submitAll(env: Env, o: LavaOptions, io: Io, jobs: readonly { w: Written; text: string }[]): Promise<number> {
   const server = parseServerUrl(o.lavaServer ?? '');
   const lavacli = await readFile(path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'lavacli.yaml'), 'utf8').catch(() => undefined);
   const token = lavaToken(server, process.env, lavacli);
@@ -221,7 +228,7 @@ async function submitAll(env: Env, o: CliOptions, io: Io, jobs: readonly { w: Wr
 }
 
 /** Follows the submitted jobs to their end and reads their results back; @done gets each finished job. */
-async function followAll(env: Env, o: CliOptions, io: Io, client: LavaClient, server: string, subs: readonly Submitted[], done: Set<number>, say: (m: string) => void): Promise<number> {
+async function followAll(env: Env, o: LavaOptions, io: Io, client: LavaClient, server: string, subs: readonly Submitted[], done: Set<number>, say: (m: string) => void): Promise<number> {
   const runs: RunSummary[] = [];
   for (const s of subs) {
     const { w } = s.job;
@@ -268,18 +275,19 @@ async function followAll(env: Env, o: CliOptions, io: Io, client: LavaClient, se
   return runs.every((r) => r.status === 'passed') ? 0 : 1;
 }
 
-export const lava: CommandSpec = {
+export const lava: CommandSpec<LavaOptions> = {
   name: 'lava',
   summary: 'write LAVA jobs (QEMU, or U-Boot on the real board) for the built kernels',
   usage: LAVA_USAGE,
   options: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' }, submit: { type: 'string' } },
   writesOut: true,
-  parse: (o, values) => {
+  parse: (base, values) => {
+    const o: LavaOptions = parseBoardKernel(base, values);
     const u = str(values, 'artifacts-url');
     if (u !== undefined) o.artifactsUrl = u;
     const srv = str(values, 'submit');
     if (srv !== undefined) o.lavaServer = srv;
-    return parseBoardKernel(o, values);
+    return o;
   },
   run: runLava,
 };

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
 import { archInfo, isArch, type Arch } from '../debian/arch.ts';
-import { renderer, type CliOptions, type Io } from '../core/options.ts';
+import { renderer, type BaseOptions, type Io } from '../core/options.ts';
 import { InterruptedError, UsageError, errorMessage } from '../core/errors.ts';
 import { buildCell, cellOf, checkerFor, openSourceState, prepareTree, resolveSources, sourceTree, type ResolvedSource } from '../kernel/kernelsrc.ts';
 import { MATRIX_ARCHES, MATRIX_SUITES, matrixTable, type MatrixCell } from '../kernel/matrix.ts';
@@ -33,8 +33,17 @@ Prints the matrix and "N passed, N failed" (one per cell).
   --json            print the cells as JSON
 Exit codes: 0 every cell clean, 1 a cell has warnings or failed, 2 usage, 130 interrupted.`;
 
-/** --suite and --arch, checked. Pure. */
-export function parseMatrixOptions(o: CliOptions, values: Record<string, unknown>): CliOptions {
+/** matrix's options. */
+export interface MatrixOptions extends BaseOptions {
+  /** --suite: only these suites */
+  suites?: string[];
+  /** --arch: only these architectures */
+  arches?: Arch[];
+}
+
+/** --suite and --arch, checked, on top of `base`. Throws UsageError. Pure. */
+export function parseMatrixOptions(base: BaseOptions, values: Record<string, unknown>): MatrixOptions {
+  const o: MatrixOptions = { ...base };
   const list = (k: string): string[] | undefined =>
     typeof values[k] === 'string'
       ? (values[k] as string)
@@ -57,7 +66,7 @@ export function parseMatrixOptions(o: CliOptions, values: Record<string, unknown
   return o;
 }
 
-async function runMatrix(env: Env, o: CliOptions, io: Io): Promise<number> {
+async function runMatrix(env: Env, o: MatrixOptions, io: Io): Promise<number> {
   const suites = MATRIX_SUITES.filter((s) => o.suites === undefined || o.suites.includes(s.suite));
   const arches = MATRIX_ARCHES.filter((a) => o.arches === undefined || o.arches.includes(a));
   const tools = ['make', 'gcc', 'tar', 'xz', 'dpkg', 'dpkg-source', 'apt-get', 'apt-cache', 'sparse', 'flex', 'bison', 'bc'];
@@ -153,7 +162,7 @@ async function runMatrix(env: Env, o: CliOptions, io: Io): Promise<number> {
   return failed.length > 0 ? 1 : 0;
 }
 
-export const matrix: CommandSpec = {
+export const matrix: CommandSpec<MatrixOptions> = {
   name: 'matrix',
   summary: "W=1 + sparse builds against Debian's kernel sources, 5.10 to sid's newest, × 3 arches",
   usage: MATRIX_USAGE,

@@ -3,7 +3,7 @@
  * dpkg-buildpackage failed, 2 usage or configuration error, 130 interrupted.
  */
 import path from 'node:path';
-import type { CliOptions, Io } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { buildDeb } from '../packaging/debpkg.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { table } from '../report/report.ts';
@@ -20,7 +20,13 @@ and debian/ (dpkg-buildpackage in a temporary copy of the two).
   --out <dir>   where the .deb goes (default out/deb)
   --json        print the result as JSON`;
 
-async function cmdPackage(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
+/** package's options. */
+export interface PackageOptions extends BaseOptions {
+  /** --out: where the .deb goes (default out/deb) */
+  out?: string;
+}
+
+async function cmdPackage(env: PackagingEnv, o: PackageOptions, io: Io): Promise<number> {
   const outDir = path.resolve(o.out ?? path.join(env.paths.out, 'deb'));
   if (!(await isDir(path.join(env.paths.repo, 'debian')))) throw new ConfigError(`${rel(env.paths.repo)}/debian/ is missing: the package is built from it`);
   let deb = '';
@@ -44,18 +50,17 @@ async function cmdPackage(env: PackagingEnv, o: CliOptions, io: Io): Promise<num
   return 0;
 }
 
-export const packageCmd: CommandSpec = {
+export const packageCmd: CommandSpec<PackageOptions> = {
   name: 'package',
   summary: SUMMARY,
   usage: USAGE,
   options: { ...COMMON, out: { type: 'string' } },
   positionals: ['deb'],
   writesOut: true,
-  parse: (o, values, positionals) => {
+  parse: (base, values, positionals) => {
     if (positionals.length !== 1) throw new UsageError('package: say which package: orchestrate package deb');
     const out = str(values, 'out');
-    if (out !== undefined) o.out = out;
-    return o;
+    return out !== undefined ? { ...base, out } : base;
   },
   run: cmdPackage,
 };

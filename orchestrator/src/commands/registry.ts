@@ -1,6 +1,8 @@
 /**
  * Every command, in the order `orchestrate --help` lists them. Adding a
- * command: write commands/<name>.ts exporting a CommandSpec, and add it here.
+ * command: write commands/<name>.ts exporting a CommandSpec (a
+ * CommandSpec<O> when it has options of its own, O its option type), and add
+ * it here.
  */
 import { bench } from './bench.ts';
 import { boards } from './boards.ts';

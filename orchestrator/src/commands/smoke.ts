@@ -9,10 +9,10 @@ import { FailureError } from '../core/errors.ts';
 import type { Io } from '../core/options.ts';
 import { displayPath } from '../core/paths.ts';
 import { bootTask, kernelLabel, locateTask, secs } from '../pipeline/pipeline.ts';
-import { buildOnlyLines, buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards } from '../pipeline/boardrun.ts';
+import { buildOnlyLines, buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { capabilityMatrix, capabilityTable, testTable, totalsLine } from '../report/report.ts';
 import { failedBeforeBoot, totals, type RunSummary } from '../report/results.ts';
-import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, parseBoardKernel, type CommandSpec } from './command.ts';
+import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
 
 /** One run's result as smoke prints it: the line, the tests, problems, notes, where its files are */
 export function printRun(s: RunSummary, io: Io): void {
@@ -30,7 +30,7 @@ export function printRun(s: RunSummary, io: Io): void {
   if (s.dir) io.out(`serial log: ${displayPath(path.join(s.dir, 'serial.log'))}   junit: ${displayPath(path.join(s.dir, 'junit.xml'))}`);
 }
 
-export const smoke: CommandSpec = {
+export const smoke: CommandSpec<BoardKernelOptions> = {
   name: 'smoke',
   summary: 'build if needed, boot each kernel in QEMU, run the selftests, report',
   usage: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
@@ -58,7 +58,7 @@ ${RUN_GROUPS_HELP}
     ...COMMON,
     ...BOARD_KERNEL,
     ...RUN_GROUPS,
-    verbose: { type: 'boolean', short: 'v' },
+    ...VERBOSE,
     'no-build': { type: 'boolean' },
     timeout: { type: 'string' },
     'fuzz-calls': { type: 'string' },
@@ -67,16 +67,17 @@ ${RUN_GROUPS_HELP}
   writesOut: true,
   parse: parseBoardKernel,
   async run(env, o, io) {
-    const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board ?? '', true, o.kernel);
+    const { run: profiles, buildOnly } = await selectBoards(env.paths, o.board, true, o.kernel);
     await checkSelftestRun(profiles, o, env.paths);
     await checkTools(profiles, o, env.host);
+    // --json: stdout is the JSON alone (as in build and bench)
     const echo = (t: string): void => {
       process.stdout.write(t);
     };
     const runs: RunSummary[] = [];
     await runBoardKernels(env, o, {
       profiles,
-      steps: () => [...(o.noBuild ? [locateTask(env)] : buildSteps(env, true)), bootTask(env, { verbose: o.verbose, echo })],
+      steps: () => [...(o.noBuild ? [locateTask(env)] : buildSteps(env, true)), bootTask(env, { verbose: o.verbose && !o.json, echo })],
       done: ({ profile: p, spec, job, error, stage }) => {
         let s: RunSummary;
         if (error === undefined) {

@@ -5,7 +5,7 @@
  * Exit codes: 0 built or cached, 1 the build failed, 2 usage or
  * configuration error, 130 interrupted.
  */
-import type { CliOptions, Io } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { openSourceState } from '../kernel/kernelsrc.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { DEBUG_KERNEL, TEST_KERNEL, buildTestKernel } from '../kernel/testkernel.ts';
@@ -26,7 +26,13 @@ Prints the build tree, modules and image, and the smoke command that uses them.
   --json   print them as JSON
 Exit codes: 0 built or cached, 1 the build failed, 2 usage or configuration error, 130 interrupted.`;
 
-async function runTestKernel(env: Env, o: CliOptions, io: Io): Promise<number> {
+/** testkernel's options. */
+export interface TestKernelOptions extends BaseOptions {
+  /** --debug: the debug kernel */
+  debugKernel: boolean;
+}
+
+async function runTestKernel(env: Env, o: TestKernelOptions, io: Io): Promise<number> {
   await requireTools(['make', 'gcc', 'tar', 'xz', 'dpkg', 'apt-get', 'apt-cache', 'flex', 'bison', 'bc', 'depmod'], archInfo('x86_64', env.host));
   const log = (m: string): void => {
     if (!o.json) io.err(`testkernel: ${m}`);
@@ -47,15 +53,12 @@ async function runTestKernel(env: Env, o: CliOptions, io: Io): Promise<number> {
   return 0;
 }
 
-export const testkernel: CommandSpec = {
+export const testkernel: CommandSpec<TestKernelOptions> = {
   name: 'testkernel',
   summary: "build a small 5.10 kernel from Debian's source, to smoke-test a kernel you built",
   usage: TESTKERNEL_USAGE,
   options: { ...COMMON, debug: { type: 'boolean' } },
   writesOut: true,
-  parse: (o, values) => {
-    if (values.debug === true) o.debugKernel = true;
-    return o;
-  },
+  parse: (base, values) => ({ ...base, debugKernel: values.debug === true }),
   run: runTestKernel,
 };

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CliOptions, Io, YoctoCli } from '../core/options.ts';
+import type { BaseOptions, Io } from '../core/options.ts';
 import { ConfigError, FailureError, UsageError } from '../core/errors.ts';
 import { runChecked } from '../core/exec.ts';
 import { LAYER_BOARD_CONF_DIR, LAYER_DIR } from '../packaging/export.ts';
@@ -35,6 +35,25 @@ and runs bitbake; logs go to <build-dir>/atemsys-logs/.
   --parse-only        only parse the layer's recipes (bitbake -e), build nothing
   --check-layer       run yocto-check-layer on meta-atemsys instead of building
   --json              print the result as JSON`;
+
+/** yocto's own options (--poky, --machine, …) as given. */
+export interface YoctoCli {
+  tree: string;
+  bitbake?: string;
+  machine: string;
+  layers: string[];
+  board?: string;
+  buildDir?: string;
+  target: string;
+  conf: string[];
+  offline: boolean;
+  mode: 'build' | 'parse' | 'check-layer';
+}
+
+/** yocto's options. */
+export interface YoctoCommandOptions extends BaseOptions {
+  yocto: YoctoCli;
+}
 
 /** yocto's options, checked. Throws UsageError. Pure. */
 export function parseYocto(values: Record<string, unknown>): YoctoCli {
@@ -78,9 +97,8 @@ async function findBitbake(tree: string, given: string | undefined): Promise<str
 
 const YOCTO_TOOLS = ['bash', 'python3', 'git', 'make', 'gcc', 'chrpath', 'diffstat', 'gawk', 'file', 'lz4', 'zstd', 'cpio'];
 
-async function yoctoOptions(env: PackagingEnv, o: CliOptions): Promise<{ y: YoctoOptions; series: string[] }> {
+async function yoctoOptions(env: PackagingEnv, o: YoctoCommandOptions): Promise<{ y: YoctoOptions; series: string[] }> {
   const c = o.yocto;
-  if (!c) throw new ConfigError('internal: no yocto options');
   const tree = path.resolve(c.tree);
   if (!(await exists(path.join(tree, 'oe-init-build-env'))) || !(await exists(path.join(tree, 'meta', 'conf', 'layer.conf')))) {
     throw new ConfigError(`--poky ${c.tree}: no oe-init-build-env and meta/conf/layer.conf there: expected a poky or openembedded-core checkout`);
@@ -124,7 +142,7 @@ async function yoctoOptions(env: PackagingEnv, o: CliOptions): Promise<{ y: Yoct
 /** bitbake wants a UTF-8 locale */
 const UTF8 = { LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' };
 
-async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promise<number> {
+async function cmdYocto(env: PackagingEnv, o: YoctoCommandOptions, io: Io): Promise<number> {
   const { y, series } = await yoctoOptions(env, o);
   const logs = path.join(y.buildDir, 'atemsys-logs');
   const bash = async (title: string, log: string, script: string, update: (l: string) => void): Promise<string> => {
@@ -203,7 +221,7 @@ async function cmdYocto(env: PackagingEnv, o: CliOptions, io: Io): Promise<numbe
   return 0;
 }
 
-export const yocto: CommandSpec = {
+export const yocto: CommandSpec<YoctoCommandOptions> = {
   name: 'yocto',
   summary: SUMMARY,
   usage: USAGE,
@@ -222,9 +240,6 @@ export const yocto: CommandSpec = {
     'check-layer': { type: 'boolean' },
   },
   writesOut: false,
-  parse: (o, values) => {
-    o.yocto = parseYocto(values);
-    return o;
-  },
+  parse: (base, values) => ({ ...base, yocto: parseYocto(values) }),
   run: cmdYocto,
 };

@@ -162,7 +162,7 @@ export async function runInRoot(
   root: string,
   binds: readonly string[],
   argv: readonly string[],
-  o: { logFile: string; signal?: AbortSignal; tail?: number; env?: Record<string, string> },
+  o: { logFile: string; signal?: AbortSignal; tail?: number; env?: Record<string, string>; onLine?: (line: string) => void },
 ): Promise<{ all: string }> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined) throw new FailureError(`${what}: empty command`);

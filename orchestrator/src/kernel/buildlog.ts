@@ -101,6 +101,8 @@ export interface KbuildParams {
   root?: BuildRoot;
   /** environment for make (LINUX_SOURCE for the armhf modpost) */
   env?: Record<string, string>;
+  /** each line of make's output as it comes (build --verbose) */
+  onLine?: (line: string) => void;
 }
 
 export interface BuildRoot {
@@ -109,7 +111,7 @@ export interface BuildRoot {
   binds: string[];
 }
 
-export function kbuildArgs(p: Omit<KbuildParams, 'logFile' | 'signal'>, jobs = os.availableParallelism()): string[] {
+export function kbuildArgs(p: Omit<KbuildParams, 'logFile' | 'signal' | 'onLine'>, jobs = os.availableParallelism()): string[] {
   return ['-C', p.srcDir, `-j${jobs}`, `KERNELDIR=${p.kernelDir}`, `ARCH=${p.arch.kernelArch}`, `CROSS_COMPILE=${p.arch.crossCompile}`, ...(p.extra ?? []), 'modules'];
 }
 
@@ -121,7 +123,7 @@ export interface ModuleResult {
 }
 
 export async function buildModule(p: KbuildParams, release: string): Promise<ModuleResult> {
-  const opts = { logFile: p.logFile, signal: p.signal, tail: 40, ...(p.env ? { env: p.env } : {}) };
+  const opts = { logFile: p.logFile, signal: p.signal, tail: 40, ...(p.env ? { env: p.env } : {}), ...(p.onLine ? { onLine: p.onLine } : {}) };
   const r = p.root ? await runInRoot(`module build (in ${p.root.dir})`, p.root.dir, p.root.binds, ['make', ...kbuildArgs(p)], opts) : await runChecked('module build', 'make', kbuildArgs(p), opts);
   const ko = path.join(p.srcDir, 'atemsys.ko');
   await stat(ko).catch(() => {
@@ -173,8 +175,13 @@ export async function buildHostSim(p: { toolsDir: string; outDir: string; logFil
   return bin;
 }
 
-/** Static selftest binary for `crossCompile` (the arch's own, or its compat32 one) in outDir. */
-export async function buildSelftests(p: { selftestsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<string> {
+/**
+ * Static selftest binary for `crossCompile` (the arch's own, or its compat32
+ * one) in outDir; `onLine` gets make's output lines as they come (none when
+ * an earlier job of this run built it). Returns its path; throws
+ * FailureError with the log's tail when make fails or the binary is missing.
+ */
+export async function buildSelftests(p: { selftestsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal; onLine?: (line: string) => void }): Promise<string> {
   const key = `selftests ${p.crossCompile}`;
   const reused = await reuseBuilt(key, p.outDir, p.logFile);
   if (reused?.[0] !== undefined) return reused[0];
@@ -186,6 +193,7 @@ export async function buildSelftests(p: { selftestsDir: string; outDir: string; 
     logFile: p.logFile,
     signal: p.signal,
     tail: 40,
+    ...(p.onLine ? { onLine: p.onLine } : {}),
   });
   const bin = path.join(p.outDir, 'atemsys-selftest');
   await stat(bin).catch(() => {
@@ -203,10 +211,12 @@ export interface UserTools {
 
 /**
  * The userspace tools (src-kernel/tools: atemsys-ecat, atemsys-bench), static,
- * for `crossCompile`, into outDir: `make -C <toolsDir> CROSS_COMPILE=… O=…`.
- * Throws FailureError with the log's tail when make fails or a binary is missing.
+ * for `crossCompile`, into outDir: `make -C <toolsDir> CROSS_COMPILE=… O=…`;
+ * `onLine` gets make's output lines as they come (none when an earlier job of
+ * this run built them). Throws FailureError with the log's tail when make
+ * fails or a binary is missing.
  */
-export async function buildUserTools(p: { toolsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal }): Promise<UserTools> {
+export async function buildUserTools(p: { toolsDir: string; outDir: string; crossCompile: string; logFile: string; signal?: AbortSignal; onLine?: (line: string) => void }): Promise<UserTools> {
   const key = `tools ${p.crossCompile}`;
   const reused = await reuseBuilt(key, p.outDir, p.logFile);
   if (reused) {
@@ -221,6 +231,7 @@ export async function buildUserTools(p: { toolsDir: string; outDir: string; cros
     logFile: p.logFile,
     signal: p.signal,
     tail: 40,
+    ...(p.onLine ? { onLine: p.onLine } : {}),
   });
   const found: string[] = [];
   for (const name of TOOL_BINARIES) {

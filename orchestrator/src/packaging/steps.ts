@@ -5,7 +5,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { Listr, type ListrTask } from 'listr2';
-import { renderer, type CliOptions } from '../core/options.ts';
+import { renderer, type BaseOptions } from '../core/options.ts';
 import type { Paths } from '../core/paths.ts';
 
 export interface PackagingEnv {
@@ -32,7 +32,7 @@ export interface Step {
 }
 
 /** Run steps one after the other with a progress display (none with --json). */
-export async function runSteps(steps: readonly Step[], o: CliOptions): Promise<void> {
+export async function runSteps(steps: readonly Step[], o: Pick<BaseOptions, 'json'>): Promise<void> {
   const r = renderer({ json: o.json, verbose: false });
   const tasks: ListrTask[] = steps.map((s) => ({
     title: s.title,

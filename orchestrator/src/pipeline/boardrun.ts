@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { Listr, type ListrRendererValue } from 'listr2';
 import { ConfigError, InterruptedError, UsageError, errorMessage } from '../core/errors.ts';
-import { renderer, type CliOptions } from '../core/options.ts';
+import { renderer, type BaseOptions } from '../core/options.ts';
 import type { Paths } from '../core/paths.ts';
 import { archInfo, type hostDebianArch } from '../debian/arch.ts';
 import { buildTools, missingToolsMessage, requireTools } from '../debian/tools.ts';
@@ -34,8 +34,24 @@ export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
 export interface RunAdjust {
   extraGroups?: string[];
   only?: string[];
+  /** smoke: the guest's hard timeout (s), over the profile's */
   timeout?: number;
+  /** smoke: the fuzz group's calls */
   fuzzCalls?: number;
+}
+
+/**
+ * The options of the commands that run board × kernel jobs (build, smoke,
+ * bench, check; lava reads --board and --kernel too): commands/command.ts
+ * parseBoardKernel reads them, each only where the command's table has it.
+ */
+export interface BoardKernelOptions extends BaseOptions, RunAdjust {
+  /** a board's name, or all */
+  board: string;
+  /** the --kernel filter: series, suite or flavour words joined by / */
+  kernel?: string;
+  /** a kernel the user built, instead of the board's Debian kernels */
+  own?: OwnKernelInput;
 }
 
 /** A kernel spec with the command line's extra groups (after its own) and timeout. Pure. */
@@ -114,7 +130,7 @@ export async function selectBoards(paths: Paths, board: string, needQemu: boolea
  * --extra-groups, --only), checked against the selftests' own table before
  * anything is built. Expands o.only's group names. Throws UsageError (exit 2).
  */
-export async function checkSelftestRun(profiles: readonly Profile[], o: CliOptions, paths: Paths): Promise<void> {
+export async function checkSelftestRun(profiles: readonly Profile[], o: BoardKernelOptions, paths: Paths): Promise<void> {
   const table = await readSelftestTable(paths.srcKernel);
   if (o.only) {
     checkSelftestNames(table, { only: o.only, where: '--only' });
@@ -140,7 +156,7 @@ export function isFatal(err: unknown): boolean {
  * sparse…), checked before anything runs: one ConfigError naming each
  * missing tool and its Debian package.
  */
-export async function checkTools(profiles: readonly Profile[], o: CliOptions, host: ReturnType<typeof hostDebianArch>): Promise<void> {
+export async function checkTools(profiles: readonly Profile[], o: BoardKernelOptions & { module?: string }, host: ReturnType<typeof hostDebianArch>): Promise<void> {
   const needs = new Map<string, ReturnType<typeof archInfo>>();
   for (const p of profiles) {
     const a = archInfo(p.arch, host);
@@ -180,13 +196,17 @@ export async function checkTools(profiles: readonly Profile[], o: CliOptions, ho
   }
 }
 
-/** Resolve, fetch, build, (DT) patch the device tree, package: the build steps of one board × kernel. */
-export function buildSteps(env: Env, fresh: boolean): JobTask[] {
-  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env), dtTask(env), packageTask(env)];
+/**
+ * Resolve, fetch, build, (DT) patch the device tree, package: the build steps
+ * of one board × kernel. `echo` gets each line of make's output (build
+ * --verbose).
+ */
+export function buildSteps(env: Env, fresh: boolean, echo?: (line: string) => void): JobTask[] {
+  return [resolveTask(env, { checkFresh: fresh }), fetchTask(env), buildTask(env, echo ? { echo } : {}), dtTask(env), packageTask(env)];
 }
 
 /** Run one board × kernel's steps under one progress title. Rejects with the first step's error. */
-export async function runJob(job: KernelJob, steps: JobTask[], o: CliOptions): Promise<void> {
+export async function runJob(job: KernelJob, steps: JobTask[], o: Pick<BaseOptions, 'json' | 'verbose'>): Promise<void> {
   const title = `${job.profile.name} · ${kernelLabel(job.spec)}`;
   const listr = new Listr<KernelJob, ListrRendererValue, ListrRendererValue>([{ title, task: (_ctx, task) => task.newListr(steps, { exitOnError: true }) }], {
     ctx: job,
@@ -234,7 +254,7 @@ export function failedStage(job: KernelJob, noBuild: boolean): 'build' | 'boot' 
  * what isFatal says ends the command (ConfigError, UsageError,
  * InterruptedError); any other error is the job's outcome.
  */
-export async function runBoardKernels(env: Env, o: CliOptions, run: BoardKernelRun): Promise<JobOutcome[]> {
+export async function runBoardKernels(env: Env, o: BoardKernelOptions, run: BoardKernelRun): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = [];
   for (const p of run.profiles) {
     for (const spec of run.kernels ? run.kernels(p) : selectKernels(p, o.kernel, o.own, o)) {

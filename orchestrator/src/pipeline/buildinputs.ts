@@ -38,6 +38,16 @@ async function moduleToolchain(i: InputsOf): Promise<string> {
   return toolIdentity(`${i.arch.crossCompile || `${hostTriplet() ?? buildHostTriplet()}-`}${compiler}`);
 }
 
+/**
+ * The input digests of one build (pipeline/incremental.ts stepKeys makes the
+ * step keys from them): file trees by names relative to their root and
+ * contents, the profile with its file relative to the repository, packages by
+ * name and version, tools by identity. Nothing names the checkout's own
+ * absolute path, so a moved or second checkout with the same content gets the
+ * same keys and rebuilds nothing. Reads src-kernel/, orchestrator/src/ and the
+ * kernel's headers in the cache; never throws for a missing file (it counts as
+ * missing).
+ */
 export async function buildFingerprints(i: InputsOf): Promise<Fingerprints> {
   const src = i.paths.srcKernel;
   const uapi = await hashTree(path.join(src, 'include'));
@@ -58,8 +68,8 @@ export async function buildFingerprints(i: InputsOf): Promise<Fingerprints> {
     profileDt: i.profile.dt
       ? JSON.stringify({ dt: i.profile.dt, qemu: i.profile.qemu !== undefined, overlay: qemuOverlayFor(i.profile.qemu, r.series) ?? null, stock: i.profile.bench?.stockOverlay ?? null })
       : '',
-    profilePackage: JSON.stringify({ profile: i.profile, selftestArgs: i.selftestArgs }),
-    recipeCompile: await hashFiles(['kernel/buildlog.ts', 'debian/suiteroot.ts', 'pipeline/pipeline.ts'].map((f) => path.join(orch, f))),
+    profilePackage: JSON.stringify({ profile: { ...i.profile, file: path.relative(i.paths.repo, i.profile.file) }, selftestArgs: i.selftestArgs }),
+    recipeCompile: await hashFiles(orch, ['kernel/buildlog.ts', 'debian/suiteroot.ts', 'pipeline/pipeline.ts']),
     recipeDt: await hashTree(path.join(orch, 'devicetree')),
     recipePackage: `${await hashTree(orch)} ${i.orchestratorVersion}`,
   };

@@ -50,7 +50,7 @@ export interface Fingerprints {
   userToolchain: string;
   /** the profile's dt section, QEMU overlay and bench stock overlay ('' for boards without dt) */
   profileDt: string;
-  /** the whole profile and the selftest arguments of this kernel */
+  /** the whole profile (its file relative to the repository) and the selftest arguments of this kernel */
   profilePackage: string;
   /** the orchestrator's build code (kbuild arguments, the build root) */
   recipeCompile: string;
@@ -218,11 +218,15 @@ export function hashTree(root: string, exclude: readonly string[] = []): Promise
   return p;
 }
 
-/** Digest of several files (missing ones count as missing). */
-export async function hashFiles(files: readonly string[]): Promise<string> {
+/**
+ * Digest of several files under root, by their names relative to root and
+ * their contents (missing ones count as missing): the same for a copy of root
+ * elsewhere.
+ */
+export async function hashFiles(root: string, files: readonly string[]): Promise<string> {
   const h = createHash('sha256');
   for (const f of files) {
-    const data = await readFile(f).catch(() => undefined);
+    const data = await readFile(path.join(root, f)).catch(() => undefined);
     h.update(`${f} ${data === undefined ? 'missing' : data.length}\n`);
     if (data) h.update(data);
   }

@@ -436,7 +436,14 @@ export function fetchTask(env: Env): JobTask {
   };
 }
 
-export function buildTask(env: Env): JobTask {
+/**
+ * The step that builds atemsys.ko, atemsys-selftest (and its 32-bit twin) and
+ * the tools, each only when the incremental plan says so. `o.echo` gets each
+ * line of make's output as it comes (build --verbose); without it make's
+ * output goes to the logs in out/<board>/<release>/build/ alone.
+ */
+export function buildTask(env: Env, o: { echo?: (line: string) => void } = {}): JobTask {
+  const onLine = o.echo ? { onLine: o.echo } : {};
   return {
     title: 'build atemsys.ko, atemsys-selftest and the tools',
     skip: (job) => (job.upToDate === true ? 'artifacts up to date' : false),
@@ -464,6 +471,7 @@ export function buildTask(env: Env): JobTask {
               signal: env.signal,
               ...(root ? { root } : {}),
               ...(await moduleEnv(job, env)),
+              ...onLine,
             },
             tree.release,
           );
@@ -492,6 +500,7 @@ export function buildTask(env: Env): JobTask {
             crossCompile: job.arch.crossCompile,
             logFile: path.join(work, 'selftests.log'),
             signal: env.signal,
+            ...onLine,
           });
           const compat = job.arch.compat32;
           if (compat) {
@@ -503,6 +512,7 @@ export function buildTask(env: Env): JobTask {
               crossCompile: compat.crossCompile,
               logFile: path.join(work, 'selftests32.log'),
               signal: env.signal,
+              ...onLine,
             });
           }
         }
@@ -520,6 +530,7 @@ export function buildTask(env: Env): JobTask {
           crossCompile: job.arch.crossCompile,
           logFile: path.join(work, 'tools.log'),
           signal: env.signal,
+          ...onLine,
         });
         job.ecat = tools.ecat;
         job.bench = tools.bench;

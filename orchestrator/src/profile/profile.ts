@@ -11,7 +11,7 @@ import { ConfigError } from '../core/errors.ts';
 import { toDtSpec, type DtSpec } from './profiledt.ts';
 import type { OwnKernelInput } from '../kernel/ownkernel.ts';
 import { NAME_RE, SHUTDOWNS, describeValue, profileSchema, type RawProfile, type RawQemu } from './schema.ts';
-import { YamlChecker, formatIssues } from './yamlcheck.ts';
+import { YamlChecker, formatIssues, type Issue } from './yamlcheck.ts';
 
 export { formatIssues, type Issue } from './yamlcheck.ts';
 
@@ -181,10 +181,46 @@ export { SHUTDOWNS };
 export type Shutdown = (typeof SHUTDOWNS)[number];
 
 /**
- * Parse and validate one profile. `displayFile` is used in messages, `expectedName`
- * is the file name without `.yaml`. Throws ConfigError listing every issue.
+ * The first line of every profile: editors that use the YAML language server
+ * read boards/schema.json through it (boards/README.md).
  */
-export function parseProfile(text: string, displayFile: string, expectedName: string, absFile = displayFile): Profile {
+export const SCHEMA_LINE = '# yaml-language-server: $schema=./schema.json';
+
+const SCHEMA_COMMENT = /^#\s*yaml-language-server:\s*\$schema=(\S*)\s*$/;
+
+/**
+ * The issue with a profile's `$schema` line (field `$schema`), undefined when
+ * its first line is SCHEMA_LINE: missing (line 1), naming another schema
+ * (its line), or not the first line (its line). Each message says how to fix
+ * it. Pure.
+ */
+export function schemaLineIssue(text: string): Issue | undefined {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  if (lines[0] === SCHEMA_LINE) return undefined;
+  const at = lines.findIndex((l) => SCHEMA_COMMENT.test(l));
+  const fix = `make the first line ${JSON.stringify(SCHEMA_LINE)}`;
+  if (at < 0) return { line: 1, path: '$schema', message: `the first line must name the profiles' JSON Schema for editors: ${fix}` };
+  const named = SCHEMA_COMMENT.exec(lines[at] ?? '')?.[1] ?? '';
+  const wrong = named === './schema.json' ? '' : `names ${JSON.stringify(named)}, not "./schema.json" (boards/schema.json beside the profile); `;
+  if (at === 0) return { line: 1, path: '$schema', message: wrong === '' ? `must read exactly ${JSON.stringify(SCHEMA_LINE)}` : `${wrong}${fix}` };
+  return { line: at + 1, path: '$schema', message: `${wrong}must be the first line, not line ${at + 1}: ${fix} (and remove this one)` };
+}
+
+/** What parseProfile checks beyond the YAML's content. */
+export interface ParseOptions {
+  /**
+   * The text must start with SCHEMA_LINE (schemaLineIssue): a file in boards/
+   * (loadProfile sets it). Default false: a YAML snippet.
+   */
+  requireSchemaLine?: boolean;
+}
+
+/**
+ * Parse and validate one profile. `displayFile` is used in messages, `expectedName`
+ * is the file name without `.yaml`, `absFile` becomes Profile.file. Throws
+ * ConfigError (exit code 2) listing every issue as `file:line: field: message`.
+ */
+export function parseProfile(text: string, displayFile: string, expectedName: string, absFile = displayFile, opts: ParseOptions = {}): Profile {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -195,9 +231,12 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
     throw new ConfigError(msgs.join('\n'));
   }
   const c = new YamlChecker(doc, lc);
+  const schemaIssue = opts.requireSchemaLine ? schemaLineIssue(text) : undefined;
+  if (schemaIssue) c.issues.push(schemaIssue);
   const root = doc.contents as Node | null;
   if (!isMap(root)) {
-    throw new ConfigError(`${displayFile}:${c.line(root)}: (top level): expected a mapping, got ${describeNode(root)}`);
+    c.issues.push({ line: c.line(root), path: '(top level)', message: `expected a mapping, got ${describeNode(root)}` });
+    throw new ConfigError(formatIssues(displayFile, c.issues));
   }
   // kernel series as dt-overlay keys may be written unquoted (6.12)
   const value = c.value([['qemu', 'dt-overlay']]);
@@ -269,6 +308,11 @@ function toQemu(q: RawQemu): QemuSpec {
   return out;
 }
 
+/**
+ * Read and validate the profile `file` (a boards/<name>.yaml: its first line
+ * must be SCHEMA_LINE); messages name it relative to repoRoot. Throws
+ * ConfigError (exit code 2) when it cannot be read or has issues.
+ */
 export async function loadProfile(file: string, repoRoot: string): Promise<Profile> {
   const abs = path.resolve(file);
   const display = path.relative(repoRoot, abs) || abs;
@@ -278,7 +322,7 @@ export async function loadProfile(file: string, repoRoot: string): Promise<Profi
   } catch (err) {
     throw new ConfigError(`${display}: cannot read board profile (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return parseProfile(text, display, path.basename(abs).replace(/\.ya?ml$/, ''), abs);
+  return parseProfile(text, display, path.basename(abs).replace(/\.ya?ml$/, ''), abs, { requireSchemaLine: true });
 }
 
 /** All profiles in the boards directory, sorted by name. All issues of all files are reported together. */
