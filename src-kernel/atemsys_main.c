@@ -61,9 +61,11 @@ static int atemsys_release(struct inode *inode, struct file *file)
 	struct atemsys_file *af = file->private_data;
 
 	mutex_lock(&af->lock);
-	atemsys_irq_disconnect(af);
+	/* each silences its device before it frees the device's interrupt */
 	atemsys_dt_release(af);
 	atemsys_pci_release(af);
+	/* with neither device nothing is connected; never free af with a handler */
+	atemsys_irq_disconnect(af);
 	atemsys_dma_free_unmapped(af);
 	mutex_unlock(&af->lock);
 

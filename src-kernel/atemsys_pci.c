@@ -408,14 +408,15 @@ static int atemsys_pci_enable_unbound(struct atemsys_file *af,
 
 /*
  * Silence the device: no DMA, no INTx (MSI and MSI-X are off once the
- * vectors are freed), then a function reset where it has one (FLR, PM or a
- * bus reset of its own; PCI core, pci_reset_function()), as vfio-pci does
- * on open and release. The reset restores config space saved with bus
- * mastering and INTx off. It is skipped, not waited for, while someone holds
- * the device lock (remove() waiting for this fd). A device alone behind a
- * bridge (a PCIe root port's slot) may only have a secondary bus reset:
- * the bridge's config access is held for it, as pci_reset_function() does
- * from 6.13 (6.12 warns "unlocked secondary bus reset" otherwise).
+ * vectors are freed; on release both are off before that), then a function
+ * reset where it has one (FLR, PM or a bus reset of its own; PCI core,
+ * pci_reset_function()), as vfio-pci does on open and release. The reset
+ * restores config space saved with bus mastering and INTx off. It is
+ * skipped, not waited for, while someone holds the device lock (remove()
+ * waiting for this fd). A device alone behind a bridge (a PCIe root port's
+ * slot) may only have a secondary bus reset: the bridge's config access is
+ * held for it, as pci_reset_function() does from 6.13 (6.12 warns
+ * "unlocked secondary bus reset" otherwise).
  */
 static void atemsys_pci_quiesce(struct pci_dev *pdev)
 {
@@ -554,6 +555,14 @@ void atemsys_pci_release(struct atemsys_file *af)
 	if (!pdev)
 		return;
 
+	/*
+	 * Silence it before its interrupt goes: without bus mastering it
+	 * sends no MSI or MSI-X message (a memory write) that could reach a
+	 * freed vector (x86 logs "No irq handler for <cpu>.<vector>" at
+	 * KERN_EMERG), without INTx it asserts no line nobody claims.
+	 */
+	pci_clear_master(pdev);
+	pci_intx(pdev, 0);
 	atemsys_irq_disconnect(af);
 	atemsys_pci_quiesce(pdev);
 	atemsys_dma_set_bus_master(af, false);
