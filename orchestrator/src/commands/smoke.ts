@@ -9,7 +9,7 @@ import { FailureError } from '../core/errors.ts';
 import type { Io } from '../core/options.ts';
 import { displayPath } from '../core/paths.ts';
 import { bootTask, kernelLabel, locateTask, secs } from '../pipeline/pipeline.ts';
-import { buildOnlyLines, buildSteps, checkSelftestRun, checkTools, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
+import { buildOnlyLines, buildSteps, checkSelftestRun, checkTools, overlapBuilds, runBoardKernels, selectBoards, type BoardKernelOptions } from '../pipeline/boardrun.ts';
 import { capabilityMatrix, capabilityTable, testTable, totalsLine } from '../report/report.ts';
 import { failedBeforeBoot, totals, type RunSummary } from '../report/results.ts';
 import { BOARD_KERNEL, COMMON, OWN_KERNEL_HELP, RUN_GROUPS, RUN_GROUPS_HELP, VERBOSE, parseBoardKernel, type CommandSpec } from './command.ts';
@@ -36,11 +36,14 @@ export const smoke: CommandSpec<BoardKernelOptions> = {
   usage: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
                        [--extra-groups <g,…>] [--only <t,…>] [--timeout <s>]
                        [--fuzz-calls <n>] [--verbose] [--json] [--no-build] [--rebuild]
+                       [--no-overlap]
 
 Build what changed (see build), boot each kernel in QEMU,
 run the in-guest selftests (KTAP), print the results and write serial.log,
 junit.xml and results.json beside the artifacts. \`all\` runs every board with a
-qemu section, one after the other, and ends with a capability table.
+qemu section, one after the other, and ends with a capability table. With
+several kernels the next one builds while one boots (a TCG guest leaves much
+of two cores idle); boots never overlap.
   --board <name|all>   board profile, or all boards
   --kernel <filter>    only kernels of this series, suite or flavour (see build)
 ${OWN_KERNEL_HELP}
@@ -53,7 +56,9 @@ ${RUN_GROUPS_HELP}
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build
-  --rebuild            build every step again (see build)`,
+  --rebuild            build every step again (see build)
+  --no-overlap         build the next kernel only after the previous boot has ended
+                       (as with --verbose: the guest's console alone on the terminal)`,
   options: {
     ...COMMON,
     ...BOARD_KERNEL,
@@ -63,6 +68,7 @@ ${RUN_GROUPS_HELP}
     timeout: { type: 'string' },
     'fuzz-calls': { type: 'string' },
     rebuild: { type: 'boolean' },
+    'no-overlap': { type: 'boolean' },
   },
   writesOut: true,
   parse: parseBoardKernel,
@@ -77,7 +83,9 @@ ${RUN_GROUPS_HELP}
     const runs: RunSummary[] = [];
     await runBoardKernels(env, o, {
       profiles,
-      steps: () => [...(o.noBuild ? [locateTask(env)] : buildSteps(env, true)), bootTask(env, { verbose: o.verbose && !o.json, echo })],
+      steps: () => (o.noBuild ? [locateTask(env)] : buildSteps(env, true)),
+      boot: () => [bootTask(env, { verbose: o.verbose && !o.json, echo })],
+      overlap: overlapBuilds(o),
       done: ({ profile: p, spec, job, error, stage }) => {
         let s: RunSummary;
         if (error === undefined) {

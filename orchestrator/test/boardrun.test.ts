@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, FailureError } from '../src/core/errors.ts';
+import { overlapBuilds, runBoardKernels, type BoardKernelOptions, type BoardKernelRun } from '../src/pipeline/boardrun.ts';
+import type { Env, JobTask, KernelJob } from '../src/pipeline/pipeline.ts';
+import type { KernelSpec, Profile } from '../src/profile/profile.ts';
+
+// Two boards with two kernels each; the steps only log when they start and end.
+const profiles = [{ name: 'a', arch: 'x86_64' } as Profile, { name: 'b', arch: 'x86_64' } as Profile];
+const specs: KernelSpec[] = [
+  { suite: 'bookworm', series: '6.1', flavour: 'amd64' },
+  { suite: 'trixie', series: '6.12', flavour: 'amd64' },
+];
+const env = { host: 'amd64', signal: new AbortController().signal } as unknown as Env;
+const o: BoardKernelOptions = { command: 'smoke', help: false, json: true, verbose: false, noBuild: false, board: 'all' };
+
+const name = (job: KernelJob): string => `${job.profile.name}/${job.spec.series}`;
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+/** A run whose build and boot steps record `start build a/6.1` … in `log`; `fail` makes a step throw. */
+function recorded(log: string[], overlap: boolean, fail: (stage: string, job: string) => Error | undefined = () => undefined): BoardKernelRun {
+  const step =
+    (stage: string) =>
+    (job: KernelJob): JobTask[] => [
+      {
+        title: stage,
+        task: async () => {
+          log.push(`start ${stage} ${name(job)}`);
+          await tick();
+          await tick();
+          log.push(`end ${stage} ${name(job)}`);
+          const e = fail(stage, name(job));
+          if (e) throw e;
+        },
+      },
+    ];
+  return { profiles, kernels: () => specs, steps: step('build'), boot: step('boot'), overlap, done: (r) => void log.push(`done ${name(r.job)}${r.error ? ` (${r.stage}: ${r.error})` : ''}`) };
+}
+
+describe('runBoardKernels', () => {
+  it('builds the next kernel while one boots, boots one at a time, reports in order', async () => {
+    const log: string[] = [];
+    const outcomes = await runBoardKernels(env, o, recorded(log, true));
+    expect(outcomes.map((r) => name(r.job))).toEqual(['a/6.1', 'a/6.12', 'b/6.1', 'b/6.12']);
+    // the second build starts before the first boot has ended
+    expect(log.indexOf('start build a/6.12')).toBeLessThan(log.indexOf('end boot a/6.1'));
+    // no boot starts before the one before it has ended
+    for (const [prev, next] of [
+      ['a/6.1', 'a/6.12'],
+      ['a/6.12', 'b/6.1'],
+      ['b/6.1', 'b/6.12'],
+    ]) {
+      expect(log.indexOf(`start boot ${next}`)).toBeGreaterThan(log.indexOf(`end boot ${prev}`));
+      expect(log.indexOf(`start boot ${next}`)).toBeGreaterThan(log.indexOf(`end build ${next}`));
+    }
+    expect(log.filter((l) => l.startsWith('done'))).toEqual(['done a/6.1', 'done a/6.12', 'done b/6.1', 'done b/6.12']);
+  });
+
+  it('without overlap runs build and boot of one kernel before the next', async () => {
+    const log: string[] = [];
+    await runBoardKernels(env, o, recorded(log, false));
+    expect(log.slice(0, 5)).toEqual(['start build a/6.1', 'end build a/6.1', 'start boot a/6.1', 'end boot a/6.1', 'done a/6.1']);
+    expect(log.indexOf('start build a/6.12')).toBeGreaterThan(log.indexOf('done a/6.1'));
+  });
+
+  it('records a failed build in its place and does not boot it', async () => {
+    const log: string[] = [];
+    const outcomes = await runBoardKernels(
+      env,
+      o,
+      recorded(log, true, (stage, job) => (stage === 'build' && job === 'a/6.12' ? new FailureError('make failed') : undefined)),
+    );
+    expect(outcomes.map((r) => [name(r.job), r.stage ?? 'ok'])).toEqual([
+      ['a/6.1', 'ok'],
+      ['a/6.12', 'build'],
+      ['b/6.1', 'ok'],
+      ['b/6.12', 'ok'],
+    ]);
+    expect(log).not.toContain('start boot a/6.12');
+    expect(log.filter((l) => l.startsWith('done'))[1]).toBe('done a/6.12 (build: make failed)');
+  });
+
+  it('ends on a fatal error only once the running boot has ended, and starts no boot after it', async () => {
+    const log: string[] = [];
+    const run = recorded(log, true, (stage, job) => (stage === 'build' && job === 'a/6.12' ? new ConfigError('no QEMU') : undefined));
+    await expect(runBoardKernels(env, o, run)).rejects.toThrow('no QEMU');
+    expect(log).toContain('end boot a/6.1');
+    expect(log).toContain('done a/6.1');
+    expect(log.some((l) => l.includes('b/'))).toBe(false);
+  });
+
+  it('a fatal error in a boot ends the run', async () => {
+    const log: string[] = [];
+    const run = recorded(log, true, (stage, job) => (stage === 'boot' && job === 'a/6.1' ? new ConfigError('QEMU vanished') : undefined));
+    await expect(runBoardKernels(env, o, run)).rejects.toThrow('QEMU vanished');
+    expect(log).not.toContain('start boot a/6.12');
+    // the build under way when it failed may end; no further one starts
+    expect(log).not.toContain('start build b/6.12');
+  });
+});
+
+describe('overlapBuilds', () => {
+  it('overlaps unless there is nothing to build, the console is echoed or the user said no', () => {
+    expect(overlapBuilds({ noBuild: false, verbose: false })).toBe(true);
+    expect(overlapBuilds({ noBuild: true, verbose: false })).toBe(false);
+    expect(overlapBuilds({ noBuild: false, verbose: true })).toBe(false);
+    expect(overlapBuilds({ noBuild: false, verbose: false, noOverlap: true })).toBe(false);
+  });
+});
