@@ -39,9 +39,11 @@
  *     (also in the interrupt handler), af->map_lock, struct atemsys_mdio's
  *     lock, atemsys_dma_quarantine_lock.
  *
- * Waits for another party hold none of them: remove() and the removal
- * notifier wait for the owner (atemsys_owner_remove(), atemsys_owner.c),
- * phylib's accesses for userspace (atemsys_mdio.c).
+ * Waits for another party hold none of the module's own locks: remove()
+ * and the removal notifier wait for the owner (atemsys_owner_remove(),
+ * atemsys_owner.c) holding only the device lock the driver core took for
+ * them, which is why the fd side takes it with a trylock (2.); phylib's
+ * accesses wait for userspace (atemsys_mdio.c).
  */
 
 /*

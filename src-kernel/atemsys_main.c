@@ -61,7 +61,10 @@ static int atemsys_release(struct inode *inode, struct file *file)
 	struct atemsys_file *af = file->private_data;
 
 	mutex_lock(&af->lock);
-	/* each silences its device before it frees the device's interrupt */
+	/*
+	 * A PCI device is silenced before its interrupt is freed; a DT MAC's
+	 * freed interrupt stays masked at the interrupt controller.
+	 */
 	atemsys_dt_release(af);
 	atemsys_pci_release(af);
 	/* with neither device nothing is connected; never free af with a handler */

@@ -522,15 +522,21 @@ long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
 	ret = atemsys_desc_set_bars(&d, cmd, pdev);
 	if (ret)
 		goto err_release;
+	pci_dbg(pdev, "configured for pid %d\n", task_pid_nr(current));
+	/* copy out unlocked: a fault there may take mmap_lock, under which mmap takes af->lock */
 	mutex_unlock(&af->lock);
 
 	if (copy_to_user(arg, &d, _IOC_SIZE(cmd))) {
+		/*
+		 * Undo it, unless another thread of the fd has released it or
+		 * mapped it since (its mappings would outlive the release).
+		 */
 		mutex_lock(&af->lock);
-		atemsys_pci_release(af);
+		if (af->pdev == pdev && !atemsys_dma_device_mapped(af, &pdev->dev))
+			atemsys_pci_release(af);
 		mutex_unlock(&af->lock);
 		return -EFAULT;
 	}
-	pci_dbg(pdev, "configured for pid %d\n", task_pid_nr(current));
 	return 0;
 
 err_release:
@@ -545,8 +551,8 @@ err_unlock:
 
 /*
  * Give the fd's device back. Called with af->lock held and no mapping of the
- * device left. Interrupt and bus mastering go first, then the DMA memory the
- * device could have written to.
+ * device left. Bus mastering and INTx go first, then its interrupt, a
+ * function reset, then the DMA memory the device could have written to.
  */
 void atemsys_pci_release(struct atemsys_file *af)
 {
