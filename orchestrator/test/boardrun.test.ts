@@ -14,19 +14,27 @@ const env = { host: 'amd64', signal: new AbortController().signal } as unknown a
 const o: BoardKernelOptions = { command: 'smoke', help: false, json: true, verbose: false, noBuild: false, board: 'all' };
 
 const name = (job: KernelJob): string => `${job.profile.name}/${job.spec.series}`;
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How long (ms) the build and the boot steps take: the tests run each order. */
+interface Durations {
+  build: number;
+  boot: number;
+}
+const EVEN: Durations = { build: 10, boot: 10 };
+const SLOW_BOOT: Durations = { build: 5, boot: 30 };
+const SLOW_BUILD: Durations = { build: 30, boot: 5 };
 
 /** A run whose build and boot steps record `start build a/6.1` … in `log`; `fail` makes a step throw. */
-function recorded(log: string[], overlap: boolean, fail: (stage: string, job: string) => Error | undefined = () => undefined): BoardKernelRun {
+function recorded(log: string[], overlap: boolean, fail: (stage: string, job: string) => Error | undefined = () => undefined, ms: Durations = EVEN): BoardKernelRun {
   const step =
-    (stage: string) =>
+    (stage: 'build' | 'boot') =>
     (job: KernelJob): JobTask[] => [
       {
         title: stage,
         task: async () => {
           log.push(`start ${stage} ${name(job)}`);
-          await tick();
-          await tick();
+          await sleep(ms[stage]);
           log.push(`end ${stage} ${name(job)}`);
           const e = fail(stage, name(job));
           if (e) throw e;
@@ -36,23 +44,34 @@ function recorded(log: string[], overlap: boolean, fail: (stage: string, job: st
   return { profiles, kernels: () => specs, steps: step('build'), boot: step('boot'), overlap, done: (r) => void log.push(`done ${name(r.job)}${r.error ? ` (${r.stage}: ${r.error})` : ''}`) };
 }
 
+const ORDER = ['a/6.1', 'a/6.12', 'b/6.1', 'b/6.12'];
+
 describe('runBoardKernels', () => {
-  it('builds the next kernel while one boots, boots one at a time, reports in order', async () => {
+  it.each([
+    ['as long as', EVEN],
+    ['slower than', SLOW_BOOT],
+    ['faster than', SLOW_BUILD],
+  ])('with boots %s builds: builds the next kernel while one boots, one job ahead at most, boots one at a time, reports in order', async (_how, ms) => {
     const log: string[] = [];
-    const outcomes = await runBoardKernels(env, o, recorded(log, true));
-    expect(outcomes.map((r) => name(r.job))).toEqual(['a/6.1', 'a/6.12', 'b/6.1', 'b/6.12']);
+    const at = (l: string): number => log.indexOf(l);
+    const outcomes = await runBoardKernels(env, o, recorded(log, true, undefined, ms));
+    expect(outcomes.map((r) => name(r.job))).toEqual(ORDER);
     // the second build starts before the first boot has ended
-    expect(log.indexOf('start build a/6.12')).toBeLessThan(log.indexOf('end boot a/6.1'));
-    // no boot starts before the one before it has ended
-    for (const [prev, next] of [
-      ['a/6.1', 'a/6.12'],
-      ['a/6.12', 'b/6.1'],
-      ['b/6.1', 'b/6.12'],
-    ]) {
-      expect(log.indexOf(`start boot ${next}`)).toBeGreaterThan(log.indexOf(`end boot ${prev}`));
-      expect(log.indexOf(`start boot ${next}`)).toBeGreaterThan(log.indexOf(`end build ${next}`));
-    }
-    expect(log.filter((l) => l.startsWith('done'))).toEqual(['done a/6.1', 'done a/6.12', 'done b/6.1', 'done b/6.12']);
+    expect(at('start build a/6.12')).toBeLessThan(at('end boot a/6.1'));
+    ORDER.forEach((job, i) => {
+      // a boot starts once its build and the boot before it have ended
+      expect(at(`start boot ${job}`)).toBeGreaterThan(at(`end build ${job}`));
+      if (i > 0) expect(at(`start boot ${job}`)).toBeGreaterThan(at(`end boot ${ORDER[i - 1]}`));
+      // a build starts only once the boot two jobs back has ended: builds never queue up
+      if (i > 1) expect(at(`start build ${job}`)).toBeGreaterThan(at(`end boot ${ORDER[i - 2]}`));
+    });
+    expect(log.filter((l) => l.startsWith('done'))).toEqual(ORDER.map((j) => `done ${j}`));
+  });
+
+  it('runs a single kernel as build then boot', async () => {
+    const log: string[] = [];
+    await runBoardKernels(env, o, { ...recorded(log, true), profiles: profiles.slice(0, 1), kernels: () => specs.slice(0, 1) });
+    expect(log).toEqual(['start build a/6.1', 'end build a/6.1', 'start boot a/6.1', 'end boot a/6.1', 'done a/6.1']);
   });
 
   it('without overlap runs build and boot of one kernel before the next', async () => {
@@ -88,9 +107,13 @@ describe('runBoardKernels', () => {
     expect(log.some((l) => l.includes('b/'))).toBe(false);
   });
 
-  it('a fatal error in a boot ends the run', async () => {
+  it.each([
+    ['as long as', EVEN],
+    ['slower than', SLOW_BOOT],
+    ['faster than', SLOW_BUILD],
+  ])('a fatal error in a boot %s the builds ends the run', async (_how, ms) => {
     const log: string[] = [];
-    const run = recorded(log, true, (stage, job) => (stage === 'boot' && job === 'a/6.1' ? new ConfigError('QEMU vanished') : undefined));
+    const run = recorded(log, true, (stage, job) => (stage === 'boot' && job === 'a/6.1' ? new ConfigError('QEMU vanished') : undefined), ms);
     await expect(runBoardKernels(env, o, run)).rejects.toThrow('QEMU vanished');
     expect(log).not.toContain('start boot a/6.12');
     // the build under way when it failed may end; no further one starts

@@ -17,6 +17,7 @@ describe('parseCli', () => {
     expect(parseCli(['build', '--board', 'qemu-x86_64', '--extra-groups', 'fuzz'])).toMatchObject({ extraGroups: ['fuzz'] });
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--extra-groups', 'Fuzz!'])).toThrow(/--extra-groups expects selftest group names/);
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '0'])).toThrow(/--timeout expects whole seconds/);
+    expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--no-build', '--rebuild'])).toThrow(/--no-build boots the existing artifacts, --rebuild builds them all again/);
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '1.5'])).toThrow(/--timeout expects whole seconds/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--timeout', '60'])).toThrow(UsageError);
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--timeout', '-5'])).toThrow(/--timeout needs a value, got "-5"/);

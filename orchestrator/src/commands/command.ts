@@ -138,6 +138,7 @@ export function parseBoardKernel(base: BaseOptions, values: Record<string, unkno
     o.own = { build };
     for (const [k, v] of Object.entries(ownParts)) if (v !== undefined) o.own[k as 'image' | 'modules' | 'dtb'] = v;
   }
+  if (base.noBuild && base.rebuild === true) throw new UsageError(`${cmd}: --no-build boots the existing artifacts, --rebuild builds them all again: give one or the other`);
   if (values['no-overlap'] === true) o.noOverlap = true;
   const groups = str(values, 'extra-groups');
   if (groups !== undefined) {

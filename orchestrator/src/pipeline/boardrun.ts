@@ -276,8 +276,9 @@ function selectedJobs(o: BoardKernelOptions, run: BoardKernelRun): { p: Profile;
 /**
  * Run every selected board × kernel, recording each outcome in order. With
  * `run.boot` the steps form two stages, each one job at a time: job n+1's
- * `steps` (the build) run while job n boots when `run.overlap` is set, and
- * one after the other otherwise. While two jobs run, progress is plain
+ * `steps` (the build) run while job n boots when `run.overlap` is set (and
+ * job n+2's only once job n's boot has ended), one after the other
+ * otherwise. While two jobs run, progress is plain
  * lines (two live displays would overwrite each other). Throws what isFatal
  * says ends the command (ConfigError, UsageError, InterruptedError) once
  * the other stage has settled; any other error is the job's outcome.
@@ -303,9 +304,13 @@ export async function runBoardKernels(env: Env, o: BoardKernelOptions, run: Boar
   };
   // the boot stage: each boot waits for the one before; a rejection is seen when awaited
   let booting: Promise<void> = Promise.resolve();
+  // the boots before the last one queued: the next build waits for them, so
+  // that builds run at most one job ahead, beside one boot
+  let settled: Promise<void> = Promise.resolve();
   let bootFailed = false;
   try {
     for (const { p, spec } of jobs) {
+      await settled.catch(() => undefined);
       if (bootFailed) break; // a fatal error in a boot: build no more
       const job = newJob(p, spec, env.host);
       const built = await attempt(p, spec, job, run.steps(job));
@@ -315,6 +320,7 @@ export async function runBoardKernels(env: Env, o: BoardKernelOptions, run: Boar
         continue;
       }
       const before = booting;
+      settled = before;
       booting = (async () => {
         await before;
         await record(built.error === undefined ? await attempt(p, spec, job, boot(job)) : built);
