@@ -68,6 +68,15 @@ describe('runBoardKernels', () => {
     expect(log.filter((l) => l.startsWith('done'))).toEqual(ORDER.map((j) => `done ${j}`));
   });
 
+  it('builds nothing beside a boot that must run alone', async () => {
+    const log: string[] = [];
+    await runBoardKernels(env, o, { ...recorded(log, true, undefined, SLOW_BOOT), bootsAlone: (job) => name(job) === 'a/6.12' });
+    expect(log.indexOf('start build b/6.1')).toBeGreaterThan(log.indexOf('end boot a/6.12'));
+    // the others still overlap
+    expect(log.indexOf('start build a/6.12')).toBeLessThan(log.indexOf('end boot a/6.1'));
+    expect(log.indexOf('start build b/6.12')).toBeLessThan(log.indexOf('end boot b/6.1'));
+  });
+
   it('runs a single kernel as build then boot', async () => {
     const log: string[] = [];
     await runBoardKernels(env, o, { ...recorded(log, true), profiles: profiles.slice(0, 1), kernels: () => specs.slice(0, 1) });

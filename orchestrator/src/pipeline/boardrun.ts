@@ -243,6 +243,8 @@ export interface BoardKernelRun {
   boot?: (job: KernelJob) => JobTask[];
   /** with `boot`: the next job's `steps` run while one boots (see overlapBuilds) */
   overlap?: boolean;
+  /** with `overlap`: boots that have the machine to themselves, no build beside them */
+  bootsAlone?: (job: KernelJob) => boolean;
   /** called after each board × kernel, passed or failed, in order (print its result) */
   done?: (r: JobOutcome) => void | Promise<void>;
 }
@@ -277,8 +279,8 @@ function selectedJobs(o: BoardKernelOptions, run: BoardKernelRun): { p: Profile;
  * Run every selected board × kernel, recording each outcome in order. With
  * `run.boot` the steps form two stages, each one job at a time: job n+1's
  * `steps` (the build) run while job n boots when `run.overlap` is set (and
- * job n+2's only once job n's boot has ended), one after the other
- * otherwise. While two jobs run, progress is plain
+ * job n+2's only once job n's boot has ended; a boot `run.bootsAlone`
+ * names has no build beside it), one after the other otherwise. While two jobs run, progress is plain
  * lines (two live displays would overwrite each other). Throws what isFatal
  * says ends the command (ConfigError, UsageError, InterruptedError) once
  * the other stage has settled; any other error is the job's outcome.
@@ -328,7 +330,7 @@ export async function runBoardKernels(env: Env, o: BoardKernelOptions, run: Boar
       booting.catch(() => {
         bootFailed = true;
       });
-      if (!overlap) await booting;
+      if (!overlap || run.bootsAlone?.(job) === true) await booting.catch(() => undefined);
     }
     await booting;
   } catch (err) {
