@@ -45,13 +45,15 @@ function recorded(log: string[], overlap: boolean, fail: (stage: string, job: st
 }
 
 const ORDER = ['a/6.1', 'a/6.12', 'b/6.1', 'b/6.12'];
+/** Boots as long as, slower and faster than builds: the order must hold for each. */
+const SPEEDS: [string, Durations][] = [
+  ['as long as', EVEN],
+  ['slower than', SLOW_BOOT],
+  ['faster than', SLOW_BUILD],
+];
 
 describe('runBoardKernels', () => {
-  it.each([
-    ['as long as', EVEN],
-    ['slower than', SLOW_BOOT],
-    ['faster than', SLOW_BUILD],
-  ])('with boots %s builds: builds the next kernel while one boots, one job ahead at most, boots one at a time, reports in order', async (_how, ms) => {
+  it.each(SPEEDS)('with boots %s builds: builds the next kernel while one boots, one job ahead at most, boots one at a time, reports in order', async (_how, ms) => {
     const log: string[] = [];
     const at = (l: string): number => log.indexOf(l);
     const outcomes = await runBoardKernels(env, o, recorded(log, true, undefined, ms));
@@ -116,11 +118,7 @@ describe('runBoardKernels', () => {
     expect(log.some((l) => l.includes('b/'))).toBe(false);
   });
 
-  it.each([
-    ['as long as', EVEN],
-    ['slower than', SLOW_BOOT],
-    ['faster than', SLOW_BUILD],
-  ])('a fatal error in a boot %s the builds ends the run', async (_how, ms) => {
+  it.each(SPEEDS)('a fatal error in a boot %s the builds ends the run', async (_how, ms) => {
     const log: string[] = [];
     const run = recorded(log, true, (stage, job) => (stage === 'boot' && job === 'a/6.1' ? new ConfigError('QEMU vanished') : undefined), ms);
     await expect(runBoardKernels(env, o, run)).rejects.toThrow('QEMU vanished');
