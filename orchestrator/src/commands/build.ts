@@ -69,7 +69,9 @@ ${REBUILD_HELP}
         return {
           ...key,
           release,
-          status: 'built',
+          // up-to-date: nothing changed since the build in dir (text output: "up to date")
+          status: job.upToDate ? 'up-to-date' : 'built',
+          ...(job.plan && !job.upToDate ? { steps: job.plan } : {}),
           dir,
           bundle: job.bundle ?? path.join(dir, bundleName(p.name, release)),
           vermagic: job.vermagic,
