@@ -33,7 +33,8 @@ export function usage(topic?: string): string {
 export function parseCli(argv: readonly string[]): BaseOptions {
   const base = { help: false, json: false, verbose: false, noBuild: false };
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h') return { ...base, command: 'help', help: true };
+  if (first === undefined) throw new UsageError('no command given (orchestrate --help lists them)');
+  if (first === '--help' || first === '-h') return { ...base, command: 'help', help: true };
   if (first === '--version' || first === '-V') return { ...base, command: 'version' };
   if (first === 'help') {
     const t = rest[0];

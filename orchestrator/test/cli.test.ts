@@ -72,7 +72,6 @@ describe('parseCli', () => {
   });
 
   it('handles help and version', () => {
-    expect(parseCli([])).toMatchObject({ command: 'help' });
     expect(parseCli(['--help'])).toMatchObject({ command: 'help' });
     expect(parseCli(['help', 'smoke'])).toMatchObject({ command: 'help', topic: 'smoke' });
     expect(parseCli(['smoke', '--help'])).toMatchObject({ command: 'smoke', help: true, topic: 'smoke' });
@@ -82,6 +81,7 @@ describe('parseCli', () => {
 
   it.each([
     [['frob'], /unknown command "frob"/],
+    [[], /^no command given/],
     [['--board', 'x'], /expected a command before --board/],
     [['smoke', '--bogus'], /Unknown option '--bogus'/],
     [['boards', '--verbose'], /Unknown option '--verbose'/],
