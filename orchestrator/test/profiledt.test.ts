@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { parseProfile } from '../src/profile/profile.ts';
+import { parseProfile, qemuOverlayFor } from '../src/profile/profile.ts';
 
 const DT = `name: demo
 description: a DT board
@@ -120,6 +120,24 @@ describe('parseProfile: device-tree boards', () => {
     expect(errorOf(DT.replace('serial: ["null", "stdio"]', 'serial: ["file:/tmp/x", "stdio"]'))).toContain(':29: qemu.serial[0]: expected a -serial backend');
     expect(errorOf(DT.replace('shutdown: reboot', 'shutdown: halt'))).toContain(':30: qemu.shutdown: expected one of poweroff, reboot, got "halt"');
     expect(errorOf(DT.replace(/dt:\n( {2}.*\n)+modules/, 'modules'))).toContain('qemu.dt-overlay: needs a dt section');
+  });
+
+  const BY_SERIES = '  dt-overlay:\n    "6.12": |\n      &{/} { y; };\n    "6.1": |\n      &{/} { x; };\n';
+  it('gives each kernel series the overlay of the highest series at or below it', () => {
+    const q = parseProfile(DT.replace(/ {2}dt-overlay: \|\n.*\n/, BY_SERIES), 'f', 'demo').qemu;
+    expect(qemuOverlayFor(q, '6.1')).toContain('x;');
+    expect(qemuOverlayFor(q, '6.11')).toContain('x;');
+    expect(qemuOverlayFor(q, '6.12')).toContain('y;');
+    expect(qemuOverlayFor(q, '7.2')).toContain('y;');
+    expect(() => qemuOverlayFor(q, '5.10')).toThrow(/no overlay for kernel series 5.10 \(it has 6.12, 6.1\): add one for 5.10 or older/);
+    expect(qemuOverlayFor(parseProfile(DT, 'f', 'demo').qemu, '5.10')).toContain('x;');
+  });
+
+  it("refuses a per-series dt-overlay that has nothing for one of the board's kernels", () => {
+    const older = DT.replace(/ {2}dt-overlay: \|\n.*\n/, BY_SERIES).replace('series: "6.1"', 'series: "5.10"');
+    expect(errorOf(older)).toContain(`:31: qemu.dt-overlay: has no overlay for kernels[0]'s series 5.10 (it has 6.12, 6.1): add one for 5.10 or older`);
+    const newest = DT.replace(/ {2}dt-overlay: \|\n.*\n/, BY_SERIES).replace('{suite: bookworm, series: "6.1"', '{suite: sid, series: newest');
+    expect(parseProfile(newest, 'f', 'demo').kernels[0]?.series).toBe('newest');
   });
 });
 

@@ -10,7 +10,7 @@ import type { Arch } from '../debian/arch.ts';
 import { ConfigError } from '../core/errors.ts';
 import { toDtSpec, type DtSpec } from './profiledt.ts';
 import type { OwnKernelInput } from '../kernel/ownkernel.ts';
-import { NAME_RE, SHUTDOWNS, describeValue, profileSchema, type RawProfile, type RawQemu } from './schema.ts';
+import { NAME_RE, SHUTDOWNS, describeValue, overlaySeriesFor, profileSchema, type RawProfile, type RawQemu } from './schema.ts';
 import { YamlChecker, formatIssues, type Issue } from './yamlcheck.ts';
 
 export { formatIssues, type Issue } from './yamlcheck.ts';
@@ -354,11 +354,6 @@ export async function findProfile(boardsDir: string, repoRoot: string, name: str
   return loadProfile(file, repoRoot);
 }
 
-function seriesValue(s: string): number {
-  const [a, b] = s.split('.').map(Number);
-  return (a ?? 0) * 1000 + (b ?? 0);
-}
-
 /**
  * The QEMU overlay for a kernel of `series` ("6.12"): the string form for
  * every series, else the entry of the highest series at or below it.
@@ -368,9 +363,7 @@ function seriesValue(s: string): number {
 export function qemuOverlayFor(q: QemuSpec | undefined, series: string): string | undefined {
   const o = q?.dtOverlay;
   if (o === undefined || typeof o === 'string') return o;
-  const fit = Object.keys(o)
-    .filter((k) => seriesValue(k) <= seriesValue(series))
-    .sort((a, b) => seriesValue(b) - seriesValue(a))[0];
+  const fit = overlaySeriesFor(Object.keys(o), series);
   if (fit === undefined) throw new ConfigError(`qemu.dt-overlay has no overlay for kernel series ${series} (it has ${Object.keys(o).join(', ')}): add one for ${series} or older`);
   return o[fit];
 }

@@ -45,6 +45,20 @@ const PROP_NAME_RE = /^[A-Za-z0-9,._+?#-]{1,31}$/;
 const PRINTABLE_RE = /^[\x20-\x7e]*$/;
 const DT_SERIES_RE = /^\d+\.\d+$/;
 
+function seriesValue(s: string): number {
+  const [a, b] = s.split('.').map(Number);
+  return (a ?? 0) * 1000 + (b ?? 0);
+}
+
+/**
+ * The key of a per-series qemu.dt-overlay that applies to a kernel of
+ * `series` ("6.12"): the highest key at or below it; undefined when every
+ * key is newer. Pure.
+ */
+export function overlaySeriesFor(keys: readonly string[], series: string): string | undefined {
+  return keys.filter((k) => seriesValue(k) <= seriesValue(series)).sort((a, b) => seriesValue(b) - seriesValue(a))[0];
+}
+
 export function isNodePath(s: string): boolean {
   return NODE_PATH_RE.test(s);
 }
@@ -498,6 +512,17 @@ const PROFILE = {
     .optional(),
 };
 
+/** A per-series qemu.dt-overlay must have an entry for every numbered kernel series ("newest" is known only once the suite is read). */
+function checkOverlaySeries(overlay: string | Record<string, string> | undefined, kernels: unknown, ctx: Ctx): void {
+  if (overlay === undefined || typeof overlay === 'string' || !Array.isArray(kernels)) return;
+  const keys = Object.keys(overlay);
+  kernels.forEach((k: unknown, i) => {
+    const series = valid(KERNEL.series, field(k, 'series'));
+    if (series === undefined || !DT_SERIES_RE.test(series) || overlaySeriesFor(keys, series) !== undefined) return;
+    issue(ctx, ['qemu', 'dt-overlay'], `has no overlay for kernels[${i}]'s series ${series} (it has ${keys.join(', ')}): add one for ${series} or older`, { at: 'key' });
+  });
+}
+
 /** Fields that depend on others: qemu or build-only, dt for dt-overlay, baseline-driver and lava, qemu for bench. */
 function checkProfile(p: unknown, ctx: Ctx): void {
   const arch = field(p, 'arch');
@@ -518,6 +543,7 @@ function checkProfile(p: unknown, ctx: Ctx): void {
   if (valid(QEMU['dt-overlay'], field(qemu, 'dt-overlay')) !== undefined && !hasDt) {
     issue(ctx, ['qemu', 'dt-overlay'], 'needs a dt section (it is applied on top of the atemsys DTB)', { at: 'key' });
   }
+  checkOverlaySeries(valid(QEMU['dt-overlay'], field(qemu, 'dt-overlay')), kernels, ctx);
   const bench = field(p, 'bench');
   const drv = valid(BENCH['baseline-driver'], field(bench, 'baseline-driver'));
   if (drv !== undefined && !hasDt) issue(ctx, ['bench', 'baseline-driver'], 'is for device-tree boards (the stock device tree boot); a PCI board binds its NIC driver itself', { at: 'key' });
