@@ -14,6 +14,8 @@ import {
   resolveNodes,
   type ResolvedNode,
 } from '../src/devicetree/overlay.ts';
+import { checkProfileOverlay, overlayComplaint, profileOverlays } from '../src/devicetree/devicetree.ts';
+import type { BenchSpec, QemuSpec } from '../src/profile/profile.ts';
 import type { DtSpec } from '../src/profile/profiledt.ts';
 
 const FEC: ResolvedNode = { path: '/soc@0/bus@30800000/ethernet@30be0000', ident: 'FslFec', instance: 1, properties: [] };
@@ -126,5 +128,31 @@ describe('DT artifacts', () => {
     expect(dtArtifactNames(q)).toEqual(['atemsys.dtso', 'atemsys.dtbo', 'zynqmp-zcu102-rev1.0-atemsys.dtb', 'qemu-fixups.dtso', 'qemu-fixups.dtbo', 'zynqmp-zcu102-rev1.0-atemsys-qemu.dtb']);
     expect(bootDtb(q)).toBe('zynqmp-zcu102-rev1.0-atemsys-qemu.dtb');
     expect(dtArtifactNames(undefined)).toEqual([]);
+  });
+});
+
+describe("a profile's own overlays, compiled with dtc", () => {
+  it('lists qemu.dt-overlay (each series) and bench.stock-overlay by field', () => {
+    expect(profileOverlays({ qemu: undefined })).toEqual([]);
+    const q = { dtOverlay: { '6.1': 'a', '6.12': 'b' } } as unknown as QemuSpec;
+    expect(profileOverlays({ qemu: q, bench: { stockOverlay: 'c' } as BenchSpec }).map((o) => o.field)).toEqual(['qemu.dt-overlay["6.1"]', 'qemu.dt-overlay["6.12"]', 'bench.stock-overlay']);
+  });
+
+  it("names the profile and field and counts dtc's lines from the overlay's first line", () => {
+    const o = { field: 'qemu.dt-overlay', body: '&{/} {\n\tx = <1>\n};' };
+    const text = overlayFile(['c'], o.body);
+    expect(overlayComplaint('boards/b.yaml', o, text, '/t/q.dtso', 'Error: /t/q.dtso:8.1-2 syntax error\nFATAL ERROR: Unable to parse input tree\n')).toBe(
+      'boards/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n  line 3: syntax error\n  FATAL ERROR: Unable to parse input tree',
+    );
+  });
+
+  it('accepts a good overlay and refuses a syntax error or a property set twice (real dtc)', async () => {
+    expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/soc/mdio/phy} {\n\treg = <6>;\n};\n' })).toBeNull();
+    expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/soc} {\n\treg = <6>\n};\n' })).toMatch(
+      /^boards\/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n {2}line 3: syntax error/,
+    );
+    expect(await checkProfileOverlay('boards/b.yaml', { field: 'bench.stock-overlay', body: '&{/soc} {\n\tstatus = "okay";\n\tstatus = "x";\n};\n' })).toMatch(
+      /^boards\/b.yaml: bench.stock-overlay: dtc cannot compile it:\n {2}line 2: ERROR \(duplicate_property_names\)/,
+    );
   });
 });

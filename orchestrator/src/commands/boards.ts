@@ -1,24 +1,48 @@
 /**
- * `orchestrate boards`: list the board profiles (boards/*.yaml). Exit codes:
- * 0 listed, 2 a profile is malformed (its file:line:field).
+ * `orchestrate boards`: check and list the board profiles (boards/*.yaml).
+ * Exit codes: 0 listed, 2 a profile is malformed (its file:line:field) or
+ * one of its overlays does not compile (dtc).
  */
 import path from 'node:path';
-import { loadAllProfiles } from '../profile/profile.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { Io } from '../core/options.ts';
+import { findInPath } from '../debian/tools.ts';
+import { checkProfileOverlay, profileOverlays } from '../devicetree/devicetree.ts';
+import { loadAllProfiles, type Profile } from '../profile/profile.ts';
 import { buildOnlyLines, partitionBoards } from '../pipeline/boardrun.ts';
 import { table } from '../report/report.ts';
 import { COMMON, type CommandSpec } from './command.ts';
+
+/** dtc over every profile overlay; ConfigError with all complaints. Without dtc: a note on stderr. */
+async function checkOverlays(ps: readonly Profile[], repo: string, io: Io, signal: AbortSignal): Promise<void> {
+  const todo = ps.flatMap((p) => profileOverlays(p).map((o) => ({ source: path.relative(repo, p.file), o })));
+  if (todo.length === 0) return;
+  if ((await findInPath('dtc')) === undefined) {
+    io.err(`boards: dtc is not installed: ${todo.length} overlay(s) not compiled (apt-get install device-tree-compiler, or make setup)`);
+    return;
+  }
+  const problems: string[] = [];
+  for (const t of todo) {
+    const p = await checkProfileOverlay(t.source, t.o, signal);
+    if (p !== null) problems.push(p);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+}
 
 export const boards: CommandSpec = {
   name: 'boards',
   summary: 'list the board profiles (boards/*.yaml)',
   usage: `usage: orchestrate boards [--json]
 
-List the board profiles: name, arch, kernels, QEMU machine.
+Check the board profiles and list them: name, arch, kernels, QEMU machine.
+The overlays a profile writes itself (qemu.dt-overlay, bench.stock-overlay)
+are compiled with dtc when it is installed.
   --json   machine-readable output`,
   options: COMMON,
   writesOut: false,
   async run(env, o, io) {
     const ps = await loadAllProfiles(env.paths.boards, env.paths.repo);
+    await checkOverlays(ps, env.paths.repo, io, env.signal);
     if (o.json) {
       io.out(
         JSON.stringify(

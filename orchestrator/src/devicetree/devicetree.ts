@@ -3,14 +3,69 @@
  * DTB, write the atemsys overlay, compile it (dtc), apply it (fdtoverlay) and
  * check the result (fdtget). Optionally a QEMU-only overlay on top.
  */
-import { copyFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FailureError } from '../core/errors.ts';
-import { run, runChecked } from '../core/exec.ts';
+import { ConfigError, FailureError } from '../core/errors.ts';
+import { run, runChecked, tailLines } from '../core/exec.ts';
 import { atemsysOverlay, checkProblem, overlayFile, propertyChecks, referencedPaths, resolveNodes, type DtArtifacts, type ResolvedNode } from './overlay.ts';
+import type { Profile } from '../profile/profile.ts';
 import type { DtSpec } from '../profile/profiledt.ts';
 
 export const DT_TOOLS = ['dtc', 'fdtoverlay', 'fdtget'] as const;
+
+// raw phandle numbers in gpios cells are intended: no "not a phandle reference" warning
+const DTC_ARGS = ['-@', '-W', 'no-gpios_property', '-I', 'dts', '-O', 'dtb'];
+
+/** An overlay body a profile writes itself: qemu.dt-overlay (one per series) or bench.stock-overlay. */
+export interface ProfileOverlay {
+  /** the field, e.g. `qemu.dt-overlay["6.1"]` */
+  field: string;
+  body: string;
+}
+
+/** Every overlay body a profile carries, named by field. Pure. */
+export function profileOverlays(p: Pick<Profile, 'qemu' | 'bench'>): ProfileOverlay[] {
+  const out: ProfileOverlay[] = [];
+  const q = p.qemu?.dtOverlay;
+  if (typeof q === 'string') out.push({ field: 'qemu.dt-overlay', body: q });
+  else if (q !== undefined) for (const [s, body] of Object.entries(q)) out.push({ field: `qemu.dt-overlay["${s}"]`, body });
+  if (p.bench?.stockOverlay !== undefined) out.push({ field: 'bench.stock-overlay', body: p.bench.stockOverlay });
+  return out;
+}
+
+/**
+ * What dtc said of a profile's overlay, as a configuration error message:
+ * `<source>: <field>: dtc cannot compile it:` then dtc's lines with the
+ * generated file's name and line numbers replaced by lines of the field's
+ * text (`text` is the whole generated source, `file` its name in dtc's
+ * output). Pure.
+ */
+export function overlayComplaint(source: string, o: ProfileOverlay, text: string, file: string, dtcOutput: string): string {
+  // overlayFile: the body starts two lines after /plugin/;
+  const plugin = text.split('\n').indexOf('/plugin/;');
+  const shift = plugin < 0 ? 0 : plugin + 2;
+  const at = new RegExp(`(?:Error: )?${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)(?:\\.\\d+(?:-\\d+(?:\\.\\d+)?)?)?:?`, 'g');
+  const lines = tailLines(dtcOutput, 10).map((l) => `  ${l.replace(at, (_m, n: string) => `line ${Math.max(1, Number(n) - shift)}:`)}`);
+  return `${source}: ${o.field}: dtc cannot compile it:\n${lines.join('\n')}`;
+}
+
+/**
+ * Compile a profile's overlay with dtc to nothing. Resolves with null, or
+ * with the overlayComplaint (a syntax error, a missing label). Needs dtc.
+ */
+export async function checkProfileOverlay(source: string, o: ProfileOverlay, signal?: AbortSignal): Promise<string | null> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'atemsys-dtc-'));
+  try {
+    const file = path.join(dir, 'overlay.dtso');
+    const text = overlayFile([], o.body);
+    await writeFile(file, text);
+    const r = await run('dtc', [...DTC_ARGS, '-o', '/dev/null', file], signal ? { signal } : {});
+    return r.exitCode === 0 ? null : overlayComplaint(source, o, text, file, r.all);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** The DTB of a device-tree board's bench baseline boot (in the out dir): the base with QEMU's fixups, no atemsys node. */
 export const STOCK_DTB = 'bench-stock.dtb';
@@ -40,6 +95,8 @@ export interface DtBuildParams {
   stockOverlay?: string;
   /** first lines of the generated sources */
   comment: string[];
+  /** the profile, as errors name it (boards/<name>.yaml) */
+  source: string;
   logFile: string;
   signal?: AbortSignal;
 }
@@ -67,10 +124,18 @@ async function lookUp(base: string, p: DtBuildParams): Promise<Map<string, numbe
   return phandles;
 }
 
-async function compileAndApply(dtso: string, dtbo: string, input: string, output: string, p: DtBuildParams): Promise<void> {
+/**
+ * dtc then fdtoverlay. FailureError when either fails; ConfigError (exit 2)
+ * when dtc refuses a profile's own overlay (`own`): the profile is wrong.
+ */
+async function compileAndApply(dtso: string, dtbo: string, input: string, output: string, p: DtBuildParams, own?: ProfileOverlay): Promise<void> {
   const log = { logFile: p.logFile, append: true, signal: p.signal, tail: 20 };
-  // raw phandle numbers in gpios cells are intended: no "not a phandle reference" warning
-  await runChecked(`dtc ${path.basename(dtso)}`, 'dtc', ['-@', '-W', 'no-gpios_property', '-I', 'dts', '-O', 'dtb', '-o', dtbo, dtso], log);
+  if (own !== undefined) {
+    const r = await run('dtc', [...DTC_ARGS, '-o', dtbo, dtso], log);
+    if (r.exitCode !== 0) throw new ConfigError(`${overlayComplaint(p.source, own, await readFile(dtso, 'utf8'), dtso, r.all)}\n(full log: ${p.logFile})`);
+  } else {
+    await runChecked(`dtc ${path.basename(dtso)}`, 'dtc', [...DTC_ARGS, '-o', dtbo, dtso], log);
+  }
   await runChecked(`fdtoverlay ${path.basename(dtbo)}`, 'fdtoverlay', ['-i', input, '-o', output, dtbo], log);
 }
 
@@ -103,7 +168,7 @@ export async function buildDeviceTree(p: DtBuildParams): Promise<DtBuild> {
   let bootDtb = out(a.dtb);
   if (a.qemu && p.qemuOverlay !== undefined) {
     await writeFile(out(a.qemu.dtso), overlayFile([...p.comment, 'QEMU only (qemu.dt-overlay): what the emulated machine lacks.'], p.qemuOverlay));
-    await compileAndApply(out(a.qemu.dtso), out(a.qemu.dtbo), out(a.dtb), out(a.qemu.dtb), p);
+    await compileAndApply(out(a.qemu.dtso), out(a.qemu.dtbo), out(a.dtb), out(a.qemu.dtb), p, { field: 'qemu.dt-overlay', body: p.qemuOverlay });
     await verify(out(a.qemu.dtb), nodes, p);
     bootDtb = out(a.qemu.dtb);
   }
@@ -112,7 +177,7 @@ export async function buildDeviceTree(p: DtBuildParams): Promise<DtBuild> {
     else await copyFile(base, p.stockDtb);
     if (p.stockOverlay !== undefined) {
       await writeFile(out('bench-stock.dtso'), overlayFile([...p.comment, 'The bench baseline boot only (bench.stock-overlay): what the kernel driver needs under QEMU.'], p.stockOverlay));
-      await compileAndApply(out('bench-stock.dtso'), out('bench-stock.dtbo'), p.stockDtb, p.stockDtb, p);
+      await compileAndApply(out('bench-stock.dtso'), out('bench-stock.dtbo'), p.stockDtb, p.stockDtb, p, { field: 'bench.stock-overlay', body: p.stockOverlay });
     }
   }
   return { base, nodes, bootDtb };
