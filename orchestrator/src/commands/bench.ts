@@ -1,5 +1,5 @@
 /**
- * `orchestrate bench`: build if needed (as smoke does), boot each PCI board
+ * `orchestrate bench`: build if needed (as smoke does), boot each QEMU board
  * once with `atemsys-bench run` as /init's command (and once more with
  * `--module`), and report latencies, ratios to the baselines and the
  * targets; writes bench.json, bench.txt and bench.svg into the board's out
@@ -186,7 +186,7 @@ async function runBench(env: Env, o: BenchOptions, io: Io): Promise<number> {
 
 export const bench: CommandSpec<BenchOptions> = {
   name: 'bench',
-  summary: 'build if needed, boot each PCI board with the benchmark, report latencies and targets',
+  summary: 'build if needed, boot each QEMU board with the benchmark, report latencies and targets',
   usage: BENCH_USAGE,
   options: { ...COMMON, ...BOARD_KERNEL, ...VERBOSE, 'no-build': { type: 'boolean' }, quick: { type: 'boolean' }, module: { type: 'string' } },
   writesOut: true,
