@@ -872,7 +872,8 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         `${JSON.stringify({ ...summary, qemu: { binary: q.binary, args, outcome: guest.outcome, exit: guest.exit, killed: guest.killed }, ...(simResults.length > 0 ? { hostSims: simResults.map((s) => ({ netdev: s.id, ports: s.ports, exitCode: s.result.exitCode, stats: parseJsonOr(s.result.json, null) })) } : {}), timings: job.timings }, null, 2)}\n`,
       );
       const c = summary.counts;
-      task.title = `booted in ${secs(guest.durationMs)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${guest.outcome === 'timeout' ? ' (guest hung)' : ''}`;
+      // named: while the next kernel builds, plain progress lines of two jobs interleave
+      task.title = `${job.profile.name} ${release} booted in ${secs(guest.durationMs)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${guest.outcome === 'timeout' ? ' (guest hung)' : ''}`;
     },
   };
 }
