@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks } from '../src/core/outlock.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks, removeIfUnchanged } from '../src/core/outlock.ts';
 
 const made: string[] = [];
 const tmp = (): string => {
@@ -61,6 +61,31 @@ describe('out/ lock', () => {
     const live = tmp();
     writeFileSync(path.join(live, LOCK_FILE), JSON.stringify({ pid: parent, command: 'smoke', started: 'x', startTicks: ticks }));
     await expect(acquireOutLock(live, 'build')).rejects.toThrow(ConfigError);
+  });
+
+  it('removes a stale lock only while it is the one judged stale: a lock another run took over meanwhile stays', () => {
+    const dir = tmp();
+    const file = path.join(dir, LOCK_FILE);
+    const stale = '{"pid":4242,"command":"smoke","started":"x"}';
+    const taken = '{"pid":4343,"command":"build","started":"y"}\n';
+    // run B judged `stale`; run A removed it and took the lock before B acts
+    writeFileSync(file, taken);
+    expect(removeIfUnchanged(file, stale)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(taken);
+    writeFileSync(file, stale);
+    expect(removeIfUnchanged(file, stale)).toBe(true);
+    expect(existsSync(file)).toBe(false);
+    // already gone: nothing to remove
+    expect(removeIfUnchanged(file, stale)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('leaves only the lock file in out/ while held, nothing after', async () => {
+    const dir = tmp();
+    const release = await acquireOutLock(dir, 'build');
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+    release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('this process and a dead pid', () => {

@@ -1,14 +1,17 @@
 /**
  * One orchestrate at a time per output directory: commands that write
  * out/ (build, smoke, bench, check, matrix, testkernel, package) hold
- * out/.orchestrate.lock, created exclusively, holding the holder's pid,
- * command and start time. A second run is refused while that pid lives
- * (ConfigError: exit code 2); a lock left by a killed run (its pid gone, or
- * taken by another process since: its start time in /proc/<pid>/stat is not
- * the holder's) is taken over. Released when the command ends, also on
+ * out/.orchestrate.lock, holding the holder's pid, command and start time.
+ * It appears whole (written aside, then hard-linked into place: link(2)
+ * fails with EEXIST when a lock is there). A second run is refused while
+ * that pid lives (ConfigError: exit code 2); a lock left by a killed run
+ * (its pid gone, or taken by another process since: its start time in
+ * /proc/<pid>/stat is not the holder's) is taken over, and only that lock:
+ * it is renamed aside (atomic) and put back when it turns out to be a lock
+ * another run took over meanwhile. Released when the command ends, also on
  * Ctrl-C or an error.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
@@ -89,32 +92,67 @@ export async function acquireOutLock(outDir: string, command: string, alive: (pi
   const file = path.join(outDir, LOCK_FILE);
   const ticks = processStartTicks(process.pid);
   const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString(), ...(ticks !== undefined ? { startTicks: ticks } : {}) };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const held = parseLock(readText(file));
-      if (held && held.pid !== process.pid && holderRuns(held, alive)) throw new ConfigError(busyMessage(outDir, held));
-      // stale (its run was killed, its pid maybe another process's now) or torn: take it over
-      rmSync(file, { force: true });
-      continue;
+  const fresh = `${file}.new-${process.pid}`;
+  writeFileSync(fresh, `${JSON.stringify(mine)}\n`);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        linkSync(fresh, file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const text = readText(file);
+        const held = parseLock(text);
+        if (held && held.pid !== process.pid && holderRuns(held, alive)) throw new ConfigError(busyMessage(outDir, held));
+        // stale (its run was killed, its pid maybe another process's now) or foreign: take it over
+        removeIfUnchanged(file, text);
+        continue;
+      }
+      return releaser(file);
     }
-    writeSync(fd, `${JSON.stringify(mine)}\n`);
-    closeSync(fd);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      process.off('exit', release);
-      // only our own lock: a run that took over a lock we lost keeps its own
-      if (parseLock(readText(file))?.pid === process.pid) rmSync(file, { force: true });
-    };
-    process.on('exit', release);
-    return release;
+  } finally {
+    rmSync(fresh, { force: true });
   }
-  throw new ConfigError(`cannot take ${file}: another run keeps creating it`);
+  throw new ConfigError(`cannot take ${file}: other runs keep taking it (remove it if no orchestrate runs)`);
+}
+
+/**
+ * Remove the lock file only when it still holds `judged` (the text found
+ * stale): rename it aside, compare, and link back a lock another run took
+ * over in between. true when the judged lock is gone.
+ */
+export function removeIfUnchanged(file: string, judged: string): boolean {
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+  try {
+    if (readText(aside) === judged) return true;
+    try {
+      linkSync(aside, file);
+    } catch {
+      // EEXIST: a third run holds the lock now, its own
+    }
+    return false;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/** The release function of a lock this process holds (safe to call twice; also on exit). */
+function releaser(file: string): () => void {
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    // only our own lock: a run that took over a lock we lost keeps its own
+    if (parseLock(readText(file))?.pid === process.pid) rmSync(file, { force: true });
+  };
+  process.on('exit', release);
+  return release;
 }
 
 function readText(file: string): string {
