@@ -84,12 +84,12 @@ export function busyMessage(outDir: string, held: LockInfo): string {
 }
 
 /**
- * Take the lock of outDir for command. Returns the release function (safe
- * to call twice). Throws ConfigError while a live process holds it.
+ * Take the lock file `file` for `command` when it is free or stale.
+ * Returns the release function (safe to call twice; also run on exit), or
+ * the LockInfo of the live run that holds it. ConfigError when other runs
+ * keep taking it.
  */
-export async function acquireOutLock(outDir: string, command: string, alive: (pid: number) => boolean = pidAlive): Promise<() => void> {
-  await mkdir(outDir, { recursive: true });
-  const file = path.join(outDir, LOCK_FILE);
+export function tryLock(file: string, command: string, alive: (pid: number) => boolean = pidAlive): (() => void) | LockInfo {
   const ticks = processStartTicks(process.pid);
   const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString(), ...(ticks !== undefined ? { startTicks: ticks } : {}) };
   const fresh = `${file}.new-${process.pid}`;
@@ -102,7 +102,7 @@ export async function acquireOutLock(outDir: string, command: string, alive: (pi
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const text = readText(file);
         const held = parseLock(text);
-        if (held && held.pid !== process.pid && holderRuns(held, alive)) throw new ConfigError(busyMessage(outDir, held));
+        if (held && held.pid !== process.pid && holderRuns(held, alive)) return held;
         // stale (its run was killed, its pid maybe another process's now) or foreign: take it over
         removeIfUnchanged(file, text);
         continue;
@@ -113,6 +113,17 @@ export async function acquireOutLock(outDir: string, command: string, alive: (pi
     rmSync(fresh, { force: true });
   }
   throw new ConfigError(`cannot take ${file}: other runs keep taking it (remove it if no orchestrate runs)`);
+}
+
+/**
+ * Take the lock of outDir for command. Returns the release function (safe
+ * to call twice). Throws ConfigError while a live process holds it.
+ */
+export async function acquireOutLock(outDir: string, command: string, alive: (pid: number) => boolean = pidAlive): Promise<() => void> {
+  await mkdir(outDir, { recursive: true });
+  const r = tryLock(path.join(outDir, LOCK_FILE), command, alive);
+  if (typeof r !== 'function') throw new ConfigError(busyMessage(outDir, r));
+  return r;
 }
 
 /**

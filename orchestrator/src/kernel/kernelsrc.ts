@@ -17,6 +17,7 @@ import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptS
 import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from '../debian/aptsources.ts';
 import { knownCodenames, newestSuite } from '../debian/suites.ts';
 import { copySources, moduleWarnings } from './buildlog.ts';
+import { onceInCache } from '../core/cachelock.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import { MATRIX_ENABLE, MATRIX_SUITES, MATRIX_UNPACK_EXCLUDE, missingObjects, newestSourceSeries, sourcePackage, versionInSuite, type MatrixCell, type MatrixSuite } from './matrix.ts';
@@ -100,7 +101,19 @@ export async function sourceTree(state: AptState, cacheDir: string, r: ResolvedS
   const top = path.join(base, `${r.package}_${r.version}`);
   const tree = path.join(top, r.package);
   const recipe = `${r.version} ${MATRIX_UNPACK_EXCLUDE.join(' ')}`;
-  if (await done(top, recipe)) return tree;
+  await onceInCache(
+    cacheDir,
+    `ksrc-${r.package}`,
+    `unpacking ${r.package} ${r.version}`,
+    () => done(top, recipe),
+    () => unpackSource(state, cacheDir, r, top, recipe, signal, log),
+    { signal, ...(log ? { log } : {}) },
+  );
+  return tree;
+}
+
+async function unpackSource(state: AptState, cacheDir: string, r: ResolvedSource, top: string, recipe: string, signal?: AbortSignal, log?: Log): Promise<void> {
+  const base = path.dirname(top);
   // older versions of the same series are not needed any more
   for (const e of await readdir(base).catch(() => [] as string[])) if (e.startsWith(`${r.package}_`)) await rm(path.join(base, e), { recursive: true, force: true });
   log?.(`download ${r.package} ${r.version}`);
@@ -117,7 +130,6 @@ export async function sourceTree(state: AptState, cacheDir: string, r: ResolvedS
   await rm(x, { recursive: true, force: true });
   await rm(file, { force: true });
   await writeFile(path.join(top, DONE), recipe);
-  return tree;
 }
 
 /** kbuild's ARCH and CROSS_COMPILE for a matrix architecture. */
@@ -136,7 +148,12 @@ export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSou
   const out = path.join(cacheDir, 'kprep', `${r.package}_${r.version}-${arch}`);
   // the O= tree names its source and itself by absolute path: a moved cache prepares again
   const recipe = `${prepareRecipe(arch, r.version)} ${tree} ${out}`;
-  if (await done(out, recipe)) return out;
+  const prepare = (): Promise<void> => prepareInto(out, tree, r, arch, recipe, signal, log);
+  await onceInCache(cacheDir, `kprep-${r.package}-${arch}`, `preparing ${r.package} ${r.version} for ${arch}`, () => done(out, recipe), prepare, { signal, ...(log ? { log } : {}) });
+  return out;
+}
+
+async function prepareInto(out: string, tree: string, r: ResolvedSource, arch: Arch, recipe: string, signal?: AbortSignal, log?: Log): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const logFile = path.join(out, 'prepare.log');
@@ -152,7 +169,6 @@ export async function prepareTree(tree: string, cacheDir: string, r: ResolvedSou
   log?.('modules_prepare');
   await make('modules_prepare', `-j${os.availableParallelism()}`, 'modules_prepare');
   await writeFile(path.join(out, DONE), recipe);
-  return out;
 }
 
 /** sparse's flags as the kernel's Makefile gives them (for scripts/checker-valid.sh). */
@@ -182,7 +198,19 @@ export async function buildSparse(state: AptState, cacheDir: string, signal?: Ab
   if (version === undefined) throw new FailureError(`${newest} has no sparse source package (apt state ${state.dir})`);
   const dir = path.join(cacheDir, 'tools', `sparse_${version}`);
   const bin = path.join(dir, 'sparse');
-  if (await done(dir, version)) return bin;
+  await onceInCache(
+    cacheDir,
+    'sparse',
+    `building sparse ${version}`,
+    () => done(dir, version),
+    () => makeSparse(state, dir, version, signal, log),
+    { signal, ...(log ? { log } : {}) },
+  );
+  return bin;
+}
+
+async function makeSparse(state: AptState, dir: string, version: string, signal?: AbortSignal, log?: Log): Promise<void> {
+  const bin = path.join(dir, 'sparse');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const logFile = path.join(dir, 'build.log');
@@ -200,7 +228,6 @@ export async function buildSparse(state: AptState, cacheDir: string, signal?: Ab
   });
   await runChecked('install sparse', 'cp', [path.join(dir, 'src', 'sparse'), bin], { signal });
   await writeFile(path.join(dir, DONE), version);
-  return bin;
 }
 
 /** The sparse to check this tree with: the host's, or sid's when the kernel refuses the host's. */

@@ -11,6 +11,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { downloadDeb, extractDeb, type AptState } from '../debian/apt.ts';
+import { onceInCache } from '../core/cachelock.ts';
 import { FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import { resolveSources, type ResolvedSource } from './kernelsrc.ts';
@@ -212,9 +213,34 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   const release = async (): Promise<string> => (await readFile(path.join(build, 'include', 'config', 'kernel.release'), 'utf8')).trim();
   // the build tree names itself by absolute path: a moved cache builds again
   const stamp = `${key} ${top}`;
-  if ((await readFile(path.join(top, DONE), 'utf8').catch(() => '')) === stamp) {
-    return { release: await release(), build, modules, image, source, cached: true };
-  }
+  const isDone = async (): Promise<boolean> => (await readFile(path.join(top, DONE), 'utf8').catch(() => '')) === stamp;
+  if (await isDone()) return { release: await release(), build, modules, image, source, cached: true };
+  let built = false;
+  await onceInCache(
+    cacheDir,
+    `testkernel-${r.name}`,
+    `building the test kernel ${r.name}`,
+    isDone,
+    async () => {
+      await makeTestKernel(state, cacheDir, r, source, { top, build, modules, stamp }, signal, log);
+      built = true;
+    },
+    { signal, ...(log ? { log } : {}) },
+  );
+  return { release: await release(), build, modules, image, source, cached: !built };
+}
+
+/** Unpack the source and build the test kernel into top/ (build/, modules/), then write the stamp. */
+async function makeTestKernel(
+  state: AptState,
+  cacheDir: string,
+  r: TestKernelRecipe,
+  source: ResolvedSource,
+  at: { top: string; build: string; modules: string; stamp: string },
+  signal?: AbortSignal,
+  log?: (m: string) => void,
+): Promise<void> {
+  const { top, build, modules, stamp } = at;
   const parent = path.dirname(top);
   // an older build of this recipe is not needed any more
   // (and one of the layout before recipes had names: "<package>_<version>-…")
@@ -260,5 +286,4 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   await make('modules_install', `INSTALL_MOD_PATH=${modules}`, 'INSTALL_MOD_STRIP=1', 'modules_install');
   // the source tree stays: the build tree's Makefile includes it (out-of-tree modules build against both)
   await writeFile(path.join(top, DONE), stamp);
-  return { release: await release(), build, modules, image, source, cached: false };
 }

@@ -1,0 +1,81 @@
+/**
+ * The shared cache (~/.cache/atemsys, one per user, used by every clone)
+ * builds some entries in place: prepared kernel trees, the test kernel,
+ * sparse. Two runs that build one entry at once would write one tree
+ * together. `onceInCache` lets one run build it while the other waits
+ * (with a line saying for whom) and then uses the result. The lock files
+ * live in <cache>/locks/, apart from the entries, so clearing old entries
+ * never removes a held lock; their format and stale-lock handling are the
+ * out/ lock's (core/outlock.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { InterruptedError } from './errors.ts';
+import { pidAlive, tryLock } from './outlock.ts';
+
+export interface CacheLockOptions {
+  signal?: AbortSignal;
+  /** told once when another run holds the entry */
+  log?: (message: string) => void;
+  /** how often to look again, ms (default 2000) */
+  pollMs?: number;
+  alive?: (pid: number) => boolean;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new InterruptedError());
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new InterruptedError());
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Build a cache entry once: when `isDone` says it is there, nothing;
+ * otherwise take <cacheDir>/locks/<key>.lock (waiting while a live run
+ * holds it), ask `isDone` again (that run may have built it), and run
+ * `build` under the lock. `what` names the work in the waiting line
+ * ("preparing linux-source-6.1 for arm64"). Throws what `build` throws;
+ * InterruptedError (exit 130) when `signal` aborts the wait.
+ */
+export async function onceInCache(cacheDir: string, key: string, what: string, isDone: () => Promise<boolean>, build: () => Promise<void>, o: CacheLockOptions = {}): Promise<void> {
+  if (await isDone()) return;
+  const dir = path.join(cacheDir, 'locks');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${key.replace(/[^A-Za-z0-9._+-]/g, '_')}.lock`);
+  // the lock file tells runs apart by pid: calls of this process go one after the other
+  const mine = (inProcess.get(file) ?? Promise.resolve()).catch(() => undefined).then(() => locked(file, what, isDone, build, o));
+  inProcess.set(file, mine);
+  try {
+    await mine;
+  } finally {
+    if (inProcess.get(file) === mine) inProcess.delete(file);
+  }
+}
+
+const inProcess = new Map<string, Promise<void>>();
+
+async function locked(file: string, what: string, isDone: () => Promise<boolean>, build: () => Promise<void>, o: CacheLockOptions): Promise<void> {
+  let told = false;
+  for (;;) {
+    const r = tryLock(file, what, o.alive ?? pidAlive);
+    if (typeof r === 'function') {
+      try {
+        if (!(await isDone())) await build();
+        return;
+      } finally {
+        r();
+      }
+    }
+    if (!told) o.log?.(`waiting for pid ${r.pid}, ${r.command} in the shared cache since ${r.started}`);
+    told = true;
+    await pause(o.pollMs ?? 2000, o.signal);
+  }
+}
