@@ -29,6 +29,12 @@ describe('parseCli', () => {
     expect(o).toMatchObject({ fuzzCalls: 250000 });
     expect(adjustKernel({ suite: 'own', series: 'own', flavour: 'own' }, o)).toMatchObject({ fuzzCalls: 250000 });
     expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', '--fuzz-calls', '1e6'])).toThrow(/--fuzz-calls expects a number of calls/);
+    const s = parseFor(smoke, ['smoke', '--board', 'qemu-x86_64', '--fuzz-seed', '18446744073709551615']);
+    expect(adjustKernel({ suite: 'bookworm', series: '6.1', flavour: 'amd64' }, s)).toMatchObject({ fuzzSeed: '18446744073709551615' });
+    for (const bad of ['0', '18446744073709551616', '-5', '0x10', '12a']) {
+      expect(() => parseCli(['smoke', '--board', 'qemu-x86_64', `--fuzz-seed=${bad}`])).toThrow(/--fuzz-seed expects the seed a fuzz run printed/);
+    }
+    expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--fuzz-seed', '5'])).toThrow(/Unknown option '--fuzz-seed'/);
     expect(() => parseCli(['build', '--board', 'qemu-x86_64', '--fuzz-calls', '5'])).toThrow(UsageError);
   });
 

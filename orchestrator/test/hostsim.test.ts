@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildHostSim } from '../src/kernel/buildlog.ts';
 import { HostSim, dgramNetdev, freeUdpPorts, hostSimArgs } from '../src/guest/hostsim.ts';
 import { resolvePaths } from '../src/core/paths.ts';
-import { hostSimProblem, netdevIds } from '../src/pipeline/pipeline.ts';
+import { guestEnv, hostSimProblem, netdevIds } from '../src/pipeline/pipeline.ts';
 
 describe('the slave simulator on the host (dgram netdev)', () => {
   it('puts both ends on 127.0.0.1, crossed', () => {
@@ -81,4 +81,16 @@ describe('the slave simulator on the host (dgram netdev)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("the guest's environment on the kernel command line", () => {
+  it('names the simulator outside, the link-control netdev, and the fuzzer calls and seed given', () => {
+    expect(guestEnv({}, netdevIds(['hubport,id=n0,hubid=0']))).toEqual([]);
+    expect(guestEnv({ fuzzCalls: 250000, fuzzSeed: '18446744073709551615' }, netdevIds(['dgram,id=ll0']))).toEqual([
+      'ATEMSYS_LL_SIM=dgram',
+      'ATEMSYS_LINK_CONTROL=ll0',
+      'ATEMSYS_FUZZ_CALLS=250000',
+      'ATEMSYS_FUZZ_SEED=18446744073709551615',
+    ]);
+  });
 });

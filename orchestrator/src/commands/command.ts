@@ -4,7 +4,7 @@
  * own option type, and its run. One file per command under commands/ exports
  * one of these; the registry (commands/registry.ts) lists them. Also the
  * option tables and parsing several commands share (--board, --kernel, a
- * kernel you built, --extra-groups, --only, --timeout, --fuzz-calls,
+ * kernel you built, --extra-groups, --only, --timeout, --fuzz-calls, --fuzz-seed,
  * --verbose).
  */
 import type { ParseArgsConfig } from 'node:util';
@@ -115,7 +115,7 @@ export const KERNEL_FILTER_RE = /^[a-z0-9.+-]+(\/[a-z0-9.+-]+)*$/;
 
 /**
  * --board (required), --kernel, a kernel the user built, --extra-groups,
- * --only, --timeout and --fuzz-calls, whichever the command's table has,
+ * --only, --timeout, --fuzz-calls and --fuzz-seed, whichever the command's table has,
  * checked, on top of `base`. Throws UsageError. Pure.
  */
 export function parseBoardKernel(base: BaseOptions, values: Record<string, unknown>): BoardKernelOptions {
@@ -163,6 +163,13 @@ export function parseBoardKernel(base: BaseOptions, values: Record<string, unkno
   if (calls !== undefined) {
     if (!/^[1-9][0-9]{0,9}$/.test(calls)) throw new UsageError(`${cmd}: --fuzz-calls expects a number of calls (250000), got "${calls}"`);
     o.fuzzCalls = Number(calls);
+  }
+  const seed = str(values, 'fuzz-seed');
+  if (seed !== undefined) {
+    if (!/^[1-9][0-9]{0,19}$/.test(seed) || BigInt(seed) >= 2n ** 64n) {
+      throw new UsageError(`${cmd}: --fuzz-seed expects the seed a fuzz run printed (a number from 1 to 2^64-1, e.g. 2049381707), got "${seed}"`);
+    }
+    o.fuzzSeed = seed;
   }
   if (o.kernel !== undefined && !KERNEL_FILTER_RE.test(o.kernel)) {
     throw new UsageError(`${cmd}: --kernel expects a series, suite or flavour, or several joined by / (6.1, trixie, trixie/rt-amd64), got "${o.kernel}"`);

@@ -35,7 +35,7 @@ export const smoke: CommandSpec<BoardKernelOptions> = {
   summary: 'build if needed, boot each kernel in QEMU, run the selftests, report',
   usage: `usage: orchestrate smoke --board <name|all> [--kernel <filter> | --kernel-build <dir> …]
                        [--extra-groups <g,…>] [--only <t,…>] [--timeout <s>]
-                       [--fuzz-calls <n>] [--verbose] [--json] [--no-build] [--rebuild]
+                       [--fuzz-calls <n>] [--fuzz-seed <n>] [--verbose] [--json] [--no-build] [--rebuild]
                        [--no-overlap]
 
 Build what changed (see build), boot each kernel in QEMU,
@@ -53,6 +53,8 @@ ${RUN_GROUPS_HELP}
                        selftests' per-test limits grow by the same factor
   --fuzz-calls <n>     calls the fuzz group makes (default 1,000,000; a debug kernel's
                        lane makes fewer: it runs some twenty times slower)
+  --fuzz-seed <n>      the fuzz group's seed: the one a run printed ("fuzz seed N")
+                       repeats its calls and kill schedule (default: a new one)
   --verbose            echo the guest's serial console
   --json               print the results as JSON (no progress display)
   --no-build           use the existing artifacts, never build
@@ -67,6 +69,7 @@ ${RUN_GROUPS_HELP}
     'no-build': { type: 'boolean' },
     timeout: { type: 'string' },
     'fuzz-calls': { type: 'string' },
+    'fuzz-seed': { type: 'string' },
     rebuild: { type: 'boolean' },
     'no-overlap': { type: 'boolean' },
   },

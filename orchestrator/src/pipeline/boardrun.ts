@@ -30,7 +30,7 @@ export function ownKernelSpec(own: OwnKernelInput): KernelSpec {
   return { suite: 'own', series: 'own', flavour: 'own', own };
 }
 
-/** What the command line adds to each selected kernel (--extra-groups, --only, --timeout, --fuzz-calls). */
+/** What the command line adds to each selected kernel (--extra-groups, --only, --timeout, --fuzz-calls, --fuzz-seed). */
 export interface RunAdjust {
   extraGroups?: string[];
   only?: string[];
@@ -38,6 +38,8 @@ export interface RunAdjust {
   timeout?: number;
   /** smoke: the fuzz group's calls */
   fuzzCalls?: number;
+  /** smoke: the fuzz group's seed, decimal (up to 2^64-1: kept as text) */
+  fuzzSeed?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function adjustKernel(k: KernelSpec, a: RunAdjust = {}): KernelSpec {
     ...(a.only !== undefined ? { only: a.only } : {}),
     ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
     ...(a.fuzzCalls !== undefined ? { fuzzCalls: a.fuzzCalls } : {}),
+    ...(a.fuzzSeed !== undefined ? { fuzzSeed: a.fuzzSeed } : {}),
   };
 }
 

@@ -801,11 +801,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const nets = netdevIds(q.netdevs ?? []);
       const dgramIds = nets.filter((n) => n.type === 'dgram').map((n) => n.id);
       const linkControl = nets.some((n) => n.id === LINK_CONTROL_NETDEV);
-      const append = [
-        ...(dgramIds.length > 0 ? ['ATEMSYS_LL_SIM=dgram'] : []),
-        ...(linkControl ? [`ATEMSYS_LINK_CONTROL=${LINK_CONTROL_NETDEV}`] : []),
-        ...(job.spec.fuzzCalls !== undefined ? [`ATEMSYS_FUZZ_CALLS=${job.spec.fuzzCalls}`] : []),
-      ];
+      const append = guestEnv(job.spec, nets);
       let sims: { ports: Map<string, DgramPorts>; sims: HostSim[] } = { ports: new Map(), sims: [] };
       const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {
@@ -904,6 +900,21 @@ export function locateTask(env: Env, checkSelftestArgs = true): JobTask {
       task.title = `using ${displayPath(found.dir)} (built ${found.manifest.createdAt}${stale ? "; the sources changed since: these are the older sources' results" : ''})`;
     },
   };
+}
+
+/**
+ * The variables a smoke boot puts on the kernel command line (the kernel
+ * hands them to /init's environment, where the selftests read them): the
+ * simulator outside the guest, the link-control netdev, the fuzzer's calls
+ * and seed. Pure.
+ */
+export function guestEnv(spec: Pick<KernelSpec, 'fuzzCalls' | 'fuzzSeed'>, nets: readonly { id: string; type: string }[]): string[] {
+  return [
+    ...(nets.some((n) => n.type === 'dgram') ? ['ATEMSYS_LL_SIM=dgram'] : []),
+    ...(nets.some((n) => n.id === LINK_CONTROL_NETDEV) ? [`ATEMSYS_LINK_CONTROL=${LINK_CONTROL_NETDEV}`] : []),
+    ...(spec.fuzzCalls !== undefined ? [`ATEMSYS_FUZZ_CALLS=${spec.fuzzCalls}`] : []),
+    ...(spec.fuzzSeed !== undefined ? [`ATEMSYS_FUZZ_SEED=${spec.fuzzSeed}`] : []),
+  ];
 }
 
 /** Latest existing build for a kernel spec (for --no-build), from the manifests in out/<board>/. */

@@ -32,6 +32,8 @@ export interface KernelSpec {
   timeout?: number;
   /** smoke --fuzz-calls: the fuzz group's calls (ATEMSYS_FUZZ_CALLS on the kernel command line) */
   fuzzCalls?: number;
+  /** smoke --fuzz-seed: the fuzz group's seed, decimal (ATEMSYS_FUZZ_SEED on the kernel command line) */
+  fuzzSeed?: string;
   /** build/smoke --only: only these selftests run (atemsys-selftest --only) */
   only?: string[];
 }
