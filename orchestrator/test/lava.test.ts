@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KTAP_CASE_PATTERN, LAVA_HUB_OFFSET, lavaExtraOptions, lavaJob, lavaNetdev, lavaQemuJob, lavaUbootJob, testTimeout } from '../src/lava/jobs.ts';
 import { validateLavaJobs } from '../src/lava/schema.ts';
-import { parseArtifactsUrl } from '../src/commands/lava.ts';
+import { loopbackWarning, parseArtifactsUrl } from '../src/commands/lava.ts';
 import { parseCli } from '../src/cli.ts';
 import type { Manifest } from '../src/core/manifest.ts';
 import { resolvePaths } from '../src/core/paths.ts';
@@ -58,6 +58,14 @@ describe('LAVA jobs for the QEMU boards', () => {
   it('pass LAVA 2023.01 strict job schema (lava_common, Debian lava-common)', async () => {
     const texts = QEMU_BOARDS.map((b) => stringify(lavaQemuJob(board(b), manifestOf(board(b), DIGITS), { artifactsUrl: 'http://127.0.0.1:8080/out' })));
     expect(await validateLavaJobs(texts)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('carries the priority and visibility asked for, which LAVA accepts', async () => {
+    const p = board('qemu-x86_64');
+    const job = lavaQemuJob(p, manifestOf(p), { artifactsUrl: 'http://127.0.0.1/out', priority: 'low', visibility: 'personal' });
+    expect(job).toMatchObject({ priority: 'low', visibility: 'personal' });
+    expect(lavaQemuJob(p, manifestOf(p), { artifactsUrl: 'http://127.0.0.1/out' })).toMatchObject({ priority: 'medium', visibility: 'public' });
+    expect(await validateLavaJobs([stringify(job)])).toEqual([undefined]);
   });
 
   it('a broken job is refused by the same check, with LAVA saying where', async () => {
@@ -166,9 +174,27 @@ describe('orchestrate lava: the command line', () => {
     expect(() => parseArtifactsUrl('lab/out')).toThrow(/not a URL/);
   });
 
+  it('encodes the artifacts URL (a space in a path) as the jobs will carry it', () => {
+    expect(parseArtifactsUrl('http://lab/atemsys builds/out/')).toBe('http://lab/atemsys%20builds/out');
+    expect(parseArtifactsUrl('file:///srv/my out')).toBe('file:///srv/my%20out');
+    expect(parseArtifactsUrl('http://lab/a%20b')).toBe('http://lab/a%20b');
+  });
+
+  it('warns when jobs for a remote server would fetch from a loopback address', () => {
+    expect(loopbackWarning('http://127.0.0.1:8080/out', 'https://lava.lab')).toMatch(/loopback address, but the jobs go to https:\/\/lava.lab/);
+    expect(loopbackWarning('http://localhost/out', 'https://lava.lab')).toBeDefined();
+    expect(loopbackWarning('http://[::1]/out', 'https://lava.lab')).toBeDefined();
+    expect(loopbackWarning('http://127.0.0.1:8080/out', 'http://127.0.0.1:9999')).toBeUndefined();
+    expect(loopbackWarning('http://files.lab/out', 'https://lava.lab')).toBeUndefined();
+    expect(loopbackWarning('file:///srv/out', 'https://lava.lab')).toBeUndefined();
+  });
+
   it('parses --board, --kernel and --artifacts-url', () => {
     expect(parseCli(['lava', '--board', 'all', '--kernel', '6.1', '--artifacts-url', 'http://h/out'])).toMatchObject({ command: 'lava', board: 'all', kernel: '6.1', artifactsUrl: 'http://h/out' });
     expect(() => parseCli(['lava', '--artifacts-url', 'http://h/out'])).toThrow(/--board/);
+    expect(parseCli(['lava', '--board', 'all', '--priority', 'low', '--visibility', 'personal'])).toMatchObject({ priority: 'low', visibility: 'personal' });
+    expect(() => parseCli(['lava', '--board', 'all', '--priority', 'urgent'])).toThrow(/--priority expects one of high, medium, low, got "urgent"/);
+    expect(() => parseCli(['lava', '--board', 'all', '--visibility', 'group'])).toThrow(/--visibility expects one of public, personal/);
   });
 });
 

@@ -16,7 +16,7 @@ import { printRun } from './smoke.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
 import { junitXml } from '../report/junit.ts';
 import { parseKtap } from '../report/ktap.ts';
-import { lavaJob } from '../lava/jobs.ts';
+import { LAVA_PRIORITIES, LAVA_VISIBILITIES, lavaJob, type LavaPriority, type LavaVisibility } from '../lava/jobs.ts';
 import { validateLavaJobs } from '../lava/schema.ts';
 import { LavaClient, consoleOfLog, jobErrorOfLog, lavaToken, type LavaCase } from '../lava/submit.ts';
 import type { Manifest } from '../core/manifest.ts';
@@ -25,7 +25,7 @@ import { summarizeRun, type RunSummary } from '../report/results.ts';
 import type { Env } from '../pipeline/pipeline.ts';
 import { findProfile, loadAllProfiles, type Profile } from '../profile/profile.ts';
 
-const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--submit <server>] [--json]
+const LAVA_USAGE = `usage: orchestrate lava --board <name|all> --artifacts-url <url> [--kernel <filter>] [--priority <p>] [--visibility <v>] [--submit <server>] [--json]
 
 Write a LAVA job for every built kernel of the board (out/<board>/<release>/
 lava-job.yaml), checked against LAVA's own strict job schema (Debian's
@@ -41,6 +41,8 @@ Build first (npx orchestrate build --board <b>).
   --artifacts-url <url>  where the lab fetches out/ from: http(s)://… or file:///…
                          (serve out/ there; the job reads <url>/<board>/<release>/<file>)
   --kernel <filter>      only kernels of this series, suite or flavour (see build)
+  --priority <p>         the jobs' LAVA priority: high, medium (default) or low
+  --visibility <v>       who sees the jobs on the server: public (default) or personal
   --submit <server>      submit them to this LAVA server (http://lava.lab/), follow
                          them, and read their console back: the same table, junit.xml
                          and results.json as smoke, in out/<board>/<release>/lava/.
@@ -60,7 +62,7 @@ export function parseServerUrl(s: string): string {
   return s.replace(/\/+$/, '');
 }
 
-/** --artifacts-url: http, https or file, no query; UsageError otherwise. Pure. */
+/** --artifacts-url: http, https or file, no query; UsageError otherwise. Returns it normalised (a space as %20), without a trailing slash. Pure. */
 export function parseArtifactsUrl(s: string | undefined): string {
   if (s === undefined || s.trim() === '') throw new UsageError('lava: --artifacts-url is required: where your lab fetches out/ from (http://host/atemsys/out)');
   let u: URL;
@@ -72,7 +74,23 @@ export function parseArtifactsUrl(s: string | undefined): string {
   if (!['http:', 'https:', 'file:'].includes(u.protocol) || u.search !== '' || u.hash !== '') {
     throw new UsageError(`lava: --artifacts-url "${s}": LAVA fetches http, https or file URLs, without ?query or #fragment`);
   }
-  return s.replace(/\/+$/, '');
+  return u.href.replace(/\/+$/, '');
+}
+
+function loopback(u: URL): boolean {
+  const h = u.hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+/**
+ * The warning when jobs go to a server that is not this machine but fetch
+ * their artifacts from a loopback address (the lab's workers would ask
+ * themselves), else undefined. Pure.
+ */
+export function loopbackWarning(artifactsUrl: string, server: string): string | undefined {
+  const a = new URL(artifactsUrl);
+  if (a.protocol === 'file:' || !loopback(a) || loopback(new URL(server))) return undefined;
+  return `lava: warning: --artifacts-url ${artifactsUrl} is a loopback address, but the jobs go to ${server}: its workers fetch from themselves. Serve out/ on an address the lab reaches.`;
 }
 
 /** The manifests of out/<board>/*, sorted by release */
@@ -103,6 +121,18 @@ export interface LavaOptions extends BoardKernelOptions {
   artifactsUrl?: string;
   /** --submit: the LAVA server */
   lavaServer?: string;
+  /** --priority */
+  priority?: LavaPriority;
+  /** --visibility */
+  visibility?: LavaVisibility;
+}
+
+/** The value of an option that takes one of `allowed`; UsageError otherwise. Pure. */
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  const hit = allowed.find((a) => a === v);
+  if (hit === undefined) throw new UsageError(`lava: --${name} expects one of ${allowed.join(', ')}, got "${v}"`);
+  return hit;
 }
 
 async function runLava(env: Env, o: LavaOptions, io: Io): Promise<number> {
@@ -120,7 +150,7 @@ async function runLava(env: Env, o: LavaOptions, io: Io): Promise<number> {
     for (const b of built) {
       let job;
       try {
-        job = lavaJob(p, b.manifest, { artifactsUrl: url });
+        job = lavaJob(p, b.manifest, { artifactsUrl: url, ...(o.priority ? { priority: o.priority } : {}), ...(o.visibility ? { visibility: o.visibility } : {}) });
       } catch (err) {
         throw new ConfigError(err instanceof Error ? err.message : String(err));
       }
@@ -148,6 +178,8 @@ async function runLava(env: Env, o: LavaOptions, io: Io): Promise<number> {
   const written = jobs.filter((_j, i) => verdicts[i] === undefined).map((j) => j.w);
   if (o.lavaServer !== undefined) {
     if (failed > 0) return 1;
+    const warn = loopbackWarning(url, parseServerUrl(o.lavaServer));
+    if (warn !== undefined) io.err(warn);
     return submitAll(env, o, io, jobs);
   }
   if (o.json) {
@@ -279,7 +311,15 @@ export const lava: CommandSpec<LavaOptions> = {
   name: 'lava',
   summary: 'write LAVA jobs (QEMU, or U-Boot on the real board) for the built kernels',
   usage: LAVA_USAGE,
-  options: { ...COMMON, board: { type: 'string' }, kernel: { type: 'string' }, 'artifacts-url': { type: 'string' }, submit: { type: 'string' } },
+  options: {
+    ...COMMON,
+    board: { type: 'string' },
+    kernel: { type: 'string' },
+    'artifacts-url': { type: 'string' },
+    submit: { type: 'string' },
+    priority: { type: 'string' },
+    visibility: { type: 'string' },
+  },
   writesOut: true,
   parse: (base, values) => {
     const o: LavaOptions = parseBoardKernel(base, values);
@@ -287,6 +327,10 @@ export const lava: CommandSpec<LavaOptions> = {
     if (u !== undefined) o.artifactsUrl = u;
     const srv = str(values, 'submit');
     if (srv !== undefined) o.lavaServer = srv;
+    const priority = oneOf('priority', str(values, 'priority'), LAVA_PRIORITIES);
+    if (priority !== undefined) o.priority = priority;
+    const visibility = oneOf('visibility', str(values, 'visibility'), LAVA_VISIBILITIES);
+    if (visibility !== undefined) o.visibility = visibility;
     return o;
   },
   run: runLava,

@@ -60,8 +60,15 @@ export interface LavaOptions {
   /** where the user serves out/ (http, https or file URL); the job fetches <url>/<board>/<release>/<file> */
   artifactsUrl: string;
   /** LAVA's job priority; default medium */
-  priority?: 'high' | 'medium' | 'low';
+  priority?: LavaPriority;
+  /** who sees the job on the server: public (default) or personal (the submitter only) */
+  visibility?: LavaVisibility;
 }
+
+export const LAVA_PRIORITIES = ['high', 'medium', 'low'] as const;
+export type LavaPriority = (typeof LAVA_PRIORITIES)[number];
+export const LAVA_VISIBILITIES = ['public', 'personal'] as const;
+export type LavaVisibility = (typeof LAVA_VISIBILITIES)[number];
 
 /** LAVA's timeout form: whole minutes, at least 1 */
 function minutes(seconds: number): { minutes: number } {
@@ -108,7 +115,7 @@ function jobHeader(deviceType: string, m: Manifest, o: LavaOptions, testS: numbe
     job_name: `atemsys ${m.board} ${m.kernel.release}`,
     timeouts: { job: minutes(testS + slackS), action: minutes(testS), connection: { minutes: 2 } },
     priority: o.priority ?? 'medium',
-    visibility: 'public',
+    visibility: o.visibility ?? 'public',
     metadata: {
       board: m.board,
       kernel: m.kernel.release,
