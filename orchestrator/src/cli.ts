@@ -13,6 +13,7 @@ import { acquireOutLock } from './core/outlock.ts';
 import { resolvePaths } from './core/paths.ts';
 import { AptStates, readOrchestratorVersion, type Env } from './pipeline/pipeline.ts';
 import { COMMANDS, findCommand } from './commands/registry.ts';
+import { didYouMeanText } from './core/suggest.ts';
 
 export type { BaseOptions, Io } from './core/options.ts';
 
@@ -44,7 +45,9 @@ export function parseCli(argv: readonly string[]): BaseOptions {
     return o;
   }
   const cmd = findCommand(first);
-  if (cmd === undefined) throw new UsageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"`);
+  if (cmd === undefined) {
+    throw new UsageError(first.startsWith('-') ? `expected a command before ${first}` : `unknown command "${first}"${didYouMeanText(first, [...COMMANDS.map((c) => c.name), 'help'])}`);
+  }
   let values: Record<string, unknown>;
   let positionals: string[];
   const specs = cmd.options;

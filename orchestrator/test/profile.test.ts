@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
 import { REPO_ROOT } from '../src/core/paths.ts';
-import { SCHEMA_LINE, formatIssues, loadAllProfiles, parseProfile, schemaLineIssue, selftestArgsFor, slowdownOf } from '../src/profile/profile.ts';
+import { SCHEMA_LINE, findProfile, formatIssues, loadAllProfiles, parseProfile, schemaLineIssue, selftestArgsFor, slowdownOf } from '../src/profile/profile.ts';
 
 const GOOD = `name: demo
 description: a demo board
@@ -93,11 +93,17 @@ describe('parseProfile', () => {
     expect(errorOf(GOOD.replace('memory: 512', 'memory: 1.5'))).toContain('qemu.memory: expected a positive integer, got 1.5');
   });
 
+  it('an unknown board name says which board it likely means', async () => {
+    const boards = path.join(REPO_ROOT, 'boards');
+    await expect(findProfile(boards, REPO_ROOT, 'imx6-sabrelit')).rejects.toThrow(/^unknown board "imx6-sabrelit", did you mean "imx6-sabrelite"\? \(known: /);
+    await expect(findProfile(boards, REPO_ROOT, 'nothing-like-it')).rejects.toThrow(/^unknown board "nothing-like-it" \(known: /);
+  });
+
   it('reports unknown keys with their line', () => {
     const msg = errorOf(GOOD.replace('  cpu: cortex-a57', '  cpu: cortex-a57\n  cpus: 4'));
-    expect(msg).toMatch(/^boards\/demo\.yaml:16: qemu\.cpus: unknown key \(allowed: /);
-    expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:24: colour: unknown key');
-    expect(errorOf(GOOD.replace('    flavour: arm64\n  - suite', '    flavour: arm64\n    flavor: x\n  - suite'))).toContain(':8: kernels[0].flavor: unknown key');
+    expect(msg).toMatch(/^boards\/demo\.yaml:16: qemu\.cpus: unknown key, did you mean "cpu"\? \(allowed: /);
+    expect(errorOf(`${GOOD}colour: red\n`)).toContain('boards/demo.yaml:24: colour: unknown key (allowed: ');
+    expect(errorOf(GOOD.replace('    flavour: arm64\n  - suite', '    flavour: arm64\n    flavor: x\n  - suite'))).toContain(':8: kernels[0].flavor: unknown key, did you mean "flavour"? (allowed: ');
   });
 
   it('requires the name to match the file name', () => {

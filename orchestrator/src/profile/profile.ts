@@ -8,6 +8,7 @@ import path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import type { Arch } from '../debian/arch.ts';
 import { ConfigError } from '../core/errors.ts';
+import { didYouMeanText } from '../core/suggest.ts';
 import { toDtSpec, type DtSpec } from './profiledt.ts';
 import type { OwnKernelInput } from '../kernel/ownkernel.ts';
 import { NAME_RE, SHUTDOWNS, describeValue, overlaySeriesFor, profileSchema, type RawProfile, type RawQemu } from './schema.ts';
@@ -351,7 +352,7 @@ export async function findProfile(boardsDir: string, repoRoot: string, name: str
     await readFile(file);
   } catch {
     const known = (await readdir(boardsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5));
-    throw new ConfigError(`unknown board "${name}" (known: ${known.join(', ') || 'none'}; profiles live in boards/<name>.yaml)`);
+    throw new ConfigError(`unknown board "${name}"${didYouMeanText(name, known)} (known: ${known.join(', ') || 'none'}; profiles live in boards/<name>.yaml)`);
   }
   return loadProfile(file, repoRoot);
 }

@@ -9,6 +9,7 @@
  * Pure.
  */
 import { z } from 'zod';
+import { didYouMeanText } from '../core/suggest.ts';
 import { ARCHES, flavoursOf, isArch } from '../debian/arch.ts';
 import { ABI_RE } from '../debian/kernelpkgs.ts';
 import { suiteNames } from '../debian/suites.ts';
@@ -168,7 +169,10 @@ function obj<S extends z.ZodRawShape>(shape: S, what = 'a mapping'): z.ZodObject
   const allowed = Object.keys(shape).join(', ');
   return z.strictObject(shape, {
     error: (iss) => {
-      if (iss.code === 'unrecognized_keys') return `unknown key (allowed: ${allowed})`;
+      if (iss.code === 'unrecognized_keys') {
+        const hint = iss.keys.length === 1 ? didYouMeanText(iss.keys[0] ?? '', Object.keys(shape)) : '';
+        return `unknown key${hint} (allowed: ${allowed})`;
+      }
       return iss.input === undefined ? MISSING : `expected ${what}, got ${describeValue(iss.input)}`;
     },
   });
