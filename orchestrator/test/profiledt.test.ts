@@ -133,6 +133,15 @@ describe('parseProfile: device-tree boards', () => {
     expect(qemuOverlayFor(parseProfile(DT, 'f', 'demo').qemu, '5.10')).toContain('x;');
   });
 
+  it('reads unquoted series keys as written: 6.10 is not 6.1', () => {
+    const keys = DT.replace(/ {2}dt-overlay: \|\n.*\n/, '  dt-overlay:\n    6.10: |\n      &{/} { z; };\n    6.1: |\n      &{/} { x; };\n');
+    const q = parseProfile(keys, 'f', 'demo').qemu;
+    expect(Object.keys(q?.dtOverlay ?? {})).toEqual(['6.10', '6.1']);
+    expect(qemuOverlayFor(q, '6.12')).toContain('z;');
+    expect(qemuOverlayFor(q, '6.9')).toContain('x;');
+    expect(errorOf(keys.replace('6.10:', '6.1:'))).toMatch(/YAML syntax error: Map keys must be unique/);
+  });
+
   it("refuses a per-series dt-overlay that has nothing for one of the board's kernels", () => {
     const older = DT.replace(/ {2}dt-overlay: \|\n.*\n/, BY_SERIES).replace('series: "6.1"', 'series: "5.10"');
     expect(errorOf(older)).toContain(`:31: qemu.dt-overlay: has no overlay for kernels[0]'s series 5.10 (it has 6.12, 6.1): add one for 5.10 or older`);

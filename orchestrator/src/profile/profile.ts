@@ -225,7 +225,7 @@ export interface ParseOptions {
  */
 export function parseProfile(text: string, displayFile: string, expectedName: string, absFile = displayFile, opts: ParseOptions = {}): Profile {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
   if (doc.errors.length > 0) {
     const msgs = doc.errors.map((err) => {
       const line = lc.linePos(err.pos[0]).line;
@@ -251,6 +251,13 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
   }
   if (c.issues.length > 0 || !r.success) throw new ConfigError(formatIssues(displayFile, c.issues));
   return toProfile(r.data, absFile);
+}
+
+/** YAML's duplicate-key test, with number keys compared as written (6.10 and 6.1 are two kernel series). */
+function sameKey(a: unknown, b: unknown): boolean {
+  if (!isScalar(a) || !isScalar(b)) return a === b;
+  if (typeof a.value === 'number' && typeof b.value === 'number') return a.source === b.source;
+  return a.value === b.value;
 }
 
 function describeNode(node: Node | null): string {

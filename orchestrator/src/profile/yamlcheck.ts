@@ -70,7 +70,8 @@ export class YamlChecker {
             this.add(key ?? node, p, `keys must be strings, got ${describeKey(key)}`);
             continue;
           }
-          const k = String(key.value);
+          // a number key as written: 6.10 is not 6.1
+          const k = typeof key.value === 'number' && typeof key.source === 'string' ? key.source : String(key.value);
           entries.push([k, walk(pair.value ?? null, [...p, k])]);
         }
         return Object.fromEntries(entries);
