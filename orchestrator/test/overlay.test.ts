@@ -142,17 +142,27 @@ describe("a profile's own overlays, compiled with dtc", () => {
     const o = { field: 'qemu.dt-overlay', body: '&{/} {\n\tx = <1>\n};' };
     const text = overlayFile(['c'], o.body);
     expect(overlayComplaint('boards/b.yaml', o, text, '/t/q.dtso', 'Error: /t/q.dtso:8.1-2 syntax error\nFATAL ERROR: Unable to parse input tree\n')).toBe(
-      'boards/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n  line 3: syntax error\n  FATAL ERROR: Unable to parse input tree',
+      'boards/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n  line 3 of the overlay: syntax error\n  FATAL ERROR: Unable to parse input tree',
+    );
+    // with the profile's line of the body: the profile's lines
+    expect(overlayComplaint('boards/b.yaml', { ...o, line: 43 }, text, '/t/q.dtso', 'Error: /t/q.dtso:8.1-2 syntax error\n')).toBe(
+      'boards/b.yaml:43: qemu.dt-overlay: dtc cannot compile it:\n  boards/b.yaml:45: syntax error',
     );
   });
 
   it('accepts a good overlay and refuses a syntax error or a property set twice (real dtc)', async () => {
     expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/soc/mdio/phy} {\n\treg = <6>;\n};\n' })).toBeNull();
     expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/soc} {\n\treg = <6>\n};\n' })).toMatch(
-      /^boards\/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n {2}line 3: syntax error/,
+      /^boards\/b.yaml: qemu.dt-overlay: dtc cannot compile it:\n {2}line 3 of the overlay: syntax error/,
     );
     expect(await checkProfileOverlay('boards/b.yaml', { field: 'bench.stock-overlay', body: '&{/soc} {\n\tstatus = "okay";\n\tstatus = "x";\n};\n' })).toMatch(
-      /^boards\/b.yaml: bench.stock-overlay: dtc cannot compile it:\n {2}line 2: ERROR \(duplicate_property_names\)/,
+      /^boards\/b.yaml: bench.stock-overlay: dtc cannot compile it:\n {2}line 2 of the overlay: ERROR \(duplicate_property_names\)/,
     );
+    // dtc takes a label it cannot resolve as a fixup; fdtoverlay then fails on every Debian DTB
+    expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/soc} {\n\tclocks = <&clk 1>;\n};\n&gpio1 {\n\tstatus = "okay";\n};\n', line: 7 })).toBe(
+      "boards/b.yaml:7: qemu.dt-overlay: refers to &clk, &gpio1, defined nowhere in it; Debian's DTBs carry no labels (__symbols__): target the base's nodes by path, &{/soc/...}",
+    );
+    // a label the overlay defines itself is fine
+    expect(await checkProfileOverlay('boards/b.yaml', { field: 'qemu.dt-overlay', body: '&{/} {\n\tc: clk {\n\t\t#clock-cells = <0>;\n\t};\n};\n&{/soc} {\n\tclocks = <&c>;\n};\n' })).toBeNull();
   });
 });

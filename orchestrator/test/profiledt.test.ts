@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { parseProfile, qemuOverlayFor } from '../src/profile/profile.ts';
+import { overlayLines, parseProfile, qemuOverlayFor } from '../src/profile/profile.ts';
 
 const DT = `name: demo
 description: a DT board
@@ -161,5 +161,17 @@ describe('parseProfile: build-only boards', () => {
     const q = 'qemu:\n  binary: qemu-system-aarch64\n  machine: virt\n  memory: 512\n  console: ttyAMA0\n  timeout: 60\n';
     expect(errorOf(`${BASE}build-only: why\n${q}`)).toBe('boards/demo.yaml:6: build-only: a board with a qemu section is booted: remove build-only or the qemu section');
     expect(parseProfile(`${BASE}${q}`, 'f', 'demo').qemu).toMatchObject({ machine: 'virt', shutdown: 'poweroff' });
+  });
+});
+
+describe("overlay bodies' lines in the profile", () => {
+  it("gives the line of each body's first line, per series and for the bench overlay", () => {
+    const text = 'name: x\nqemu:\n  dt-overlay:\n    6.10: |\n      &{/} { a; };\n    "6.1": |\n      &{/} { b; };\nbench:\n  stock-overlay: "&{/} { c; };"\n';
+    expect([...overlayLines(text)]).toEqual([
+      ['qemu.dt-overlay["6.10"]', 5],
+      ['qemu.dt-overlay["6.1"]', 7],
+      ['bench.stock-overlay', 9],
+    ]);
+    expect([...overlayLines('qemu:\n  dt-overlay: |\n    &{/} { a; };\n')]).toEqual([['qemu.dt-overlay', 3]]);
   });
 });

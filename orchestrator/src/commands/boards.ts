@@ -3,19 +3,24 @@
  * Exit codes: 0 listed, 2 a profile is malformed (its file:line:field) or
  * one of its overlays does not compile (dtc).
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import type { Io } from '../core/options.ts';
 import { findInPath } from '../debian/tools.ts';
-import { checkProfileOverlay, profileOverlays } from '../devicetree/devicetree.ts';
-import { loadAllProfiles, type Profile } from '../profile/profile.ts';
+import { checkProfileOverlay, profileOverlays, type ProfileOverlay } from '../devicetree/devicetree.ts';
+import { loadAllProfiles, overlayLines, type Profile } from '../profile/profile.ts';
 import { buildOnlyLines, partitionBoards } from '../pipeline/boardrun.ts';
 import { table } from '../report/report.ts';
 import { COMMON, type CommandSpec } from './command.ts';
 
 /** dtc over every profile overlay; ConfigError with all complaints. Without dtc: a note on stderr. */
 async function checkOverlays(ps: readonly Profile[], repo: string, io: Io, signal: AbortSignal): Promise<void> {
-  const todo = ps.flatMap((p) => profileOverlays(p).map((o) => ({ source: path.relative(repo, p.file), o })));
+  const todo: { source: string; o: ProfileOverlay }[] = [];
+  for (const p of ps) {
+    const lines = overlayLines(await readFile(p.file, 'utf8'));
+    for (const o of profileOverlays(p, lines)) todo.push({ source: path.relative(repo, p.file), o });
+  }
   if (todo.length === 0) return;
   if ((await findInPath('dtc')) === undefined) {
     io.err(`boards: dtc is not installed: ${todo.length} overlay(s) not compiled (apt-get install device-tree-compiler, or make setup)`);

@@ -22,46 +22,74 @@ export interface ProfileOverlay {
   /** the field, e.g. `qemu.dt-overlay["6.1"]` */
   field: string;
   body: string;
+  /** the profile's line of the body's first line, when known (profile.ts overlayLines) */
+  line?: number;
 }
 
-/** Every overlay body a profile carries, named by field. Pure. */
-export function profileOverlays(p: Pick<Profile, 'qemu' | 'bench'>): ProfileOverlay[] {
+/** Every overlay body a profile carries, named by field; `lines` from overlayLines(). Pure. */
+export function profileOverlays(p: Pick<Profile, 'qemu' | 'bench'>, lines: ReadonlyMap<string, number> = new Map()): ProfileOverlay[] {
   const out: ProfileOverlay[] = [];
+  const add = (field: string, body: string): void => {
+    const line = lines.get(field);
+    out.push({ field, body, ...(line !== undefined ? { line } : {}) });
+  };
   const q = p.qemu?.dtOverlay;
-  if (typeof q === 'string') out.push({ field: 'qemu.dt-overlay', body: q });
-  else if (q !== undefined) for (const [s, body] of Object.entries(q)) out.push({ field: `qemu.dt-overlay["${s}"]`, body });
-  if (p.bench?.stockOverlay !== undefined) out.push({ field: 'bench.stock-overlay', body: p.bench.stockOverlay });
+  if (typeof q === 'string') add('qemu.dt-overlay', q);
+  else if (q !== undefined) for (const [s, body] of Object.entries(q)) add(`qemu.dt-overlay["${s}"]`, body);
+  if (p.bench?.stockOverlay !== undefined) add('bench.stock-overlay', p.bench.stockOverlay);
   return out;
 }
 
 /**
  * What dtc said of a profile's overlay, as a configuration error message:
- * `<source>: <field>: dtc cannot compile it:` then dtc's lines with the
- * generated file's name and line numbers replaced by lines of the field's
- * text (`text` is the whole generated source, `file` its name in dtc's
- * output). Pure.
+ * `<source>:<line>: <field>: dtc cannot compile it:` then dtc's lines with
+ * the generated file's name and line numbers replaced by the profile's
+ * lines (`<source>:<line>`, when o.line is known) or the overlay's own
+ * (`line N of the overlay`). `text` is the whole generated source, `file`
+ * its name in dtc's output. Pure.
  */
 export function overlayComplaint(source: string, o: ProfileOverlay, text: string, file: string, dtcOutput: string): string {
   // overlayFile: the body starts two lines after /plugin/;
   const plugin = text.split('\n').indexOf('/plugin/;');
   const shift = plugin < 0 ? 0 : plugin + 2;
+  const where = (n: number): string => (o.line !== undefined ? `${source}:${o.line + n - 1}:` : `line ${n} of the overlay:`);
   const at = new RegExp(`(?:Error: )?${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)(?:\\.\\d+(?:-\\d+(?:\\.\\d+)?)?)?:?`, 'g');
-  const lines = tailLines(dtcOutput, 10).map((l) => `  ${l.replace(at, (_m, n: string) => `line ${Math.max(1, Number(n) - shift)}:`)}`);
-  return `${source}: ${o.field}: dtc cannot compile it:\n${lines.join('\n')}`;
+  const lines = tailLines(dtcOutput, 10).map((l) => `  ${l.replace(at, (_m, n: string) => where(Math.max(1, Number(n) - shift)))}`);
+  return `${source}${o.line !== undefined ? `:${o.line}` : ''}: ${o.field}: dtc cannot compile it:\n${lines.join('\n')}`;
 }
 
 /**
- * Compile a profile's overlay with dtc to nothing. Resolves with null, or
- * with the overlayComplaint (a syntax error, a missing label). Needs dtc.
+ * The labels a compiled overlay refers to but does not define (its
+ * /__fixups__ node): fdtoverlay resolves them against the base's
+ * __symbols__, which Debian's DTBs do not have, so each one fails there.
+ */
+async function fixupLabels(dtbo: string, signal?: AbortSignal): Promise<string[]> {
+  const r = await run('fdtget', ['-p', dtbo, '/__fixups__'], signal ? { signal } : {});
+  return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+}
+
+/** The complaint for labels an overlay uses without defining them. Pure. */
+export function fixupComplaint(source: string, o: ProfileOverlay, labels: readonly string[]): string {
+  const list = labels.map((l) => `&${l}`).join(', ');
+  return `${source}${o.line !== undefined ? `:${o.line}` : ''}: ${o.field}: refers to ${list}, defined nowhere in it; Debian's DTBs carry no labels (__symbols__): target the base's nodes by path, &{/soc/...}`;
+}
+
+/**
+ * Compile a profile's overlay with dtc (and look at its fixups with
+ * fdtget). Resolves with null, or with the complaint: a syntax error, a
+ * label used but not defined. Needs dtc and fdtget.
  */
 export async function checkProfileOverlay(source: string, o: ProfileOverlay, signal?: AbortSignal): Promise<string | null> {
   const dir = await mkdtemp(path.join(tmpdir(), 'atemsys-dtc-'));
   try {
     const file = path.join(dir, 'overlay.dtso');
+    const dtbo = path.join(dir, 'overlay.dtbo');
     const text = overlayFile([], o.body);
     await writeFile(file, text);
-    const r = await run('dtc', [...DTC_ARGS, '-o', '/dev/null', file], signal ? { signal } : {});
-    return r.exitCode === 0 ? null : overlayComplaint(source, o, text, file, r.all);
+    const r = await run('dtc', [...DTC_ARGS, '-o', dtbo, file], signal ? { signal } : {});
+    if (r.exitCode !== 0) return overlayComplaint(source, o, text, file, r.all);
+    const labels = await fixupLabels(dtbo, signal);
+    return labels.length > 0 ? fixupComplaint(source, o, labels) : null;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -97,6 +125,8 @@ export interface DtBuildParams {
   comment: string[];
   /** the profile, as errors name it (boards/<name>.yaml) */
   source: string;
+  /** the profile's overlays with their lines (profileOverlays), for errors */
+  overlays?: ProfileOverlay[];
   logFile: string;
   signal?: AbortSignal;
 }
@@ -131,8 +161,12 @@ async function lookUp(base: string, p: DtBuildParams): Promise<Map<string, numbe
 async function compileAndApply(dtso: string, dtbo: string, input: string, output: string, p: DtBuildParams, own?: ProfileOverlay): Promise<void> {
   const log = { logFile: p.logFile, append: true, signal: p.signal, tail: 20 };
   if (own !== undefined) {
+    // the profile's own field and line for it, when the caller knows them
+    const o = p.overlays?.find((x) => x.body === own.body) ?? own;
     const r = await run('dtc', [...DTC_ARGS, '-o', dtbo, dtso], log);
-    if (r.exitCode !== 0) throw new ConfigError(`${overlayComplaint(p.source, own, await readFile(dtso, 'utf8'), dtso, r.all)}\n(full log: ${p.logFile})`);
+    if (r.exitCode !== 0) throw new ConfigError(`${overlayComplaint(p.source, o, await readFile(dtso, 'utf8'), dtso, r.all)}\n(full log: ${p.logFile})`);
+    const labels = await fixupLabels(dtbo, p.signal);
+    if (labels.length > 0) throw new ConfigError(fixupComplaint(p.source, o, labels));
   } else {
     await runChecked(`dtc ${path.basename(dtso)}`, 'dtc', [...DTC_ARGS, '-o', dtbo, dtso], log);
   }

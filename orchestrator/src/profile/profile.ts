@@ -253,6 +253,32 @@ export function parseProfile(text: string, displayFile: string, expectedName: st
   return toProfile(r.data, absFile);
 }
 
+/**
+ * The line of each overlay body's first line in a profile's text, keyed
+ * as devicetree.ts profileOverlays names the fields (qemu.dt-overlay,
+ * qemu.dt-overlay["6.1"], bench.stock-overlay). A block scalar (|) starts
+ * on the line after its key. Pure.
+ */
+export function overlayLines(text: string): Map<string, number> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: sameKey });
+  const out = new Map<string, number>();
+  const add = (field: string, node: unknown): void => {
+    if (!isScalar(node) || typeof node.value !== 'string' || node.range === undefined || node.range === null) return;
+    const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
+    out.set(field, lc.linePos(node.range[0]).line + (block ? 1 : 0));
+  };
+  const q = doc.getIn(['qemu', 'dt-overlay'], true);
+  if (isMap(q)) {
+    for (const pair of q.items) {
+      const k = pair.key;
+      if (isScalar(k)) add(`qemu.dt-overlay["${typeof k.value === 'number' && typeof k.source === 'string' ? k.source : String(k.value)}"]`, pair.value);
+    }
+  } else add('qemu.dt-overlay', q);
+  add('bench.stock-overlay', doc.getIn(['bench', 'stock-overlay'], true));
+  return out;
+}
+
 /** YAML's duplicate-key test, with number keys compared as written (6.10 and 6.1 are two kernel series). */
 function sameKey(a: unknown, b: unknown): boolean {
   if (!isScalar(a) || !isScalar(b)) return a === b;
