@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FailureError } from '../src/core/errors.ts';
+import { background } from '../src/core/exec.ts';
 import { overlapBuilds, runBoardKernels, type BoardKernelOptions, type BoardKernelRun } from '../src/pipeline/boardrun.ts';
 import type { Env, JobTask, KernelJob } from '../src/pipeline/pipeline.ts';
 import type { KernelSpec, Profile } from '../src/profile/profile.ts';
@@ -68,6 +69,23 @@ describe('runBoardKernels', () => {
       if (i > 1) expect(at(`start build ${job}`)).toBeGreaterThan(at(`end boot ${ORDER[i - 2]}`));
     });
     expect(log.filter((l) => l.startsWith('done'))).toEqual(ORDER.map((j) => `done ${j}`));
+  });
+
+  it('runs the builds as background work (a lower priority) when they overlap the boots, the boots never', async () => {
+    for (const overlap of [true, false]) {
+      const seen = new Set<string>();
+      const step = (stage: string) => (): JobTask[] => [
+        {
+          title: stage,
+          task: async () => {
+            await sleep(5);
+            seen.add(`${stage} ${background.getStore() === true ? 'background' : 'normal'}`);
+          },
+        },
+      ];
+      await runBoardKernels(env, o, { profiles, kernels: () => specs, steps: step('build'), boot: step('boot'), overlap });
+      expect([...seen].sort()).toEqual(overlap ? ['boot normal', 'build background'] : ['boot normal', 'build normal']);
+    }
   });
 
   it('builds nothing beside a boot that must run alone', async () => {

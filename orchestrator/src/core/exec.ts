@@ -1,9 +1,20 @@
 /** Running host commands (make, apt, dpkg, ...) with execa; output kept for logs and error messages. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { FailureError, InterruptedError } from './errors.ts';
+
+/**
+ * Work run inside `background.run(true, …)` starts its commands at nice
+ * BACKGROUND_NICE (setpriority(2) right after the spawn; what they fork
+ * after that inherits it): smoke's build of the next kernel beside a QEMU
+ * boot takes the CPU time the boot leaves, not half of it.
+ */
+export const background = new AsyncLocalStorage<boolean>();
+export const BACKGROUND_NICE = 10;
 
 export interface RunOptions {
   cwd?: string;
@@ -63,6 +74,13 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
     cleanup: true,
     maxBuffer: 256 * 1024 * 1024,
   });
+  if (background.getStore() === true && sub.pid !== undefined) {
+    try {
+      os.setPriority(sub.pid, Math.min(19, os.getPriority() + BACKGROUND_NICE));
+    } catch {
+      // already gone: nothing to lower
+    }
+  }
   if (onLine && sub.all) {
     let partial = '';
     sub.all.on('data', (chunk: Buffer) => {

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { Listr, type ListrRendererValue } from 'listr2';
+import { background } from '../core/exec.ts';
 import { ConfigError, InterruptedError, UsageError, errorMessage } from '../core/errors.ts';
 import { renderer, type BaseOptions } from '../core/options.ts';
 import type { Paths } from '../core/paths.ts';
@@ -318,7 +319,8 @@ export async function runBoardKernels(env: Env, o: BoardKernelOptions, run: Boar
       await settled.catch(() => undefined);
       if (bootFailed) break; // a fatal error in a boot: build no more
       const job = newJob(p, spec, env.host);
-      const built = await attempt(p, spec, job, run.steps(job));
+      // beside a boot, the build takes what CPU time the boot leaves
+      const built = overlap ? await background.run(true, () => attempt(p, spec, job, run.steps(job))) : await attempt(p, spec, job, run.steps(job));
       const boot = run.boot;
       if (!boot) {
         await record(built);
