@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { onceInCache } from '../src/core/cachelock.ts';
+import { IN_USE_MS, markUsed, onceInCache, removeUnused } from '../src/core/cachelock.ts';
 import { InterruptedError } from '../src/core/errors.ts';
 
 const made: string[] = [];
@@ -54,7 +54,7 @@ describe('shared cache lock', () => {
     }, 200);
     await onceInCache(cache, 'kprep-linux-source-6.1-arm64', 'preparing', e.isDone, e.build, { alive: (pid) => pid === 4242, pollMs: 20, log: (m) => said.push(m) });
     expect(e.builds()).toBe(0);
-    expect(said).toEqual(['waiting for pid 4242, preparing linux-source-6.1 for arm64 in the shared cache since 2026-12-02T11:00:00Z']);
+    expect(said).toEqual([`waiting for pid 4242, preparing linux-source-6.1 for arm64 in the shared cache since 2026-12-02T11:00:00Z (its lock: ${lock})`]);
   });
 
   it("takes over a killed run's lock and builds", async () => {
@@ -79,5 +79,26 @@ describe('shared cache lock', () => {
     await onceInCache(cache, 'k', 'building k', e.isDone, e.build);
     expect(e.builds()).toBe(1);
     expect(readdirSync(path.join(cache, 'locks'))).toEqual([]);
+  });
+
+  it('removes an older entry only when no run has used it for 6 h: another clone may be booting it', async () => {
+    const cache = tmp();
+    const entry = (name: string, usedMsAgo?: number): string => {
+      const d = path.join(cache, name);
+      mkdirSync(d);
+      if (usedMsAgo !== undefined) {
+        writeFileSync(path.join(d, '.done'), 'x');
+        const t = new Date(Date.now() - usedMsAgo);
+        utimesSync(path.join(d, '.done'), t, t);
+      }
+      return d;
+    };
+    const recent = entry('k_1', IN_USE_MS / 2);
+    const old = entry('k_2', IN_USE_MS + 60_000);
+    const unfinished = entry('k_3');
+    await markUsed(path.join(old, '.done'));
+    const stale = entry('k_4', IN_USE_MS + 60_000);
+    await removeUnused([recent, old, unfinished, stale], '.done');
+    expect(readdirSync(cache).sort()).toEqual(['k_1', 'k_2']);
   });
 });

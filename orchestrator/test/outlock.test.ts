@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { LOCK_FILE, acquireOutLock, busyMessage, parseLock, pidAlive, processStartTicks, removeIfUnchanged } from '../src/core/outlock.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, holderRuns, parseLock, pidAlive, processStartTicks, tryLock, type LockInfo } from '../src/core/outlock.ts';
 
 const made: string[] = [];
 const tmp = (): string => {
@@ -63,21 +63,51 @@ describe('out/ lock', () => {
     await expect(acquireOutLock(live, 'build')).rejects.toThrow(ConfigError);
   });
 
-  it('removes a stale lock only while it is the one judged stale: a lock another run took over meanwhile stays', () => {
+  it('takes over only the stale lock it judged: a lock another run took meanwhile stays, and is respected', () => {
     const dir = tmp();
     const file = path.join(dir, LOCK_FILE);
-    const stale = '{"pid":4242,"command":"smoke","started":"x"}';
-    const taken = '{"pid":4343,"command":"build","started":"y"}\n';
-    // run B judged `stale`; run A removed it and took the lock before B acts
-    writeFileSync(file, taken);
-    expect(removeIfUnchanged(file, stale)).toBe(false);
-    expect(readFileSync(file, 'utf8')).toBe(taken);
-    writeFileSync(file, stale);
-    expect(removeIfUnchanged(file, stale)).toBe(true);
-    expect(existsSync(file)).toBe(false);
-    // already gone: nothing to remove
-    expect(removeIfUnchanged(file, stale)).toBe(true);
-    expect(readdirSync(dir)).toEqual([]);
+    writeFileSync(file, JSON.stringify({ pid: 4242, command: 'smoke', started: 'x' }));
+    let swapped = false;
+    // while this run judges 4242 dead, run 4343 takes the lock over
+    const r = tryLock(file, 'build', (pid) => {
+      if (pid === 4242 && !swapped) {
+        swapped = true;
+        writeFileSync(`${file}.x`, JSON.stringify({ pid: 4343, command: 'build', started: 'y' }));
+        renameSync(`${file}.x`, file);
+        return false;
+      }
+      return pid === 4343;
+    });
+    expect(r).toMatchObject({ pid: 4343, command: 'build' });
+    expect(parseLock(readFileSync(file, 'utf8'))).toMatchObject({ pid: 4343 });
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+  });
+
+  it('respects a lock from another host or pid namespace until 12 h after its start, whatever its pid', () => {
+    const here = { host: 'builder', pidns: 'pid:[1]' };
+    const now = Date.parse('2026-12-02T12:00:00Z');
+    const dead = (): boolean => false;
+    const lock = (o: object): LockInfo => ({ pid: 12, command: 'smoke', started: '2026-12-02T11:00:00Z', ...o });
+    expect(holderRuns(lock({ host: 'container-7' }), dead, here, now)).toBe(true);
+    expect(holderRuns(lock({ host: 'builder', pidns: 'pid:[2]' }), dead, here, now)).toBe(true);
+    expect(holderRuns(lock({ host: 'container-7', started: '2026-12-01T23:00:00Z' }), dead, here, now)).toBe(false);
+    expect(holderRuns(lock({ host: 'builder', pidns: 'pid:[1]' }), dead, here, now)).toBe(false);
+    // locks of older versions name neither: judged by pid
+    expect(holderRuns(lock({}), dead, here, now)).toBe(false);
+  });
+
+  it('says which directory cannot be written, as a configuration error', async () => {
+    const err = await acquireOutLock('/proc/version/out', 'build').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^cannot create \/proc\/version\/out\/\.orchestrate\.lock \(ENOTDIR\): the directory must be writable \(move out\/ with ATEMSYS_OUT/);
+  });
+
+  it('clears what a run killed mid-way left beside the lock', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, `${LOCK_FILE}.new-${2 ** 22 + 12345}`), '{}');
+    const release = await acquireOutLock(dir, 'build');
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+    release();
   });
 
   it('leaves only the lock file in out/ while held, nothing after', async () => {

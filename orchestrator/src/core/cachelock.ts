@@ -8,7 +8,8 @@
  * never removes a held lock; their format and stale-lock handling are the
  * out/ lock's (core/outlock.ts).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { InterruptedError } from './errors.ts';
 import { pidAlive, tryLock } from './outlock.ts';
@@ -63,7 +64,7 @@ export async function onceInCache(cacheDir: string, key: string, what: string, i
 const inProcess = new Map<string, Promise<void>>();
 
 async function locked(file: string, what: string, isDone: () => Promise<boolean>, build: () => Promise<void>, o: CacheLockOptions): Promise<void> {
-  let told = false;
+  let told = '';
   for (;;) {
     const r = tryLock(file, what, o.alive ?? pidAlive);
     if (typeof r === 'function') {
@@ -74,8 +75,36 @@ async function locked(file: string, what: string, isDone: () => Promise<boolean>
         r();
       }
     }
-    if (!told) o.log?.(`waiting for pid ${r.pid}, ${r.command} in the shared cache since ${r.started}`);
-    told = true;
+    // said again when another run holds it next
+    const who = `${r.pid} ${r.started}`;
+    if (told !== who)
+      o.log?.(`waiting for pid ${r.pid}${r.host !== undefined && r.host !== hostname() ? ` on ${r.host}` : ''}, ${r.command} in the shared cache since ${r.started} (its lock: ${file})`);
+    told = who;
     await pause(o.pollMs ?? 2000, o.signal);
+  }
+}
+
+/** How long after its last use an older cache entry is kept for a run that may still use it: 6 h. */
+export const IN_USE_MS = 6 * 3600 * 1000;
+
+/** Note that a run uses the entry whose stamp file this is (its mtime; a missing stamp: nothing). */
+export async function markUsed(stamp: string): Promise<void> {
+  const now = new Date();
+  await utimes(stamp, now, now).catch(() => undefined);
+}
+
+/**
+ * Remove the entries `dirs` (older versions, other recipes) that no run
+ * has used for IN_USE_MS: their stamp (`<dir>/<stampName>`) is older, or
+ * missing (never finished). Another clone on another commit may be
+ * compiling against or booting one of the others right now.
+ */
+export async function removeUnused(dirs: readonly string[], stampName: string, now = Date.now()): Promise<void> {
+  for (const d of dirs) {
+    const used = await stat(path.join(d, stampName)).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    if (now - used >= IN_USE_MS) await rm(d, { recursive: true, force: true });
   }
 }

@@ -1,22 +1,36 @@
 /**
  * One orchestrate at a time per output directory: commands that write
  * out/ (build, smoke, bench, check, matrix, testkernel, package) hold
- * out/.orchestrate.lock, holding the holder's pid, command and start time.
- * It appears whole (written aside, then hard-linked into place: link(2)
- * fails with EEXIST when a lock is there). A second run is refused while
- * that pid lives (ConfigError: exit code 2); a lock left by a killed run
- * (its pid gone, or taken by another process since: its start time in
- * /proc/<pid>/stat is not the holder's) is taken over, and only that lock:
- * it is renamed aside (atomic) and put back when it turns out to be a lock
- * another run took over meanwhile. Released when the command ends, also on
- * Ctrl-C or an error.
+ * out/.orchestrate.lock, holding the holder's pid, command, start time,
+ * host and pid namespace. The same lock files guard shared cache entries
+ * (core/cachelock.ts).
+ *
+ * - A lock appears whole: written aside, then hard-linked into place
+ *   (link(2) fails with EEXIST while a lock is there).
+ * - A lock whose holder runs is respected: a second run is refused
+ *   (ConfigError: exit code 2) or waits (cachelock).
+ * - A lock left by a killed run (its pid gone, or the pid taken by another
+ *   process since: its start time in /proc/<pid>/stat is not the
+ *   holder's) is taken over. Takeovers go one at a time (the
+ *   `.takeover` file, itself taken by link) and replace the stale lock by
+ *   rename(2) onto it, so the lock file never goes missing in between and
+ *   no run that has just taken it loses it.
+ * - A lock from another host or pid namespace (a container sharing the
+ *   directory) cannot be judged by pid: it counts as held until
+ *   FOREIGN_STALE_MS after its start.
+ *
+ * Released when the command ends, also on Ctrl-C or an error.
  */
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.ts';
 
 export const LOCK_FILE = '.orchestrate.lock';
+
+/** How long a lock from another host or pid namespace counts as held: 12 h. */
+export const FOREIGN_STALE_MS = 12 * 3600 * 1000;
 
 export interface LockInfo {
   pid: number;
@@ -25,6 +39,10 @@ export interface LockInfo {
   started: string;
   /** the holder's start time in clock ticks after boot (/proc/<pid>/stat field 22; proc(5)) */
   startTicks?: number;
+  /** the holder's host name (os.hostname()) */
+  host?: string;
+  /** the holder's pid namespace (readlink /proc/self/ns/pid, "pid:[4026531836]") */
+  pidns?: string;
 }
 
 /** The lock file's content, or undefined when it is not a lock (empty, torn, foreign). */
@@ -39,6 +57,8 @@ export function parseLock(text: string): LockInfo | undefined {
       command: typeof o.command === 'string' ? o.command : '?',
       started: typeof o.started === 'string' ? o.started : '?',
       ...(typeof o.startTicks === 'number' && Number.isInteger(o.startTicks) ? { startTicks: o.startTicks } : {}),
+      ...(typeof o.host === 'string' ? { host: o.host } : {}),
+      ...(typeof o.pidns === 'string' ? { pidns: o.pidns } : {}),
     };
   } catch {
     return undefined;
@@ -67,47 +87,131 @@ export function processStartTicks(pid: number): number | undefined {
   return stat !== '' && Number.isInteger(v) ? v : undefined;
 }
 
-/** Whether the lock's holder still runs: its pid lives and, when the lock says, started when it did. */
-function holderRuns(held: LockInfo, alive: (pid: number) => boolean): boolean {
+/** This process's host and pid namespace, as a lock records them. */
+export function whereAmI(): { host: string; pidns?: string } {
+  let pidns: string | undefined;
+  try {
+    pidns = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    pidns = undefined;
+  }
+  return { host: os.hostname(), ...(pidns !== undefined ? { pidns } : {}) };
+}
+
+/**
+ * Whether the lock's holder still runs: its pid lives and, when the lock
+ * says, started when it did. A holder on another host or in another pid
+ * namespace counts as running until FOREIGN_STALE_MS after its start.
+ */
+export function holderRuns(held: LockInfo, alive: (pid: number) => boolean = pidAlive, here = whereAmI(), now = Date.now()): boolean {
+  const foreign = (held.host !== undefined && held.host !== here.host) || (held.pidns !== undefined && here.pidns !== undefined && held.pidns !== here.pidns);
+  if (foreign) {
+    const t = Date.parse(held.started);
+    return !Number.isFinite(t) || now - t < FOREIGN_STALE_MS;
+  }
   if (!alive(held.pid)) return false;
   if (held.startTicks === undefined) return true;
-  const now = processStartTicks(held.pid);
-  return now === undefined || now === held.startTicks;
+  const ticks = processStartTicks(held.pid);
+  return ticks === undefined || ticks === held.startTicks;
 }
 
 /** The refusal for a lock held by a live process. */
 export function busyMessage(outDir: string, held: LockInfo): string {
+  const elsewhere = held.host !== undefined && held.host !== os.hostname() ? ` on ${held.host}` : '';
   return (
-    `${outDir} is in use by \`orchestrate ${held.command}\` (pid ${held.pid}, since ${held.started}): ` +
+    `${outDir} is in use by \`orchestrate ${held.command}\` (pid ${held.pid}${elsewhere}, since ${held.started}): ` +
     `two runs on one output directory would overwrite each other's artifacts. Wait for it to finish, or stop it (kill ${held.pid}).`
   );
+}
+
+/** The ConfigError for a lock directory this process cannot write. */
+function unwritable(file: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return new ConfigError(`cannot create ${file} (${code}): the directory must be writable (move out/ with ATEMSYS_OUT, the cache with ATEMSYS_CACHE)`);
+}
+
+/** Sleep this thread (tryLock is synchronous: no other run's step interleaves with ours in this process). */
+function pauseSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Remove `<file>.new-<pid>` and `.takeover` files that runs killed mid-way left (their pid gone). */
+function clearLeftovers(file: string, alive: (pid: number) => boolean): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = new RegExp(`^${base.replace(/\./g, '\\.')}\\.new-(\\d+)$`).exec(n)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(path.join(dir, n), { force: true });
+  }
+  // a takeover takes microseconds: one older than 10 s was left by a killed run
+  const takeover = `${file}.takeover`;
+  try {
+    const held = parseLock(readText(takeover));
+    if (Date.now() - statSync(takeover).mtimeMs > 10_000 && (held === undefined || !holderRuns(held, alive))) rmSync(takeover, { force: true });
+  } catch {
+    // no takeover file
+  }
+}
+
+/**
+ * Replace the lock file by ours (`fresh`) while it still holds `judged`
+ * (the text found stale): under the takeover file, so one run at a time;
+ * by rename, so the lock file is never missing. true when we hold it now.
+ */
+function takeOver(file: string, judged: string, fresh: string): boolean {
+  const takeover = `${file}.takeover`;
+  try {
+    linkSync(fresh, takeover);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw unwritable(takeover, err);
+  }
+  try {
+    // gone meanwhile (a missing file reads as ''): the next link takes it
+    if (!existsSync(file) || readText(file) !== judged) return false;
+    renameSync(fresh, file);
+    return true;
+  } finally {
+    rmSync(takeover, { force: true });
+  }
 }
 
 /**
  * Take the lock file `file` for `command` when it is free or stale.
  * Returns the release function (safe to call twice; also run on exit), or
- * the LockInfo of the live run that holds it. ConfigError when other runs
- * keep taking it.
+ * the LockInfo of the live run that holds it. ConfigError when the
+ * directory is not writable, or when other runs keep taking it.
  */
 export function tryLock(file: string, command: string, alive: (pid: number) => boolean = pidAlive): (() => void) | LockInfo {
   const ticks = processStartTicks(process.pid);
-  const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString(), ...(ticks !== undefined ? { startTicks: ticks } : {}) };
+  const mine: LockInfo = { pid: process.pid, command, started: new Date().toISOString(), ...(ticks !== undefined ? { startTicks: ticks } : {}), ...whereAmI() };
   const fresh = `${file}.new-${process.pid}`;
-  writeFileSync(fresh, `${JSON.stringify(mine)}\n`);
+  clearLeftovers(file, alive);
   try {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    writeFileSync(fresh, `${JSON.stringify(mine)}\n`);
+  } catch (err) {
+    throw unwritable(fresh, err);
+  }
+  try {
+    for (let attempt = 0; attempt < 50; attempt++) {
       try {
         linkSync(fresh, file);
+        return releaser(file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const text = readText(file);
-        const held = parseLock(text);
-        if (held && held.pid !== process.pid && holderRuns(held, alive)) return held;
-        // stale (its run was killed, its pid maybe another process's now) or foreign: take it over
-        removeIfUnchanged(file, text);
-        continue;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(file, err);
       }
-      return releaser(file);
+      const text = readText(file);
+      const held = parseLock(text);
+      if (held && held.pid !== process.pid && holderRuns(held, alive)) return held;
+      // stale (its run was killed, its pid maybe another process's now) or not a lock: take it over
+      if (takeOver(file, text, fresh)) return releaser(file);
+      pauseSync(10 + attempt * 5);
     }
   } finally {
     rmSync(fresh, { force: true });
@@ -117,39 +221,18 @@ export function tryLock(file: string, command: string, alive: (pid: number) => b
 
 /**
  * Take the lock of outDir for command. Returns the release function (safe
- * to call twice). Throws ConfigError while a live process holds it.
+ * to call twice). Throws ConfigError while a live process holds it, or
+ * when outDir cannot be written.
  */
 export async function acquireOutLock(outDir: string, command: string, alive: (pid: number) => boolean = pidAlive): Promise<() => void> {
-  await mkdir(outDir, { recursive: true });
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (err) {
+    throw unwritable(path.join(outDir, LOCK_FILE), err);
+  }
   const r = tryLock(path.join(outDir, LOCK_FILE), command, alive);
   if (typeof r !== 'function') throw new ConfigError(busyMessage(outDir, r));
   return r;
-}
-
-/**
- * Remove the lock file only when it still holds `judged` (the text found
- * stale): rename it aside, compare, and link back a lock another run took
- * over in between. true when the judged lock is gone.
- */
-export function removeIfUnchanged(file: string, judged: string): boolean {
-  const aside = `${file}.stale-${process.pid}`;
-  try {
-    renameSync(file, aside);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw err;
-  }
-  try {
-    if (readText(aside) === judged) return true;
-    try {
-      linkSync(aside, file);
-    } catch {
-      // EEXIST: a third run holds the lock now, its own
-    }
-    return false;
-  } finally {
-    rmSync(aside, { force: true });
-  }
 }
 
 /** The release function of a lock this process holds (safe to call twice; also on exit). */

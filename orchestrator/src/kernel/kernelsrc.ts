@@ -17,7 +17,7 @@ import { aptStateOptions, downloadDeb, extractDeb, madison, pkgnames, updateAptS
 import { archiveSource, debianArchiveBase, readHostSources, renderDeb822 } from '../debian/aptsources.ts';
 import { knownCodenames, newestSuite } from '../debian/suites.ts';
 import { copySources, moduleWarnings } from './buildlog.ts';
-import { onceInCache } from '../core/cachelock.ts';
+import { markUsed, onceInCache, removeUnused } from '../core/cachelock.ts';
 import { ConfigError, FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import { MATRIX_ENABLE, MATRIX_SUITES, MATRIX_UNPACK_EXCLUDE, missingObjects, newestSourceSeries, sourcePackage, versionInSuite, type MatrixCell, type MatrixSuite } from './matrix.ts';
@@ -101,6 +101,7 @@ export async function sourceTree(state: AptState, cacheDir: string, r: ResolvedS
   const top = path.join(base, `${r.package}_${r.version}`);
   const tree = path.join(top, r.package);
   const recipe = `${r.version} ${MATRIX_UNPACK_EXCLUDE.join(' ')}`;
+  await markUsed(path.join(top, DONE));
   await onceInCache(
     cacheDir,
     `ksrc-${r.package}`,
@@ -114,8 +115,13 @@ export async function sourceTree(state: AptState, cacheDir: string, r: ResolvedS
 
 async function unpackSource(state: AptState, cacheDir: string, r: ResolvedSource, top: string, recipe: string, signal?: AbortSignal, log?: Log): Promise<void> {
   const base = path.dirname(top);
-  // older versions of the same series are not needed any more
-  for (const e of await readdir(base).catch(() => [] as string[])) if (e.startsWith(`${r.package}_`)) await rm(path.join(base, e), { recursive: true, force: true });
+  // older versions of the same series are not needed any more, once no run uses them
+  const others = (await readdir(base).catch(() => [] as string[])).filter((e) => e.startsWith(`${r.package}_`)).map((e) => path.join(base, e));
+  await removeUnused(
+    others.filter((d) => d !== top),
+    DONE,
+  );
+  await rm(top, { recursive: true, force: true });
   log?.(`download ${r.package} ${r.version}`);
   const { file } = await downloadDeb(state, { name: r.package, version: r.version }, path.join(cacheDir, 'debs', 'sources'), signal);
   const x = path.join(top, 'deb');

@@ -11,7 +11,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { downloadDeb, extractDeb, type AptState } from '../debian/apt.ts';
-import { onceInCache } from '../core/cachelock.ts';
+import { markUsed, onceInCache, removeUnused } from '../core/cachelock.ts';
 import { FailureError } from '../core/errors.ts';
 import { run, runChecked } from '../core/exec.ts';
 import { resolveSources, type ResolvedSource } from './kernelsrc.ts';
@@ -214,6 +214,7 @@ export async function buildTestKernel(state: AptState, cacheDir: string, r: Test
   // the build tree names itself by absolute path: a moved cache builds again
   const stamp = `${key} ${top}`;
   const isDone = async (): Promise<boolean> => (await readFile(path.join(top, DONE), 'utf8').catch(() => '')) === stamp;
+  await markUsed(path.join(top, DONE));
   if (await isDone()) return { release: await release(), build, modules, image, source, cached: true };
   let built = false;
   await onceInCache(
@@ -242,11 +243,14 @@ async function makeTestKernel(
 ): Promise<void> {
   const { top, build, modules, stamp } = at;
   const parent = path.dirname(top);
-  // an older build of this recipe is not needed any more
+  // an older build of this recipe is not needed any more, once no run uses it
   // (and one of the layout before recipes had names: "<package>_<version>-…")
-  for (const e of await readdir(parent).catch(() => [] as string[])) {
-    if (e.startsWith(`${r.name}-${source.package}_`) || e.startsWith(`${source.package}_`)) await rm(path.join(parent, e), { recursive: true, force: true });
-  }
+  const others = (await readdir(parent).catch(() => [] as string[])).filter((e) => e.startsWith(`${r.name}-${source.package}_`) || e.startsWith(`${source.package}_`)).map((e) => path.join(parent, e));
+  await removeUnused(
+    others.filter((d) => d !== top),
+    DONE,
+  );
+  await rm(top, { recursive: true, force: true });
   await mkdir(top, { recursive: true });
   const logFile = path.join(top, 'build.log');
 
