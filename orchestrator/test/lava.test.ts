@@ -180,10 +180,26 @@ describe('orchestrate lava: the command line', () => {
     expect(parseArtifactsUrl('http://lab/a%20b')).toBe('http://lab/a%20b');
   });
 
+  it('refuses an artifacts URL with credentials, a control character or no directory', () => {
+    expect(() => parseArtifactsUrl('http://user:secret@lab/out')).toThrow(/user name or password in the URL would be written into every job/);
+    expect(() => parseArtifactsUrl('http://lab/out\nevil')).toThrow(/control character/);
+    expect(() => parseArtifactsUrl('http://lab/out\tx')).toThrow(/control character/);
+    expect(() => parseArtifactsUrl('file:')).toThrow(/name the directory that holds out\//);
+    expect(() => parseArtifactsUrl('file:///')).toThrow(/name the directory/);
+  });
+
+  it('refuses a bad --submit before anything is written', () => {
+    expect(() => parseCli(['lava', '--board', 'all', '--artifacts-url', 'http://h/out', '--submit', 'lava.lab'])).toThrow(/--submit "lava.lab": give the LAVA server's http\(s\) URL/);
+    expect(parseCli(['lava', '--board', 'all', '--submit', 'https://lava.lab/'])).toMatchObject({ lavaServer: 'https://lava.lab' });
+  });
+
   it('warns when jobs for a remote server would fetch from a loopback address', () => {
     expect(loopbackWarning('http://127.0.0.1:8080/out', 'https://lava.lab')).toMatch(/loopback address, but the jobs go to https:\/\/lava.lab/);
     expect(loopbackWarning('http://localhost/out', 'https://lava.lab')).toBeDefined();
     expect(loopbackWarning('http://[::1]/out', 'https://lava.lab')).toBeDefined();
+    for (const u of ['http://0.0.0.0/out', 'http://files.localhost/out', 'http://localhost./out', 'http://[::ffff:127.0.0.1]/out', 'http://LOCALHOST/out']) {
+      expect(loopbackWarning(u, 'https://lava.lab'), u).toBeDefined();
+    }
     expect(loopbackWarning('http://127.0.0.1:8080/out', 'http://127.0.0.1:9999')).toBeUndefined();
     expect(loopbackWarning('http://files.lab/out', 'https://lava.lab')).toBeUndefined();
     expect(loopbackWarning('file:///srv/out', 'https://lava.lab')).toBeUndefined();

@@ -74,12 +74,22 @@ export function parseArtifactsUrl(s: string | undefined): string {
   if (!['http:', 'https:', 'file:'].includes(u.protocol) || u.search !== '' || u.hash !== '') {
     throw new UsageError(`lava: --artifacts-url "${s}": LAVA fetches http, https or file URLs, without ?query or #fragment`);
   }
+  // URL drops tabs and newlines silently: out\nevil would become outevil
+  if ([...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new UsageError(`lava: --artifacts-url ${JSON.stringify(s)} holds a control character`);
+  if (u.username !== '' || u.password !== '') {
+    throw new UsageError(`lava: --artifacts-url: a user name or password in the URL would be written into every job (public by default): give the lab a URL without them`);
+  }
+  if (u.protocol === 'file:' && u.pathname.replace(/\/+$/, '') === '') throw new UsageError(`lava: --artifacts-url "${s}": name the directory that holds out/ (file:///srv/out)`);
   return u.href.replace(/\/+$/, '');
 }
 
-function loopback(u: URL): boolean {
-  const h = u.hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+/** 127.0.0.0/8, ::1, 0.0.0.0, localhost and its subdomains, IPv4-mapped loopback. Pure. */
+export function loopback(u: URL): boolean {
+  const h = u.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '0.0.0.0' || h === '::' || /^127\./.test(h) || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(h);
 }
 
 /**
@@ -326,7 +336,8 @@ export const lava: CommandSpec<LavaOptions> = {
     const u = str(values, 'artifacts-url');
     if (u !== undefined) o.artifactsUrl = u;
     const srv = str(values, 'submit');
-    if (srv !== undefined) o.lavaServer = srv;
+    // refused here, before any job is written
+    if (srv !== undefined) o.lavaServer = parseServerUrl(srv);
     const priority = oneOf('priority', str(values, 'priority'), LAVA_PRIORITIES);
     if (priority !== undefined) o.priority = priority;
     const visibility = oneOf('visibility', str(values, 'visibility'), LAVA_VISIBILITIES);
