@@ -39,7 +39,13 @@ export function parseCli(argv: readonly string[]): BaseOptions {
   if (first === '--version' || first === '-V') return { ...base, command: 'version' };
   if (first === 'help') {
     const t = rest[0];
-    if (t !== undefined && findCommand(t) === undefined) throw new UsageError(`unknown command "${t}"`);
+    if (t !== undefined && findCommand(t) === undefined)
+      throw new UsageError(
+        `unknown command "${t}"${didYouMeanText(
+          t,
+          COMMANDS.map((c) => c.name),
+        )}`,
+      );
     const o: BaseOptions = { ...base, command: 'help', help: true };
     if (t !== undefined) o.topic = t;
     return o;

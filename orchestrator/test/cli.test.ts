@@ -88,6 +88,7 @@ describe('parseCli', () => {
   it.each([
     [['frob'], /unknown command "frob"$/],
     [['smoek', '--board', 'x'], /unknown command "smoek", did you mean "smoke"\?$/],
+    [['help', 'smoek'], /unknown command "smoek", did you mean "smoke"\?$/],
     [[], /^no command given/],
     [['--board', 'x'], /expected a command before --board/],
     [['smoke', '--bogus'], /Unknown option '--bogus'/],

@@ -26,13 +26,14 @@ async function fakeBuild(out: string, selftestArgs: string[], old: boolean): Pro
 }
 
 describe('smoke --no-build (locateTask)', () => {
-  let out: string | undefined;
+  const made: string[] = [];
   afterEach(async () => {
-    if (out) await rm(out, { recursive: true, force: true });
+    for (const d of made.splice(0)) await rm(d, { recursive: true, force: true });
   });
 
   async function locate(only: string[] | undefined, built: string[], old = false): Promise<{ job: KernelJob; title: string }> {
-    out = await mkdtemp(path.join(os.tmpdir(), 'atemsys-locate-'));
+    const out = await mkdtemp(path.join(os.tmpdir(), 'atemsys-locate-'));
+    made.push(out);
     await fakeBuild(out, built, old);
     const paths = { ...resolvePaths(), out };
     const env: Env = { paths, signal: new AbortController().signal, host: 'amd64', apt: new AptStates(paths.cache, new AbortController().signal), orchestratorVersion: '0' };

@@ -250,7 +250,7 @@ describe('parseProfile: network, on-demand modules, bench', () => {
   it('checks the lava section: a device type only for device-tree boards', () => {
     expect(errorOf(`${GOOD}lava:\n  device-type: imx8mp-evk\n`)).toContain('lava.device-type: is for device-tree boards');
     expect(errorOf(`${GOOD}lava:\n  device-type: "IMX 8"\n`)).toContain('lava.device-type: ');
-    expect(errorOf(`${GOOD}lava:\n  device: x\n`)).toContain('lava.device: unknown key (allowed: device-type)');
+    expect(errorOf(`${GOOD}lava:\n  device: x\n`)).toContain('lava.device: unknown key, did you mean "device-type"? (allowed: device-type)');
   });
 });
 

@@ -11,4 +11,13 @@ describe('did you mean', () => {
     expect(didYouMeanText('smoek', ['build', 'smoke'])).toBe(', did you mean "smoke"?');
     expect(didYouMeanText('zzz', ['build', 'smoke'])).toBe('');
   });
+
+  it('prefers the one name the given one begins or is begun by, and ignores case', () => {
+    expect(didYouMean('imx6', ['imx6-sabrelite', 'imx8', 'zcu102'])).toBe('imx6-sabrelite');
+    expect(didYouMean('mem', ['machine', 'memory', 'cpu'])).toBe('memory');
+    expect(didYouMean('IMX8', ['imx6-sabrelite', 'imx8'])).toBe('imx8');
+    expect(didYouMean('Smoke', ['build', 'smoke'])).toBe('smoke');
+    // two names begin with it: the closest, if close enough
+    expect(didYouMean('qemu', ['qemu-arm64', 'qemu-armhf'])).toBeUndefined();
+  });
 });

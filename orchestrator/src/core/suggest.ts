@@ -2,14 +2,22 @@
 import { closest, distance } from 'fastest-levenshtein';
 
 /**
- * The name of `known` that `given` most likely misspells: the closest by
- * Levenshtein distance, when at most 2 edits (or a third of its length)
- * away; else undefined. Pure.
+ * The name of `known` that `given` most likely means, compared without
+ * case: the only one it begins or that begins it (imx6 → imx6-sabrelite,
+ * mem → memory), else the closest by Levenshtein distance when at most 2
+ * edits (or a third of its length) away; else undefined. Pure.
  */
 export function didYouMean(given: string, known: readonly string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const c = closest(given, [...known]);
-  return distance(given, c) <= Math.max(2, Math.floor(given.length / 3)) ? c : undefined;
+  const g = given.toLowerCase();
+  const names = known.filter((k) => k !== given);
+  if (names.length === 0 || g === '') return undefined;
+  const same = names.find((k) => k.toLowerCase() === g);
+  if (same !== undefined) return same;
+  const prefixed = names.filter((k) => k.toLowerCase().startsWith(g) || g.startsWith(k.toLowerCase()));
+  if (prefixed.length === 1) return prefixed[0];
+  const lower = names.map((k) => k.toLowerCase());
+  const c = closest(g, lower);
+  return distance(g, c) <= Math.max(2, Math.floor(g.length / 3)) ? names[lower.indexOf(c)] : undefined;
 }
 
 /** `, did you mean "x"?` or the empty string. Pure. */
