@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/core/errors.ts';
-import { LOCK_FILE, acquireOutLock, busyMessage, holderRuns, parseLock, pidAlive, processStartTicks, tryLock, type LockInfo } from '../src/core/outlock.ts';
+import { LOCK_FILE, acquireOutLock, busyMessage, holderRuns, parseLock, pidAlive, processStartTicks, processState, tryLock, type LockInfo } from '../src/core/outlock.ts';
 
 const made: string[] = [];
 const tmp = (): string => {
@@ -94,6 +94,22 @@ describe('out/ lock', () => {
     expect(holderRuns(lock({ host: 'builder', pidns: 'pid:[1]' }), dead, here, now)).toBe(false);
     // locks of older versions name neither: judged by pid
     expect(holderRuns(lock({}), dead, here, now)).toBe(false);
+  });
+
+  it('a killed holder its parent has not reaped yet (a zombie) holds nothing', async () => {
+    const { spawn } = await import('node:child_process');
+    // sleep 0.1 exits as the child of a process that never reaps it
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((res) => parent.stdout.once('data', (b: Buffer) => res(b.toString()))));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(pidAlive(pid)).toBe(true);
+      expect(processState(pid)).toBe('Z');
+      expect(holderRuns({ pid, command: 'smoke', started: 'x' })).toBe(false);
+      expect(holderRuns({ pid: process.pid, command: 'smoke', started: 'x' })).toBe(true);
+    } finally {
+      parent.kill();
+    }
   });
 
   it('says which directory cannot be written, as a configuration error', async () => {

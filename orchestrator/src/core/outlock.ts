@@ -87,6 +87,12 @@ export function processStartTicks(pid: number): number | undefined {
   return stat !== '' && Number.isInteger(v) ? v : undefined;
 }
 
+/** A process's state letter (R, S, D, Z, T, …): field 3 of /proc/<pid>/stat; undefined without it. */
+export function processState(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  return stat === '' ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+}
+
 /** This process's host and pid namespace, as a lock records them. */
 export function whereAmI(): { host: string; pidns?: string } {
   let pidns: string | undefined;
@@ -110,6 +116,8 @@ export function holderRuns(held: LockInfo, alive: (pid: number) => boolean = pid
     return !Number.isFinite(t) || now - t < FOREIGN_STALE_MS;
   }
   if (!alive(held.pid)) return false;
+  // a zombie (killed, not yet reaped by its parent) holds nothing
+  if (processState(held.pid) === 'Z') return false;
   if (held.startTicks === undefined) return true;
   const ticks = processStartTicks(held.pid);
   return ticks === undefined || ticks === held.startTicks;
