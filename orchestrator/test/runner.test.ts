@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/guest/runner.ts';
+import { GUEST_STALL, TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/guest/runner.ts';
 
 /** A scripted stand-in for QEMU: no process is spawned. */
 class FakeGuest implements GuestProcess {
@@ -118,6 +118,19 @@ describe('runGuest', () => {
     // the rest of the report, up to the stop, is in the log
     expect(await readFile(log, 'utf8')).toContain('kthread stack dump');
     expect(r.problem).toMatch(/^guest CPU timer stall/);
+  });
+
+  it('stops a guest with an RCU self-detected stall too, and says which stall it was', async () => {
+    const log = path.join(dir, 'b.log');
+    const p = runGuest(spawn, 'q', [], { serialLog: log, timeoutMs: 60_000, stallPattern: GUEST_STALL, stallGraceMs: 30 });
+    fake.write('# 883004 of 1000000 calls\n[   69.140986] rcu: INFO: rcu_preempt self-detected stall on CPU\r\n');
+    const r = await p;
+    expect(r.outcome).toBe('stalled');
+    expect(r.stallLine).toBe('[   69.140986] rcu: INFO: rcu_preempt self-detected stall on CPU');
+    expect(r.problem).toMatch(/^guest CPU stall \(rcu: a CPU self-detected in the kernel without a quiescent state/);
+    expect(GUEST_STALL.test('[ 1.0] rcu: \tPossible timer handling issue on cpu=1 timer-softirq=2')).toBe(true);
+    expect(GUEST_STALL.test('rcu: INFO: rcu_sched self-detected stall on CPU')).toBe(true);
+    expect(GUEST_STALL.test('rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:')).toBe(false);
   });
 
   it('does not take a busy CPU (self-detected stall) for a timer stall', () => {

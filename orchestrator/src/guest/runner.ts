@@ -63,6 +63,20 @@ export type GuestOutcome = 'exited' | 'marker' | 'timeout' | 'interrupted' | 'st
  */
 export const TCG_TIMER_STALL = /rcu: .*(?:Possible timer handling issue on cpu=\d+|kthread starved for \d+ jiffies!.* RCU_GP_WAIT_FQS\(\d+\) ->state=0x402 )/;
 
+/**
+ * A CPU that RCU finds in the kernel without a quiescent state for the
+ * stall timeout (Documentation/RCU/stallwarn.rst, "self-detected stall").
+ * A driver looping with preemption off gives it, and so, under TCG, does a
+ * vCPU held inside an emulated I/O instruction (seen on qemu-x86_64 6.12
+ * during the fuzzer, at the irqrestore after a port-I/O config write in
+ * pci_restore_state, no soft lockup reported). It gets another boot like a
+ * timer stall; one that comes back in every boot (STALL_BOOTS) fails.
+ */
+export const RCU_SELF_STALL = /rcu: INFO: rcu_(?:preempt|sched) self-detected stall on CPU/;
+
+/** What smoke boots again for: TCG_TIMER_STALL or RCU_SELF_STALL. */
+export const GUEST_STALL = new RegExp(`${TCG_TIMER_STALL.source}|${RCU_SELF_STALL.source}`);
+
 export interface GuestRun {
   outcome: GuestOutcome;
   exit: GuestExit;
@@ -73,6 +87,8 @@ export interface GuestRun {
   stderr: string;
   /** last lines of the serial output */
   tail: string[];
+  /** outcome stalled: the serial line that matched stallPattern */
+  stallLine?: string;
   /** human-readable problem (timeout, early exit), undefined when fine */
   problem?: string;
 }
@@ -89,6 +105,9 @@ export function describeOutcome(run: Omit<GuestRun, 'problem'>, timeoutMs: numbe
   const tail = run.tail.map((l) => `  | ${l}`).join('\n');
   switch (run.outcome) {
     case 'stalled':
+      if (run.stallLine !== undefined && RCU_SELF_STALL.test(run.stallLine)) {
+        return `guest CPU stall (rcu: a CPU self-detected in the kernel without a quiescent state: a driver looping, or under TCG a vCPU held in emulated I/O) after ${Math.round(run.durationMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
+      }
       return `guest CPU timer stall (the emulator stopped delivering a CPU's timer interrupt; rcu: "Possible timer handling issue", or on 5.10 its kthread starved asleep) after ${Math.round(run.durationMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
     case 'timeout':
       return `guest hung after ${Math.round(timeoutMs / 1000)} s; last ${run.tail.length} lines of ${serialLog}:\n${tail}`;
@@ -115,6 +134,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
   let stderr = '';
   let markerSeen = false;
   let stallSeen = false;
+  let stallLine: string | undefined;
   let killed = false;
   let reason: GuestOutcome | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -154,6 +174,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
           o.onLine?.(l.replace(/\r$/, ''));
           if (!markerSeen && !stallSeen && o.stallPattern?.test(l)) {
             stallSeen = true;
+            stallLine = l.replace(/\r$/, '');
             timers.push(setTimeout(() => stop('stalled'), o.stallGraceMs ?? 5000));
           }
         }
@@ -197,6 +218,7 @@ export async function runGuest(spawn: Spawn, binary: string, args: readonly stri
     killed,
     stderr,
     tail: lastLines(recent, 20),
+    ...(reason === 'stalled' && stallLine !== undefined ? { stallLine } : {}),
   };
   const problem = describeOutcome(base, o.timeoutMs, o.serialLog);
   return problem === undefined ? base : { ...base, problem };
