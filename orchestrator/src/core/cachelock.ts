@@ -11,30 +11,23 @@
 import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InterruptedError } from './errors.ts';
 import { pidAlive, tryLock } from './outlock.ts';
 
 export interface CacheLockOptions {
   signal?: AbortSignal;
-  /** told once when another run holds the entry */
+  /** told when another run holds the entry (again when a different run holds it next) */
   log?: (message: string) => void;
   /** how often to look again, ms (default 2000) */
   pollMs?: number;
   alive?: (pid: number) => boolean;
 }
 
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** Wait `ms`; InterruptedError when `signal` aborts the wait. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => {
+    throw new InterruptedError();
   });
 }
 
