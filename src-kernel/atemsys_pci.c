@@ -311,10 +311,23 @@ static void atemsys_pci_route_intx(struct pci_dev *pdev)
 }
 
 /*
- * Are its BARs in the resource tree? Not yet while a hot-added device is
- * still being set up (it shows in sysfs before its BARs are assigned, on
- * 7.x), nor when there was no room for them; pci_enable_device() would
- * fail with an error in the log.
+ * Has the PCI core finished adding it (pci_bus_add_device())? A hot-added
+ * device shows in sysfs as soon as it is scanned; its BARs are then claimed
+ * before they are written to it (pci_assign_resource()), MPS and fixups
+ * follow. A CONF meanwhile would enable it and save, reset and restore a
+ * config space the core is still writing: QEMU's q35 lost the edu's BAR
+ * that way, and with it every later interrupt and register access. Drivers
+ * cannot probe before that step; pci_dev_is_added() is the PCI core's own,
+ * and the /proc/bus/pci entry the same step makes is the sign outside it.
+ */
+static bool atemsys_pci_added(struct pci_dev *pdev)
+{
+	return !IS_ENABLED(CONFIG_PROC_FS) || READ_ONCE(pdev->procent);
+}
+
+/*
+ * Are its BARs in the resource tree? Not when there was no room for them;
+ * pci_enable_device() would fail with an error in the log.
  */
 static bool atemsys_pci_bars_claimed(struct pci_dev *pdev)
 {
@@ -360,6 +373,11 @@ static int atemsys_pci_take_unbound(struct atemsys_file *af,
 		pci_notice_ratelimited(pdev, "pid %d: being removed (hot-unplug): refused\n",
 				       task_pid_nr(current));
 		return -ENODEV;
+	}
+	if (!atemsys_pci_added(pdev)) {
+		pci_notice_ratelimited(pdev, "pid %d: still being added (hot-plug): try again once the PCI core has set it up\n",
+				       task_pid_nr(current));
+		return -EAGAIN;
 	}
 	if (!atemsys_pci_bars_claimed(pdev)) {
 		pci_notice_ratelimited(pdev, "pid %d: BARs not assigned (yet): try again once it is set up\n",
@@ -484,8 +502,8 @@ static int atemsys_pci_attach(struct atemsys_file *af, struct pci_dev *pdev)
  * Return: 0; -ENODEV if there is no such device, it is being removed, or a
  * BAR lies above 4 GiB for an 80- or 84-byte struct; -EBUSY if @af holds a
  * device, another fd or driver holds this one, or a driver binds or
- * unbinds it; -EPERM for a bridge; -EAGAIN while its BARs are unassigned;
- * -EFAULT.
+ * unbinds it; -EPERM for a bridge; -EAGAIN while the PCI core is still
+ * adding it (hot-plug) or its BARs are unassigned; -EFAULT.
  */
 long atemsys_ioctl_pci_conf_device(struct atemsys_file *af, unsigned int cmd,
 				   void __user *arg)
