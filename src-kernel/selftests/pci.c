@@ -241,6 +241,64 @@ int pci_read_config(const struct st_pci *p, unsigned int off, void *buf,
 	return io_complete(n, len, err);
 }
 
+/* Offset of capability id in config space, 0 if it has none */
+static unsigned int pci_find_cap(const uint8_t *cfg, uint8_t id)
+{
+	unsigned int pos = cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST ?
+			   cfg[PCI_CAPABILITY_LIST] & ~3u : 0;
+	int guard = 48;
+
+	while (pos >= 0x40 && pos < 0xfc && guard--) {
+		if (cfg[pos] == id)
+			return pos;
+		pos = cfg[pos + 1] & ~3u;
+	}
+	return 0;
+}
+
+void pci_irq_state(const struct st_pci *p, unsigned int irq, char *buf,
+		   size_t len)
+{
+	uint8_t cfg[256];
+	char line[160] = "";
+	unsigned int msi, data_off;
+	uint16_t cmd, status, ctrl;
+	uint32_t addr, hi = 0, bar0;
+	int n;
+
+	if (pci_read_config(p, 0, cfg, sizeof(cfg))) {
+		snprintf(buf, len, "config space of %s unreadable: %s", p->bdf,
+			 strerror(errno));
+		return;
+	}
+	cmd = (uint16_t)(cfg[PCI_COMMAND] | cfg[PCI_COMMAND + 1] << 8);
+	status = (uint16_t)(cfg[PCI_STATUS] | cfg[PCI_STATUS + 1] << 8);
+	memcpy(&bar0, cfg + PCI_BASE_ADDRESS_0, sizeof(bar0));
+	n = snprintf(buf, len, "command 0x%04x (bus master %s, memory %s, INTx %s), interrupt status %d, BAR0 0x%08x",
+		     cmd, cmd & PCI_COMMAND_MASTER ? "on" : "off",
+		     cmd & PCI_COMMAND_MEMORY ? "on" : "off",
+		     cmd & PCI_COMMAND_INTX_DISABLE ? "disabled" : "enabled",
+		     !!(status & PCI_STATUS_INTERRUPT), le32toh(bar0));
+	msi = pci_find_cap(cfg, PCI_CAP_ID_MSI);
+	if (msi && n >= 0 && (size_t)n < len) {
+		ctrl = (uint16_t)(cfg[msi + PCI_MSI_FLAGS] |
+				  cfg[msi + PCI_MSI_FLAGS + 1] << 8);
+		memcpy(&addr, cfg + msi + PCI_MSI_ADDRESS_LO, sizeof(addr));
+		if (ctrl & PCI_MSI_FLAGS_64BIT)
+			memcpy(&hi, cfg + msi + PCI_MSI_ADDRESS_HI, sizeof(hi));
+		data_off = msi + (ctrl & PCI_MSI_FLAGS_64BIT ? PCI_MSI_DATA_64 :
+							      PCI_MSI_DATA_32);
+		n += snprintf(buf + n, len - (size_t)n,
+			      ", MSI %s (control 0x%04x, address 0x%x%08x, data 0x%04x)",
+			      ctrl & PCI_MSI_FLAGS_ENABLE ? "on" : "off", ctrl,
+			      le32toh(hi), le32toh(addr),
+			      cfg[data_off] | cfg[data_off + 1] << 8);
+	}
+	if (irq && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", /proc/interrupts: %s",
+			 proc_irq_line(irq, line, sizeof(line)) ? line : "no line");
+}
+
 int pci_bus_master(const struct st_pci *p)
 {
 	uint8_t cmd;

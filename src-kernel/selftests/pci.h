@@ -26,9 +26,24 @@
 #define SYSFS_IORESOURCE_IO	0x00000100UL
 #define SYSFS_IORESOURCE_MEM	0x00000200UL
 
+/* Config space (PCI Local Bus 3.0, 6.2 and 6.8.1; include/uapi/linux/pci_regs.h) */
 #define PCI_COMMAND		0x04
+#define PCI_COMMAND_MEMORY	0x0002
 #define PCI_COMMAND_MASTER	0x0004
 #define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PCI_STATUS		0x06
+#define PCI_STATUS_INTERRUPT	0x0008
+#define PCI_STATUS_CAP_LIST	0x0010
+#define PCI_BASE_ADDRESS_0	0x10
+#define PCI_CAPABILITY_LIST	0x34
+#define PCI_CAP_ID_MSI		0x05
+#define PCI_MSI_FLAGS		2
+#define PCI_MSI_FLAGS_ENABLE	0x0001
+#define PCI_MSI_FLAGS_64BIT	0x0080
+#define PCI_MSI_ADDRESS_LO	4
+#define PCI_MSI_ADDRESS_HI	8
+#define PCI_MSI_DATA_32		8
+#define PCI_MSI_DATA_64		12
 
 struct st_pci {
 	bool present;
@@ -71,6 +86,14 @@ int pci_read_config(const struct st_pci *p, unsigned int off, void *buf,
 int pci_bus_master(const struct st_pci *p);
 /* INTx Disable bit of the command register: 0, 1, or -1 with errno */
 int pci_intx_disabled(const struct st_pci *p);
+/*
+ * What a user would look at when a device's interrupt does not arrive, as
+ * one line into buf: the command register (bus master, INTx disable), the
+ * status register's interrupt bit, the MSI capability (control, address,
+ * data) and the /proc/interrupts line of irq (0: none).
+ */
+void pci_irq_state(const struct st_pci *p, unsigned int irq, char *buf,
+		   size_t len);
 /* Entries of msi_irqs/ (0 if it does not exist), up to max into irqs */
 int pci_msi_irqs(const struct st_pci *p, unsigned int *irqs, int max);
 /* Name of the bound driver, "" if none; 0 or -1 */

@@ -415,6 +415,35 @@ static int proc_interrupts_scan(int want_irq, const char *name)
 	return count;
 }
 
+bool proc_irq_line(unsigned int irq, char *buf, size_t len)
+{
+	char *all = slurp("/proc/interrupts", NULL), *line, *next;
+	unsigned int n;
+	size_t out = 0;
+	bool found = false;
+
+	if (!all || !len)
+		goto out;
+	for (line = all; *line && !found; line = next) {
+		size_t ll = strcspn(line, "\n"), i;
+
+		next = line + ll + (line[ll] ? 1 : 0);
+		if (!proc_line_irq(line, &n) || n != irq)
+			continue;
+		found = true;
+		while (*line == ' ')
+			line++, ll--;
+		for (i = 0; i < ll && out + 1 < len; i++)
+			if (line[i] != ' ' || (out && buf[out - 1] != ' '))
+				buf[out++] = line[i];
+	}
+out:
+	if (len)
+		buf[out] = '\0';
+	free(all);
+	return found;
+}
+
 bool proc_irq_has(unsigned int irq, const char *name)
 {
 	return proc_interrupts_scan((int)irq, name) > 0;

@@ -84,6 +84,8 @@ int first_ram_page(uint64_t *addr);
 bool proc_irq_has(unsigned int irq, const char *name);
 /* /proc/interrupts: count of irq in column col (CPU col when all are online), or -1 */
 long proc_irq_cpu_count(unsigned int irq, unsigned int col);
+/* The /proc/interrupts line of irq, spaces squeezed, into buf; false if none */
+bool proc_irq_line(unsigned int irq, char *buf, size_t len);
 /* Lines of /proc/interrupts naming "name" */
 int proc_interrupts_count(const char *name);
 
