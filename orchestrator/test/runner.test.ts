@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GUEST_STALL, TCG_TIMER_STALL, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/guest/runner.ts';
+import { GUEST_STALL, TCG_TIMER_STALL, emulatorAssertion, lastLines, runGuest, type GuestExit, type GuestProcess, type Spawn } from '../src/guest/runner.ts';
 
 /** A scripted stand-in for QEMU: no process is spawned. */
 class FakeGuest implements GuestProcess {
@@ -131,6 +131,17 @@ describe('runGuest', () => {
     expect(GUEST_STALL.test('[ 1.0] rcu: \tPossible timer handling issue on cpu=1 timer-softirq=2')).toBe(true);
     expect(GUEST_STALL.test('rcu: INFO: rcu_sched self-detected stall on CPU')).toBe(true);
     expect(GUEST_STALL.test('rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:')).toBe(false);
+  });
+
+  it("names QEMU's own assertion when it aborted on one, and nothing else", () => {
+    const stderr = "qemu-system-x86_64: warning: nic igb.0 has no peer\nqemu-system-x86_64: system/physmem.c:2678: iotlb_to_section: Assertion `section_index < d->map.sections_nb' failed.\n";
+    const abort = { outcome: 'exited' as const, exit: { code: null, signal: 'SIGABRT' }, stderr };
+    expect(emulatorAssertion(abort)).toBe("qemu-system-x86_64: system/physmem.c:2678: iotlb_to_section: Assertion `section_index < d->map.sections_nb' failed.");
+    // killed otherwise, exited with a code, or aborted without an assertion: not QEMU's defect to retry
+    expect(emulatorAssertion({ ...abort, exit: { code: null, signal: 'SIGSEGV' } })).toBeUndefined();
+    expect(emulatorAssertion({ ...abort, exit: { code: 1, signal: null } })).toBeUndefined();
+    expect(emulatorAssertion({ ...abort, stderr: 'qemu-system-x86_64: warning: nic igb.0 has no peer\n' })).toBeUndefined();
+    expect(emulatorAssertion({ ...abort, outcome: 'timeout' })).toBeUndefined();
   });
 
   it('does not take a busy CPU (self-detected stall) for a timer stall', () => {

@@ -77,6 +77,21 @@ export const RCU_SELF_STALL = /rcu: INFO: rcu_(?:preempt|sched) self-detected st
 /** What smoke boots again for: TCG_TIMER_STALL or RCU_SELF_STALL. */
 export const GUEST_STALL = new RegExp(`${TCG_TIMER_STALL.source}|${RCU_SELF_STALL.source}`);
 
+/**
+ * QEMU's own assertion, after which it aborts (glibc's assert(): "file:line:
+ * function: Assertion `…' failed."). Seen once in TCG during SeaBIOS, before
+ * Linux ran: system/physmem.c iotlb_to_section "section_index <
+ * d->map.sections_nb" (a vCPU's TLB and a memory map update racing). An
+ * emulator defect, not the guest's: it gets another boot like a stall.
+ */
+const QEMU_ASSERTION = /^.*: Assertion `.*' failed\.?$/m;
+
+/** The assertion line when QEMU aborted on its own assertion, else undefined. Pure. */
+export function emulatorAssertion(run: Pick<GuestRun, 'outcome' | 'exit' | 'stderr'>): string | undefined {
+  if (run.outcome !== 'exited' || run.exit.signal !== 'SIGABRT') return undefined;
+  return QEMU_ASSERTION.exec(run.stderr)?.[0].trim();
+}
+
 export interface GuestRun {
   outcome: GuestOutcome;
   exit: GuestExit;

@@ -30,7 +30,7 @@ import { parseQemuOpts } from '../guest/netdev.ts';
 import { HotplugHost, makeQmpDir } from '../guest/qmp.ts';
 import { pcapFile, qemuArgs } from '../guest/qemu.ts';
 import { summarizeRun, type RunSummary } from '../report/results.ts';
-import { GUEST_STALL, RCU_SELF_STALL, runGuest, spawnProcess, type GuestRun } from '../guest/runner.ts';
+import { GUEST_STALL, RCU_SELF_STALL, emulatorAssertion, runGuest, spawnProcess, type GuestRun } from '../guest/runner.ts';
 import { defaultSuite, hostSuite, inSuite, knownCodenames, needsBuildRoot, suiteByName, type DebianSuite } from '../debian/suites.ts';
 import { ensureSuiteRoot, kernelCompiler, packageDepends, rootPackages } from '../debian/suiteroot.ts';
 import { resolveOwnKernel, type OwnKernel, type OwnKernelInput } from '../kernel/ownkernel.ts';
@@ -715,9 +715,10 @@ export interface BootOptions {
 
 /**
  * Boots of one run when a guest CPU stalls (GUEST_STALL: a timer that
- * never fired, or an RCU self-detected stall). Seen on qemu-x86_64 with 2
- * vCPUs on a 2-core host, mostly while other work loaded the host; a later
- * boot passed. A stall in every boot is reported as the run's failure.
+ * never fired, or an RCU self-detected stall) or QEMU aborts on its own
+ * assertion (emulatorAssertion()). Seen on qemu-x86_64 with 2 vCPUs on a
+ * 2-core host, mostly while other work loaded the host; a later boot
+ * passed. One in every boot is reported as the run's failure.
  */
 export const STALL_BOOTS = 3;
 
@@ -818,8 +819,8 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
         for (const id of q.pcap ?? []) await rm(pcapFile(dir, id), { force: true });
         await writeFile(path.join(dir, 'qemu-command.txt'), `${formatCommand(q.binary, args)}\n`);
         task.title = `booting ${q.binary} -machine ${q.machine} (timeout ${timeout} s)`;
-        // a guest CPU stall (GUEST_STALL) gets another boot; the last
-        // stalled log is kept, and the run's notes say so
+        // a guest CPU stall (GUEST_STALL) or a QEMU assertion gets another
+        // boot; the last such log is kept, and the run's notes say so
         for (let boot = 1; ; boot++) {
           const host = qmpSocket !== undefined ? new HotplugHost(qmpSocket, slots, path.join(dir, 'qmp.log'), undefined, linkControl ? [LINK_CONTROL_NETDEV] : []) : undefined;
           try {
@@ -834,14 +835,17 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           } finally {
             await host?.close();
           }
-          if (guest.outcome !== 'stalled' || boot === STALL_BOOTS) break;
+          const assertion = emulatorAssertion(guest);
+          if ((guest.outcome !== 'stalled' && assertion === undefined) || boot === STALL_BOOTS) break;
           await copyFile(serialLog, stalledLog);
           const what =
-            guest.stallLine !== undefined && RCU_SELF_STALL.test(guest.stallLine)
-              ? 'a guest CPU stall (rcu: self-detected, a CPU in the kernel without a quiescent state)'
-              : 'a guest CPU timer stall under emulation (rcu: a timer that never fired)';
+            assertion !== undefined
+              ? `QEMU aborted on its own assertion (${assertion})`
+              : guest.stallLine !== undefined && RCU_SELF_STALL.test(guest.stallLine)
+                ? 'a guest CPU stall (rcu: self-detected, a CPU in the kernel without a quiescent state)'
+                : 'a guest CPU timer stall under emulation (rcu: a timer that never fired)';
           notes.push(`boot ${boot}: ${what} ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog})`);
-          task.title = `booting again after a guest CPU stall (timeout ${timeout} s)`;
+          task.title = `booting again after ${assertion !== undefined ? 'an emulator abort' : 'a guest CPU stall'} (timeout ${timeout} s)`;
         }
       } finally {
         if (qmpDir !== undefined) await rm(qmpDir, { recursive: true, force: true });
