@@ -311,14 +311,22 @@ static void atemsys_pci_route_intx(struct pci_dev *pdev)
 }
 
 /*
- * Has the PCI core finished adding it (pci_bus_add_device())? A hot-added
- * device shows in sysfs as soon as it is scanned; its BARs are then claimed
- * before they are written to it (pci_assign_resource()), MPS and fixups
+ * Has the PCI core set it up (pci_bus_add_device())? A hot-added device
+ * shows in sysfs as soon as it is scanned; its BARs are then claimed before
+ * they are written to it (pci_assign_resource()), MPS and final fixups
  * follow. A CONF meanwhile would enable it and save, reset and restore a
- * config space the core is still writing: QEMU's q35 lost the edu's BAR
- * that way, and with it every later interrupt and register access. Drivers
- * cannot probe before that step; pci_dev_is_added() is the PCI core's own,
- * and the /proc/bus/pci entry the same step makes is the sign outside it.
+ * config space the core is still writing: on QEMU's q35 the plugged-back
+ * edu then delivered no interrupt for the rest of the boot. The core's
+ * own flags (pci_dev_is_added(), and 7.x's binding flag that replaced
+ * match_driver) are private; its /proc/bus/pci entry, made in
+ * pci_bus_add_device() after the fixups and before drivers are tried, is
+ * the sign outside it (5.10 ... 7.x). What follows it there runs under the
+ * device lock (driver probe: CONF's -EBUSY) or only keeps a copy (6.12+
+ * saves config space for error recovery). The entry goes again when a
+ * removal starts (pci_stop_dev(), before the removal notifier), so a device
+ * being removed is refused the same way; one whose entry could not be made
+ * (no memory) stays refused. Without CONFIG_PROC_FS there is no sign: the
+ * check passes, as before.
  */
 static bool atemsys_pci_added(struct pci_dev *pdev)
 {
@@ -375,7 +383,7 @@ static int atemsys_pci_take_unbound(struct atemsys_file *af,
 		return -ENODEV;
 	}
 	if (!atemsys_pci_added(pdev)) {
-		pci_notice_ratelimited(pdev, "pid %d: still being added (hot-plug): try again once the PCI core has set it up\n",
+		pci_notice_ratelimited(pdev, "pid %d: not (or no longer) set up by the PCI core, as during hot-plug (no /proc/bus/pci entry): try again\n",
 				       task_pid_nr(current));
 		return -EAGAIN;
 	}
