@@ -280,18 +280,19 @@ void pci_irq_state(const struct st_pci *p, unsigned int irq, char *buf,
 		     cmd & PCI_COMMAND_INTX_DISABLE ? "disabled" : "enabled",
 		     !!(status & PCI_STATUS_INTERRUPT), le32toh(bar0));
 	msi = pci_find_cap(cfg, PCI_CAP_ID_MSI);
-	if (msi && n >= 0 && (size_t)n < len) {
-		ctrl = (uint16_t)(cfg[msi + PCI_MSI_FLAGS] |
-				  cfg[msi + PCI_MSI_FLAGS + 1] << 8);
+	ctrl = msi ? (uint16_t)(cfg[msi + PCI_MSI_FLAGS] |
+				cfg[msi + PCI_MSI_FLAGS + 1] << 8) : 0;
+	data_off = msi + (ctrl & PCI_MSI_FLAGS_64BIT ? PCI_MSI_DATA_64 :
+						      PCI_MSI_DATA_32);
+	/* a capability near the end of the 256 bytes is malformed: not read */
+	if (msi && data_off + 2 <= sizeof(cfg) && n >= 0 && (size_t)n < len) {
 		memcpy(&addr, cfg + msi + PCI_MSI_ADDRESS_LO, sizeof(addr));
 		if (ctrl & PCI_MSI_FLAGS_64BIT)
 			memcpy(&hi, cfg + msi + PCI_MSI_ADDRESS_HI, sizeof(hi));
-		data_off = msi + (ctrl & PCI_MSI_FLAGS_64BIT ? PCI_MSI_DATA_64 :
-							      PCI_MSI_DATA_32);
 		n += snprintf(buf + n, len - (size_t)n,
-			      ", MSI %s (control 0x%04x, address 0x%x%08x, data 0x%04x)",
+			      ", MSI %s (control 0x%04x, address 0x%" PRIx64 ", data 0x%04x)",
 			      ctrl & PCI_MSI_FLAGS_ENABLE ? "on" : "off", ctrl,
-			      le32toh(hi), le32toh(addr),
+			      (uint64_t)le32toh(hi) << 32 | le32toh(addr),
 			      cfg[data_off] | cfg[data_off + 1] << 8);
 	}
 	if (irq && n >= 0 && (size_t)n < len)

@@ -1299,8 +1299,11 @@ enum st_result test_hot_unplug_qmp(void)
 		sleep_ms(HOTPLUG_POLL_MS);
 	if (ret)
 		return st_fail_ret(ret, errno, 0, "CONF the plugged-back %s", p.bdf);
+	EXPECT(e.desc.bar_count >= 1, "CONF of the plugged-back %s: bar_count %d, expected >= 1",
+	       p.bdf, e.desc.bar_count);
 	e.bar = st_mmap(e.fd, e.desc.bars[0].addr, (size_t)page_size());
-	EXPECT(e.bar, "mmap BAR0 of the plugged-back %s: %s", p.bdf, strerror(errno));
+	EXPECT(e.bar, "mmap BAR0 of the plugged-back %s at 0x%" PRIx64 ": %s", p.bdf,
+	       (uint64_t)e.desc.bars[0].addr, strerror(errno));
 	/* a config space restored from before the core wrote the BAR reads ~0 */
 	EXPECT(edu_read(&e, EDU_REG_ID) >> 16 == 0x0100,
 	       "BAR0 of the plugged-back %s does not read the edu's identification (0x%08x)",
