@@ -717,8 +717,8 @@ export interface BootOptions {
  * Boots of one run when a guest CPU stalls (GUEST_STALL: a timer that
  * never fired, or an RCU self-detected stall; seen on qemu-x86_64 with 2
  * vCPUs on a 2-core host, mostly while other work loaded the host) or QEMU
- * aborts on its own assertion before the selftests begin
- * (emulatorAssertion()); a later boot passed. One in every boot is
+ * aborts on an assertion of its memory or TCG core (emulatorAssertion());
+ * a later boot passed. One in every boot is
  * reported as the run's failure.
  */
 export const STALL_BOOTS = 3;
@@ -836,7 +836,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           } finally {
             await host?.close();
           }
-          const assertion = guest.outcome === 'exited' ? emulatorAssertion(guest, await readFile(serialLog, 'utf8').catch(() => '')) : undefined;
+          const assertion = emulatorAssertion(guest);
           if ((guest.outcome !== 'stalled' && assertion === undefined) || boot === STALL_BOOTS) break;
           await copyFile(serialLog, stalledLog);
           const what =
