@@ -43,8 +43,10 @@ describe('the selftests as the host knows them', () => {
         { name: 'fuzz', group: 'fuzz' },
       ],
     });
-    expect(() => checkSelftestNames(t, { groups: ['fuz'], where: 'smoke --extra-groups' })).toThrow(/smoke --extra-groups: no selftest group "fuz" \(groups: pci, fuzz\)/);
+    expect(() => checkSelftestNames(t, { groups: ['fuz'], where: 'smoke --extra-groups' })).toThrow(/smoke --extra-groups: no selftest group "fuz", did you mean "fuzz"\? \(groups: pci, fuzz\)/);
     expect(() => checkSelftestNames(t, { only: ['version', 'fuzzz'], where: 'w' })).toThrow(UsageError);
+    expect(() => checkSelftestNames(t, { only: ['verison'], where: '--only' })).toThrow(/--only: no selftest or group "verison", did you mean "version"\? \(see/);
+    expect(() => checkSelftestNames(t, { only: ['zzzzzzz'], where: '--only' })).toThrow(/no selftest or group "zzzzzzz" \(see/);
     expect(() => checkSelftestNames(t, { groups: ['pci'], only: ['fuzz'], where: 'w' })).not.toThrow();
     expect(() => checkSelftestNames(t, { only: ['pci'], where: 'w' })).not.toThrow();
   });

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, UsageError } from '../core/errors.ts';
+import { didYouMeanText } from '../core/suggest.ts';
 
 /** One selftest: its name and its group (null: module-wide, in every group). */
 export interface SelftestEntry {
@@ -46,15 +47,16 @@ export async function readSelftestTable(srcKernel: string): Promise<SelftestTabl
 
 /**
  * Check group and test names against the table. Pure. Throws UsageError
- * (exit code 2) naming the first unknown one, where it came from, and the
- * names there are.
+ * (exit code 2) naming the first unknown one, where it came from, the
+ * likeliest name meant ("did you mean") and the names there are.
  */
 export function checkSelftestNames(table: SelftestTable, names: { groups?: readonly string[]; only?: readonly string[]; where: string }): void {
   const badGroup = names.groups?.find((n) => !table.groups.includes(n));
-  if (badGroup !== undefined) throw new UsageError(`${names.where}: no selftest group "${badGroup}" (groups: ${table.groups.join(', ')})`);
-  const known = new Set([...table.tests.map((x) => x.name), ...table.groups]);
-  const badTest = names.only?.find((n) => !known.has(n));
-  if (badTest !== undefined) throw new UsageError(`${names.where}: no selftest or group "${badTest}" (see src-kernel/selftests/main.c, or atemsys-selftest --list in a guest)`);
+  if (badGroup !== undefined) throw new UsageError(`${names.where}: no selftest group "${badGroup}"${didYouMeanText(badGroup, table.groups)} (groups: ${table.groups.join(', ')})`);
+  const known = [...table.tests.map((x) => x.name), ...table.groups];
+  const badTest = names.only?.find((n) => !known.includes(n));
+  if (badTest !== undefined)
+    throw new UsageError(`${names.where}: no selftest or group "${badTest}"${didYouMeanText(badTest, known)} (see src-kernel/selftests/main.c, or atemsys-selftest --list in a guest)`);
 }
 
 /**
