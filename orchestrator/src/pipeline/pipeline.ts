@@ -2,7 +2,7 @@
  * The steps for one board × kernel — resolve, fetch, build, package, boot —
  * as listr2 tasks sharing a job object.
  */
-import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import { archInfo, buildHostTriplet, type ArchInfo, type DebianArch } from '../debian/arch.ts';
@@ -799,6 +799,8 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const timeout = job.spec.timeout ?? q.timeout;
       const notes: string[] = [];
       const stalledLog = path.join(dir, 'serial-stalled.log');
+      // what QEMU itself printed (an assertion, a device model's warning), each boot's under its number
+      const qemuStderrLog = path.join(dir, 'qemu-stderr.log');
       let args: string[] = [];
       let guest: GuestRun | undefined;
       let qmpDir: string | undefined;
@@ -810,7 +812,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {
         // an earlier boot's results must not stand beside this boot's log
-        for (const f of ['qmp.log', 'serial-stalled.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
+        for (const f of ['qmp.log', 'serial-stalled.log', 'qemu-stderr.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
         // hot-plug and link requests of the guest go to QEMU over QMP
         // (guest/hotplug.ts); a socket path must stay short (108 bytes), so not in out/
         if (slots.length > 0 || linkControl) qmpDir = await makeQmpDir();
@@ -836,6 +838,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           } finally {
             await host?.close();
           }
+          if (guest.stderr.trim() !== '') await appendFile(qemuStderrLog, `== boot ${boot}: ${guest.outcome}\n${guest.stderr.trimEnd()}\n`);
           const assertion = emulatorAssertion(guest);
           if ((guest.outcome !== 'stalled' && assertion === undefined) || boot === STALL_BOOTS) break;
           await copyFile(serialLog, stalledLog);
