@@ -19,5 +19,9 @@ describe('did you mean', () => {
     expect(didYouMean('Smoke', ['build', 'smoke'])).toBe('smoke');
     // two names begin with it: the closest, if close enough
     expect(didYouMean('qemu', ['qemu-arm64', 'qemu-armhf'])).toBeUndefined();
+    // several share the prefix: not the closest short name instead (a newcomer's --only hot gave "dt")
+    expect(didYouMean('hot', ['dt', 'll', 'hot_remove_waits', 'hot_unplug_qmp'])).toBeUndefined();
+    expect(didYouMean('dma', ['dt', 'pci', 'dma_alloc', 'dma_free'])).toBeUndefined();
+    expect(didYouMean('dma', ['dt', 'pci'])).toBeUndefined();
   });
 });

@@ -15,9 +15,13 @@ export function didYouMean(given: string, known: readonly string[]): string | un
   if (same !== undefined) return same;
   const prefixed = names.filter((k) => k.toLowerCase().startsWith(g) || g.startsWith(k.toLowerCase()));
   if (prefixed.length === 1) return prefixed[0];
+  // several begin so (hot: hot_remove_waits, hot_unplug_qmp…): no one of them is meant more than the others
+  if (prefixed.length > 1) return undefined;
   const lower = names.map((k) => k.toLowerCase());
   const c = closest(g, lower);
-  return distance(g, c) <= Math.max(2, Math.floor(g.length / 3)) ? names[lower.indexOf(c)] : undefined;
+  const d = distance(g, c);
+  // a name no longer than the edits it takes (dma → dt) is no likelier than any other
+  return d <= Math.max(2, Math.floor(g.length / 3)) && d < c.length ? names[lower.indexOf(c)] : undefined;
 }
 
 /** `, did you mean "x"?` or the empty string. Pure. */
