@@ -85,9 +85,11 @@ export const GUEST_STALL = new RegExp(`${TCG_TIMER_STALL.source}|${RCU_SELF_STAL
  * update racing), once in SeaBIOS before Linux ran, once in the middle of
  * the selftests (6.12). No guest can make that core assert correctly; an
  * assertion in a device model (hw/…) can follow from what a driver gave
- * the device, and is not matched.
+ * the device, and is not matched; nor is the rest of system/ (qdev-monitor.c
+ * serves device_add, dma-helpers.c device models' DMA). A QEMU built from
+ * source prints the path relative to its build folder (../system/…).
  */
-const QEMU_CORE_ASSERTION = /^\S+: (?:system|softmmu|accel|tcg|exec\.c)\S*:\d+: .*Assertion `.*' failed\.?$/m;
+const QEMU_CORE_ASSERTION = /^\S+: (?:\.\.\/)*(?:(?:system|softmmu)\/(?:physmem|memory)\.c|accel\/tcg\/\S+|tcg\/\S+|exec\.c):\d+: .*Assertion `.*' failed\.?$/m;
 
 /**
  * The assertion line when QEMU aborted on an assertion of its memory or
