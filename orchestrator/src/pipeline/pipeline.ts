@@ -798,7 +798,9 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       };
       const timeout = job.spec.timeout ?? q.timeout;
       const notes: string[] = [];
-      const stalledLog = path.join(dir, 'serial-stalled.log');
+      // each lost boot's console: serial-stalled-<boot>.log
+      const stalledLog = (boot: number): string => path.join(dir, `serial-stalled-${boot}.log`);
+      const stalledLogs = Array.from({ length: STALL_BOOTS }, (_, i) => `serial-stalled-${i + 1}.log`);
       // what QEMU itself printed (an assertion, a device model's warning), each boot's under its number
       const qemuStderrLog = path.join(dir, 'qemu-stderr.log');
       let args: string[] = [];
@@ -812,7 +814,7 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {
         // an earlier boot's results must not stand beside this boot's log
-        for (const f of ['qmp.log', 'serial-stalled.log', 'qemu-stderr.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
+        for (const f of ['qmp.log', 'serial-stalled.log', ...stalledLogs, 'qemu-stderr.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
         // hot-plug and link requests of the guest go to QEMU over QMP
         // (guest/hotplug.ts); a socket path must stay short (108 bytes), so not in out/
         if (slots.length > 0 || linkControl) qmpDir = await makeQmpDir();
@@ -841,14 +843,14 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
           if (guest.stderr.trim() !== '') await appendFile(qemuStderrLog, `== boot ${boot}: ${guest.outcome}\n${guest.stderr.trimEnd()}\n`);
           const assertion = emulatorAssertion(guest);
           if ((guest.outcome !== 'stalled' && assertion === undefined) || boot === STALL_BOOTS) break;
-          await copyFile(serialLog, stalledLog);
+          await copyFile(serialLog, stalledLog(boot));
           const what =
             assertion !== undefined
               ? `QEMU aborted on its own assertion (${assertion})`
               : guest.stallLine !== undefined && RCU_SELF_STALL.test(guest.stallLine)
                 ? 'a guest CPU stall (rcu: self-detected, a CPU in the kernel without a quiescent state)'
                 : 'a guest CPU timer stall under emulation (rcu: a timer that never fired)';
-          notes.push(`boot ${boot}: ${what} ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog})`);
+          notes.push(`boot ${boot}: ${what} ${secs(guest.durationMs)} in; booted again (its log: ${stalledLog(boot)})`);
           task.title = `booting again after ${assertion !== undefined ? 'an emulator abort' : 'a guest CPU stall'} (timeout ${timeout} s)`;
         }
       } finally {
