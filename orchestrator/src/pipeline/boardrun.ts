@@ -147,7 +147,7 @@ export async function checkSelftestRun(profiles: readonly Profile[], o: BoardKer
     const boardGroups = g >= 0 ? (p.selftest.args[g + 1] ?? '').split(',').filter(Boolean) : [];
     checkSelftestNames(table, { groups: boardGroups, where: `boards/${p.name}.yaml selftest.args` });
     for (const k of selectKernels(p, o.kernel, o.own, o)) {
-      checkSelftestNames(table, { ...(k.extraGroups ? { groups: k.extraGroups } : {}), where: `${p.name} ${kernelLabel(k)}` });
+      checkSelftestNames(table, { ...(k.extraGroups ? { groups: k.extraGroups } : {}), where: `${p.name} ${kernelLabel(k)}: --extra-groups or the profile's kernels[].extra-groups` });
     }
   }
 }
