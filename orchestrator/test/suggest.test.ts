@@ -17,7 +17,7 @@ describe('did you mean', () => {
     expect(didYouMean('mem', ['machine', 'memory', 'cpu'])).toBe('memory');
     expect(didYouMean('IMX8', ['imx6-sabrelite', 'imx8'])).toBe('imx8');
     expect(didYouMean('Smoke', ['build', 'smoke'])).toBe('smoke');
-    // two names begin with it: the closest, if close enough
+    // two names begin with it: no guess
     expect(didYouMean('qemu', ['qemu-arm64', 'qemu-armhf'])).toBeUndefined();
     // several share the prefix: not the closest short name instead (a newcomer's --only hot gave "dt")
     expect(didYouMean('hot', ['dt', 'll', 'hot_remove_waits', 'hot_unplug_qmp'])).toBeUndefined();

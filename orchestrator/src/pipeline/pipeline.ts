@@ -798,9 +798,8 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       };
       const timeout = job.spec.timeout ?? q.timeout;
       const notes: string[] = [];
-      // each lost boot's console: serial-stalled-<boot>.log
+      // each lost boot's console
       const stalledLog = (boot: number): string => path.join(dir, `serial-stalled-${boot}.log`);
-      const stalledLogs = Array.from({ length: STALL_BOOTS }, (_, i) => `serial-stalled-${i + 1}.log`);
       // what QEMU itself printed (an assertion, a device model's warning), each boot's under its number
       const qemuStderrLog = path.join(dir, 'qemu-stderr.log');
       let args: string[] = [];
@@ -814,7 +813,9 @@ export function bootTask(env: Env, o: BootOptions): JobTask {
       const simResults: { id: string; ports: DgramPorts; result: HostSimResult }[] = [];
       try {
         // an earlier boot's results must not stand beside this boot's log
-        for (const f of ['qmp.log', 'serial-stalled.log', ...stalledLogs, 'qemu-stderr.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
+        // (serial-stalled.log: the one lost boot's log of older versions)
+        for (const f of ['qmp.log', 'serial-stalled.log', 'qemu-stderr.log', ...STALE_RESULTS, ...dgramIds.map((id) => `sim-${id}.log`)]) await rm(path.join(dir, f), { force: true });
+        for (let boot = 1; boot <= STALL_BOOTS; boot++) await rm(stalledLog(boot), { force: true });
         // hot-plug and link requests of the guest go to QEMU over QMP
         // (guest/hotplug.ts); a socket path must stay short (108 bytes), so not in out/
         if (slots.length > 0 || linkControl) qmpDir = await makeQmpDir();
